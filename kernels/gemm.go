@@ -1,0 +1,292 @@
+package kernels
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Register tile of the micro-kernel and the cache blocks around it. mc x kc
+// of packed A (~120 KiB) stays in L2, kc x nr of packed B (16 KiB) in L1.
+const (
+	mr = 6
+	nr = 16
+	kc = 256
+	mc = 120
+	nc = 2048
+)
+
+// Sgemm computes C = alpha * op(A) * op(B) + beta * C for row-major float32
+// matrices, where op(X) is X or its transpose. op(A) is m x k, op(B) is
+// k x n and C is m x n; lda, ldb and ldc are the row strides of the stored
+// matrices (A is stored m x k, or k x m when transA). With beta == 0, C is
+// overwritten and never read, so it may hold NaNs. The equivalent plain loop:
+//
+//	for i := 0; i < m; i++ {
+//		for j := 0; j < n; j++ {
+//			var s float32
+//			for p := 0; p < k; p++ {
+//				s += opA(i, p) * opB(p, j)
+//			}
+//			c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+//		}
+//	}
+//
+// Work is split across up to runtime.GOMAXPROCS(0) goroutines when the
+// product is large enough to pay for them.
+func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	scaleC(m, n, beta, c, ldc)
+	if alpha == 0 || k == 0 {
+		return
+	}
+	g := gemm{transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	workers := gemmWorkers(m, n, k)
+	if workers == 1 {
+		g.stripe(0, m, 0, n)
+		return
+	}
+	// Split the longer side of C so each worker packs little it does not use.
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			g.part(w, workers, m, n)
+		}(w)
+	}
+	g.part(0, workers, m, n)
+	wg.Wait()
+}
+
+// gemmWorkers picks how many goroutines a product deserves: about one per
+// 4 MFLOP, never more than the cores Go may use.
+func gemmWorkers(m, n, k int) int {
+	flops := 2 * m * n * k
+	w := runtime.GOMAXPROCS(0)
+	if lim := flops/(4<<20) + 1; lim < w {
+		w = lim
+	}
+	return max(w, 1)
+}
+
+func checkGemmArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: negative gemm dimension m=%d n=%d k=%d", m, n, k))
+	}
+	ar, ac := m, k
+	if transA {
+		ar, ac = k, m
+	}
+	br, bc := k, n
+	if transB {
+		br, bc = n, k
+	}
+	checkMat("A", a, ar, ac, lda)
+	checkMat("B", b, br, bc, ldb)
+	checkMat("C", c, m, n, ldc)
+}
+
+func checkMat(name string, x []float32, r, c, ld int) {
+	if ld < max(c, 1) {
+		panic(fmt.Sprintf("kernels: gemm %s stride %d < %d columns", name, ld, c))
+	}
+	if r > 0 && c > 0 && len(x) < (r-1)*ld+c {
+		panic(fmt.Sprintf("kernels: gemm %s has %d elements, needs %d for %dx%d with stride %d", name, len(x), (r-1)*ld+c, r, c, ld))
+	}
+}
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	if beta == 1 {
+		return
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
+		}
+	}
+}
+
+type gemm struct {
+	transA, transB bool
+	k              int
+	alpha          float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+}
+
+// part runs worker w's share of C: a band of columns when C is wide, a band
+// of rows when it is tall. Bands are multiples of the register tile.
+func (g *gemm) part(w, workers, m, n int) {
+	if n >= m {
+		lo, hi := band(w, workers, n, nr)
+		if lo < hi {
+			g.stripe(0, m, lo, hi)
+		}
+		return
+	}
+	lo, hi := band(w, workers, m, mr)
+	if lo < hi {
+		g.stripe(lo, hi, 0, n)
+	}
+}
+
+// band splits [0, size) into parts aligned to unit and returns part w.
+func band(w, parts, size, unit int) (lo, hi int) {
+	tiles := (size + unit - 1) / unit
+	lo = min(w*tiles/parts*unit, size)
+	hi = min((w+1)*tiles/parts*unit, size)
+	return lo, hi
+}
+
+// packBuf holds one goroutine's packed panels; pooled so that repeated
+// products in a training loop allocate nothing.
+type packBuf struct {
+	a    [mc * kc]float32
+	b    [kc * nc]float32
+	tile [mr * nr]float32
+}
+
+var packPool = sync.Pool{New: func() any { return new(packBuf) }}
+
+// stripe computes rows [i0, i1) and columns [j0, j1) of C.
+func (g *gemm) stripe(i0, i1, j0, j1 int) {
+	buf := packPool.Get().(*packBuf)
+	defer packPool.Put(buf)
+	for jc := j0; jc < j1; jc += nc {
+		nb := min(nc, j1-jc)
+		for pc := 0; pc < g.k; pc += kc {
+			kb := min(kc, g.k-pc)
+			packB(buf.b[:], g.b, g.ldb, g.transB, pc, kb, jc, nb)
+			for ic := i0; ic < i1; ic += mc {
+				mb := min(mc, i1-ic)
+				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb)
+				g.macro(buf, ic, mb, jc, nb, kb)
+			}
+		}
+	}
+}
+
+// macro runs the micro-kernel over every tile of an mb x nb block of C.
+func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int) {
+	for jr := 0; jr < nb; jr += nr {
+		nt := min(nr, nb-jr)
+		bp := buf.b[jr*kb:]
+		for ir := 0; ir < mb; ir += mr {
+			mt := min(mr, mb-ir)
+			ap := buf.a[ir*kb:]
+			off := (ic+ir)*g.ldc + jc + jr
+			if mt == mr && nt == nr {
+				microKernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc)
+				continue
+			}
+			// Edge tile: compute into scratch, add the valid part.
+			t := buf.tile[:]
+			clear(t)
+			microKernel(kb, g.alpha, ap, bp, t, nr)
+			for i := 0; i < mt; i++ {
+				row := g.c[off+i*g.ldc : off+i*g.ldc+nt]
+				for j := range row {
+					row[j] += t[i*nr+j]
+				}
+			}
+		}
+	}
+}
+
+// packA copies op(A)[ic:ic+mb, pc:pc+kb] into panels of mr rows: panel p
+// holds, for each of the kb columns in turn, mr consecutive row values,
+// zero-padded past mb.
+func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
+	for ir := 0; ir < mb; ir += mr {
+		mt := min(mr, mb-ir)
+		panel := dst[ir*kb : ir*kb+mr*kb]
+		for i := 0; i < mr; i++ {
+			if i >= mt {
+				for p := 0; p < kb; p++ {
+					panel[p*mr+i] = 0
+				}
+				continue
+			}
+			row := ic + ir + i
+			if trans { // A stored k x m: element (row, p) at a[p*lda+row]
+				for p := 0; p < kb; p++ {
+					panel[p*mr+i] = a[(pc+p)*lda+row]
+				}
+			} else {
+				src := a[row*lda+pc : row*lda+pc+kb]
+				for p, v := range src {
+					panel[p*mr+i] = v
+				}
+			}
+		}
+	}
+}
+
+// packB copies op(B)[pc:pc+kb, jc:jc+nb] into panels of nr columns: panel q
+// holds, for each of the kb rows in turn, nr consecutive column values,
+// zero-padded past nb.
+func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb int) {
+	for jr := 0; jr < nb; jr += nr {
+		nt := min(nr, nb-jr)
+		panel := dst[jr*kb : jr*kb+nr*kb]
+		if trans { // B stored n x k: element (p, col) at b[col*ldb+p]
+			for j := 0; j < nr; j++ {
+				if j >= nt {
+					for p := 0; p < kb; p++ {
+						panel[p*nr+j] = 0
+					}
+					continue
+				}
+				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kb]
+				for p, v := range src {
+					panel[p*nr+j] = v
+				}
+			}
+			continue
+		}
+		for p := 0; p < kb; p++ {
+			src := b[(pc+p)*ldb+jc+jr : (pc+p)*ldb+jc+jr+nt]
+			dp := panel[p*nr : p*nr+nr]
+			copy(dp, src)
+			clear(dp[nt:])
+		}
+	}
+}
+
+// kernel6x16Go is the portable micro-kernel: C[0:6, 0:16] += alpha * Ap * Bp
+// for packed panels Ap (kb x 6) and Bp (kb x 16), C with row stride ldc.
+func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int) {
+	var acc [mr][nr]float32
+	ap = ap[:kb*mr]
+	bp = bp[:kb*nr]
+	for p := 0; p < kb; p++ {
+		b := (*[nr]float32)(bp[p*nr:])
+		a := (*[mr]float32)(ap[p*mr:])
+		for i := 0; i < mr; i++ {
+			ai := a[i]
+			r := &acc[i]
+			for j := 0; j < nr; j++ {
+				r[j] += ai * b[j]
+			}
+		}
+	}
+	for i := 0; i < mr; i++ {
+		row := c[i*ldc : i*ldc+nr]
+		for j := range row {
+			row[j] += alpha * acc[i][j]
+		}
+	}
+}

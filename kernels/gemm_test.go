@@ -1,0 +1,207 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// naiveGemm is the test oracle: the loop in Sgemm's doc comment, in float64.
+func naiveGemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		for j := 0; j < n; j++ {
+			var s float64
+			for p := 0; p < k; p++ {
+				var av, bv float32
+				if tA {
+					av = a[p*lda+i]
+				} else {
+					av = a[i*lda+p]
+				}
+				if tB {
+					bv = b[j*ldb+p]
+				} else {
+					bv = b[p*ldb+j]
+				}
+				s += float64(av) * float64(bv)
+			}
+			old := float64(0)
+			if beta != 0 {
+				old = float64(beta) * float64(c[i*ldc+j])
+			}
+			c[i*ldc+j] = float32(float64(alpha)*s + old)
+		}
+	}
+}
+
+const guard = 4 // NaN sentinels around every stored matrix catch out-of-bounds writes
+
+func randMat(rng *rand.Rand, rows, cols, ld int) []float32 {
+	x := make([]float32, (rows-1)*ld+cols+2*guard)
+	for i := range x {
+		x[i] = float32(math.NaN())
+	}
+	for i := 0; i < rows; i++ {
+		for j := 0; j < cols; j++ {
+			x[guard+i*ld+j] = float32(rng.NormFloat64())
+		}
+	}
+	return x
+}
+
+type gemmCase struct {
+	tA, tB      bool
+	m, n, k     int
+	alpha, beta float32
+	pad         int // extra stride beyond the logical width: strided views
+}
+
+func runCase(t *testing.T, tc gemmCase, rng *rand.Rand) {
+	t.Helper()
+	ar, ac := tc.m, tc.k
+	if tc.tA {
+		ar, ac = tc.k, tc.m
+	}
+	br, bc := tc.k, tc.n
+	if tc.tB {
+		br, bc = tc.n, tc.k
+	}
+	lda, ldb, ldc := ac+tc.pad, bc+tc.pad, tc.n+tc.pad
+	a := randMat(rng, max(ar, 1), max(ac, 1), max(lda, 1))
+	b := randMat(rng, max(br, 1), max(bc, 1), max(ldb, 1))
+	c := randMat(rng, max(tc.m, 1), max(tc.n, 1), max(ldc, 1))
+	want := append([]float32(nil), c...)
+	if tc.beta == 0 { // beta == 0 must ignore C entirely, NaNs included
+		for i := 0; i < tc.m; i++ {
+			for j := 0; j < tc.n; j++ {
+				c[guard+i*ldc+j] = float32(math.NaN())
+			}
+		}
+	}
+	Sgemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a[guard:], max(lda, 1), b[guard:], max(ldb, 1), tc.beta, c[guard:], max(ldc, 1))
+	naiveGemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, tc.alpha, a[guard:], max(lda, 1), b[guard:], max(ldb, 1), tc.beta, want[guard:], max(ldc, 1))
+	tol := 1e-5 * math.Sqrt(float64(tc.k)+1) * 4
+	for i, w := range want {
+		g := c[i]
+		if math.IsNaN(float64(w)) {
+			if !math.IsNaN(float64(g)) {
+				t.Fatalf("%+v: wrote outside C at %d", tc, i-guard)
+			}
+			continue
+		}
+		if d := math.Abs(float64(g - w)); d > tol*(1+math.Abs(float64(w))) {
+			t.Fatalf("%+v: c[%d] = %g, want %g", tc, i-guard, g, w)
+		}
+	}
+}
+
+func forEachBackend(t *testing.T, f func(t *testing.T)) {
+	t.Run(Backend(), f)
+	if useAsm {
+		t.Run("go", func(t *testing.T) {
+			defer setAsm(setAsm(false))
+			f(t)
+		})
+	}
+}
+
+func TestSgemmSmallSizes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, tA := range []bool{false, true} {
+			for _, tB := range []bool{false, true} {
+				for s := 1; s <= 65; s += 4 {
+					runCase(t, gemmCase{tA, tB, s, 65 - s + 1, (s*7)%33 + 1, 1, 0, 0}, rng)
+					runCase(t, gemmCase{tA, tB, s, s, s, -0.5, 1.5, 3}, rng)
+				}
+			}
+		}
+	})
+}
+
+func TestSgemmTable(t *testing.T) {
+	cases := []gemmCase{
+		{false, false, 1, 1, 1, 1, 0, 0},
+		{true, true, 1, 1, 1, 2, 1, 5},
+		{false, false, 0, 5, 3, 1, 1, 0},
+		{false, true, 5, 3, 0, 1, 0.5, 0}, // k == 0: C = beta C
+		{false, false, 7, 9, 11, 0, 2, 1}, // alpha == 0
+		{false, false, 32, 500, 784, 1, 0, 0},
+		{true, false, 500, 784, 32, 1, 1, 0}, // weight gradient shape
+		{false, true, 32, 784, 500, 1, 0, 0}, // input gradient shape
+		{false, false, 200, 512, 512, 1, 0, 0},
+		{true, true, 131, 257, 300, 0.7, -0.3, 7},
+		{false, false, 6, 2100, 17, 1, 0, 2}, // more than one nc block
+		{true, false, 241, 13, 600, 1, 0, 1}, // tall: row split, several kc blocks
+	}
+	forEachBackend(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(3, 4))
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%v%v_%dx%dx%d", tc.tA, tc.tB, tc.m, tc.n, tc.k), func(t *testing.T) { runCase(t, tc, rng) })
+		}
+	})
+}
+
+func TestSgemmRandomShapes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		for range 60 {
+			tc := gemmCase{rng.IntN(2) == 0, rng.IntN(2) == 0, rng.IntN(140) + 1, rng.IntN(140) + 1, rng.IntN(300) + 1,
+				float32(rng.NormFloat64()), []float32{0, 1, -0.5}[rng.IntN(3)], rng.IntN(3)}
+			runCase(t, tc, rng)
+		}
+	})
+}
+
+func TestSgemmShortSlicePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Sgemm accepted a too-short C")
+		}
+	}()
+	Sgemm(false, false, 2, 2, 2, 1, make([]float32, 4), 2, make([]float32, 4), 2, 0, make([]float32, 3), 2)
+}
+
+func TestSgemmNoAllocs(t *testing.T) {
+	a, b, c := make([]float32, 32*784), make([]float32, 784*500), make([]float32, 32*500)
+	Sgemm(false, false, 32, 500, 784, 1, a, 784, b, 500, 0, c, 500)
+	// Only the goroutine fan-out may allocate; packing buffers are pooled.
+	allocs := testing.AllocsPerRun(20, func() { Sgemm(false, false, 32, 500, 784, 1, a, 784, b, 500, 0, c, 500) })
+	if allocs > 3 {
+		t.Fatalf("Sgemm allocates %v times per call", allocs)
+	}
+}
+
+var benchShapes = []struct{ m, n, k int }{{32, 500, 784}, {200, 512, 512}, {1024, 1024, 1024}}
+
+func BenchmarkSgemm(b *testing.B) {
+	for _, s := range benchShapes {
+		a, bb, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
+		for i := range a {
+			a[i] = 1
+		}
+		for i := range bb {
+			bb[i] = 1
+		}
+		flops := 2 * float64(s.m*s.n*s.k)
+		b.Run(fmt.Sprintf("circuitry/%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
+			for b.Loop() {
+				Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(fmt.Sprintf("gonum/%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
+			A := blas32.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: a}
+			B := blas32.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: bb}
+			C := blas32.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: c}
+			for b.Loop() {
+				blas32.Gemm(blas.NoTrans, blas.NoTrans, 1, A, B, 0, C)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
