@@ -49,16 +49,22 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		g.stripe(0, m, 0, n)
 		return
 	}
-	// Split the longer side of C so each worker packs little it does not use.
+	g.parallel(workers, m, n)
+}
+
+// parallel splits the longer side of C so each worker packs little it does
+// not use. Only this path escapes g to the heap; serial calls allocate nothing.
+func (g gemm) parallel(workers, m, n int) {
+	gp := &g
 	var wg sync.WaitGroup
 	for w := 1; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			g.part(w, workers, m, n)
+			gp.part(w, workers, m, n)
 		}(w)
 	}
-	g.part(0, workers, m, n)
+	gp.part(0, workers, m, n)
 	wg.Wait()
 }
 

@@ -1,0 +1,137 @@
+package nn
+
+import (
+	"math"
+)
+
+// Group is a set of parameters sharing optimiser settings: learning rate,
+// momentum (SGD) and L2 weight decay (added to the gradient, PyTorch-style).
+type Group struct {
+	Name        string
+	Params      []*Param
+	LR          float64
+	Momentum    float64
+	WeightDecay float64
+	Nesterov    bool
+}
+
+// Optimizer updates parameters from their gradients.
+type Optimizer interface {
+	Step()
+	// State returns the optimiser's buffers (for checkpoints), one slice per
+	// parameter in group order, each buffer kind in turn.
+	State() [][]float32
+	// Groups returns the parameter groups, so schedules can change rates.
+	ParamGroups() []Group
+}
+
+// SGD is stochastic gradient descent with optional (Nesterov) momentum,
+// following PyTorch: buf = mu*buf + g; step along buf (or g + mu*buf).
+type SGD struct {
+	Groups []Group
+	vel    [][]float32 // per parameter, allocated on first use of momentum
+	steps  int
+}
+
+// NewSGD returns an SGD optimiser over groups.
+func NewSGD(groups ...Group) *SGD {
+	o := &SGD{Groups: groups}
+	for _, g := range groups {
+		for _, p := range g.Params {
+			var v []float32
+			if g.Momentum != 0 {
+				v = make([]float32, len(p.Value.Data))
+			}
+			o.vel = append(o.vel, v)
+		}
+	}
+	return o
+}
+
+// Step applies one update to every parameter.
+func (o *SGD) Step() {
+	idx := 0
+	for _, g := range o.Groups {
+		lr, mu, wd := float32(g.LR), float32(g.Momentum), float32(g.WeightDecay)
+		for _, p := range g.Params {
+			w, grad, v := p.Value.Data, p.Grad.Data, o.vel[idx]
+			idx++
+			for j := range w {
+				d := grad[j] + wd*w[j]
+				if v != nil {
+					if o.steps == 0 {
+						v[j] = d
+					} else {
+						v[j] = mu*v[j] + d
+					}
+					if g.Nesterov {
+						d += mu * v[j]
+					} else {
+						d = v[j]
+					}
+				}
+				w[j] -= lr * d
+			}
+		}
+	}
+	o.steps++
+}
+
+// State returns the momentum buffers (nil entries where momentum is off).
+func (o *SGD) State() [][]float32 { return o.vel }
+
+// ParamGroups returns the groups.
+func (o *SGD) ParamGroups() []Group { return o.Groups }
+
+// Adam follows PyTorch's torch.optim.Adam: bias-corrected moments, eps added
+// after the square root, weight decay added to the gradient.
+type Adam struct {
+	Groups            []Group
+	Beta1, Beta2, Eps float64
+	T                 int
+	m, v              [][]float32
+}
+
+// NewAdam returns Adam with betas (0.9, 0.999) and eps 1e-8.
+func NewAdam(groups ...Group) *Adam {
+	o := &Adam{Groups: groups, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8}
+	for _, g := range groups {
+		for _, p := range g.Params {
+			o.m = append(o.m, make([]float32, len(p.Value.Data)))
+			o.v = append(o.v, make([]float32, len(p.Value.Data)))
+		}
+	}
+	return o
+}
+
+// Step applies one update to every parameter.
+func (o *Adam) Step() {
+	o.T++
+	b1, b2 := float32(o.Beta1), float32(o.Beta2)
+	c1 := 1 - math.Pow(o.Beta1, float64(o.T))
+	c2 := 1 - math.Pow(o.Beta2, float64(o.T))
+	idx := 0
+	for _, g := range o.Groups {
+		stepSize := float32(g.LR / c1)
+		invC2 := float32(1 / math.Sqrt(c2))
+		eps, wd := float32(o.Eps), float32(g.WeightDecay)
+		for _, p := range g.Params {
+			w, grad, m, v := p.Value.Data, p.Grad.Data, o.m[idx], o.v[idx]
+			idx++
+			for j := range w {
+				d := grad[j] + wd*w[j]
+				m[j] = b1*m[j] + (1-b1)*d
+				v[j] = b2*v[j] + (1-b2)*d*d
+				w[j] -= stepSize * m[j] / (sqrt32(v[j])*invC2 + eps)
+			}
+		}
+	}
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+// State returns first moments then second moments, per parameter.
+func (o *Adam) State() [][]float32 { return append(append([][]float32{}, o.m...), o.v...) }
+
+// ParamGroups returns the groups.
+func (o *Adam) ParamGroups() []Group { return o.Groups }

@@ -1,0 +1,57 @@
+package nn
+
+import "github.com/circuitry-lab/circuitry/tensor"
+
+// Param is a trainable tensor and its gradient, same shape.
+type Param struct {
+	Name  string
+	Value *tensor.Mat
+	Grad  *tensor.Mat
+}
+
+// NewParam allocates a zeroed r x c parameter.
+func NewParam(name string, r, c int) *Param {
+	return &Param{Name: name, Value: tensor.New(r, c), Grad: tensor.New(r, c)}
+}
+
+// Layer is one step of a feed-forward network.
+type Layer interface {
+	Forward(x *tensor.Mat) *tensor.Mat
+	Backward(dy *tensor.Mat) *tensor.Mat
+	Params() []*Param
+}
+
+// ZeroGrad clears the gradients of ps.
+func ZeroGrad(ps []*Param) {
+	for _, p := range ps {
+		clear(p.Grad.Data)
+	}
+}
+
+// Sequential chains layers.
+type Sequential []Layer
+
+// Forward runs every layer in order.
+func (s Sequential) Forward(x *tensor.Mat) *tensor.Mat {
+	for _, l := range s {
+		x = l.Forward(x)
+	}
+	return x
+}
+
+// Backward runs every layer's Backward in reverse order.
+func (s Sequential) Backward(dy *tensor.Mat) *tensor.Mat {
+	for i := len(s) - 1; i >= 0; i-- {
+		dy = s[i].Backward(dy)
+	}
+	return dy
+}
+
+// Params lists every layer's parameters, in layer order.
+func (s Sequential) Params() []*Param {
+	var ps []*Param
+	for _, l := range s {
+		ps = append(ps, l.Params()...)
+	}
+	return ps
+}

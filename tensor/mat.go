@@ -1,0 +1,149 @@
+package tensor
+
+import (
+	"fmt"
+
+	"github.com/circuitry-lab/circuitry/kernels"
+)
+
+// Mat is a Rows x Cols float32 matrix stored row-major in Data with row
+// stride Stride >= Cols. Element (i, j) is Data[i*Stride+j].
+type Mat struct {
+	Rows, Cols, Stride int
+	Data               []float32
+}
+
+// New returns a zeroed r x c matrix.
+func New(r, c int) *Mat {
+	if r < 0 || c < 0 {
+		panic(fmt.Sprintf("tensor: negative shape %dx%d", r, c))
+	}
+	return &Mat{Rows: r, Cols: c, Stride: max(c, 1), Data: make([]float32, r*c)}
+}
+
+// FromSlice wraps data (len r*c, row-major) without copying.
+func FromSlice(r, c int, data []float32) *Mat {
+	if len(data) != r*c {
+		panic(fmt.Sprintf("tensor: %d values for a %dx%d matrix", len(data), r, c))
+	}
+	return &Mat{Rows: r, Cols: c, Stride: max(c, 1), Data: data}
+}
+
+// Ensure returns *m reshaped to r x c, reusing its storage when it is large
+// enough and contiguous, so layers can keep one output buffer per batch
+// size without allocating every step. A nil *m is allocated.
+func Ensure(m **Mat, r, c int) *Mat {
+	if *m != nil && (*m).Rows == r && (*m).Cols == c && (*m).Contiguous() {
+		return *m
+	}
+	if *m != nil && cap((*m).Data) >= r*c {
+		*m = &Mat{Rows: r, Cols: c, Stride: max(c, 1), Data: (*m).Data[:r*c]}
+		return *m
+	}
+	*m = New(r, c)
+	return *m
+}
+
+// Contiguous reports whether the rows are packed without gaps.
+func (m *Mat) Contiguous() bool { return m.Stride == m.Cols || m.Rows <= 1 }
+
+// At returns element (i, j).
+func (m *Mat) At(i, j int) float32 { return m.Data[i*m.Stride+j] }
+
+// Set sets element (i, j).
+func (m *Mat) Set(i, j int, v float32) { m.Data[i*m.Stride+j] = v }
+
+// Row returns row i as a slice sharing storage.
+func (m *Mat) Row(i int) []float32 { return m.Data[i*m.Stride : i*m.Stride+m.Cols] }
+
+// View returns rows [r0, r1) and columns [c0, c1) as a matrix sharing storage.
+func (m *Mat) View(r0, r1, c0, c1 int) *Mat {
+	if r0 < 0 || r1 > m.Rows || r0 > r1 || c0 < 0 || c1 > m.Cols || c0 > c1 {
+		panic(fmt.Sprintf("tensor: view [%d:%d, %d:%d] of %dx%d", r0, r1, c0, c1, m.Rows, m.Cols))
+	}
+	if r1 == r0 || c1 == c0 {
+		return &Mat{Rows: r1 - r0, Cols: c1 - c0, Stride: m.Stride}
+	}
+	start := r0*m.Stride + c0
+	end := (r1-1)*m.Stride + c1
+	return &Mat{Rows: r1 - r0, Cols: c1 - c0, Stride: m.Stride, Data: m.Data[start:end]}
+}
+
+// Zero sets every element to 0.
+func (m *Mat) Zero() { m.Fill(0) }
+
+// Fill sets every element to v.
+func (m *Mat) Fill(v float32) {
+	for i := 0; i < m.Rows; i++ {
+		row := m.Row(i)
+		for j := range row {
+			row[j] = v
+		}
+	}
+}
+
+// Copy copies src into m; shapes must match.
+func (m *Mat) Copy(src *Mat) {
+	mustSameShape("Copy", m, src)
+	for i := 0; i < m.Rows; i++ {
+		copy(m.Row(i), src.Row(i))
+	}
+}
+
+// Clone returns a contiguous copy of m.
+func (m *Mat) Clone() *Mat {
+	c := New(m.Rows, m.Cols)
+	c.Copy(m)
+	return c
+}
+
+func (m *Mat) String() string { return fmt.Sprintf("Mat(%dx%d)", m.Rows, m.Cols) }
+
+func mustSameShape(op string, a, b *Mat) {
+	if a.Rows != b.Rows || a.Cols != b.Cols {
+		panic(fmt.Sprintf("tensor: %s shape mismatch %dx%d vs %dx%d", op, a.Rows, a.Cols, b.Rows, b.Cols))
+	}
+}
+
+// MatMul sets dst = alpha * op(a) * op(b) + beta * dst, where op transposes
+// when the matching flag is set. Shapes are programming errors and panic.
+func MatMul(dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta float32) {
+	m, k := a.Rows, a.Cols
+	if transA {
+		m, k = k, m
+	}
+	kb, n := b.Rows, b.Cols
+	if transB {
+		kb, n = n, kb
+	}
+	if k != kb || dst.Rows != m || dst.Cols != n {
+		panic(fmt.Sprintf("tensor: MatMul %dx%d(T=%v) * %dx%d(T=%v) into %dx%d", a.Rows, a.Cols, transA, b.Rows, b.Cols, transB, dst.Rows, dst.Cols))
+	}
+	kernels.Sgemm(transA, transB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, dst.Data, dst.Stride)
+}
+
+// AddRow adds the vector v (len Cols) to every row of m.
+func (m *Mat) AddRow(v []float32) {
+	if len(v) != m.Cols {
+		panic(fmt.Sprintf("tensor: AddRow of %d values to %d columns", len(v), m.Cols))
+	}
+	for i := 0; i < m.Rows; i++ {
+		row := m.Row(i)
+		for j := range row {
+			row[j] += v[j]
+		}
+	}
+}
+
+// SumRowsInto adds the column sums of m (the sum over rows) into dst.
+func (m *Mat) SumRowsInto(dst []float32) {
+	if len(dst) != m.Cols {
+		panic(fmt.Sprintf("tensor: SumRowsInto %d values from %d columns", len(dst), m.Cols))
+	}
+	for i := 0; i < m.Rows; i++ {
+		row := m.Row(i)
+		for j, v := range row {
+			dst[j] += v
+		}
+	}
+}
