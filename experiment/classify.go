@@ -1,0 +1,206 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/circuitry-lab/circuitry/kernels"
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/task/images"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// RunOptions are the per-invocation settings that are not part of a
+// run's identity (so they are not in its config).
+type RunOptions struct {
+	DataDir  string    // --data: overrides config data.dir
+	Force    bool      // overwrite an existing run directory
+	Progress Progress  // nil: Quiet
+	Log      io.Writer // notices; nil: discarded
+}
+
+// EpochRecord is one line of metrics.jsonl.
+type EpochRecord struct {
+	Epoch     int     `json:"epoch"`
+	TrainLoss float64 `json:"train_loss"`
+	TrainAcc  float64 `json:"train_acc"`
+	TestLoss  float64 `json:"test_loss"`
+	TestAcc   float64 `json:"test_acc"`
+	Seconds   float64 `json:"seconds"`
+}
+
+// Summary is summary.json of a classifier run.
+type Summary struct {
+	Name          string  `json:"name"`
+	RunDir        string  `json:"run_dir"`
+	Data          string  `json:"data"`
+	TrainImages   int     `json:"train_images"`
+	TestImages    int     `json:"test_images"`
+	Luminosity    float64 `json:"luminosity"`
+	Epochs        int     `json:"epochs"`
+	FinalTestAcc  float64 `json:"final_test_acc"`  // shifted test set, as trained
+	FinalTestLoss float64 `json:"final_test_loss"` // shifted test set
+	CleanTestAcc  float64 `json:"clean_test_acc"`  // unshifted test set
+	BestTestAcc   float64 `json:"best_test_acc"`
+	EpochSeconds  float64 `json:"epoch_seconds"` // mean training time per epoch
+	TotalSeconds  float64 `json:"total_seconds"`
+	Kernel        string  `json:"gemm_kernel"`
+}
+
+// buildMLP makes the network the config describes: Linear [LayerNorm] act
+// per hidden layer, then a Linear read-out.
+func buildMLP(m ModelConfig, in, classes int, rng *rand.Rand) nn.Sequential {
+	var net nn.Sequential
+	for i, h := range m.Hidden {
+		net = append(net, nn.NewLinear(fmt.Sprintf("fc%d", i+1), in, h, true, rng))
+		if m.LayerNorm {
+			net = append(net, nn.NewLayerNorm(fmt.Sprintf("ln%d", i+1), h, false))
+		}
+		if m.Activation == "tanh" {
+			net = append(net, &nn.Tanh{})
+		} else {
+			net = append(net, &nn.ReLU{})
+		}
+		in = h
+	}
+	return append(net, nn.NewLinear("out", in, classes, true, rng))
+}
+
+func newOptimizer(t TrainConfig, params []*nn.Param) nn.Optimizer {
+	g := nn.Group{Name: "all", Params: params, LR: t.LR, Momentum: t.Momentum, WeightDecay: t.WeightDecay, Nesterov: t.Nesterov}
+	if t.Optimizer == "adam" {
+		return nn.NewAdam(g)
+	}
+	return nn.NewSGD(g)
+}
+
+// LoadData finds and loads the config's dataset; dataDir (the --data flag)
+// wins over data.dir. It logs a notice when falling back to embedded data.
+func LoadData(cfg DataConfig, dataDir string, log io.Writer) (train, test *images.Set, src images.Source, err error) {
+	if dataDir == "" {
+		dataDir = cfg.Dir
+	}
+	if src, err = images.FindFashionMNIST(dataDir); err != nil {
+		return nil, nil, src, err
+	}
+	if src.Kind == "embedded" {
+		fmt.Fprintln(log, images.EmbeddedNotice)
+	}
+	train, test, err = images.LoadFashionMNIST(src)
+	return train, test, src, err
+}
+
+// TrainClassifier runs a config end to end and writes its run directory.
+func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Progress == nil {
+		opt.Progress = Quiet{}
+	}
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	train, test, src, err := LoadData(cfg.Data, opt.DataDir, opt.Log)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Data.TrainLimit > 0 && cfg.Data.TrainLimit < train.N {
+		train = &images.Set{N: cfg.Data.TrainLimit, Rows: train.Rows, Cols: train.Cols, Classes: train.Classes,
+			Pixels: train.Pixels[:cfg.Data.TrainLimit*train.Dim()], Labels: train.Labels[:cfg.Data.TrainLimit]}
+	}
+	run, err := CreateRunDir(cfg.Out.Dir, cfg.Name, opt.Force)
+	if err != nil {
+		return nil, err
+	}
+	if err := run.WriteFile("config.yaml", cfg.YAML()); err != nil {
+		return nil, err
+	}
+
+	net := buildMLP(cfg.Model, train.Dim(), train.Classes, Stream(cfg.Seed, "init"))
+	params := net.Params()
+	optim := newOptimizer(cfg.Train, params)
+	loss := &nn.SoftmaxCrossEntropy{Smoothing: cfg.Train.LabelSmoothing}
+	// The test set's luminosity shifts are drawn once, so every epoch is
+	// evaluated on the same images.
+	shiftedTest := make([]float32, len(test.Pixels))
+	images.ShiftRandom(shiftedTest, test.Pixels, test.Dim(), cfg.Data.Luminosity, Stream(cfg.Seed, "luminosity-test"))
+	order := Stream(cfg.Seed, "data-order")
+	lum := Stream(cfg.Seed, "luminosity-train")
+
+	sum := &Summary{Name: cfg.Name, RunDir: run.Path, Data: src.String(), TrainImages: train.N, TestImages: test.N,
+		Luminosity: cfg.Data.Luminosity, Epochs: cfg.Train.Epochs, Kernel: kernels.Backend()}
+	bs := cfg.Train.BatchSize
+	steps := train.N / bs // the last partial batch is dropped, as in PyTorch's drop_last
+	if steps == 0 {
+		return nil, fmt.Errorf("train.batch_size = %d exceeds the %d training images", bs, train.N)
+	}
+	x := tensor.New(bs, train.Dim())
+	labels := make([]uint8, bs)
+	perm := make([]int, train.N)
+	begin := time.Now()
+	var trainSeconds float64
+	for epoch := 1; epoch <= cfg.Train.Epochs; epoch++ {
+		start := time.Now()
+		for i := range perm {
+			perm[i] = i
+		}
+		order.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch, cfg.Train.Epochs), steps)
+		var lossSum float64
+		var correct int
+		for s := 0; s < steps; s++ {
+			if err := ctx.Err(); err != nil {
+				return nil, fmt.Errorf("interrupted at epoch %d step %d: %w", epoch, s, err)
+			}
+			for b := 0; b < bs; b++ {
+				idx := perm[s*bs+b]
+				copy(x.Row(b), train.Image(idx))
+				labels[b] = train.Labels[idx]
+			}
+			images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, lum)
+			nn.ZeroGrad(params)
+			l, c := loss.Loss(net.Forward(x), labels)
+			net.Backward(loss.Backward())
+			optim.Step()
+			lossSum += l
+			correct += c
+			if s%50 == 0 {
+				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("epoch %d/%d loss %.3f", epoch, cfg.Train.Epochs, lossSum/float64(s+1)))
+			}
+		}
+		secs := time.Since(start).Seconds()
+		trainSeconds += secs
+		rec := EpochRecord{Epoch: epoch, TrainLoss: lossSum / float64(steps), TrainAcc: float64(correct) / float64(steps*bs), Seconds: secs}
+		rec.TestLoss, rec.TestAcc = evaluate(net, loss, test, shiftedTest, cfg.Train.EvalBatch)
+		opt.Progress.Finish(fmt.Sprintf("epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1fs",
+			epoch, cfg.Train.Epochs, rec.TrainLoss, 100*rec.TrainAcc, rec.TestLoss, 100*rec.TestAcc, secs))
+		if err := run.AppendMetrics(rec); err != nil {
+			return nil, err
+		}
+		sum.FinalTestAcc, sum.FinalTestLoss = rec.TestAcc, rec.TestLoss
+		sum.BestTestAcc = max(sum.BestTestAcc, rec.TestAcc)
+	}
+	_, sum.CleanTestAcc = evaluate(net, loss, test, test.Pixels, cfg.Train.EvalBatch)
+	sum.EpochSeconds = trainSeconds / float64(cfg.Train.Epochs)
+	sum.TotalSeconds = time.Since(begin).Seconds()
+	return sum, run.WriteJSON("summary.json", sum)
+}
+
+// evaluate returns mean loss and accuracy of net on pixels (test.N images).
+func evaluate(net nn.Sequential, loss *nn.SoftmaxCrossEntropy, test *images.Set, pixels []float32, batch int) (float64, float64) {
+	var lossSum float64
+	var correct int
+	d := test.Dim()
+	for lo := 0; lo < test.N; lo += batch {
+		hi := min(lo+batch, test.N)
+		x := tensor.FromSlice(hi-lo, d, pixels[lo*d:hi*d])
+		l, c := loss.Loss(net.Forward(x), test.Labels[lo:hi])
+		lossSum += l * float64(hi-lo)
+		correct += c
+	}
+	return lossSum / float64(test.N), float64(correct) / float64(test.N)
+}

@@ -1,0 +1,92 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+// Progress reports how far a long loop has got.
+type Progress interface {
+	// Start begins a phase of total units.
+	Start(label string, total int)
+	// Add advances by n units; status is a short "loss 0.42" style note.
+	Add(n int, status string)
+	// Finish ends the phase with a summary line.
+	Finish(summary string)
+}
+
+// NewProgress returns a bar with rate and ETA when w is a terminal, and
+// plain lines at most every interval otherwise (CI logs, pipes).
+func NewProgress(w io.Writer, interval time.Duration) Progress {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return &barProgress{w: w}
+	}
+	return &lineProgress{w: w, interval: interval}
+}
+
+// Quiet discards progress.
+type Quiet struct{}
+
+func (Quiet) Start(string, int) {}
+func (Quiet) Add(int, string)   {}
+func (Quiet) Finish(string)     {}
+
+type barProgress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar
+}
+
+func (p *barProgress) Start(label string, total int) {
+	p.bar = progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("batch"),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+}
+
+func (p *barProgress) Add(n int, status string) {
+	if status != "" {
+		p.bar.Describe(status)
+	}
+	p.bar.Add(n)
+}
+
+func (p *barProgress) Finish(summary string) {
+	p.bar.Finish()
+	fmt.Fprintln(p.w, summary)
+}
+
+type lineProgress struct {
+	w           io.Writer
+	interval    time.Duration
+	label       string
+	total, n    int
+	start, last time.Time
+}
+
+func (p *lineProgress) Start(label string, total int) {
+	p.label, p.total, p.n = label, total, 0
+	p.start, p.last = time.Now(), time.Now()
+}
+
+func (p *lineProgress) Add(n int, status string) {
+	p.n += n
+	if now := time.Now(); now.Sub(p.last) >= p.interval && p.n < p.total {
+		p.last = now
+		el := now.Sub(p.start)
+		eta := time.Duration(float64(el) / float64(p.n) * float64(p.total-p.n))
+		fmt.Fprintf(p.w, "%s %d/%d (%.0f%%) %s eta %s\n", p.label, p.n, p.total, 100*float64(p.n)/float64(p.total), status, eta.Round(time.Second))
+	}
+}
+
+func (p *lineProgress) Finish(summary string) { fmt.Fprintln(p.w, summary) }
