@@ -169,7 +169,7 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 			lossSum += l
 			correct += c
 			if s%50 == 0 {
-				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("epoch %d/%d loss %.3f", epoch, cfg.Train.Epochs, lossSum/float64(s+1)))
+				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("loss %.3f", lossSum/float64(s+1)))
 			}
 		}
 		secs := time.Since(start).Seconds()

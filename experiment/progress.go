@@ -37,11 +37,13 @@ func (Quiet) Add(int, string)   {}
 func (Quiet) Finish(string)     {}
 
 type barProgress struct {
-	w   io.Writer
-	bar *progressbar.ProgressBar
+	w     io.Writer
+	label string
+	bar   *progressbar.ProgressBar
 }
 
 func (p *barProgress) Start(label string, total int) {
+	p.label = label
 	p.bar = progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(p.w),
 		progressbar.OptionSetDescription(label),
@@ -56,7 +58,7 @@ func (p *barProgress) Start(label string, total int) {
 
 func (p *barProgress) Add(n int, status string) {
 	if status != "" {
-		p.bar.Describe(status)
+		p.bar.Describe(p.label + " " + status)
 	}
 	p.bar.Add(n)
 }

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestMain lets tests run the real binary: re-executed with
+// CIRCUITRY_TEST_MAIN=1, the test binary behaves as circuitry itself, so
+// exit codes and stderr are checked exactly as a user sees them.
+func TestMain(m *testing.M) {
+	if os.Getenv("CIRCUITRY_TEST_MAIN") == "1" {
+		os.Args = append([]string{"circuitry"}, os.Args[1:]...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func runCLI(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CIRCUITRY_TEST_MAIN=1", "CIRCUITRY_DATA=")
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+func idx(dims []int, data []byte, gzipped bool) []byte {
+	var b bytes.Buffer
+	b.Write([]byte{0, 0, 8, byte(len(dims))})
+	for _, d := range dims {
+		binary.Write(&b, binary.BigEndian, uint32(d))
+	}
+	b.Write(data)
+	if !gzipped {
+		return b.Bytes()
+	}
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(b.Bytes())
+	zw.Close()
+	return z.Bytes()
+}
+
+// dataDir writes a tiny valid Fashion-MNIST-shaped directory, then lets
+// corrupt replace one file's bytes.
+func dataDir(t *testing.T, corrupt func(files map[string][]byte)) string {
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"train-images-idx3-ubyte.gz": idx([]int{20, 28, 28}, make([]byte, 20*784), true),
+		"train-labels-idx1-ubyte.gz": idx([]int{20}, bytes.Repeat([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 2), true),
+		"t10k-images-idx3-ubyte.gz":  idx([]int{10, 28, 28}, make([]byte, 10*784), true),
+		"t10k-labels-idx1-ubyte.gz":  idx([]int{10}, []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, true),
+	}
+	if corrupt != nil {
+		corrupt(files)
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestBadInputErrors(t *testing.T) {
+	work := t.TempDir()
+	cfgPath := func(body string) string {
+		p := filepath.Join(work, "cfg.yaml")
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	cases := []struct {
+		name string
+		args func() []string
+		want string
+	}{
+		{"missing data dir", func() []string { return []string{"data", "info", "--data", filepath.Join(work, "absent")} },
+			"absent: data directory does not exist"},
+		{"truncated IDX", func() []string {
+			return []string{"data", "info", "--data", dataDir(t, func(f map[string][]byte) {
+				f["t10k-images-idx3-ubyte.gz"] = idx([]int{10, 28, 28}, make([]byte, 10*784-5), false)
+			})}
+		}, "t10k-images-idx3-ubyte.gz: truncated"},
+		{"wrong magic", func() []string {
+			return []string{"data", "info", "--data", dataDir(t, func(f map[string][]byte) {
+				f["train-labels-idx1-ubyte.gz"] = []byte{0x50, 0x4b, 3, 4, 0, 0, 0, 0}
+			})}
+		}, "train-labels-idx1-ubyte.gz: wrong magic number"},
+		{"count mismatch", func() []string {
+			return []string{"data", "info", "--data", dataDir(t, func(f map[string][]byte) {
+				f["t10k-labels-idx1-ubyte.gz"] = idx([]int{9}, make([]byte, 9), true)
+			})}
+		}, "t10k-images-idx3-ubyte.gz has 10 images but t10k-labels-idx1-ubyte.gz has 9 labels"},
+		{"unknown config key", func() []string { return []string{"train", cfgPath("train:\n  epochs: 2\n  learning_rate: 0.1\n")} },
+			`unknown key "train.learning_rate" (line 3)`},
+		{"negative lr in file", func() []string { return []string{"train", cfgPath("train:\n  lr: -0.1\n")} },
+			"train.lr = -0.1: want a learning rate in (0, 10]"},
+		{"negative lr override", func() []string { return []string{"demo", "--set", "train.lr=-1"} },
+			"train.lr = -1: want a learning rate in (0, 10]"},
+		{"unknown override", func() []string { return []string{"demo", "--set", "train.lrate=1"} },
+			`--set train.lrate: unknown key "train.lrate"`},
+		{"mistyped override", func() []string { return []string{"demo", "--set", "train.epochs=ten"} },
+			"--set train.epochs=ten: want a whole number"},
+		{"missing config", func() []string { return []string{"train", filepath.Join(work, "none.yaml")} },
+			"none.yaml: no such file"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := runCLI(t, work, c.args()...)
+			if code == 0 {
+				t.Fatalf("exit code 0, stderr %q", stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], "circuitry: ") || !strings.Contains(lines[0], c.want) {
+				t.Fatalf("stderr = %q, want one line containing %q", stderr, c.want)
+			}
+			if strings.Contains(stderr, "panic") || strings.Contains(stderr, "goroutine") {
+				t.Fatalf("stack trace: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestTrainTinyEndToEnd(t *testing.T) {
+	work := t.TempDir()
+	cfg := filepath.Join(work, "tiny.yaml")
+	os.WriteFile(cfg, []byte("name: tiny\ndata:\n  train_limit: 2000\nmodel:\n  hidden: [64]\ntrain:\n  epochs: 2\n  batch_size: 50\n  lr: 0.003\n"), 0o644)
+	stdout, stderr, code := runCLI(t, work, "train", cfg, "--out", "runs")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "test accuracy after 2 epochs") {
+		t.Fatalf("stdout = %q", stdout)
+	}
+	run := filepath.Join(work, "runs", "tiny")
+	for _, f := range []string{"config.yaml", "metrics.jsonl", "summary.json"} {
+		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var sum struct {
+		FinalTestAcc float64 `json:"final_test_acc"`
+		TrainImages  int     `json:"train_images"`
+	}
+	b, _ := os.ReadFile(filepath.Join(run, "summary.json"))
+	if err := json.Unmarshal(b, &sum); err != nil || sum.TrainImages != 2000 || sum.FinalTestAcc < 0.55 {
+		t.Fatalf("summary %s (%v)", b, err)
+	}
+	// A second run into the same directory is refused without --force.
+	if _, stderr, code := runCLI(t, work, "train", cfg, "--out", "runs"); code == 0 || !strings.Contains(stderr, "already exists; pass --force") {
+		t.Fatalf("overwrite: exit %d %q", code, stderr)
+	}
+}

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/circuitry-lab/circuitry/configs"
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/kernels"
+	"github.com/circuitry-lab/circuitry/task/images"
+)
+
+// version is set at release time with -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+type globals struct {
+	dataDir string
+}
+
+func newRoot() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "circuitry",
+		Short:         "Train and dissect brain-like neural circuits",
+		Long:          "circuitry trains Dale's-law and noisy recurrent networks and analyses them, reproducing\nstudies of inhibitory normalisation and offline reactivation.",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), demoCmd(g))
+	return root
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version, Go version and GEMM kernel",
+		Args:  cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) {
+			v := version
+			if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+				v = bi.Main.Version
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "circuitry %s (%s, %s/%s, gemm kernel %s, %d cores)\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, kernels.Backend(), runtime.GOMAXPROCS(0))
+		},
+	}
+}
+
+func dataCmd(g *globals) *cobra.Command {
+	data := &cobra.Command{Use: "data", Short: "Find, fetch and describe datasets"}
+	var dir string
+	fetch := &cobra.Command{
+		Use:   "fetch",
+		Short: "Download Fashion-MNIST into the user cache and verify its SHA-256",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if dir == "" {
+				var err error
+				if dir, err = images.CacheDir(); err != nil {
+					return err
+				}
+			}
+			client := &http.Client{Timeout: 5 * time.Minute}
+			logf := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), f+"\n", a...) }
+			if err := images.Fetch(cmd.Context(), client, images.FashionBaseURL, dir, images.FashionFiles, logf); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "Fashion-MNIST ready in %s\n", dir)
+			return nil
+		},
+	}
+	fetch.Flags().StringVar(&dir, "dir", "", "download directory (default: the user cache)")
+	info := &cobra.Command{
+		Use:   "info",
+		Short: "Say where the data was found, how many images, and their checksums",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return dataInfo(cmd.OutOrStdout(), g.dataDir)
+		},
+	}
+	data.AddCommand(fetch, info)
+	return data
+}
+
+func dataInfo(w io.Writer, dataDir string) error {
+	src, err := images.FindFashionMNIST(dataDir)
+	if err != nil {
+		return err
+	}
+	train, test, err := images.LoadFashionMNIST(src)
+	if err != nil {
+		return err
+	}
+	files, err := images.DescribeFiles(src)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "Fashion-MNIST from %s\n", src)
+	fmt.Fprintf(w, "train: %d images %dx%d, %d classes\ntest:  %d images %dx%d\n", train.N, train.Rows, train.Cols, train.Classes, test.N, test.Rows, test.Cols)
+	for _, f := range files {
+		official := "subset / not the official file"
+		if f.Official {
+			official = "official content"
+		}
+		fmt.Fprintf(w, "%s  %d bytes\n  sha256 %s\n  content sha256 %s (%s)\n", f.Path, f.Bytes, f.SHA256, f.ContentSHA256, official)
+	}
+	if src.Kind == "embedded" {
+		fmt.Fprintln(w, images.EmbeddedNotice)
+	}
+	return nil
+}
+
+type runFlags struct {
+	sets  []string
+	force bool
+	out   string
+}
+
+func (f *runFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringArrayVar(&f.sets, "set", nil, "override a config key, e.g. --set train.lr=0.01 (repeatable)")
+	cmd.Flags().BoolVar(&f.force, "force", false, "overwrite an existing run directory")
+	cmd.Flags().StringVar(&f.out, "out", "", "parent directory for the run (default: the config's out.dir)")
+}
+
+func trainCmd(g *globals) *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "train CONFIG",
+		Short: "Train the network a YAML config describes and write its run directory",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := experiment.LoadConfig(args[0], f.sets)
+			if err != nil {
+				return err
+			}
+			return runClassifier(cmd, g, f, cfg)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func demoCmd(g *globals) *cobra.Command {
+	f := &runFlags{force: true}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Train the quick-start MLP on Fashion-MNIST with random luminosity and print test accuracy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			data, err := configs.FS.ReadFile("demo.yaml")
+			if err != nil {
+				return err
+			}
+			cfg, err := experiment.ParseConfig(data, f.sets)
+			if err != nil {
+				return fmt.Errorf("demo config: %w", err)
+			}
+			return runClassifier(cmd, g, f, cfg)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func runClassifier(cmd *cobra.Command, g *globals, f *runFlags, cfg experiment.Config) error {
+	if f.out != "" {
+		cfg.Out.Dir = f.out
+	}
+	errw := cmd.ErrOrStderr()
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	sum, err := experiment.TrainClassifier(ctx, cfg, experiment.RunOptions{
+		DataDir: g.dataDir, Force: f.force, Log: errw,
+		Progress: experiment.NewProgress(errw, 10*time.Second),
+	})
+	if err != nil {
+		return err
+	}
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "data: %s (%d train / %d test images, luminosity shift ±%.2f)\n", sum.Data, sum.TrainImages, sum.TestImages, sum.Luminosity)
+	fmt.Fprintf(out, "test accuracy after %d epochs: %.2f%% (shifted test set), %.2f%% (unshifted)\n", sum.Epochs, 100*sum.FinalTestAcc, 100*sum.CleanTestAcc)
+	fmt.Fprintf(out, "%.1f s per epoch, %.1f s in all; results in %s\n", sum.EpochSeconds, sum.TotalSeconds, sum.RunDir)
+	return nil
+}

@@ -1,0 +1,10 @@
+// Package configs embeds the YAML presets shipped with circuitry, so the
+// CLI can run them from any working directory.
+package configs
+
+import "embed"
+
+// FS holds every preset, by path relative to this directory.
+//
+//go:embed *.yaml
+var FS embed.FS
