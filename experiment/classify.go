@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"time"
 
@@ -75,6 +76,18 @@ func newOptimizer(t TrainConfig, params []*nn.Param) nn.Optimizer {
 		return nn.NewAdam(g)
 	}
 	return nn.NewSGD(g)
+}
+
+// setLR applies the learning-rate schedule at step (0-based) of total.
+func setLR(o nn.Optimizer, t TrainConfig, step, total int) {
+	lr := t.LR
+	if t.LRSchedule == "cosine" {
+		lr = t.LR * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
+	}
+	gs := o.ParamGroups()
+	for i := range gs {
+		gs[i].LR = lr
+	}
 }
 
 // LoadData finds and loads the config's dataset; dataDir (the --data flag)
@@ -162,6 +175,7 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 				labels[b] = train.Labels[idx]
 			}
 			images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, lum)
+			setLR(optim, cfg.Train, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
 			nn.ZeroGrad(params)
 			l, c := loss.Loss(net.Forward(x), labels)
 			net.Backward(loss.Backward())

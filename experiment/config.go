@@ -44,6 +44,7 @@ type TrainConfig struct {
 	BatchSize      int     `yaml:"batch_size"`      // images per step
 	Optimizer      string  `yaml:"optimizer"`       // sgd | adam
 	LR             float64 `yaml:"lr"`              // learning rate
+	LRSchedule     string  `yaml:"lr_schedule"`     // constant | cosine (to 0 over all steps)
 	Momentum       float64 `yaml:"momentum"`        // SGD momentum in [0, 1)
 	Nesterov       bool    `yaml:"nesterov"`        // Nesterov momentum (SGD)
 	WeightDecay    float64 `yaml:"weight_decay"`    // L2 coefficient added to gradients
@@ -66,7 +67,7 @@ func DefaultConfig() Config {
 			Kind: "mlp", Hidden: []int{500, 500}, Activation: "relu",
 		},
 		Train: TrainConfig{
-			Epochs: 10, BatchSize: 32, Optimizer: "adam", LR: 1e-3,
+			Epochs: 10, BatchSize: 32, Optimizer: "adam", LR: 1e-3, LRSchedule: "constant",
 			LabelSmoothing: 0.1, EvalBatch: 1000,
 		},
 		Out: OutConfig{Dir: "runs"},
@@ -121,6 +122,9 @@ func (c *Config) Validate() error {
 	}
 	if !(t.LR > 0 && t.LR <= 10) {
 		bad("train.lr", t.LR, "want a learning rate in (0, 10]")
+	}
+	if t.LRSchedule != "constant" && t.LRSchedule != "cosine" {
+		bad("train.lr_schedule", fmt.Sprintf("%q", t.LRSchedule), `want "constant" or "cosine"`)
 	}
 	if !(t.Momentum >= 0 && t.Momentum < 1) {
 		bad("train.momentum", t.Momentum, "want [0, 1)")

@@ -33,7 +33,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
+	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
 	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), demoCmd(g))
 	return root
 }

@@ -51,7 +51,7 @@ type Source struct {
 
 func (s Source) String() string {
 	if s.Kind == "embedded" {
-		return "embedded subset (10,000 train / 2,000 test images)"
+		return "embedded subset"
 	}
 	return fmt.Sprintf("%s (%s)", s.Dir, s.Kind)
 }
@@ -68,11 +68,15 @@ func CacheDir() (string, error) {
 	return filepath.Join(d, "circuitry", "fashion-mnist"), nil
 }
 
-// FindFashionMNIST locates the dataset: dataDir (the --data flag) if set,
+// FindFashionMNIST locates the dataset: dataDir (the --data flag) if set
+// ("embedded" selects the embedded subset),
 // else $CIRCUITRY_DATA if set — both must then hold all four files, or it is
 // an error naming them — else Debian's system directory, else the user
 // cache, else the embedded subset.
 func FindFashionMNIST(dataDir string) (Source, error) {
+	if dataDir == "embedded" {
+		return Source{Kind: "embedded"}, nil
+	}
 	if dataDir != "" {
 		return explicitDir("--data", dataDir)
 	}

@@ -1,0 +1,94 @@
+package experiment
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func tinyConfig(t *testing.T, name string) Config {
+	cfg, err := ParseConfig([]byte("data:\n  train_limit: 2000\nmodel:\n  hidden: [32, 16]\ntrain:\n  epochs: 3\n  batch_size: 20\n  lr: 0.003\n"),
+		[]string{"name=" + name, "out.dir=" + t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// metricsWithoutTime strips the wall-clock field, which is all that may
+// differ between two runs of the same config and seed.
+func metricsWithoutTime(t *testing.T, dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		i := strings.Index(line, `,"seconds"`)
+		out = append(out, line[:i])
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestTrainClassifierDeterministic(t *testing.T) {
+	var runs []string
+	for _, name := range []string{"a", "b"} {
+		cfg := tinyConfig(t, name)
+		sum, err := TrainClassifier(context.Background(), cfg, RunOptions{DataDir: "embedded"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.TrainImages != 2000 || sum.TestImages != 2000 || sum.FinalTestAcc < 0.6 {
+			t.Fatalf("summary %+v", sum)
+		}
+		runs = append(runs, metricsWithoutTime(t, sum.RunDir))
+	}
+	if runs[0] != runs[1] || strings.Count(runs[0], "\n") != 2 {
+		t.Fatalf("same config and seed gave different metrics:\n%s\n%s", runs[0], runs[1])
+	}
+	cfg := tinyConfig(t, "c")
+	cfg.Seed = 2
+	sum, err := TrainClassifier(context.Background(), cfg, RunOptions{DataDir: "embedded"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if metricsWithoutTime(t, sum.RunDir) == runs[0] {
+		t.Fatal("a different seed gave identical metrics")
+	}
+}
+
+func TestTrainClassifierCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := TrainClassifier(ctx, tinyConfig(t, "x"), RunOptions{DataDir: "embedded"})
+	if err == nil || !strings.Contains(err.Error(), "interrupted at epoch 1 step 0") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRunDirRefusesOverwrite(t *testing.T) {
+	parent := t.TempDir()
+	r, err := CreateRunDir(parent, "r", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AppendMetrics(map[string]int{"epoch": 1}); err != nil {
+		t.Fatal(err)
+	}
+	r.AppendMetrics(map[string]int{"epoch": 2})
+	b, _ := os.ReadFile(filepath.Join(r.Path, "metrics.jsonl"))
+	if string(b) != "{\"epoch\":1}\n{\"epoch\":2}\n" {
+		t.Fatalf("metrics = %q", b)
+	}
+	if _, err := CreateRunDir(parent, "r", false); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := CreateRunDir(parent, "r", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(r.Path, "metrics.jsonl")); err == nil {
+		t.Fatal("--force kept the old metrics")
+	}
+}
