@@ -1,0 +1,93 @@
+package ei
+
+import (
+	"math/rand/v2"
+
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// DANN is a Dale's-law dense layer:
+//
+//	z = Wex x - Wei (Wix x) + b,   Wex, Wix, Wei >= 0, b free.
+//
+// With ni = 0 it is the E-only layer z = Wex x + b. Ordinary
+// back-propagation reaches every weight through every path.
+type DANN struct {
+	Wex, Wix, Wei, B *nn.Param // Wix, Wei nil when ni = 0
+	x, hI, z         *tensor.Mat
+	dhI, dx          *tensor.Mat
+}
+
+// NewDANN returns a d -> ne layer with ni inhibitory units and the DANN
+// initialisation (b = 0). name prefixes the parameter names.
+func NewDANN(name string, d, ne, ni int, rng *rand.Rand) *DANN {
+	l := &DANN{Wex: nn.NewParam(name+".Wex", ne, d), B: nn.NewParam(name+".b", 1, ne)}
+	if ni > 0 {
+		l.Wix = nn.NewParam(name+".Wix", ni, d)
+		l.Wei = nn.NewParam(name+".Wei", ne, ni)
+		initDANN(l.Wex.Value, l.Wix.Value, l.Wei.Value, rng)
+	} else {
+		initDANN(l.Wex.Value, nil, nil, rng)
+	}
+	return l
+}
+
+// Forward computes z = x Wex^T - (x Wix^T) Wei^T + b.
+func (l *DANN) Forward(x *tensor.Mat) *tensor.Mat {
+	l.x = x
+	z := tensor.Ensure(&l.z, x.Rows, l.Wex.Value.Rows)
+	tensor.MatMul(z, x, false, l.Wex.Value, true, 1, 0)
+	if l.Wix != nil {
+		hI := tensor.Ensure(&l.hI, x.Rows, l.Wix.Value.Rows)
+		tensor.MatMul(hI, x, false, l.Wix.Value, true, 1, 0)
+		tensor.MatMul(z, hI, false, l.Wei.Value, true, -1, 1)
+	}
+	z.AddRow(l.B.Value.Data)
+	return z
+}
+
+// Backward accumulates dWex = dz^T x, db = sum dz, dWei = -dz^T hI,
+// dWix = dhI^T x with dhI = -dz Wei, and returns dx = dz Wex + dhI Wix.
+func (l *DANN) Backward(dz *tensor.Mat) *tensor.Mat {
+	tensor.MatMul(l.Wex.Grad, dz, true, l.x, false, 1, 1)
+	dz.SumRowsInto(l.B.Grad.Data)
+	dx := tensor.Ensure(&l.dx, dz.Rows, l.Wex.Value.Cols)
+	tensor.MatMul(dx, dz, false, l.Wex.Value, false, 1, 0)
+	if l.Wix != nil {
+		tensor.MatMul(l.Wei.Grad, dz, true, l.hI, false, -1, 1)
+		dhI := tensor.Ensure(&l.dhI, dz.Rows, l.Wix.Value.Rows)
+		tensor.MatMul(dhI, dz, false, l.Wei.Value, false, -1, 0)
+		tensor.MatMul(l.Wix.Grad, dhI, true, l.x, false, 1, 1)
+		tensor.MatMul(dx, dhI, false, l.Wix.Value, false, 1, 1)
+	}
+	return dx
+}
+
+// Params returns Wex, b and, with I units, Wix and Wei.
+func (l *DANN) Params() []*nn.Param {
+	if l.Wix == nil {
+		return []*nn.Param{l.Wex, l.B}
+	}
+	return []*nn.Param{l.Wex, l.B, l.Wix, l.Wei}
+}
+
+// NonNegative lists the sign-constrained weights.
+func (l *DANN) NonNegative() []*nn.Param {
+	if l.Wix == nil {
+		return []*nn.Param{l.Wex}
+	}
+	return []*nn.Param{l.Wex, l.Wix, l.Wei}
+}
+
+// Project clips every parameter in ps to >= 0: the projection that keeps
+// Dale's law after a gradient step.
+func Project(ps []*nn.Param) {
+	for _, p := range ps {
+		for i, v := range p.Value.Data {
+			if v < 0 {
+				p.Value.Data[i] = 0
+			}
+		}
+	}
+}

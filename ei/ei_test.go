@@ -1,0 +1,312 @@
+package ei
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+func randInput(rng *rand.Rand, r, c int, nonneg bool) *tensor.Mat {
+	m := tensor.New(r, c)
+	for i := range m.Data {
+		v := rng.NormFloat64()
+		if nonneg {
+			v = math.Abs(v)
+		}
+		m.Data[i] = float32(v)
+	}
+	return m
+}
+
+func rowMoments(row []float32) (mean, variance float64) {
+	var s, ss float64
+	for _, v := range row {
+		s += float64(v)
+		ss += float64(v) * float64(v)
+	}
+	n := float64(len(row))
+	return s / n, ss/n - (s/n)*(s/n)
+}
+
+func assertGrads(t *testing.T, reps []nn.GradReport) {
+	t.Helper()
+	for _, r := range reps {
+		if r.Checked == 0 || r.RelErr > 1e-2 {
+			t.Errorf("%v", r)
+		}
+	}
+}
+
+func TestDANNGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, ni := range []int{3, 0} {
+		l := NewDANN("l", 12, 8, ni, rng)
+		for i := range l.B.Value.Data {
+			l.B.Value.Data[i] = float32(0.1 * rng.NormFloat64())
+		}
+		reps := nn.CheckLayer(l, randInput(rng, 5, 12, false), 1e-3, 300)
+		if want := 3 + 2*min(ni, 1); len(reps) != want {
+			t.Fatalf("ni=%d: %d targets", ni, len(reps))
+		}
+		assertGrads(t, reps)
+	}
+}
+
+func TestDANNInitHasZeroMean(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, c := range []struct{ d, ne int }{{784, 100}, {50, 50}, {30, 200}} {
+		l := NewDANN("l", c.d, c.ne, NumInhibitory(c.ne), rng)
+		// Lognormal statistics of Wex: mean s, variance s^2.
+		s := DANNScale(c.ne, c.d)
+		m, v := rowMoments(l.Wex.Value.Data)
+		if math.Abs(m-s)/s > 0.1 || math.Abs(math.Sqrt(v)-s)/s > 0.25 {
+			t.Errorf("Wex mean %.4g sd %.4g, want %.4g", m, math.Sqrt(v), s)
+		}
+		for _, nonneg := range []bool{true, false} {
+			z := l.Forward(randInput(rng, 16, c.d, nonneg))
+			for i := 0; i < z.Rows; i++ {
+				mean, vr := rowMoments(z.Row(i))
+				if math.Abs(mean) > 1e-5*math.Sqrt(vr)+1e-6 {
+					t.Fatalf("d=%d ne=%d: across-unit mean %g (sd %g)", c.d, c.ne, mean, math.Sqrt(vr))
+				}
+			}
+		}
+	}
+}
+
+func TestINormInitNormalises(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, c := range []struct{ d, ne int }{{784, 60}, {40, 40}} {
+		l, err := NewINorm("l", c.d, c.ne, NumInhibitory(c.ne), Full, 0.01, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, scale := range []float64{0.1, 1, 10} {
+			x := randInput(rng, 8, c.d, true)
+			for i := range x.Data {
+				x.Data[i] *= float32(scale)
+			}
+			z := l.Forward(x)
+			for i := 0; i < z.Rows; i++ {
+				mean, vr := rowMoments(z.Row(i))
+				if math.Abs(mean) > 1e-4 || math.Abs(vr-1) > 1e-3 {
+					t.Fatalf("d=%d ne=%d scale %g: mean %g var %g", c.d, c.ne, scale, mean, vr)
+				}
+			}
+		}
+		if loss := l.LocalBackward(); loss > 1e-6 {
+			t.Fatalf("local loss at init %g", loss)
+		}
+	}
+	if _, err := NewINorm("h1", 10, 20, 2, Full, 0.01, rng); err == nil {
+		t.Fatal("d < ne accepted")
+	}
+}
+
+// With the inference-only variant the task gradient of Wex and b is the
+// true gradient of the forward pass (i and D do not depend on them).
+func TestINormTaskGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	l, _ := NewINorm("l", 16, 10, 2, None, 0.01, rng)
+	x := randInput(rng, 6, 16, true)
+	r := randInput(rng, 6, 10, false)
+	loss := func() float64 {
+		z := l.Forward(x)
+		var s float64
+		for i, v := range z.Data {
+			s += float64(v) * float64(r.Data[i])
+		}
+		return s
+	}
+	backward := func() {
+		nn.ZeroGrad(l.Params())
+		l.Forward(x)
+		l.Backward(r)
+	}
+	assertGrads(t, nn.CheckGradients(loss, backward, []nn.GradTarget{
+		{Name: "Wex", Value: l.Wex.Value.Data, Grad: l.Wex.Grad.Data},
+		{Name: "b", Value: l.B.Value.Data, Grad: l.B.Grad.Data},
+	}, 1e-3, 200))
+}
+
+func TestINormLocalLossGradients(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	l, _ := NewINorm("l", 16, 10, 2, None, 0.5, rng)
+	// Move away from the optimum so the local loss has a gradient.
+	for i := range l.Bix.Value.Data {
+		l.Bix.Value.Data[i] *= float32(1 + 0.5*rng.NormFloat64())
+	}
+	for i := range l.Wix.Value.Data {
+		l.Wix.Value.Data[i] *= float32(1 + 0.5*rng.Float64())
+	}
+	for i := range l.B.Value.Data {
+		l.B.Value.Data[i] = float32(rng.NormFloat64())
+	}
+	x := randInput(rng, 6, 16, true)
+	loss := func() float64 {
+		l.Forward(x)
+		return l.LocalBackward()
+	}
+	backward := func() {
+		nn.ZeroGrad(l.Params())
+		l.Forward(x)
+		l.LocalBackward()
+	}
+	assertGrads(t, nn.CheckGradients(loss, backward, []nn.GradTarget{
+		{Name: "Wix", Value: l.Wix.Value.Data, Grad: l.Wix.Grad.Data},
+		{Name: "Bix", Value: l.Bix.Value.Data, Grad: l.Bix.Grad.Data},
+	}, 1e-3, 200))
+}
+
+// The full variant is the layer-norm Jacobian at z applied to the error:
+// compare with finite differences of f(z) = g . LN(z).
+func TestFullVariantIsLayerNormJacobian(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	for _, n := range []int{5, 64} {
+		z64 := make([]float64, n)
+		g := make([]float32, n)
+		z := make([]float32, n)
+		for k := range z {
+			z[k] = float32(2*rng.NormFloat64() + 0.5)
+			z64[k] = float64(z[k])
+			g[k] = float32(rng.NormFloat64())
+		}
+		got := make([]float32, n)
+		Full.BackwardRow(got, g, z, nil)
+		f := func(v []float64) float64 {
+			var s, ss float64
+			for _, x := range v {
+				s += x
+			}
+			m := s / float64(len(v))
+			for _, x := range v {
+				ss += (x - m) * (x - m)
+			}
+			sd := math.Sqrt(ss/float64(len(v)) + normEps)
+			var out float64
+			for k, x := range v {
+				out += float64(g[k]) * (x - m) / sd
+			}
+			return out
+		}
+		for k := range z64 {
+			const h = 1e-6
+			z64[k] += h
+			fp := f(z64)
+			z64[k] -= 2 * h
+			fm := f(z64)
+			z64[k] += h
+			num := (fp - fm) / (2 * h)
+			if math.Abs(num-float64(got[k])) > 1e-4*(1+math.Abs(num)) {
+				t.Fatalf("n=%d k=%d: full %g, finite difference %g", n, k, got[k], num)
+			}
+		}
+	}
+}
+
+func TestVariantValues(t *testing.T) {
+	g := []float32{1, 2, 3, 6}
+	z := []float32{-1, 1, -1, 1} // mean 0, var 1
+	w := []float32{0.5, 0.25, 0.25, 0}
+	inv := 1 / math.Sqrt(1+normEps)
+	// mean(g) = 3; sum(g z)/n = (-1+2-3+6)/4 = 1; w.g = 0.5+0.5+0.75 = 1.75
+	cases := []struct {
+		v    Variant
+		want []float64
+	}{
+		{None, []float64{1, 2, 3, 6}},
+		{Center, []float64{-2, -1, 0, 3}},
+		{FACenter, []float64{-0.75, 0.25, 1.25, 4.25}},
+		{Scale, []float64{inv, 2 * inv, 3 * inv, 6 * inv}},
+		// ẑ = z*inv, mean(g ẑ) = inv: subtract ẑ*inv = z*inv^2.
+		{Decorrelate, []float64{1 + inv*inv, 2 - inv*inv, 3 + inv*inv, 6 - inv*inv}},
+		{Full, []float64{(-2 + inv*inv) * inv, (-1 - inv*inv) * inv, inv * inv * inv, (3 - inv*inv) * inv}},
+	}
+	for _, c := range cases {
+		got := make([]float32, 4)
+		c.v.BackwardRow(got, g, z, w)
+		for k := range got {
+			if math.Abs(float64(got[k])-c.want[k]) > 1e-5 {
+				t.Errorf("%v: got %v, want %v", c.v, got, c.want)
+				break
+			}
+		}
+	}
+	if _, err := ParseVariant("ful"); err == nil {
+		t.Fatal("unknown variant accepted")
+	}
+	fa := FAWeights(1000, rand.New(rand.NewPCG(1, 1)))
+	var s float64
+	for _, v := range fa {
+		if v <= 0 {
+			t.Fatal("non-positive lateral weight")
+		}
+		s += float64(v)
+	}
+	if math.Abs(s-1) > 1e-5 {
+		t.Fatalf("weights sum to %v", s)
+	}
+}
+
+func TestNetworkAlignmentAndGroups(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	x := randInput(rng, 32, 40, true)
+	labels := make([]uint8, 32)
+	for i := range labels {
+		labels[i] = uint8(rng.IntN(10))
+	}
+	cases := []struct {
+		cond     string
+		minCos   float64
+		maxCos   float64
+		nGroups  int
+		meanZero bool
+	}{
+		{"ei_ln", 0.9999, 1.0001, 3, true},
+		{"e_ln", 0.9999, 1.0001, 3, true},
+		{"inorm_full", 0.99, 1.0001, 3, true},
+		{"inorm", -1, 0.9, 3, true},
+		{"ei", -1, 0.95, 3, true},
+		{"mlp", -1, 1.0001, 1, false},
+	}
+	for _, c := range cases {
+		net, err := NewNetwork(Conditions[c.cond], 40, []int{30, 20}, 10, 0.01, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ce := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
+		nn.ZeroGrad(net.Params())
+		net.MeasureAlignment = true
+		ce.Loss(net.Forward(x), labels)
+		net.Backward(ce.Backward())
+		st := net.Stats()
+		for i, s := range st {
+			if s.Cosine < c.minCos || s.Cosine > c.maxCos {
+				t.Errorf("%s layer %d: cosine %.4f outside [%g, %g]", c.cond, i, s.Cosine, c.minCos, c.maxCos)
+			}
+			if c.meanZero && math.Abs(s.Mean) > 1e-4 {
+				t.Errorf("%s layer %d: mean %g at init", c.cond, i, s.Mean)
+			}
+		}
+		if gs := net.Groups(0.1, 0.2, 0.3); len(gs) != c.nGroups {
+			t.Errorf("%s: %d groups", c.cond, len(gs))
+		}
+		// A step with a huge rate drives weights negative; Project restores Dale's law.
+		opt := nn.NewSGD(net.Groups(100, 100, 100)...)
+		opt.Step()
+		net.Project()
+		for _, p := range net.Params() {
+			if p.Name[len(p.Name)-2:] == ".b" || p.Name[len(p.Name)-4:] == ".Bix" || c.cond == "mlp" {
+				continue
+			}
+			for _, v := range p.Value.Data {
+				if v < 0 {
+					t.Fatalf("%s: %s has a negative weight after Project", c.cond, p.Name)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,384 @@
+package ei
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// Condition is one network type of the study: the hidden layer's core,
+// what normalises it, and for I-Norm the backward variant.
+type Condition struct {
+	Name    string // config name, e.g. "inorm_full"
+	Label   string // the study's name, e.g. "I-Norm w/ GradNorm"
+	Core    string // "dann", "eonly", "linear" or "inorm"
+	Norm    string // "none", "ln" (exact layer norm) or "ln_identity" (straight-through backward)
+	Variant Variant
+}
+
+// Conditions lists every condition, by config name.
+var Conditions = map[string]Condition{
+	"ei":                {Name: "ei", Label: "E-I LN-", Core: "dann", Norm: "none"},
+	"ei_ln":             {Name: "ei_ln", Label: "E-I LN+", Core: "dann", Norm: "ln"},
+	"e_ln":              {Name: "e_ln", Label: "E-only LN+", Core: "eonly", Norm: "ln"},
+	"ei_ln_identity":    {Name: "ei_ln_identity", Label: "E-I LN+ (identity backward)", Core: "dann", Norm: "ln_identity"},
+	"mlp":               {Name: "mlp", Label: "MLP (unconstrained)", Core: "linear", Norm: "none"},
+	"inorm":             {Name: "inorm", Label: "I-Norm", Core: "inorm", Variant: None},
+	"inorm_full":        {Name: "inorm_full", Label: "I-Norm w/ GradNorm", Core: "inorm", Variant: Full},
+	"inorm_center":      {Name: "inorm_center", Label: "I-Norm + center", Core: "inorm", Variant: Center},
+	"inorm_fa_center":   {Name: "inorm_fa_center", Label: "I-Norm + fa_center", Core: "inorm", Variant: FACenter},
+	"inorm_scale":       {Name: "inorm_scale", Label: "I-Norm + scale", Core: "inorm", Variant: Scale},
+	"inorm_decorrelate": {Name: "inorm_decorrelate", Label: "I-Norm + decorrelate", Core: "inorm", Variant: Decorrelate},
+}
+
+// ConditionNames lists the condition names, sorted.
+func ConditionNames() []string {
+	var ns []string
+	for n := range Conditions {
+		ns = append(ns, n)
+	}
+	sort.Strings(ns)
+	return ns
+}
+
+// NumInhibitory is the study's interneuron count per hidden layer: max(1, floor(0.1 H)).
+func NumInhibitory(h int) int { return max(1, h/10) }
+
+// block is one hidden layer: core, normalisation, ReLU, plus the
+// statistics the study logs.
+type block struct {
+	dann  *DANN
+	lin   *nn.Linear
+	inorm *INorm
+	norm  string
+
+	x, a     *tensor.Mat // input, pre-activation before normalisation
+	z, h     *tensor.Mat // normalised pre-activation, output
+	invStd   []float32   // layer norm's 1/s per sample
+	g, da    *tensor.Mat
+	exact    *tensor.Mat // exact-LN error, for the alignment measure
+	xhat     []float32
+	gradW    *tensor.Mat // exact-LN weight gradient
+	stats    LayerStats
+	measured int
+}
+
+// LayerStats are a hidden layer's statistics, averaged over the batches
+// since the last reset: per-sample mean and variance of z across units,
+// and the cosine between its Wex gradient and the one exact layer norm
+// would give (over the batches where alignment was measured).
+type LayerStats struct {
+	Mean, Var, Cosine float64
+	Batches           int
+}
+
+// Network is the study's 784 -> H -> ... -> 10 classifier for one condition.
+type Network struct {
+	Cond    Condition
+	hidden  []*block
+	outDANN *DANN
+	outLin  *nn.Linear
+	// MeasureAlignment makes the next Backward compute the gradient cosine
+	// to exact layer norm (one extra GEMM per hidden layer).
+	MeasureAlignment bool
+	logits           *tensor.Mat
+}
+
+// NewNetwork builds a network for cond with the given hidden widths.
+// lambda weights the I-Norm local loss.
+func NewNetwork(cond Condition, in int, hidden []int, classes int, lambda float64, rng *rand.Rand) (*Network, error) {
+	n := &Network{Cond: cond}
+	d := in
+	for i, h := range hidden {
+		name := fmt.Sprintf("h%d", i+1)
+		b := &block{norm: cond.Norm}
+		switch cond.Core {
+		case "dann":
+			b.dann = NewDANN(name, d, h, NumInhibitory(h), rng)
+		case "eonly":
+			b.dann = NewDANN(name, d, h, 0, rng)
+		case "linear":
+			b.lin = nn.NewLinear(name, d, h, true, rng)
+		case "inorm":
+			l, err := NewINorm(name, d, h, NumInhibitory(h), cond.Variant, lambda, rng)
+			if err != nil {
+				return nil, err
+			}
+			b.inorm = l
+		default:
+			return nil, fmt.Errorf("condition %s: unknown core %q", cond.Name, cond.Core)
+		}
+		n.hidden = append(n.hidden, b)
+		d = h
+	}
+	if cond.Core == "linear" {
+		n.outLin = nn.NewLinear("out", d, classes, true, rng)
+	} else {
+		n.outDANN = NewDANN("out", d, classes, 1, rng)
+	}
+	return n, nil
+}
+
+// Forward returns the logits for the batch x.
+func (n *Network) Forward(x *tensor.Mat) *tensor.Mat {
+	for _, b := range n.hidden {
+		x = b.forward(x)
+	}
+	if n.outLin != nil {
+		n.logits = n.outLin.Forward(x)
+	} else {
+		n.logits = n.outDANN.Forward(x)
+	}
+	return n.logits
+}
+
+func (b *block) forward(x *tensor.Mat) *tensor.Mat {
+	b.x = x
+	var a *tensor.Mat
+	switch {
+	case b.dann != nil:
+		a = b.dann.Forward(x)
+	case b.lin != nil:
+		a = b.lin.Forward(x)
+	default:
+		a = b.inorm.Forward(x)
+	}
+	b.a = a
+	z := a
+	if b.norm == "ln" || b.norm == "ln_identity" {
+		z = tensor.Ensure(&b.z, a.Rows, a.Cols)
+		if cap(b.invStd) < a.Rows {
+			b.invStd = make([]float32, a.Rows)
+		}
+		b.invStd = b.invStd[:a.Rows]
+		for i := 0; i < a.Rows; i++ {
+			b.invStd[i] = nn.NormalizeRow(z.Row(i), a.Row(i), normEps)
+		}
+	}
+	b.z = z
+	b.accumulateMoments(z)
+	h := tensor.Ensure(&b.h, z.Rows, z.Cols)
+	for i := 0; i < z.Rows; i++ {
+		zr, hr := z.Row(i), h.Row(i)
+		for j, v := range zr {
+			hr[j] = max(v, 0)
+		}
+	}
+	return h
+}
+
+// accumulateMoments adds the batch's mean over samples of the across-unit
+// mean and variance of z.
+func (b *block) accumulateMoments(z *tensor.Mat) {
+	var sm, sv float64
+	for i := 0; i < z.Rows; i++ {
+		var s, ss float64
+		for _, v := range z.Row(i) {
+			s += float64(v)
+			ss += float64(v) * float64(v)
+		}
+		m := s / float64(z.Cols)
+		sm += m
+		sv += ss/float64(z.Cols) - m*m
+	}
+	k := float64(b.stats.Batches)
+	b.stats.Mean = (b.stats.Mean*k + sm/float64(z.Rows)) / (k + 1)
+	b.stats.Var = (b.stats.Var*k + sv/float64(z.Rows)) / (k + 1)
+	b.stats.Batches++
+}
+
+// Backward back-propagates dL/dlogits through the network, accumulating
+// the task-loss gradients.
+func (n *Network) Backward(dlogits *tensor.Mat) {
+	var dh *tensor.Mat
+	if n.outLin != nil {
+		dh = n.outLin.Backward(dlogits)
+	} else {
+		dh = n.outDANN.Backward(dlogits)
+	}
+	for i := len(n.hidden) - 1; i >= 0; i-- {
+		dh = n.hidden[i].backward(dh, n.MeasureAlignment)
+	}
+}
+
+func (b *block) backward(dh *tensor.Mat, measure bool) *tensor.Mat {
+	g := tensor.Ensure(&b.g, dh.Rows, dh.Cols)
+	for i := 0; i < dh.Rows; i++ {
+		zr, dr, gr := b.z.Row(i), dh.Row(i), g.Row(i)
+		for j, v := range zr {
+			if v > 0 {
+				gr[j] = dr[j]
+			} else {
+				gr[j] = 0
+			}
+		}
+	}
+	var dx *tensor.Mat
+	switch {
+	case b.inorm != nil:
+		dx = b.inorm.Backward(g)
+	default:
+		da := g
+		if b.norm == "ln" {
+			da = tensor.Ensure(&b.da, g.Rows, g.Cols)
+			for i := 0; i < g.Rows; i++ {
+				nn.LayerNormBackwardRow(da.Row(i), g.Row(i), b.z.Row(i), b.invStd[i])
+			}
+		}
+		if b.dann != nil {
+			dx = b.dann.Backward(da)
+		} else {
+			dx = b.lin.Backward(da)
+		}
+	}
+	if measure {
+		b.measureAlignment(g)
+	}
+	return dx
+}
+
+// measureAlignment computes the Wex gradient exact layer norm would give
+// for the same upstream error g — the layer-norm Jacobian taken at the
+// layer's actual pre-activation a — and its cosine with the gradient the
+// layer really accumulated (the task loss is Wex's only gradient).
+func (b *block) measureAlignment(g *tensor.Mat) {
+	exact := tensor.Ensure(&b.exact, g.Rows, g.Cols)
+	if cap(b.xhat) < g.Cols {
+		b.xhat = make([]float32, g.Cols)
+	}
+	xhat := b.xhat[:g.Cols]
+	var w *nn.Param
+	for i := 0; i < g.Rows; i++ {
+		var a []float32
+		switch {
+		case b.inorm != nil: // a = e - i = z * D
+			a = exact.Row(i)
+			d := b.inorm.D()[i]
+			for j, v := range b.z.Row(i) {
+				a[j] = v * d
+			}
+		default:
+			a = b.a.Row(i)
+		}
+		inv := nn.NormalizeRow(xhat, a, normEps)
+		nn.LayerNormBackwardRow(exact.Row(i), g.Row(i), xhat, inv)
+	}
+	switch {
+	case b.inorm != nil:
+		w = b.inorm.Wex
+	case b.dann != nil:
+		w = b.dann.Wex
+	default:
+		w = b.lin.W
+	}
+	gw := tensor.Ensure(&b.gradW, w.Grad.Rows, w.Grad.Cols)
+	tensor.MatMul(gw, exact, true, b.x, false, 1, 0)
+	var dot, na, nb float64
+	for j, v := range w.Grad.Data {
+		e := float64(gw.Data[j])
+		dot += float64(v) * e
+		na += float64(v) * float64(v)
+		nb += e * e
+	}
+	cos := 0.0
+	if na > 0 && nb > 0 {
+		cos = dot / math.Sqrt(na*nb)
+	}
+	k := float64(b.measured)
+	b.stats.Cosine = (b.stats.Cosine*k + cos) / (k + 1)
+	b.measured++
+}
+
+// LocalBackward runs every I-Norm layer's local loss backward and returns
+// the summed local loss (0 for other conditions).
+func (n *Network) LocalBackward() float64 {
+	var l float64
+	for _, b := range n.hidden {
+		if b.inorm != nil {
+			l += b.inorm.LocalBackward()
+		}
+	}
+	return l
+}
+
+// Stats returns each hidden layer's statistics since the last ResetStats.
+func (n *Network) Stats() []LayerStats {
+	out := make([]LayerStats, len(n.hidden))
+	for i, b := range n.hidden {
+		out[i] = b.stats
+	}
+	return out
+}
+
+// ResetStats clears the accumulated statistics.
+func (n *Network) ResetStats() {
+	for _, b := range n.hidden {
+		b.stats, b.measured = LayerStats{}, 0
+	}
+}
+
+// Params lists every trainable parameter.
+func (n *Network) Params() []*nn.Param {
+	var ps []*nn.Param
+	for _, g := range n.Groups(1, 1, 1) {
+		ps = append(ps, g.Params...)
+	}
+	return ps
+}
+
+// Groups returns the study's learning-rate groups: lr for Wex and b (and
+// an MLP's weights), lrWix for Wix and Bix, lrWei for Wei. I-Norm hidden
+// layers' Wei is fixed and in no group.
+func (n *Network) Groups(lr, lrWix, lrWei float64) []nn.Group {
+	var main, wix, wei []*nn.Param
+	addDANN := func(l *DANN) {
+		main = append(main, l.Wex, l.B)
+		if l.Wix != nil {
+			wix = append(wix, l.Wix)
+			wei = append(wei, l.Wei)
+		}
+	}
+	for _, b := range n.hidden {
+		switch {
+		case b.dann != nil:
+			addDANN(b.dann)
+		case b.lin != nil:
+			main = append(main, b.lin.Params()...)
+		default:
+			main = append(main, b.inorm.Wex, b.inorm.B)
+			wix = append(wix, b.inorm.Wix, b.inorm.Bix)
+		}
+	}
+	if n.outLin != nil {
+		main = append(main, n.outLin.Params()...)
+	} else {
+		addDANN(n.outDANN)
+	}
+	gs := []nn.Group{{Name: "lr", Params: main, LR: lr}}
+	if len(wix) > 0 {
+		gs = append(gs, nn.Group{Name: "lr_wix", Params: wix, LR: lrWix})
+	}
+	if len(wei) > 0 {
+		gs = append(gs, nn.Group{Name: "lr_wei", Params: wei, LR: lrWei})
+	}
+	return gs
+}
+
+// Project clips every sign-constrained weight to >= 0; call after each step.
+func (n *Network) Project() {
+	for _, b := range n.hidden {
+		switch {
+		case b.dann != nil:
+			Project(b.dann.NonNegative())
+		case b.inorm != nil:
+			Project(b.inorm.NonNegative())
+		}
+	}
+	if n.outDANN != nil {
+		Project(n.outDANN.NonNegative())
+	}
+}
