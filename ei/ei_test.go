@@ -273,7 +273,7 @@ func TestNetworkAlignmentAndGroups(t *testing.T) {
 		{"mlp", -1, 1.0001, 1, false},
 	}
 	for _, c := range cases {
-		net, err := NewNetwork(Conditions[c.cond], 40, []int{30, 20}, 10, 0.01, rng)
+		net, err := NewNetwork(Conditions[c.cond], 40, []int{30, 20}, nil, 10, 0.01, rng)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -72,8 +72,10 @@ type block struct {
 // and the cosine between its Wex gradient and the one exact layer norm
 // would give (over the batches where alignment was measured).
 type LayerStats struct {
-	Mean, Var, Cosine float64
-	Batches           int
+	Mean    float64 `json:"mean"`
+	Var     float64 `json:"var"`
+	Cosine  float64 `json:"cosine"`
+	Batches int     `json:"batches"`
 }
 
 // Network is the study's 784 -> H -> ... -> 10 classifier for one condition.
@@ -88,23 +90,31 @@ type Network struct {
 	logits           *tensor.Mat
 }
 
-// NewNetwork builds a network for cond with the given hidden widths.
-// lambda weights the I-Norm local loss.
-func NewNetwork(cond Condition, in int, hidden []int, classes int, lambda float64, rng *rand.Rand) (*Network, error) {
+// NewNetwork builds a network for cond with the given hidden widths and
+// interneuron counts (nil: the study's NumInhibitory). lambda weights the
+// I-Norm local loss.
+func NewNetwork(cond Condition, in int, hidden, inhibitory []int, classes int, lambda float64, rng *rand.Rand) (*Network, error) {
 	n := &Network{Cond: cond}
 	d := in
 	for i, h := range hidden {
 		name := fmt.Sprintf("h%d", i+1)
+		ni := NumInhibitory(h)
+		if inhibitory != nil {
+			ni = inhibitory[i]
+		}
+		if ni < 1 || ni > h {
+			return nil, fmt.Errorf("layer %s: %d inhibitory units for %d excitatory: want 1 to %d", name, ni, h, h)
+		}
 		b := &block{norm: cond.Norm}
 		switch cond.Core {
 		case "dann":
-			b.dann = NewDANN(name, d, h, NumInhibitory(h), rng)
+			b.dann = NewDANN(name, d, h, ni, rng)
 		case "eonly":
 			b.dann = NewDANN(name, d, h, 0, rng)
 		case "linear":
 			b.lin = nn.NewLinear(name, d, h, true, rng)
 		case "inorm":
-			l, err := NewINorm(name, d, h, NumInhibitory(h), cond.Variant, lambda, rng)
+			l, err := NewINorm(name, d, h, ni, cond.Variant, lambda, rng)
 			if err != nil {
 				return nil, err
 			}

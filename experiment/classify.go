@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/task/images"
@@ -21,6 +22,10 @@ type RunOptions struct {
 	Force    bool      // overwrite an existing run directory
 	Progress Progress  // nil: Quiet
 	Log      io.Writer // notices; nil: discarded
+	// Train and Test, when set, are used instead of loading data (sweeps
+	// share one read-only copy across runs).
+	Train, Test *images.Set
+	Source      images.Source
 }
 
 // EpochRecord is one line of metrics.jsonl.
@@ -31,24 +36,68 @@ type EpochRecord struct {
 	TestLoss  float64 `json:"test_loss"`
 	TestAcc   float64 `json:"test_acc"`
 	Seconds   float64 `json:"seconds"`
+	// Dale's-law networks: the I-Norm local loss and, per hidden layer, the
+	// across-unit mean and variance of z and the gradient cosine to exact
+	// layer norm, averaged over the epoch's training batches.
+	LocalLoss float64         `json:"local_loss,omitempty"`
+	Layers    []ei.LayerStats `json:"layers,omitempty"`
 }
 
 // Summary is summary.json of a classifier run.
 type Summary struct {
-	Name          string  `json:"name"`
-	RunDir        string  `json:"run_dir"`
-	Data          string  `json:"data"`
-	TrainImages   int     `json:"train_images"`
-	TestImages    int     `json:"test_images"`
-	Luminosity    float64 `json:"luminosity"`
-	Epochs        int     `json:"epochs"`
-	FinalTestAcc  float64 `json:"final_test_acc"`  // shifted test set, as trained
-	FinalTestLoss float64 `json:"final_test_loss"` // shifted test set
-	CleanTestAcc  float64 `json:"clean_test_acc"`  // unshifted test set
-	BestTestAcc   float64 `json:"best_test_acc"`
-	EpochSeconds  float64 `json:"epoch_seconds"` // mean training time per epoch
-	TotalSeconds  float64 `json:"total_seconds"`
-	Kernel        string  `json:"gemm_kernel"`
+	Name          string       `json:"name"`
+	RunDir        string       `json:"run_dir"`
+	Data          string       `json:"data"`
+	TrainImages   int          `json:"train_images"`
+	TestImages    int          `json:"test_images"`
+	Luminosity    float64      `json:"luminosity"`
+	Epochs        int          `json:"epochs"`
+	FinalTestAcc  float64      `json:"final_test_acc"`  // shifted test set, as trained
+	FinalTestLoss float64      `json:"final_test_loss"` // shifted test set
+	CleanTestAcc  float64      `json:"clean_test_acc"`  // unshifted test set
+	BestTestAcc   float64      `json:"best_test_acc"`
+	EpochSeconds  float64      `json:"epoch_seconds"` // mean training time per epoch
+	TotalSeconds  float64      `json:"total_seconds"`
+	Kernel        string       `json:"gemm_kernel"`
+	Diverged      bool         `json:"diverged"` // a non-finite training loss stopped the run
+	Condition     string       `json:"condition,omitempty"`
+	Final         *EpochRecord `json:"final_epoch,omitempty"`
+}
+
+// classifier is what the training loop needs from a network.
+type classifier interface {
+	Forward(x *tensor.Mat) *tensor.Mat
+	Backward(dlogits *tensor.Mat)
+	Groups(t TrainConfig) []nn.Group
+}
+
+// mlpModel adapts an nn.Sequential.
+type mlpModel struct{ nn.Sequential }
+
+func (m mlpModel) Backward(d *tensor.Mat) { m.Sequential.Backward(d) }
+
+func (m mlpModel) Groups(t TrainConfig) []nn.Group {
+	return []nn.Group{{Name: "all", Params: m.Params(), LR: t.LR}}
+}
+
+// daleModel adapts the inhibitory-normalisation study's networks.
+type daleModel struct{ *ei.Network }
+
+func (m daleModel) Groups(t TrainConfig) []nn.Group { return m.Network.Groups(t.LR, t.LRWix, t.LRWei) }
+
+func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, error) {
+	if m.Kind == "mlp" {
+		return mlpModel{buildMLP(m, in, classes, rng)}, nil
+	}
+	var inh []int
+	if len(m.Inhibitory) > 0 {
+		inh = m.Inhibitory
+	}
+	net, err := ei.NewNetwork(ei.Conditions[m.Condition], in, m.Hidden, inh, classes, m.Lambda, rng)
+	if err != nil {
+		return nil, err
+	}
+	return daleModel{net}, nil
 }
 
 // buildMLP makes the network the config describes: Linear [LayerNorm] act
@@ -70,23 +119,34 @@ func buildMLP(m ModelConfig, in, classes int, rng *rand.Rand) nn.Sequential {
 	return append(net, nn.NewLinear("out", in, classes, true, rng))
 }
 
-func newOptimizer(t TrainConfig, params []*nn.Param) nn.Optimizer {
-	g := nn.Group{Name: "all", Params: params, LR: t.LR, Momentum: t.Momentum, WeightDecay: t.WeightDecay, Nesterov: t.Nesterov}
-	if t.Optimizer == "adam" {
-		return nn.NewAdam(g)
+func newOptimizer(t TrainConfig, groups []nn.Group) nn.Optimizer {
+	for i := range groups {
+		groups[i].Momentum, groups[i].WeightDecay, groups[i].Nesterov = t.Momentum, t.WeightDecay, t.Nesterov
 	}
-	return nn.NewSGD(g)
+	if t.Optimizer == "adam" {
+		return nn.NewAdam(groups...)
+	}
+	return nn.NewSGD(groups...)
 }
 
-// setLR applies the learning-rate schedule at step (0-based) of total.
-func setLR(o nn.Optimizer, t TrainConfig, step, total int) {
-	lr := t.LR
-	if t.LRSchedule == "cosine" {
-		lr = t.LR * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
+func paramsOf(groups []nn.Group) []*nn.Param {
+	var ps []*nn.Param
+	for _, g := range groups {
+		ps = append(ps, g.Params...)
 	}
+	return ps
+}
+
+// setLR applies the learning-rate schedule at step (0-based) of total to
+// every group, relative to the group's base rate.
+func setLR(o nn.Optimizer, base []float64, t TrainConfig, step, total int) {
+	if t.LRSchedule != "cosine" {
+		return
+	}
+	f := 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
 	gs := o.ParamGroups()
 	for i := range gs {
-		gs[i].LR = lr
+		gs[i].LR = base[i] * f
 	}
 }
 
@@ -117,9 +177,12 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 	if opt.Log == nil {
 		opt.Log = io.Discard
 	}
-	train, test, src, err := LoadData(cfg.Data, opt.DataDir, opt.Log)
-	if err != nil {
-		return nil, err
+	train, test, src := opt.Train, opt.Test, opt.Source
+	if train == nil {
+		var err error
+		if train, test, src, err = LoadData(cfg.Data, opt.DataDir, opt.Log); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Data.TrainLimit > 0 && cfg.Data.TrainLimit < train.N {
 		train = &images.Set{N: cfg.Data.TrainLimit, Rows: train.Rows, Cols: train.Cols, Classes: train.Classes,
@@ -133,9 +196,18 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 		return nil, err
 	}
 
-	net := buildMLP(cfg.Model, train.Dim(), train.Classes, Stream(cfg.Seed, "init"))
-	params := net.Params()
-	optim := newOptimizer(cfg.Train, params)
+	net, err := buildModel(cfg.Model, train.Dim(), train.Classes, Stream(cfg.Seed, "init"))
+	if err != nil {
+		return nil, err
+	}
+	groups := net.Groups(cfg.Train)
+	params := paramsOf(groups)
+	optim := newOptimizer(cfg.Train, groups)
+	baseLR := make([]float64, len(groups))
+	for i, g := range groups {
+		baseLR[i] = g.LR
+	}
+	dale, _ := net.(daleModel)
 	loss := &nn.SoftmaxCrossEntropy{Smoothing: cfg.Train.LabelSmoothing}
 	// The test set's luminosity shifts are drawn once, so every epoch is
 	// evaluated on the same images.
@@ -146,6 +218,9 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 
 	sum := &Summary{Name: cfg.Name, RunDir: run.Path, Data: src.String(), TrainImages: train.N, TestImages: test.N,
 		Luminosity: cfg.Data.Luminosity, Epochs: cfg.Train.Epochs, Kernel: kernels.Backend()}
+	if cfg.Model.Kind == "dale" {
+		sum.Condition = cfg.Model.Condition
+	}
 	bs := cfg.Train.BatchSize
 	steps := train.N / bs // the last partial batch is dropped, as in PyTorch's drop_last
 	if steps == 0 {
@@ -163,7 +238,10 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 		}
 		order.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 		opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch, cfg.Train.Epochs), steps)
-		var lossSum float64
+		if dale.Network != nil {
+			dale.ResetStats()
+		}
+		var lossSum, localSum float64
 		var correct int
 		for s := 0; s < steps; s++ {
 			if err := ctx.Err(); err != nil {
@@ -175,11 +253,20 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 				labels[b] = train.Labels[idx]
 			}
 			images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, lum)
-			setLR(optim, cfg.Train, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
+			setLR(optim, baseLR, cfg.Train, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
 			nn.ZeroGrad(params)
+			if dale.Network != nil {
+				dale.MeasureAlignment = cfg.Train.AlignEvery > 0 && s%cfg.Train.AlignEvery == 0
+			}
 			l, c := loss.Loss(net.Forward(x), labels)
 			net.Backward(loss.Backward())
+			if dale.Network != nil {
+				localSum += dale.LocalBackward()
+			}
 			optim.Step()
+			if dale.Network != nil {
+				dale.Project()
+			}
 			lossSum += l
 			correct += c
 			if s%50 == 0 {
@@ -189,6 +276,10 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 		secs := time.Since(start).Seconds()
 		trainSeconds += secs
 		rec := EpochRecord{Epoch: epoch, TrainLoss: lossSum / float64(steps), TrainAcc: float64(correct) / float64(steps*bs), Seconds: secs}
+		if dale.Network != nil {
+			rec.LocalLoss = localSum / float64(steps)
+			rec.Layers = dale.Stats()
+		}
 		rec.TestLoss, rec.TestAcc = evaluate(net, loss, test, shiftedTest, cfg.Train.EvalBatch)
 		opt.Progress.Finish(fmt.Sprintf("epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1fs",
 			epoch, cfg.Train.Epochs, rec.TrainLoss, 100*rec.TrainAcc, rec.TestLoss, 100*rec.TestAcc, secs))
@@ -197,6 +288,14 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 		}
 		sum.FinalTestAcc, sum.FinalTestLoss = rec.TestAcc, rec.TestLoss
 		sum.BestTestAcc = max(sum.BestTestAcc, rec.TestAcc)
+		sum.Final = &rec
+		if math.IsNaN(rec.TrainLoss) || math.IsInf(rec.TrainLoss, 0) {
+			// Diverged: the weights are no longer finite; further epochs
+			// would only burn time. The run counts at chance.
+			sum.Diverged = true
+			fmt.Fprintf(opt.Log, "%s: training loss is not finite at epoch %d; stopping (diverged)\n", cfg.Name, epoch)
+			break
+		}
 	}
 	_, sum.CleanTestAcc = evaluate(net, loss, test, test.Pixels, cfg.Train.EvalBatch)
 	sum.EpochSeconds = trainSeconds / float64(cfg.Train.Epochs)
@@ -205,7 +304,7 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 }
 
 // evaluate returns mean loss and accuracy of net on pixels (test.N images).
-func evaluate(net nn.Sequential, loss *nn.SoftmaxCrossEntropy, test *images.Set, pixels []float32, batch int) (float64, float64) {
+func evaluate(net classifier, loss *nn.SoftmaxCrossEntropy, test *images.Set, pixels []float32, batch int) (float64, float64) {
 	var lossSum float64
 	var correct int
 	d := test.Dim()

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/circuitry-lab/circuitry/ei"
 )
 
 // Config is a classifier training run. Every field has a default (see
@@ -32,10 +34,13 @@ type DataConfig struct {
 
 // ModelConfig is the network.
 type ModelConfig struct {
-	Kind       string `yaml:"kind"`       // mlp
-	Hidden     []int  `yaml:"hidden"`     // hidden widths, e.g. [500, 500]
-	Activation string `yaml:"activation"` // relu | tanh
-	LayerNorm  bool   `yaml:"layer_norm"` // layer norm (no affine) on each hidden pre-activation
+	Kind       string  `yaml:"kind"`       // mlp | dale (the inhibitory-normalisation study's networks)
+	Hidden     []int   `yaml:"hidden"`     // hidden widths, e.g. [500, 500]
+	Activation string  `yaml:"activation"` // mlp: relu | tanh (dale networks use ReLU)
+	LayerNorm  bool    `yaml:"layer_norm"` // mlp: layer norm (no affine) on each hidden pre-activation
+	Condition  string  `yaml:"condition"`  // dale: ei, ei_ln, e_ln, ei_ln_identity, mlp, inorm, inorm_full, inorm_center, inorm_fa_center, inorm_scale, inorm_decorrelate
+	Lambda     float64 `yaml:"lambda"`     // dale: weight of the I-Norm local loss, >= 0
+	Inhibitory []int   `yaml:"inhibitory"` // dale: interneurons per hidden layer; empty = the study's max(1, floor(0.1 H))
 }
 
 // TrainConfig is the optimisation recipe.
@@ -43,7 +48,10 @@ type TrainConfig struct {
 	Epochs         int     `yaml:"epochs"`          // passes over the training set
 	BatchSize      int     `yaml:"batch_size"`      // images per step
 	Optimizer      string  `yaml:"optimizer"`       // sgd | adam
-	LR             float64 `yaml:"lr"`              // learning rate
+	LR             float64 `yaml:"lr"`              // learning rate (dale: Wex and b)
+	LRWix          float64 `yaml:"lr_wix"`          // dale: learning rate of Wix and Bix
+	LRWei          float64 `yaml:"lr_wei"`          // dale: learning rate of Wei
+	AlignEvery     int     `yaml:"align_every"`     // dale: measure the gradient cosine to exact layer norm every N steps (0 = never)
 	LRSchedule     string  `yaml:"lr_schedule"`     // constant | cosine (to 0 over all steps)
 	Momentum       float64 `yaml:"momentum"`        // SGD momentum in [0, 1)
 	Nesterov       bool    `yaml:"nesterov"`        // Nesterov momentum (SGD)
@@ -64,10 +72,10 @@ func DefaultConfig() Config {
 		Seed: 1,
 		Data: DataConfig{Dataset: "fashion-mnist", Luminosity: 0.75},
 		Model: ModelConfig{
-			Kind: "mlp", Hidden: []int{500, 500}, Activation: "relu",
+			Kind: "mlp", Hidden: []int{500, 500}, Activation: "relu", Condition: "ei", Lambda: 0.01,
 		},
 		Train: TrainConfig{
-			Epochs: 10, BatchSize: 32, Optimizer: "adam", LR: 1e-3, LRSchedule: "constant",
+			Epochs: 10, BatchSize: 32, Optimizer: "adam", LR: 1e-3, LRSchedule: "constant", LRWix: 1e-2, LRWei: 1e-3, AlignEvery: 10,
 			LabelSmoothing: 0.1, EvalBatch: 1000,
 		},
 		Out: OutConfig{Dir: "runs"},
@@ -93,8 +101,42 @@ func (c *Config) Validate() error {
 	if c.Data.TrainLimit < 0 {
 		bad("data.train_limit", c.Data.TrainLimit, "want >= 0 (0 = all images)")
 	}
-	if c.Model.Kind != "mlp" {
-		bad("model.kind", fmt.Sprintf("%q", c.Model.Kind), `want "mlp"`)
+	if c.Model.Kind != "mlp" && c.Model.Kind != "dale" {
+		bad("model.kind", fmt.Sprintf("%q", c.Model.Kind), `want "mlp" or "dale"`)
+	}
+	if c.Model.Kind == "dale" {
+		if _, ok := ei.Conditions[c.Model.Condition]; !ok {
+			bad("model.condition", fmt.Sprintf("%q", c.Model.Condition), fmt.Sprintf("want one of %v", ei.ConditionNames()))
+		}
+		if n := len(c.Model.Inhibitory); n > 0 && n != len(c.Model.Hidden) {
+			bad("model.inhibitory", c.Model.Inhibitory, fmt.Sprintf("want one count per hidden layer (%d)", len(c.Model.Hidden)))
+		}
+		for i, ni := range c.Model.Inhibitory {
+			if i < len(c.Model.Hidden) && (ni < 1 || ni > c.Model.Hidden[i]) {
+				bad(fmt.Sprintf("model.inhibitory[%d]", i), ni, fmt.Sprintf("want 1 to the layer's %d excitatory units (ni <= ne)", c.Model.Hidden[i]))
+			}
+		}
+		if cond := ei.Conditions[c.Model.Condition]; cond.Core == "inorm" {
+			prev := 784
+			for i, h := range c.Model.Hidden {
+				if h > prev {
+					bad(fmt.Sprintf("model.hidden[%d]", i), h, fmt.Sprintf("I-Norm's SVD initialisation needs each width <= its input width (%d)", prev))
+				}
+				prev = h
+			}
+		}
+		if !(c.Model.Lambda >= 0) {
+			bad("model.lambda", c.Model.Lambda, "want a local-loss weight >= 0")
+		}
+		if !(c.Train.LRWix >= 0 && c.Train.LRWix <= 10) {
+			bad("train.lr_wix", c.Train.LRWix, "want a learning rate in [0, 10]")
+		}
+		if !(c.Train.LRWei >= 0 && c.Train.LRWei <= 10) {
+			bad("train.lr_wei", c.Train.LRWei, "want a learning rate in [0, 10]")
+		}
+		if c.Train.AlignEvery < 0 {
+			bad("train.align_every", c.Train.AlignEvery, "want >= 0 (0 = never)")
+		}
 	}
 	if len(c.Model.Hidden) == 0 {
 		bad("model.hidden", "[]", "want at least one hidden width")

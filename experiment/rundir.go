@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/circuitry-lab/circuitry/task/images"
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 )
 
 // RunDir is one run's output directory:
@@ -40,7 +40,7 @@ func CreateRunDir(parent, name string, force bool) (*RunDir, error) {
 
 // WriteFile writes name inside the run directory atomically.
 func (r *RunDir) WriteFile(name string, data []byte) error {
-	return images.WriteFileAtomic(filepath.Join(r.Path, name), data)
+	return fsutil.WriteFileAtomic(filepath.Join(r.Path, name), data)
 }
 
 // AppendMetrics adds one record to metrics.jsonl. The file is rewritten

@@ -125,7 +125,7 @@ type runFlags struct {
 
 func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.sets, "set", nil, "override a config key, e.g. --set train.lr=0.01 (repeatable)")
-	cmd.Flags().BoolVar(&f.force, "force", false, "overwrite an existing run directory")
+	cmd.Flags().BoolVar(&f.force, "force", f.force, "overwrite an existing run directory")
 	cmd.Flags().StringVar(&f.out, "out", "", "parent directory for the run (default: the config's out.dir)")
 }
 

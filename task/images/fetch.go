@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 )
 
 // Fetch downloads files from baseURL into dir, verifies each against its
@@ -35,7 +37,7 @@ func Fetch(ctx context.Context, client *http.Client, baseURL, dir string, files 
 		if err := verify(data, f); err != nil {
 			return fmt.Errorf("download %s: %w", url, err)
 		}
-		if err := WriteFileAtomic(dst, data); err != nil {
+		if err := fsutil.WriteFileAtomic(dst, data); err != nil {
 			return err
 		}
 		logf("%s: %d bytes, SHA-256 verified", dst, len(data))
@@ -70,38 +72,6 @@ func verify(data []byte, f FashionFile) error {
 	}
 	if info.ContentSHA256 != f.ContentSHA256 {
 		return fmt.Errorf("SHA-256 mismatch: got %s, want %s (download) or content %s", info.SHA256, f.GzipSHA256, f.ContentSHA256)
-	}
-	return nil
-}
-
-// WriteFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so readers never see a partial file.
-func WriteFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	// CreateTemp makes 0600 files; outputs are meant to be shared.
-	merr := tmp.Chmod(0o644)
-	_, werr := tmp.Write(data)
-	serr := tmp.Sync()
-	cerr := tmp.Close()
-	if err := firstErr(merr, werr, serr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
 	}
 	return nil
 }

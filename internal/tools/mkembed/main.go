@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/task/images"
 )
 
@@ -65,5 +66,5 @@ func writeGz(path string, x *images.IDX) error {
 	if err := zw.Close(); err != nil {
 		return err
 	}
-	return images.WriteFileAtomic(path, buf.Bytes())
+	return fsutil.WriteFileAtomic(path, buf.Bytes())
 }
