@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every preset, by path relative to this directory.
 //
-//go:embed *.yaml
+//go:embed *.yaml inhibitory-normalization/*.yaml
 var FS embed.FS

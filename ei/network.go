@@ -378,6 +378,33 @@ func (n *Network) Groups(lr, lrWix, lrWei float64) []nn.Group {
 	return gs
 }
 
+// CorrectGradients applies the DANN update correction of Cornford et al.
+// (ICLR 2021, "cSGD"): in every DANN layer the Wix gradient is divided by
+// sqrt(ne) and the Wei gradient by the input width d, because a change of
+// an inhibitory weight moves all ne outputs at once. Call it between
+// Backward and the optimiser step. I-Norm layers are left alone: their
+// inhibition learns from the local loss.
+func (n *Network) CorrectGradients() {
+	correct := func(l *DANN) {
+		if l == nil || l.Wix == nil {
+			return
+		}
+		ne, d := l.Wex.Value.Rows, l.Wex.Value.Cols
+		scale(l.Wix.Grad.Data, float32(1/math.Sqrt(float64(ne))))
+		scale(l.Wei.Grad.Data, float32(1/float64(d)))
+	}
+	for _, b := range n.hidden {
+		correct(b.dann)
+	}
+	correct(n.outDANN)
+}
+
+func scale(x []float32, s float32) {
+	for i := range x {
+		x[i] *= s
+	}
+}
+
 // Project clips every sign-constrained weight to >= 0; call after each step.
 func (n *Network) Project() {
 	for _, b := range n.hidden {

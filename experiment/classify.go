@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
@@ -30,38 +31,38 @@ type RunOptions struct {
 
 // EpochRecord is one line of metrics.jsonl.
 type EpochRecord struct {
-	Epoch     int     `json:"epoch"`
-	TrainLoss float64 `json:"train_loss"`
-	TrainAcc  float64 `json:"train_acc"`
-	TestLoss  float64 `json:"test_loss"`
-	TestAcc   float64 `json:"test_acc"`
-	Seconds   float64 `json:"seconds"`
+	Epoch     int            `json:"epoch"`
+	TrainLoss analysis.Float `json:"train_loss"` // null once diverged
+	TrainAcc  float64        `json:"train_acc"`
+	TestLoss  analysis.Float `json:"test_loss"`
+	TestAcc   float64        `json:"test_acc"`
+	Seconds   float64        `json:"seconds"`
 	// Dale's-law networks: the I-Norm local loss and, per hidden layer, the
 	// across-unit mean and variance of z and the gradient cosine to exact
 	// layer norm, averaged over the epoch's training batches.
-	LocalLoss float64         `json:"local_loss,omitempty"`
+	LocalLoss analysis.Float  `json:"local_loss,omitempty"`
 	Layers    []ei.LayerStats `json:"layers,omitempty"`
 }
 
 // Summary is summary.json of a classifier run.
 type Summary struct {
-	Name          string       `json:"name"`
-	RunDir        string       `json:"run_dir"`
-	Data          string       `json:"data"`
-	TrainImages   int          `json:"train_images"`
-	TestImages    int          `json:"test_images"`
-	Luminosity    float64      `json:"luminosity"`
-	Epochs        int          `json:"epochs"`
-	FinalTestAcc  float64      `json:"final_test_acc"`  // shifted test set, as trained
-	FinalTestLoss float64      `json:"final_test_loss"` // shifted test set
-	CleanTestAcc  float64      `json:"clean_test_acc"`  // unshifted test set
-	BestTestAcc   float64      `json:"best_test_acc"`
-	EpochSeconds  float64      `json:"epoch_seconds"` // mean training time per epoch
-	TotalSeconds  float64      `json:"total_seconds"`
-	Kernel        string       `json:"gemm_kernel"`
-	Diverged      bool         `json:"diverged"` // a non-finite training loss stopped the run
-	Condition     string       `json:"condition,omitempty"`
-	Final         *EpochRecord `json:"final_epoch,omitempty"`
+	Name          string         `json:"name"`
+	RunDir        string         `json:"run_dir"`
+	Data          string         `json:"data"`
+	TrainImages   int            `json:"train_images"`
+	TestImages    int            `json:"test_images"`
+	Luminosity    float64        `json:"luminosity"`
+	Epochs        int            `json:"epochs"`
+	FinalTestAcc  float64        `json:"final_test_acc"`  // shifted test set, as trained
+	FinalTestLoss analysis.Float `json:"final_test_loss"` // shifted test set
+	CleanTestAcc  float64        `json:"clean_test_acc"`  // unshifted test set
+	BestTestAcc   float64        `json:"best_test_acc"`
+	EpochSeconds  float64        `json:"epoch_seconds"` // mean training time per epoch
+	TotalSeconds  float64        `json:"total_seconds"`
+	Kernel        string         `json:"gemm_kernel"`
+	Diverged      bool           `json:"diverged"` // a non-finite training loss stopped the run
+	Condition     string         `json:"condition,omitempty"`
+	Final         *EpochRecord   `json:"final_epoch,omitempty"`
 }
 
 // classifier is what the training loop needs from a network.
@@ -262,6 +263,9 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 			net.Backward(loss.Backward())
 			if dale.Network != nil {
 				localSum += dale.LocalBackward()
+				if cfg.Model.DANNCorrection {
+					dale.CorrectGradients()
+				}
 			}
 			optim.Step()
 			if dale.Network != nil {
@@ -275,12 +279,13 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 		}
 		secs := time.Since(start).Seconds()
 		trainSeconds += secs
-		rec := EpochRecord{Epoch: epoch, TrainLoss: lossSum / float64(steps), TrainAcc: float64(correct) / float64(steps*bs), Seconds: secs}
+		rec := EpochRecord{Epoch: epoch, TrainLoss: analysis.Float(lossSum / float64(steps)), TrainAcc: float64(correct) / float64(steps*bs), Seconds: secs}
 		if dale.Network != nil {
-			rec.LocalLoss = localSum / float64(steps)
+			rec.LocalLoss = analysis.Float(localSum / float64(steps))
 			rec.Layers = dale.Stats()
 		}
-		rec.TestLoss, rec.TestAcc = evaluate(net, loss, test, shiftedTest, cfg.Train.EvalBatch)
+		testLoss, testAcc := evaluate(net, loss, test, shiftedTest, cfg.Train.EvalBatch)
+		rec.TestLoss, rec.TestAcc = analysis.Float(testLoss), testAcc
 		opt.Progress.Finish(fmt.Sprintf("epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1fs",
 			epoch, cfg.Train.Epochs, rec.TrainLoss, 100*rec.TrainAcc, rec.TestLoss, 100*rec.TestAcc, secs))
 		if err := run.AppendMetrics(rec); err != nil {
@@ -289,7 +294,7 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 		sum.FinalTestAcc, sum.FinalTestLoss = rec.TestAcc, rec.TestLoss
 		sum.BestTestAcc = max(sum.BestTestAcc, rec.TestAcc)
 		sum.Final = &rec
-		if math.IsNaN(rec.TrainLoss) || math.IsInf(rec.TrainLoss, 0) {
+		if tl := float64(rec.TrainLoss); math.IsNaN(tl) || math.IsInf(tl, 0) {
 			// Diverged: the weights are no longer finite; further epochs
 			// would only burn time. The run counts at chance.
 			sum.Diverged = true

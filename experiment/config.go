@@ -41,6 +41,9 @@ type ModelConfig struct {
 	Condition  string  `yaml:"condition"`  // dale: ei, ei_ln, e_ln, ei_ln_identity, mlp, inorm, inorm_full, inorm_center, inorm_fa_center, inorm_scale, inorm_decorrelate
 	Lambda     float64 `yaml:"lambda"`     // dale: weight of the I-Norm local loss, >= 0
 	Inhibitory []int   `yaml:"inhibitory"` // dale: interneurons per hidden layer; empty = the study's max(1, floor(0.1 H))
+	// dale: divide DANN layers' Wix gradients by sqrt(ne) and Wei gradients
+	// by d before each step (Cornford et al. 2021's corrected SGD).
+	DANNCorrection bool `yaml:"dann_correction"`
 }
 
 // TrainConfig is the optimisation recipe.
@@ -72,7 +75,7 @@ func DefaultConfig() Config {
 		Seed: 1,
 		Data: DataConfig{Dataset: "fashion-mnist", Luminosity: 0.75},
 		Model: ModelConfig{
-			Kind: "mlp", Hidden: []int{500, 500}, Activation: "relu", Condition: "ei", Lambda: 0.01,
+			Kind: "mlp", Hidden: []int{500, 500}, Activation: "relu", Condition: "ei", Lambda: 0.01, DANNCorrection: true,
 		},
 		Train: TrainConfig{
 			Epochs: 10, BatchSize: 32, Optimizer: "adam", LR: 1e-3, LRSchedule: "constant", LRWix: 1e-2, LRWei: 1e-3, AlignEvery: 10,
@@ -207,9 +210,19 @@ func LoadConfig(path string, overrides []string) (Config, error) {
 // applies overrides ("train.lr=0.01", values in YAML syntax) and validates.
 func ParseConfig(data []byte, overrides []string) (Config, error) {
 	cfg := DefaultConfig()
+	if err := decodeStrict(data, overrides, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+// decodeStrict decodes YAML into dst (a pointer to a struct holding the
+// defaults), rejecting unknown keys with their dotted path, then applies
+// key=value overrides checked against the field types.
+func decodeStrict(data []byte, overrides []string, dst any) error {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return cfg, fmt.Errorf("invalid YAML: %w", err)
+		return fmt.Errorf("invalid YAML: %w", err)
 	}
 	root := &doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
@@ -219,28 +232,27 @@ func ParseConfig(data []byte, overrides []string) (Config, error) {
 		root = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
 	}
 	if root.Kind != yaml.MappingNode {
-		return cfg, fmt.Errorf("config must be a mapping of keys to values")
+		return fmt.Errorf("config must be a mapping of keys to values")
 	}
-	typ := reflect.TypeOf(cfg)
+	typ := reflect.TypeOf(dst).Elem()
 	if err := checkKeys(root, typ, ""); err != nil {
-		return cfg, err
+		return err
 	}
 	for _, o := range overrides {
 		if err := applyOverride(root, typ, o); err != nil {
-			return cfg, err
+			return err
 		}
 	}
 	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	if err := enc.Encode(root); err != nil {
-		return cfg, err
+	if err := yaml.NewEncoder(&buf).Encode(root); err != nil {
+		return err
 	}
 	dec := yaml.NewDecoder(&buf)
 	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		return cfg, fmt.Errorf("config: %w", err)
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
-	return cfg, cfg.Validate()
+	return nil
 }
 
 // yamlField finds the struct field of t whose yaml tag is key.
@@ -364,10 +376,22 @@ func setChild(m *yaml.Node, key string, v *yaml.Node) {
 }
 
 // YAML returns the fully resolved config as YAML.
-func (c Config) YAML() []byte {
-	b, err := yaml.Marshal(c)
+func (c Config) YAML() []byte { return toYAML(c) }
+
+func toYAML(v any) []byte {
+	b, err := yaml.Marshal(v)
 	if err != nil {
-		panic(err) // a plain struct always marshals
+		panic(err) // plain structs always marshal
 	}
 	return b
+}
+
+// StudyOf returns the value of a config file's top-level "study" key, or
+// "" for a single-run config.
+func StudyOf(data []byte) string {
+	var head struct {
+		Study string `yaml:"study"`
+	}
+	_ = yaml.Unmarshal(data, &head) // a broken file is reported by the real decoder
+	return head.Study
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -34,7 +35,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), demoCmd(g))
 	return root
 }
 
@@ -141,6 +142,52 @@ func trainCmd(g *globals) *cobra.Command {
 				return err
 			}
 			return runClassifier(cmd, g, f, cfg)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func runCmd(g *globals) *cobra.Command {
+	f := &runFlags{}
+	cmd := &cobra.Command{
+		Use:   "run CONFIG",
+		Short: "Run every point of a study config (resuming finished ones), then write its comparison",
+		Long: "run executes a study config (a file with a top-level `study:` key) point by point, in parallel,\n" +
+			"skipping points already finished, then writes comparison.md/json, results.csv and figures.\n" +
+			"A config without `study:` is a single run, as with `train`.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := os.ReadFile(args[0])
+			if err != nil {
+				return fmt.Errorf("config: %w", err)
+			}
+			switch study := experiment.StudyOf(data); study {
+			case "":
+				cfg, err := experiment.LoadConfig(args[0], f.sets)
+				if err != nil {
+					return err
+				}
+				return runClassifier(cmd, g, f, cfg)
+			case "inhibitory-normalization":
+				s, err := experiment.ParseInhibitoryStudy(data, f.sets)
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				if f.out != "" {
+					s.Out.Dir = f.out
+				}
+				errw := cmd.ErrOrStderr()
+				cmp, err := experiment.RunInhibitoryStudy(cmd.Context(), s, g.dataDir, experiment.NewProgress(errw, 30*time.Second), errw)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(cmd.OutOrStdout(), cmp.Markdown())
+				fmt.Fprintf(cmd.OutOrStdout(), "\nresults in %s\n", s.Dir())
+				return nil
+			default:
+				return fmt.Errorf("%s: study = %q: want \"inhibitory-normalization\" (or no study key for a single run)", args[0], study)
+			}
 		},
 	}
 	f.register(cmd)

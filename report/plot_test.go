@@ -1,0 +1,39 @@
+package report
+
+import (
+	"bytes"
+	"math"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestSavePNGAndSVG(t *testing.T) {
+	dir := t.TempDir()
+	p, err := Lines("acc", "eps", "accuracy", []Series{
+		{Name: "a", X: []float64{0, 0.5, 1}, Y: []float64{0.9, 0.8, math.NaN()}, Lo: []float64{0.85, 0.7, 0}, Hi: []float64{0.95, 0.85, 1}},
+		{Name: "b", X: []float64{0, 1}, Y: []float64{0.7, 0.6}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := Save(p, dir, "fig")
+	if err != nil || len(paths) != 2 {
+		t.Fatal(err)
+	}
+	png, _ := os.ReadFile(paths[0])
+	svg, _ := os.ReadFile(paths[1])
+	if !bytes.HasPrefix(png, []byte("\x89PNG")) || len(png) < 2000 {
+		t.Fatalf("png: %d bytes", len(png))
+	}
+	if !strings.Contains(string(svg), "<svg") || !strings.Contains(string(svg), "accuracy") {
+		t.Fatal("svg lacks its axis label")
+	}
+	s, err := Scatter("paired", "A", "B", []float64{0.8, 0.9}, []float64{0.82, 0.88})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Save(s, dir, "scatter"); err != nil {
+		t.Fatal(err)
+	}
+}
