@@ -119,6 +119,15 @@ func TestBadInputErrors(t *testing.T) {
 			"--set train.epochs=ten: want a whole number"},
 		{"missing config", func() []string { return []string{"train", filepath.Join(work, "none.yaml")} },
 			"none.yaml: no such file"},
+		{"unknown condition", func() []string {
+			return []string{"run", cfgPath("study: inhibitory-normalization\nconditions: [ei, inorm_gradnorm]\n")}
+		}, `conditions[1] = "inorm_gradnorm": want one of`},
+		{"negative lambda", func() []string { return []string{"run", cfgPath("study: inhibitory-normalization\nlambda: -0.01\n")} },
+			"lambda = -0.01: want a local-loss weight >= 0"},
+		{"ni > ne", func() []string {
+			return []string{"train", cfgPath("model:\n  kind: dale\n  hidden: [50]\n  inhibitory: [60]\n")}
+		}, "model.inhibitory[0] = 60: want 1 to the layer's 50 excitatory units (ni <= ne)"},
+		{"unknown study", func() []string { return []string{"run", cfgPath("study: sleep\n")} }, `study = "sleep"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

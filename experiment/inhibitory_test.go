@@ -1,0 +1,124 @@
+package experiment
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestInhibitoryStudyConfigErrors(t *testing.T) {
+	cases := []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"conditions=[ei, inorm_ful]"}, `conditions[1] = "inorm_ful": want one of [e_ln ei ei_ln`},
+		{[]string{"conditions=[]"}, "conditions = []"},
+		{[]string{"conditions=[ei, ei]"}, "listed twice"},
+		{[]string{"lambda=-0.1"}, "lambda = -0.1: want a local-loss weight >= 0"},
+		{[]string{"eps=[0, 1.5]"}, "eps[1] = 1.5"},
+		{[]string{"hparams=[30]"}, "hparams[0] = 30: want an index in [0, 30)"},
+		{[]string{"replicates=0"}, "replicates = 0"},
+		{[]string{"workers=-1"}, "workers = -1"},
+		{[]string{"study=offline"}, `study = "offline"`},
+		{[]string{"epoch=3"}, `unknown key "epoch"`},
+	}
+	for _, c := range cases {
+		_, err := ParseInhibitoryStudy([]byte("study: inhibitory-normalization\n"), c.sets)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want %q", c.sets, err, c.want)
+		}
+	}
+	// Single-run configs name the Dale's-law fields too.
+	for _, c := range []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"model.kind=dale", "model.condition=inorm_max"}, `model.condition = "inorm_max"`},
+		{[]string{"model.kind=dale", "model.hidden=[100]", "model.inhibitory=[101]"}, "model.inhibitory[0] = 101: want 1 to the layer's 100 excitatory units (ni <= ne)"},
+		{[]string{"model.kind=dale", "model.hidden=[100, 100]", "model.inhibitory=[10]"}, "model.inhibitory = [10]: want one count per hidden layer (2)"},
+		{[]string{"model.kind=dale", "model.lambda=-1"}, "model.lambda = -1: want a local-loss weight >= 0"},
+		{[]string{"model.kind=dale", "model.condition=inorm_full", "model.hidden=[100, 200]"}, "model.hidden[1] = 200: I-Norm's SVD initialisation needs each width <= its input width (100)"},
+		{[]string{"model.kind=dale", "train.lr_wix=-1"}, "train.lr_wix = -1"},
+	} {
+		_, err := ParseConfig(nil, c.sets)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want %q", c.sets, err, c.want)
+		}
+	}
+}
+
+func TestPresetsParse(t *testing.T) {
+	for _, f := range []string{"quick.yaml", "paper.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "configs", "inhibitory-normalization", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ParseInhibitoryStudy(data, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		pts, err := s.Points()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "paper.yaml" && len(pts) != 30*4*11 {
+			t.Fatalf("paper: %d points", len(pts))
+		}
+	}
+}
+
+func TestInhibitoryStudyEndToEnd(t *testing.T) {
+	out := t.TempDir()
+	spec := "study: inhibitory-normalization\nname: tiny\nconditions: [ei, e_ln, inorm, inorm_full]\neps: [0, 0.75]\nhparams: [0, 1]\nepochs: 2\ntrain_limit: 2000\nworkers: 2\n"
+	s, err := ParseInhibitoryStudy([]byte(spec), []string{"out.dir=" + out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	cmp, err := RunInhibitoryStudy(context.Background(), s, "embedded", Quiet{}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(out, "tiny")
+	for _, f := range []string{"comparison.md", "comparison.json", "results.csv", "study.yaml", "figures/accuracy_vs_eps.png",
+		"figures/accuracy_vs_eps.svg", "figures/paired_inorm_full_vs_e_ln.png", "figures/curves_eps0.75.svg"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	var decoded map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, "comparison.json"))
+	if err := json.Unmarshal(b, &decoded); err != nil {
+		t.Fatalf("comparison.json: %v", err)
+	}
+	if len(cmp.Rows) != 4 || cmp.Rows[0].Cells[0].Acc.N != 2 {
+		t.Fatalf("rows %+v", cmp.Rows)
+	}
+	for _, r := range cmp.Rows {
+		for _, c := range r.Cells {
+			floor := 40.0 // normalised networks learn fast even on 2,000 images
+			if r.Condition == "ei" {
+				floor = 15
+			}
+			if c.AtChance > 0 || c.Acc.Min < floor {
+				t.Errorf("%s eps %.2f: %+v", r.Condition, c.Eps, c.Acc)
+			}
+			// The study's check 1 and 4: I-Norm layers stay normalised.
+			if r.Condition == "inorm_full" && (c.MaxAbsZMean > 0.05 || c.MaxAbsZVarMinus1 > 0.1 || float64(c.Cosine) < 0.99) {
+				t.Errorf("inorm_full eps %.2f: max |mean| %.3g, max |var-1| %.3g, cosine %.3f", c.Eps, c.MaxAbsZMean, c.MaxAbsZVarMinus1, c.Cosine)
+			}
+		}
+	}
+	// A second run resumes: every point is already finished.
+	log.Reset()
+	if _, err := RunInhibitoryStudy(context.Background(), s, "embedded", Quiet{}, &log); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "16 already finished") {
+		t.Fatalf("resume log: %s", log.String())
+	}
+}
