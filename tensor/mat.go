@@ -69,6 +69,15 @@ func (m *Mat) View(r0, r1, c0, c1 int) *Mat {
 	return &Mat{Rows: r1 - r0, Cols: c1 - c0, Stride: m.Stride, Data: m.Data[start:end]}
 }
 
+// RowRange returns rows [r0, r1) as a matrix value sharing storage. Being
+// a value, it stays on the stack in time loops (View allocates).
+func (m *Mat) RowRange(r0, r1 int) Mat {
+	if r0 < 0 || r1 > m.Rows || r0 > r1 {
+		panic("tensor: row range out of bounds")
+	}
+	return Mat{Rows: r1 - r0, Cols: m.Cols, Stride: m.Stride, Data: m.Data[r0*m.Stride : r1*m.Stride]}
+}
+
 // Zero sets every element to 0.
 func (m *Mat) Zero() { m.Fill(0) }
 

@@ -1,0 +1,212 @@
+package rnn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// Config describes a continuous-time RNN:
+//
+//	h_0 = E c_0
+//	u_t = W_rec h_{t-1} + W_in x_t
+//	h_t = (1 - alpha) h_{t-1} + alpha f(u_t) + sigma_rec xi_t
+//	y_t = W_out h_t
+//
+// with alpha = dt/tau and no biases (the study's network).
+type Config struct {
+	NIn, NRec, NOut, NInit int
+	Alpha                  float64 // dt/tau, in (0, 1]
+	Activation             string  // "relu" or "tanh"
+	SigmaRec               float64 // recurrent noise sd (sqrt of sigma2_rec)
+	Noise                  string  // "gaussian" (zero mean, the theory) or "uniform" ([0, 1), the reference code)
+	SigmaIn, SigmaOut      float64 // input and output noise sd
+}
+
+// Validate names the first bad field.
+func (c Config) Validate() error {
+	switch {
+	case c.NIn < 1 || c.NRec < 1 || c.NOut < 1 || c.NInit < 1:
+		return fmt.Errorf("sizes n_in=%d n_rec=%d n_out=%d n_init=%d: want >= 1", c.NIn, c.NRec, c.NOut, c.NInit)
+	case !(c.Alpha > 0 && c.Alpha <= 1):
+		return fmt.Errorf("dt/tau = %v: want (0, 1] (dt must not exceed tau)", c.Alpha)
+	case c.Activation != "relu" && c.Activation != "tanh":
+		return fmt.Errorf("activation = %q: want relu or tanh", c.Activation)
+	case c.Noise != "gaussian" && c.Noise != "uniform":
+		return fmt.Errorf("noise = %q: want gaussian or uniform", c.Noise)
+	case !(c.SigmaRec >= 0 && c.SigmaIn >= 0 && c.SigmaOut >= 0):
+		return fmt.Errorf("noise sd rec=%v in=%v out=%v: want >= 0", c.SigmaRec, c.SigmaIn, c.SigmaOut)
+	}
+	return nil
+}
+
+// CTRNN is the network with its parameters and BPTT buffers.
+type CTRNN struct {
+	Cfg                 Config
+	E, Win, Wrec, Wout *nn.Param // n_rec x n_init, n_rec x n_in, n_rec x n_rec, n_out x n_rec
+
+	t, b       int
+	x, c0      *tensor.Mat // input (T*B x n_in, noisy copy) and initial code (B x n_init)
+	h          *tensor.Mat // (T+1)*B x n_rec: h_0 ... h_T
+	u          *tensor.Mat // T*B x n_rec pre-activations
+	y          *tensor.Mat // T*B x n_out
+	dh, du     *tensor.Mat // T*B x n_rec
+	carry, tmp *tensor.Mat // B x n_rec
+}
+
+// New returns a network with PyTorch's default Linear initialisation
+// (uniform in ±1/sqrt(fan_in)) for every matrix.
+func New(cfg Config, rng *rand.Rand) (*CTRNN, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := &CTRNN{Cfg: cfg,
+		E:    nn.NewParam("E", cfg.NRec, cfg.NInit),
+		Win:  nn.NewParam("W_in", cfg.NRec, cfg.NIn),
+		Wrec: nn.NewParam("W_rec", cfg.NRec, cfg.NRec),
+		Wout: nn.NewParam("W_out", cfg.NOut, cfg.NRec),
+	}
+	for _, p := range n.Params() {
+		bound := 1 / math.Sqrt(float64(p.Value.Cols))
+		for i := range p.Value.Data {
+			p.Value.Data[i] = float32((2*rng.Float64() - 1) * bound)
+		}
+	}
+	return n, nil
+}
+
+// Params lists E, W_in, W_rec, W_out.
+func (n *CTRNN) Params() []*nn.Param { return []*nn.Param{n.E, n.Win, n.Wrec, n.Wout} }
+
+func (n *CTRNN) ensure(t, b int) {
+	if n.t == t && n.b == b {
+		return
+	}
+	c := n.Cfg
+	n.t, n.b = t, b
+	n.x = tensor.New(t*b, c.NIn)
+	n.h = tensor.New((t+1)*b, c.NRec)
+	n.u = tensor.New(t*b, c.NRec)
+	n.y = tensor.New(t*b, c.NOut)
+	n.dh = tensor.New(t*b, c.NRec)
+	n.du = tensor.New(t*b, c.NRec)
+	n.carry = tensor.New(b, c.NRec)
+	n.tmp = tensor.New(b, c.NRec)
+}
+
+// fillNoise adds sd * xi to x, xi Gaussian or uniform [0, 1).
+func fillNoise(x []float32, sd float64, kind string, rng *rand.Rand) {
+	if sd == 0 {
+		return
+	}
+	if kind == "uniform" {
+		for i := range x {
+			x[i] += float32(sd * rng.Float64())
+		}
+		return
+	}
+	for i := range x {
+		x[i] += float32(sd * rng.NormFloat64())
+	}
+}
+
+// Forward runs T = x.Rows/B steps from the initial codes c0 (B x n_init)
+// on inputs x (T*B x n_in, time-major) and returns the outputs (T*B x
+// n_out, owned by the network). noise draws the recurrent, input and
+// output noise in a fixed order, so a seeded stream reproduces a pass.
+func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
+	b := c0.Rows
+	t := x.Rows / b
+	n.ensure(t, b)
+	c := n.Cfg
+	n.x.Copy(x)
+	fillNoise(n.x.Data, c.SigmaIn, c.Noise, noise)
+	n.c0 = c0
+	h0 := n.h.RowRange(0, b)
+	tensor.MatMul(&h0, c0, false, n.E.Value, true, 1, 0)
+	tensor.MatMul(n.u, n.x, false, n.Win.Value, true, 1, 0)
+	alpha := float32(c.Alpha)
+	for s := 0; s < t; s++ {
+		prev := n.h.RowRange(s*b, (s+1)*b)
+		cur := n.h.RowRange((s+1)*b, (s+2)*b)
+		us := n.u.RowRange(s*b, (s+1)*b)
+		tensor.MatMul(&us, &prev, false, n.Wrec.Value, true, 1, 1)
+		leakStep(cur.Data, prev.Data, us.Data, alpha, c.Activation)
+		fillNoise(cur.Data, c.SigmaRec, c.Noise, noise)
+	}
+	hs := n.h.RowRange(b, (t+1)*b)
+	tensor.MatMul(n.y, &hs, false, n.Wout.Value, true, 1, 0)
+	fillNoise(n.y.Data, c.SigmaOut, c.Noise, noise)
+	return n.y
+}
+
+// leakStep sets cur = (1 - alpha) prev + alpha f(u).
+func leakStep(cur, prev, u []float32, alpha float32, act string) {
+	keep := 1 - alpha
+	if act == "tanh" {
+		for i, v := range u {
+			cur[i] = keep*prev[i] + alpha*float32(math.Tanh(float64(v)))
+		}
+		return
+	}
+	for i, v := range u {
+		cur[i] = keep*prev[i] + alpha*max(v, 0)
+	}
+}
+
+// Hidden returns the hidden states h_1..h_T of the last Forward (T*B x n_rec).
+func (n *CTRNN) Hidden() *tensor.Mat {
+	h := n.h.RowRange(n.b, (n.t+1)*n.b)
+	return &h
+}
+
+// Backward takes dL/dy (T*B x n_out) and accumulates the gradients of all
+// four matrices by back-propagation through time (noise held fixed):
+//
+//	g_t   = dL/dh_t (from y_t) + carry
+//	du_t  = alpha f'(u_t) g_t
+//	carry = (1 - alpha) g_t + W_rec^T du_t      (dL/dh_{t-1})
+//
+// then dW_rec = sum_t du_t h_{t-1}^T, dW_in = sum_t du_t x_t^T and
+// dE = carry_0 c_0^T, each as one GEMM over all steps.
+func (n *CTRNN) Backward(dy *tensor.Mat) {
+	c, t, b := n.Cfg, n.t, n.b
+	hs := n.h.RowRange(b, (t+1)*b)
+	tensor.MatMul(n.Wout.Grad, dy, true, &hs, false, 1, 1)
+	tensor.MatMul(n.dh, dy, false, n.Wout.Value, false, 1, 0)
+	n.carry.Zero()
+	alpha := float32(c.Alpha)
+	for s := t - 1; s >= 0; s-- {
+		g := n.dh.RowRange(s*b, (s+1)*b)
+		us := n.u.RowRange(s*b, (s+1)*b)
+		du := n.du.RowRange(s*b, (s+1)*b)
+		backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, us.Data, alpha, c.Activation)
+		// carry = (1 - alpha) g + du W_rec
+		copy(n.carry.Data, n.tmp.Data)
+		tensor.MatMul(n.carry, &du, false, n.Wrec.Value, false, 1, 1)
+	}
+	hprev := n.h.RowRange(0, t*b)
+	tensor.MatMul(n.Wrec.Grad, n.du, true, &hprev, false, 1, 1)
+	tensor.MatMul(n.Win.Grad, n.du, true, n.x, false, 1, 1)
+	tensor.MatMul(n.E.Grad, n.carry, true, n.c0, false, 1, 1)
+}
+
+// backStep computes g = dh + carry, du = alpha f'(u) g and keep = (1-alpha) g.
+func backStep(du, keep, dh, carry, u []float32, alpha float32, act string) {
+	k := 1 - alpha
+	for i, v := range u {
+		g := dh[i] + carry[i]
+		keep[i] = k * g
+		var d float32
+		if act == "tanh" {
+			th := float32(math.Tanh(float64(v)))
+			d = 1 - th*th
+		} else if v > 0 {
+			d = 1
+		}
+		du[i] = alpha * d * g
+	}
+}

@@ -1,0 +1,138 @@
+package rnn
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+func randMat(rng *rand.Rand, r, c int) *tensor.Mat {
+	m := tensor.New(r, c)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.NormFloat64())
+	}
+	return m
+}
+
+func TestBPTTGradients(t *testing.T) {
+	for _, c := range []struct {
+		act, noise string
+	}{{"relu", "gaussian"}, {"tanh", "uniform"}} {
+		t.Run(c.act, func(t *testing.T) {
+			cfg := Config{NIn: 2, NRec: 7, NOut: 4, NInit: 3, Alpha: 0.3, Activation: c.act, SigmaRec: 0.05, Noise: c.noise, SigmaIn: 0.02}
+			rng := rand.New(rand.NewPCG(1, 2))
+			net, err := New(cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range net.Params() { // larger weights: a non-trivial, partly saturated regime
+				for i := range p.Value.Data {
+					p.Value.Data[i] *= 2
+				}
+			}
+			const T, B = 5, 3
+			x, c0, r := randMat(rng, T*B, 2), randMat(rng, B, 3), randMat(rng, T*B, 4)
+			loss := func() float64 {
+				y := net.Forward(x, c0, rand.New(rand.NewPCG(9, 9))) // the same noise every pass
+				var s float64
+				for i, v := range y.Data {
+					s += float64(v) * float64(r.Data[i])
+				}
+				return s
+			}
+			backward := func() {
+				nn.ZeroGrad(net.Params())
+				net.Forward(x, c0, rand.New(rand.NewPCG(9, 9)))
+				net.Backward(r)
+			}
+			var targets []nn.GradTarget
+			for _, p := range net.Params() {
+				targets = append(targets, nn.GradTarget{Name: p.Name, Value: p.Value.Data, Grad: p.Grad.Data})
+			}
+			for _, rep := range nn.CheckGradients(loss, backward, targets, 1e-3, 100) {
+				if rep.RelErr > 1e-2 {
+					t.Errorf("%v", rep)
+				}
+			}
+		})
+	}
+}
+
+func TestForwardMatchesDefinition(t *testing.T) {
+	// One step by hand: h1 = (1-a) E c0 + a relu(W_rec E c0 + W_in x).
+	cfg := Config{NIn: 1, NRec: 2, NOut: 1, NInit: 1, Alpha: 0.5, Activation: "relu", Noise: "gaussian"}
+	net, _ := New(cfg, rand.New(rand.NewPCG(1, 1)))
+	copy(net.E.Value.Data, []float32{1, -1})
+	copy(net.Win.Value.Data, []float32{2, 0})
+	copy(net.Wrec.Value.Data, []float32{0, 1, 1, 0})
+	copy(net.Wout.Value.Data, []float32{1, 1})
+	y := net.Forward(tensor.FromSlice(1, 1, []float32{1}), tensor.FromSlice(1, 1, []float32{1}), nil)
+	// h0 = (1, -1); u = (-1 + 2, 1) = (1, 1); h1 = 0.5*(1,-1) + 0.5*(1,1) = (1, 0); y = 1
+	if h := net.Hidden(); h.At(0, 0) != 1 || h.At(0, 1) != 0 || y.At(0, 0) != 1 {
+		t.Fatalf("h1 = %v, y = %v", net.Hidden().Data, y.Data)
+	}
+}
+
+func TestNoiseStatistics(t *testing.T) {
+	for _, kind := range []string{"gaussian", "uniform"} {
+		x := make([]float32, 200000)
+		fillNoise(x, 0.1, kind, rand.New(rand.NewPCG(3, 3)))
+		var s, ss float64
+		for _, v := range x {
+			s += float64(v)
+			ss += float64(v) * float64(v)
+		}
+		mean := s / float64(len(x))
+		sd := math.Sqrt(ss/float64(len(x)) - mean*mean)
+		wantMean, wantSD := 0.0, 0.1
+		if kind == "uniform" { // 0.1 * U[0, 1): mean 0.05, sd 0.1/sqrt(12)
+			wantMean, wantSD = 0.05, 0.1/math.Sqrt(12)
+		}
+		if math.Abs(mean-wantMean) > 1e-3 || math.Abs(sd-wantSD) > 1e-3 {
+			t.Errorf("%s: mean %.4f sd %.4f", kind, mean, sd)
+		}
+	}
+}
+
+func TestTimeLoopsDoNotAllocate(t *testing.T) {
+	cfg := Config{NIn: 2, NRec: 32, NOut: 16, NInit: 16, Alpha: 0.2, Activation: "relu", SigmaRec: 0.01, Noise: "gaussian"}
+	rng := rand.New(rand.NewPCG(4, 4))
+	net, _ := New(cfg, rng)
+	x, c0 := randMat(rng, 20*8, 2), randMat(rng, 8, 16)
+	dy := randMat(rng, 20*8, 16)
+	net.Forward(x, c0, rng)
+	net.Backward(dy)
+	if a := testing.AllocsPerRun(5, func() { net.Forward(x, c0, rng); net.Backward(dy) }); a != 0 {
+		t.Fatalf("forward+backward allocates %v times", a)
+	}
+	q := net.NewQuiescence(8)
+	visit := func(int, *tensor.Mat, *tensor.Mat) {}
+	if a := testing.AllocsPerRun(5, func() { q.Run(c0, 50, 0.01, "gaussian", rng, visit) }); a != 0 {
+		t.Fatalf("quiescence allocates %v times", a)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	base := Config{NIn: 2, NRec: 4, NOut: 4, NInit: 4, Alpha: 0.2, Activation: "relu", Noise: "gaussian"}
+	cases := []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Alpha = 2 }, "dt must not exceed tau"},
+		{func(c *Config) { c.SigmaRec = -1 }, "noise sd"},
+		{func(c *Config) { c.Activation = "gelu" }, "activation"},
+		{func(c *Config) { c.Noise = "pink" }, "noise"},
+		{func(c *Config) { c.NIn = 0 }, "n_in=0"},
+	}
+	for _, c := range cases {
+		cfg := base
+		c.mod(&cfg)
+		if _, err := New(cfg, rand.New(rand.NewPCG(1, 1))); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("err = %v, want %q", err, c.want)
+		}
+	}
+}
