@@ -45,7 +45,7 @@ func (c Config) Validate() error {
 
 // CTRNN is the network with its parameters and BPTT buffers.
 type CTRNN struct {
-	Cfg                 Config
+	Cfg                Config
 	E, Win, Wrec, Wout *nn.Param // n_rec x n_init, n_rec x n_in, n_rec x n_rec, n_out x n_rec
 
 	t, b       int
