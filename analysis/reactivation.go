@@ -1,0 +1,143 @@
+package analysis
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
+)
+
+// Positions are time-major decoded states: element (t, b) of a batch of B
+// trajectories of dimension d starts at [(t*B+b)*d]. Angles (d = 1,
+// periodic) are in [-pi, pi).
+
+// wrapAngle maps a difference of angles to [-pi, pi).
+func wrapAngle(a float64) float64 {
+	a = math.Mod(a+math.Pi, 2*math.Pi)
+	if a < 0 {
+		a += 2 * math.Pi
+	}
+	return a - math.Pi
+}
+
+// StepDistance is the mean distance between consecutive decoded states
+// over all trajectories; periodic treats 1-D states as angles.
+func StepDistance(pos []float64, b, d int, periodic bool) float64 {
+	t := len(pos) / (b * d)
+	var s float64
+	n := 0
+	for st := 1; st < t; st++ {
+		for i := 0; i < b; i++ {
+			cur, prev := pos[(st*b+i)*d:], pos[((st-1)*b+i)*d:]
+			var d2 float64
+			for c := 0; c < d; c++ {
+				dv := cur[c] - prev[c]
+				if periodic {
+					dv = wrapAngle(dv)
+				}
+				d2 += dv * dv
+			}
+			s += math.Sqrt(d2)
+			n++
+		}
+	}
+	return s / float64(max(n, 1))
+}
+
+// MeanSignedStep is the mean of wrap(theta_t - theta_{t-1}) over all
+// trajectories of angles: the drift direction (positive counter-clockwise).
+func MeanSignedStep(theta []float64, b int) float64 {
+	t := len(theta) / b
+	var s float64
+	for st := 1; st < t; st++ {
+		for i := 0; i < b; i++ {
+			s += wrapAngle(theta[st*b+i] - theta[(st-1)*b+i])
+		}
+	}
+	return s / float64(max((t-1)*b, 1))
+}
+
+// TrajectoryVariance is, per trajectory, the trace of the covariance of
+// its states over steps from..T-1, averaged over trajectories (the study's
+// "output variance"). For angles it is the circular variance 1 - R.
+func TrajectoryVariance(pos []float64, b, d, from int, periodic bool) float64 {
+	t := len(pos) / (b * d)
+	n := float64(t - from)
+	var total float64
+	for i := 0; i < b; i++ {
+		if periodic {
+			var sx, sy float64
+			for st := from; st < t; st++ {
+				sx += math.Cos(pos[st*b+i])
+				sy += math.Sin(pos[st*b+i])
+			}
+			total += 1 - math.Hypot(sx, sy)/n
+			continue
+		}
+		for c := 0; c < d; c++ {
+			var s, ss float64
+			for st := from; st < t; st++ {
+				v := pos[(st*b+i)*d+c]
+				s += v
+				ss += v * v
+			}
+			m := s / n
+			total += (ss - n*m*m) / (n - 1)
+		}
+	}
+	return total / float64(b)
+}
+
+// ExplainedVariance returns the cumulative fraction of variance explained
+// by the first k principal components of the rows of x (n x m), k = 1..m.
+func ExplainedVariance(x []float32, n, m int) []float64 {
+	d := mat.NewDense(n, m, nil)
+	for i := 0; i < n; i++ {
+		for j := 0; j < m; j++ {
+			d.Set(i, j, float64(x[i*m+j]))
+		}
+	}
+	var pc stat.PC
+	if !pc.PrincipalComponents(d, nil) {
+		return nil
+	}
+	vars := pc.VarsTo(nil)
+	var total float64
+	for _, v := range vars {
+		total += v
+	}
+	cum := make([]float64, len(vars))
+	var s float64
+	for i, v := range vars {
+		s += v
+		cum[i] = s / total
+	}
+	return cum
+}
+
+// DriftAlignment is the mean cosine between each state's noise-free drift
+// delta (from states at pos, both n x 2) and the gradient of the waking
+// log density there: positive when the dynamics flow toward states visited
+// awake. States with no drift are skipped; it also returns how many counted.
+func DriftAlignment(pos, delta []float64, wake *KDE) (meanCos float64, counted int) {
+	n := len(pos) / 2
+	var s float64
+	for i := 0; i < n; i++ {
+		dx, dy := delta[2*i], delta[2*i+1]
+		dn := math.Hypot(dx, dy)
+		if dn == 0 {
+			continue
+		}
+		g := wake.GradLogPDF(pos[2*i : 2*i+2])
+		gn := math.Hypot(g[0], g[1])
+		if gn == 0 {
+			continue
+		}
+		s += (dx*g[0] + dy*g[1]) / (dn * gn)
+		counted++
+	}
+	if counted == 0 {
+		return math.NaN(), 0
+	}
+	return s / float64(counted), counted
+}

@@ -1,0 +1,67 @@
+package headdir
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestGenerator(t *testing.T) {
+	c := DefaultConfig()
+	b := c.Generate(rand.New(rand.NewPCG(1, 1)), 1000)
+	var s, ss float64
+	for i, d := range b.Turn {
+		s += d
+		ss += d * d
+		if h := b.Heading[i]; h < -math.Pi || h >= math.Pi {
+			t.Fatalf("heading %v not wrapped", h)
+		}
+	}
+	n := float64(len(b.Turn))
+	want := c.Dt * c.TurnSigma
+	if math.Abs(s/n) > 0.005 || math.Abs(math.Sqrt(ss/n)-want)/want > 0.02 {
+		t.Fatalf("turn mean %.4f sd %.4f, want 0 and %.4f", s/n, math.Sqrt(ss/n), want)
+	}
+	// Consistency: heading_t = wrap(heading_{t-1} + turn_t).
+	for i := 0; i < b.B; i++ {
+		prev := b.Start[i]
+		for st := 0; st < b.T; st++ {
+			k := st*b.B + i
+			if d := Wrap(b.Heading[k] - Wrap(prev+b.Turn[k])); math.Abs(d) > 1e-9 {
+				t.Fatalf("heading does not integrate the turns")
+			}
+			prev = b.Heading[k]
+		}
+	}
+	c.Biased = true
+	b = c.Generate(rand.New(rand.NewPCG(2, 2)), 1000)
+	s = 0
+	for _, d := range b.Turn {
+		if d < 0 {
+			t.Fatal("biased turn is clockwise")
+		}
+		s += d
+	}
+	// Mean of |N(0, sd)| = sd*sqrt(2/pi) ~ 0.184 rad: the study's ~0.18.
+	if m := s / float64(len(b.Turn)); math.Abs(m-want*math.Sqrt(2/math.Pi)) > 0.004 {
+		t.Fatalf("biased mean step %.4f", m)
+	}
+}
+
+func TestCells(t *testing.T) {
+	c := NewCells(512, math.Pi/6)
+	act := make([]float32, 512)
+	for _, theta := range []float64{-3.1, -1, 0, 0.5, 3.1} {
+		c.Encode(act, theta)
+		var peak float32
+		for _, v := range act {
+			peak = max(peak, v)
+		}
+		if math.Abs(float64(peak)-1) > 1e-3 { // peak 1 at the nearest preferred angle
+			t.Fatalf("peak %v", peak)
+		}
+		if d := Wrap(c.Decode(act, 3) - theta); math.Abs(d) > 2*math.Pi/512 {
+			t.Fatalf("decoded %v for %v", c.Decode(act, 3), theta)
+		}
+	}
+}
