@@ -128,34 +128,50 @@ func (k *KDE) logPDF(x, q, shifted []float64) float64 {
 	return maxE + math.Log(terms) - math.Log(float64(k.N)) + k.logNorm
 }
 
-// GradLogPDF returns the gradient of the log density at x (non-periodic
-// coordinates).
+// GradLogPDF returns the gradient of the log density at x (periodic
+// images included for a periodic 1-D KDE).
 func (k *KDE) GradLogPDF(x []float64) []float64 {
-	// grad log p = sum_i w_i Sigma^-1 (x_i - x) / sum_i w_i, w_i the kernel values.
+	// grad log p = sum_i w_i Sigma^-1 (x_i - x) / sum_i w_i, w_i the kernel
+	// values; in whitened coordinates Sigma^-1 (x_i - x) = W^T (w_i - q).
 	d := k.D
+	images := []float64{0}
+	if k.Period > 0 {
+		images = []float64{0, -k.Period, k.Period}
+	}
 	q := make([]float64, d)
-	k.whiten(q, x)
-	num := make([]float64, d) // in whitened coordinates
+	xs := make([]float64, d)
+	num := make([]float64, d)
+	es := make([]float64, 0, k.N*len(images))
 	maxE := math.Inf(-1)
-	es := make([]float64, k.N)
-	for i := 0; i < k.N; i++ {
-		var d2 float64
-		for c := 0; c < d; c++ {
-			dv := q[c] - k.white[i*d+c]
-			d2 += dv * dv
+	for _, sh := range images {
+		for c := range x {
+			xs[c] = x[c] + sh
 		}
-		es[i] = -0.5 * d2
-		maxE = math.Max(maxE, es[i])
+		k.whiten(q, xs)
+		for i := 0; i < k.N; i++ {
+			var d2 float64
+			for c := 0; c < d; c++ {
+				dv := q[c] - k.white[i*d+c]
+				d2 += dv * dv
+			}
+			es = append(es, -0.5*d2)
+			maxE = math.Max(maxE, -0.5*d2)
+		}
 	}
 	var den float64
-	for i := 0; i < k.N; i++ {
-		w := math.Exp(es[i] - maxE)
-		den += w
-		for c := 0; c < d; c++ {
-			num[c] += w * (k.white[i*d+c] - q[c])
+	for m, sh := range images {
+		for c := range x {
+			xs[c] = x[c] + sh
+		}
+		k.whiten(q, xs)
+		for i := 0; i < k.N; i++ {
+			w := math.Exp(es[m*k.N+i] - maxE)
+			den += w
+			for c := 0; c < d; c++ {
+				num[c] += w * (k.white[i*d+c] - q[c])
+			}
 		}
 	}
-	// Back from whitened space: grad_x = L^-T (num/den).
 	g := make([]float64, d)
 	for c := 0; c < d; c++ {
 		var s float64

@@ -93,6 +93,17 @@ func TestPeriodicKDE(t *testing.T) {
 			t.Errorf("log density %.3f, want %.3f", v, -math.Log(2*math.Pi))
 		}
 	}
+	// A von-Mises-like bump at pi wraps around: just past -pi the density
+	// rises toward the wrap point, so its gradient is negative there.
+	b := make([]float64, 3000)
+	for i := range b {
+		v := math.Pi + 0.3*rng.NormFloat64()
+		b[i] = math.Mod(v+math.Pi, 2*math.Pi) - math.Pi
+	}
+	kb, _ := NewKDE(b, 1, 2*math.Pi)
+	if g := kb.GradLogPDF([]float64{-math.Pi + 0.2}); g[0] >= 0 {
+		t.Errorf("gradient just past -pi = %v, want < 0 (toward the bump at the wrap)", g[0])
+	}
 	for _, s := range k.Resample(1000, rng) {
 		if s < -math.Pi || s >= math.Pi {
 			t.Fatalf("resampled angle %v outside [-pi, pi)", s)

@@ -116,24 +116,26 @@ func ExplainedVariance(x []float32, n, m int) []float64 {
 }
 
 // DriftAlignment is the mean cosine between each state's noise-free drift
-// delta (from states at pos, both n x 2) and the gradient of the waking
-// log density there: positive when the dynamics flow toward states visited
-// awake. States with no drift are skipped; it also returns how many counted.
-func DriftAlignment(pos, delta []float64, wake *KDE) (meanCos float64, counted int) {
-	n := len(pos) / 2
+// delta (n x d, from the states at pos) and the gradient of the waking log
+// density there: positive when the dynamics flow toward states visited
+// awake. In 1-D the cosine is the sign agreement. States with no drift are
+// skipped; it also returns how many counted.
+func DriftAlignment(pos, delta []float64, d int, wake *KDE) (meanCos float64, counted int) {
+	n := len(pos) / d
 	var s float64
 	for i := 0; i < n; i++ {
-		dx, dy := delta[2*i], delta[2*i+1]
-		dn := math.Hypot(dx, dy)
-		if dn == 0 {
+		dv := delta[i*d : (i+1)*d]
+		g := wake.GradLogPDF(pos[i*d : (i+1)*d])
+		var dot, nd, ng float64
+		for c := 0; c < d; c++ {
+			dot += dv[c] * g[c]
+			nd += dv[c] * dv[c]
+			ng += g[c] * g[c]
+		}
+		if nd == 0 || ng == 0 {
 			continue
 		}
-		g := wake.GradLogPDF(pos[2*i : 2*i+2])
-		gn := math.Hypot(g[0], g[1])
-		if gn == 0 {
-			continue
-		}
-		s += (dx*g[0] + dy*g[1]) / (dn * gn)
+		s += dot / math.Sqrt(nd*ng)
 		counted++
 	}
 	if counted == 0 {

@@ -58,8 +58,8 @@ func TestDriftAlignment(t *testing.T) {
 		toward[i] = -0.1 * pos[i]
 		away[i] = 0.1 * pos[i]
 	}
-	c1, n1 := DriftAlignment(pos, toward, wake)
-	c2, _ := DriftAlignment(pos, away, wake)
+	c1, n1 := DriftAlignment(pos, toward, 2, wake)
+	c2, _ := DriftAlignment(pos, away, 2, wake)
 	if n1 != 200 || c1 < 0.9 || c2 > -0.9 {
 		t.Fatalf("toward %.3f (%d), away %.3f", c1, n1, c2)
 	}

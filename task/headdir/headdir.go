@@ -10,7 +10,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
+
+	"github.com/circuitry-lab/circuitry/internal/topk"
 )
 
 // Config parameterises the generator; DefaultConfig is the study's.
@@ -108,13 +109,9 @@ func (c *Cells) Encode(dst []float32, theta float64) {
 // Decode returns the circular mean of the preferred angles of the k most
 // active cells.
 func (c *Cells) Decode(act []float32, k int) float64 {
-	idx := make([]int, len(act))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.Slice(idx, func(a, b int) bool { return act[idx[a]] > act[idx[b]] })
+	var buf [16]int
 	var s, co float64
-	for _, i := range idx[:k] {
+	for _, i := range topk.Indices(buf[:min(k, len(buf))], act) {
 		s += math.Sin(c.Pref[i])
 		co += math.Cos(c.Pref[i])
 	}

@@ -3,7 +3,8 @@ package navigation
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
+
+	"github.com/circuitry-lab/circuitry/internal/topk"
 )
 
 // PlaceCells are n Gaussian place fields with centres uniform in the box.
@@ -77,24 +78,11 @@ func softmax(dst []float32, centres []float64, x, y, sigma float64) {
 
 // Decode returns the mean of the centres of the k most active units.
 func (pc *PlaceCells) Decode(act []float32, k int) (x, y float64) {
-	for _, i := range topK(act, k) {
+	var buf [16]int
+	idx := topk.Indices(buf[:min(k, len(buf))], act)
+	for _, i := range idx {
 		x += pc.Centres[2*i]
 		y += pc.Centres[2*i+1]
 	}
-	return x / float64(k), y / float64(k)
-}
-
-// topK returns the indices of the k largest values (k small).
-func topK(act []float32, k int) []int {
-	idx := make([]int, 0, k+1)
-	for i, v := range act {
-		if len(idx) < k || v > act[idx[len(idx)-1]] {
-			idx = append(idx, i)
-			sort.SliceStable(idx, func(a, b int) bool { return act[idx[a]] > act[idx[b]] })
-			if len(idx) > k {
-				idx = idx[:k]
-			}
-		}
-	}
-	return idx
+	return x / float64(len(idx)), y / float64(len(idx))
 }

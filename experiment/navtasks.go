@@ -1,0 +1,159 @@
+package experiment
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+
+	"github.com/circuitry-lab/circuitry/internal/topk"
+	"github.com/circuitry-lab/circuitry/task/headdir"
+	"github.com/circuitry-lab/circuitry/task/navigation"
+)
+
+// navTask adapts the spatial and head-direction tasks to one training and
+// analysis loop: inputs, target-cell codes, decoding, and the state space
+// (2-D positions in the box, or angles).
+type navTask interface {
+	NIn() int
+	NCells() int
+	Dim() int
+	Periodic() bool
+	// Sample draws a batch: inputs (T*B x n_in), initial codes (B x cells),
+	// targets (T*B x cells) and true states (T*B x dim), time-major.
+	Sample(rng *rand.Rand, b int) *navBatch
+	// Decode writes the decoded state of one output row into dst (top-3).
+	Decode(dst []float64, y []float32)
+	// SmoothDecode is a finer decoder for tiny displacements (drift): the
+	// activity-weighted mean of the top-10 cells.
+	SmoothDecode(dst []float64, y []float32)
+	// Uniform draws n states uniformly over the state space; LogUniform is its log density.
+	Uniform(rng *rand.Rand, n int) []float64
+	LogUniform() float64
+	// Extent is the plotting range of each coordinate.
+	Extent() (lo, hi float64)
+}
+
+type navBatch struct {
+	T, B    int
+	X       []float32
+	Init    []float32
+	Target  []float32
+	Truth   []float64
+	StartSt []float64 // B x dim
+}
+
+// encodeRows fills rows of dst (n x cells) in parallel; encode(i, row) fills row i.
+func encodeRows(n, cells int, dst []float32, encode func(i int, row []float32)) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				encode(i, dst[i*cells:(i+1)*cells])
+			}
+		}(w)
+	}
+	wg.Wait()
+}
+
+type spatialTask struct {
+	gen   navigation.Config
+	cells *navigation.PlaceCells
+}
+
+func (s *spatialTask) NIn() int       { return 2 }
+func (s *spatialTask) NCells() int    { return s.cells.N() }
+func (s *spatialTask) Dim() int       { return 2 }
+func (s *spatialTask) Periodic() bool { return false }
+
+func (s *spatialTask) Sample(rng *rand.Rand, b int) *navBatch {
+	tr := s.gen.Generate(rng, b)
+	n, c := tr.T*b, s.cells.N()
+	nb := &navBatch{T: tr.T, B: b, X: make([]float32, 2*n), Init: make([]float32, b*c), Target: make([]float32, n*c), Truth: tr.Pos, StartSt: tr.Start}
+	for i, v := range tr.Vel {
+		nb.X[i] = float32(v)
+	}
+	encodeRows(b, c, nb.Init, func(i int, row []float32) { s.cells.Encode(row, tr.Start[2*i], tr.Start[2*i+1]) })
+	encodeRows(n, c, nb.Target, func(i int, row []float32) { s.cells.Encode(row, tr.Pos[2*i], tr.Pos[2*i+1]) })
+	return nb
+}
+
+func (s *spatialTask) Decode(dst []float64, y []float32) { dst[0], dst[1] = s.cells.Decode(y, 3) }
+
+func (s *spatialTask) SmoothDecode(dst []float64, y []float32) {
+	idx := topIndices(y, 10)
+	var wx, wy, w float64
+	for _, i := range idx {
+		v := math.Max(float64(y[i]), 0)
+		wx += v * s.cells.Centres[2*i]
+		wy += v * s.cells.Centres[2*i+1]
+		w += v
+	}
+	if w == 0 {
+		s.Decode(dst, y)
+		return
+	}
+	dst[0], dst[1] = wx/w, wy/w
+}
+
+func (s *spatialTask) Uniform(rng *rand.Rand, n int) []float64 {
+	out := make([]float64, 2*n)
+	for i := range out {
+		out[i] = (rng.Float64()*2 - 1) * s.gen.Box / 2
+	}
+	return out
+}
+
+func (s *spatialTask) LogUniform() float64        { return -2 * math.Log(s.gen.Box) }
+func (s *spatialTask) Extent() (float64, float64) { return -s.gen.Box / 2, s.gen.Box / 2 }
+
+type hdTask struct {
+	gen   headdir.Config
+	cells *headdir.Cells
+}
+
+func (h *hdTask) NIn() int       { return 1 }
+func (h *hdTask) NCells() int    { return h.cells.N() }
+func (h *hdTask) Dim() int       { return 1 }
+func (h *hdTask) Periodic() bool { return true }
+
+func (h *hdTask) Sample(rng *rand.Rand, b int) *navBatch {
+	tr := h.gen.Generate(rng, b)
+	n, c := tr.T*b, h.cells.N()
+	nb := &navBatch{T: tr.T, B: b, X: make([]float32, n), Init: make([]float32, b*c), Target: make([]float32, n*c), Truth: tr.Heading, StartSt: tr.Start}
+	for i, v := range tr.Turn {
+		nb.X[i] = float32(v)
+	}
+	encodeRows(b, c, nb.Init, func(i int, row []float32) { h.cells.Encode(row, tr.Start[i]) })
+	encodeRows(n, c, nb.Target, func(i int, row []float32) { h.cells.Encode(row, tr.Heading[i]) })
+	return nb
+}
+
+func (h *hdTask) Decode(dst []float64, y []float32) { dst[0] = h.cells.Decode(y, 3) }
+
+func (h *hdTask) SmoothDecode(dst []float64, y []float32) {
+	var sx, sy float64
+	for _, i := range topIndices(y, 10) {
+		v := math.Max(float64(y[i]), 0)
+		sx += v * math.Cos(h.cells.Pref[i])
+		sy += v * math.Sin(h.cells.Pref[i])
+	}
+	dst[0] = math.Atan2(sy, sx)
+}
+
+func (h *hdTask) Uniform(rng *rand.Rand, n int) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = rng.Float64()*2*math.Pi - math.Pi
+	}
+	return out
+}
+
+func (h *hdTask) LogUniform() float64        { return -math.Log(2 * math.Pi) }
+func (h *hdTask) Extent() (float64, float64) { return -math.Pi, math.Pi }
+
+// topIndices returns the indices of the k largest values.
+func topIndices(y []float32, k int) []int { return topk.Indices(make([]int, k), y) }

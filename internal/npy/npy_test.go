@@ -1,0 +1,77 @@
+package npy
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"codeberg.org/sbinet/npyio"
+)
+
+func TestReadBackWithNpyio(t *testing.T) {
+	data := []float32{1, 2, 3, 4, 5, 6}
+	b, err := Bytes(data, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (len(b)-len(data)*4)%64 != 0 {
+		t.Fatalf("header not 64-byte aligned: %d", len(b)-len(data)*4)
+	}
+	r, err := npyio.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := r.Header.Descr.Shape; len(s) != 2 || s[0] != 2 || s[1] != 3 {
+		t.Fatalf("header %v", r.Header)
+	}
+	var got []float32
+	if err := r.Read(&got); err != nil {
+		t.Fatal(err)
+	}
+	for i := range data {
+		if got[i] != data[i] {
+			t.Fatalf("got %v", got)
+		}
+	}
+	if _, err := Bytes(data, 4, 2); err == nil {
+		t.Fatal("wrong shape accepted")
+	}
+	if _, err := Bytes([]string{"a"}, 1); err == nil {
+		t.Fatal("strings accepted")
+	}
+}
+
+// Debian's numpy loads the files with the right dtype, shape and values.
+func TestNumpyLoads(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
+		t.Skip("Debian python3-numpy is not installed")
+	}
+	dir := t.TempDir()
+	write := func(name string, data any, shape ...int) {
+		b, err := Bytes(data, shape...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, name), b, 0o644)
+	}
+	write("a.npy", []float32{0.5, -1, 2, 3, 4, 5, 6, 7}, 2, 2, 2)
+	write("b.npy", []float64{1.25, 2.5, 3.75}, 3)
+	write("c.npy", []int64{-1, 7}, 2, 1)
+	script := `
+import numpy as np, sys
+d = sys.argv[1]
+a = np.load(d + "/a.npy"); b = np.load(d + "/b.npy"); c = np.load(d + "/c.npy")
+assert a.dtype == np.float32 and a.shape == (2, 2, 2) and a[1, 1, 1] == 7 and a[0, 0, 0] == 0.5, a
+assert b.dtype == np.float64 and b.shape == (3,) and b.sum() == 7.5, b
+assert c.dtype == np.int64 and c.shape == (2, 1) and c[0, 0] == -1, c
+print("ok")
+`
+	out, err := exec.Command(py, "-c", script, dir).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok") {
+		t.Fatalf("numpy: %v\n%s", err, out)
+	}
+}
