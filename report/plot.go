@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette/moreland"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
@@ -135,4 +136,110 @@ func Save(p *plot.Plot, dir, base string) ([]string, error) {
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// Bars draws one bar per label with optional error bars (sd).
+func Bars(title, ylabel string, labels []string, values, errs []float64) (*plot.Plot, error) {
+	p := newPlot(title, "", ylabel)
+	vals := make(plotter.Values, len(values))
+	for i, v := range values {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			v = 0
+		}
+		vals[i] = v
+	}
+	bars, err := plotter.NewBarChart(vals, vg.Points(18))
+	if err != nil {
+		return nil, err
+	}
+	bars.Color = plotutil.Color(0)
+	p.Add(bars)
+	if errs != nil {
+		var xye plotter.XYs
+		var ye plotter.YErrors
+		for i, v := range vals {
+			xye = append(xye, plotter.XY{X: float64(i), Y: v})
+			e := errs[i]
+			if math.IsNaN(e) {
+				e = 0
+			}
+			ye = append(ye, struct{ Low, High float64 }{e, e})
+		}
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{xye, ye})
+		if err != nil {
+			return nil, err
+		}
+		p.Add(eb)
+	}
+	p.NominalX(labels...)
+	return p, nil
+}
+
+// Grid is a regular 2-D grid of values for heat maps (row-major, rows
+// along y from lo to hi).
+type Grid struct {
+	N      int // cells per side
+	Lo, Hi float64
+	Z      []float64
+}
+
+func (g Grid) Dims() (c, r int)    { return g.N, g.N }
+func (g Grid) Z2(c, r int) float64 { return g.Z[r*g.N+c] }
+func (g Grid) X(c int) float64     { return g.Lo + (float64(c)+0.5)*(g.Hi-g.Lo)/float64(g.N) }
+func (g Grid) Y(r int) float64     { return g.Lo + (float64(r)+0.5)*(g.Hi-g.Lo)/float64(g.N) }
+
+type gridXYZ struct{ Grid }
+
+func (g gridXYZ) Z(c, r int) float64 { return g.Z2(c, r) }
+
+// Histogram2D bins points (n x 2) into an n x n grid over [lo, hi]^2,
+// normalised to a probability per cell.
+func Histogram2D(pts []float64, n int, lo, hi float64) Grid {
+	g := Grid{N: n, Lo: lo, Hi: hi, Z: make([]float64, n*n)}
+	total := 0
+	for i := 0; i+1 < len(pts); i += 2 {
+		c := int((pts[i] - lo) / (hi - lo) * float64(n))
+		r := int((pts[i+1] - lo) / (hi - lo) * float64(n))
+		if c < 0 || r < 0 || c >= n || r >= n {
+			continue
+		}
+		g.Z[r*n+c]++
+		total++
+	}
+	for i := range g.Z {
+		g.Z[i] /= float64(max(total, 1))
+	}
+	return g
+}
+
+// HeatMap draws a grid with a grey-to-colour palette.
+func HeatMap(title string, g Grid) *plot.Plot {
+	p := newPlot(title, "x (m)", "y (m)")
+	h := plotter.NewHeatMap(gridXYZ{g}, moreland.Kindlmann().Palette(64))
+	p.Add(h)
+	return p
+}
+
+// Arrows draws line segments from (x, y) to (x + dx, y + dy): a quiver plot.
+func Arrows(title, xlabel, ylabel string, x, y, dx, dy []float64) (*plot.Plot, error) {
+	p := newPlot(title, xlabel, ylabel)
+	for i := range x {
+		if math.IsNaN(dx[i]) || math.IsNaN(dy[i]) {
+			continue
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: x[i], Y: y[i]}, {X: x[i] + dx[i], Y: y[i] + dy[i]}})
+		if err != nil {
+			return nil, err
+		}
+		l.Color = plotutil.Color(0)
+		p.Add(l)
+		sc, _ := plotter.NewScatter(plotter.XYs{{X: x[i] + dx[i], Y: y[i] + dy[i]}})
+		sc.Radius = vg.Points(1.5)
+		sc.Color = plotutil.Color(0)
+		p.Add(sc)
+	}
+	return p, nil
 }

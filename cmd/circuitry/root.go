@@ -185,8 +185,24 @@ func runCmd(g *globals) *cobra.Command {
 				fmt.Fprint(cmd.OutOrStdout(), cmp.Markdown())
 				fmt.Fprintf(cmd.OutOrStdout(), "\nresults in %s\n", s.Dir())
 				return nil
+			case "offline-reactivation":
+				s, err := experiment.ParseReactivationStudy(data, f.sets)
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				if f.out != "" {
+					s.Out.Dir = f.out
+				}
+				errw := cmd.ErrOrStderr()
+				rep, err := experiment.RunReactivationStudy(cmd.Context(), s, experiment.NewProgress(errw, 30*time.Second), errw)
+				if err != nil {
+					return err
+				}
+				fmt.Fprint(cmd.OutOrStdout(), rep.Markdown())
+				fmt.Fprintf(cmd.OutOrStdout(), "\nresults in %s\n", s.Dir())
+				return nil
 			default:
-				return fmt.Errorf("%s: study = %q: want \"inhibitory-normalization\" (or no study key for a single run)", args[0], study)
+				return fmt.Errorf("%s: study = %q: want \"inhibitory-normalization\" or \"offline-reactivation\" (or no study key for a single run)", args[0], study)
 			}
 		},
 	}

@@ -5,7 +5,7 @@
 // shape of nested slices by reflection (about 3.7 s for a 20000 x 512
 // float32 array here); circuitry's arrays are flat with a known shape, so
 // the writer is a header and one bulk copy. npyio is used in the tests as
-// an independent reader.
+// an independent reader, and to read files back.
 package npy
 
 import (
@@ -13,7 +13,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"codeberg.org/sbinet/npyio"
 )
 
 // Write writes data (a []float32, []float64, []int64 or []int32) with the
@@ -72,4 +75,22 @@ func Bytes(data any, shape ...int) ([]byte, error) {
 	var b bytes.Buffer
 	err := Write(&b, data, shape...)
 	return b.Bytes(), err
+}
+
+// ReadFloat64 reads a '<f8' .npy file written by Write: its values and shape.
+func ReadFloat64(path string) ([]float64, []int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	r, err := npyio.NewReader(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var data []float64
+	if err := r.Read(&data); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, r.Header.Descr.Shape, nil
 }

@@ -1,0 +1,391 @@
+package experiment
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/report"
+	"gonum.org/v1/gonum/stat"
+)
+
+// MeanSD is a metric over seeds.
+type MeanSD struct {
+	Mean analysis.Float `json:"mean"`
+	SD   analysis.Float `json:"sd"`
+	N    int            `json:"n"`
+}
+
+func (m MeanSD) String() string {
+	if m.N == 0 || math.IsNaN(float64(m.Mean)) {
+		return "–"
+	}
+	if m.N == 1 {
+		return fmtSig(float64(m.Mean))
+	}
+	return fmtSig(float64(m.Mean)) + " ± " + fmtSig(float64(m.SD))
+}
+
+func fmtSig(v float64) string {
+	switch a := math.Abs(v); {
+	case a == 0:
+		return "0"
+	case a < 1e-3:
+		return fmt.Sprintf("%.2e", v)
+	case a < 1:
+		return fmt.Sprintf("%.4f", v)
+	default:
+		return fmt.Sprintf("%.3f", v)
+	}
+}
+
+func meanSD(x []float64) MeanSD {
+	var v []float64
+	for _, a := range x {
+		if !math.IsNaN(a) && !math.IsInf(a, 0) {
+			v = append(v, a)
+		}
+	}
+	if len(v) == 0 {
+		return MeanSD{Mean: analysis.Float(math.NaN()), SD: analysis.Float(math.NaN())}
+	}
+	m, sd := stat.MeanStdDev(v, nil)
+	if len(v) == 1 {
+		sd = math.NaN()
+	}
+	return MeanSD{Mean: analysis.Float(m), SD: analysis.Float(sd), N: len(v)}
+}
+
+// ReactivationRow aggregates one condition over seeds.
+type ReactivationRow struct {
+	Condition                      string
+	DecodeErr, UntrainedErr        MeanSD
+	KL, KLUntrained, KLUniform     MeanSD
+	StepWake, StepQuiet, Variance  MeanSD
+	AnchorWake, AnchorQuiet        MeanSD
+	SignedWake, SignedQuiet        MeanSD
+	DriftAlignment, SecondsPerStep MeanSD
+}
+
+// ReactivationReport is what `circuitry run` writes for the study.
+type ReactivationReport struct {
+	Study   string            `json:"study"`
+	Task    string            `json:"task"`
+	Noise   string            `json:"noise"`
+	Seeds   []uint64          `json:"seeds"`
+	Rows    []ReactivationRow `json:"conditions"`
+	Figures []string          `json:"figures"`
+	results []*ReactivationResult
+	study   ReactivationStudy
+}
+
+func newReactivationReport(s ReactivationStudy, results []*ReactivationResult) *ReactivationReport {
+	rep := &ReactivationReport{Study: s.Name, Task: s.Task, Noise: s.Network.Noise, Seeds: s.Seeds, results: results, study: s}
+	for _, cond := range s.Conditions {
+		var rs []*ReactivationResult
+		for _, r := range results {
+			if r.Condition == cond {
+				rs = append(rs, r)
+			}
+		}
+		get := func(f func(r *ReactivationResult) analysis.Float) MeanSD {
+			var x []float64
+			for _, r := range rs {
+				x = append(x, float64(f(r)))
+			}
+			return meanSD(x)
+		}
+		row := ReactivationRow{Condition: cond,
+			DecodeErr:      get(func(r *ReactivationResult) analysis.Float { return r.DecodeErr }),
+			UntrainedErr:   get(func(r *ReactivationResult) analysis.Float { return r.UntrainedErr }),
+			KL:             get(func(r *ReactivationResult) analysis.Float { return r.KL }),
+			KLUntrained:    get(func(r *ReactivationResult) analysis.Float { return r.KLUntrained }),
+			KLUniform:      get(func(r *ReactivationResult) analysis.Float { return r.KLUniform }),
+			StepWake:       get(func(r *ReactivationResult) analysis.Float { return r.StepWake }),
+			StepQuiet:      get(func(r *ReactivationResult) analysis.Float { return r.StepQuiet }),
+			Variance:       get(func(r *ReactivationResult) analysis.Float { return r.Variance }),
+			AnchorWake:     get(func(r *ReactivationResult) analysis.Float { return r.AnchorWake }),
+			AnchorQuiet:    get(func(r *ReactivationResult) analysis.Float { return r.AnchorQuiet }),
+			SignedWake:     get(func(r *ReactivationResult) analysis.Float { return r.SignedWake }),
+			SignedQuiet:    get(func(r *ReactivationResult) analysis.Float { return r.SignedQuiet }),
+			DriftAlignment: get(func(r *ReactivationResult) analysis.Float { return r.DriftAlignment }),
+			SecondsPerStep: get(func(r *ReactivationResult) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	return rep
+}
+
+// Row returns the row of a condition, or nil.
+func (rep *ReactivationReport) Row(cond string) *ReactivationRow {
+	for i := range rep.Rows {
+		if rep.Rows[i].Condition == cond {
+			return &rep.Rows[i]
+		}
+	}
+	return nil
+}
+
+// Markdown renders the tables.
+func (rep *ReactivationReport) Markdown() string {
+	var b strings.Builder
+	unit := "m²"
+	if rep.Task == "headdir" {
+		unit = "rad²"
+	}
+	fmt.Fprintf(&b, "# %s: offline reactivation (%s task)\n\nMean ± sd over seeds %v. Recurrent noise: %s. Decoding error is the mean squared error per coordinate (%s).\n\n",
+		rep.Study, rep.Task, rep.Seeds, rep.Noise, unit)
+	b.WriteString("## Path integration and KL(quiescent || waking), nats\n\n")
+	b.WriteString("| condition | decode err (trained) | decode err (untrained) | KL quiescent | KL untrained net (control) | KL uniform (control) |\n|---|---|---|---|---|---|\n")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Condition, r.DecodeErr, r.UntrainedErr, r.KL, r.KLUntrained, r.KLUniform)
+	}
+	b.WriteString("\n## Step distance, variance, bias, drift\n\n")
+	if rep.Task == "headdir" {
+		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | circular variance | signed step waking | signed step quiescent | drift alignment |\n|---|---|---|---|---|---|---|\n")
+		for _, r := range rep.Rows {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.SignedWake, r.SignedQuiet, r.DriftAlignment)
+		}
+	} else {
+		b.WriteString("| condition | step waking (m) | step quiescent (m) | quiescent variance (m²) | distance to anchor, waking (m) | distance to anchor, quiescent (m) | drift alignment |\n|---|---|---|---|---|---|---|\n")
+		for _, r := range rep.Rows {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment)
+		}
+	}
+	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of waking states and the gradient of the waking log density (positive: toward visited states).\n")
+	b.WriteString("\n## Training time\n\n| condition | seconds per step |\n|---|---|\n")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(&b, "| %s | %s |\n", r.Condition, r.SecondsPerStep)
+	}
+	if len(rep.Figures) > 0 {
+		b.WriteString("\n## Figures\n\n")
+		for _, f := range rep.Figures {
+			if strings.HasSuffix(f, ".png") {
+				fmt.Fprintf(&b, "![%s](figures/%s)\n", filepath.Base(f), filepath.Base(f))
+			}
+		}
+	}
+	return b.String()
+}
+
+// Write saves report.json, report.md and the figures under dir.
+func (rep *ReactivationReport) Write(dir string) error {
+	figDir := filepath.Join(dir, "figures")
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return err
+	}
+	figs, err := rep.figures(figDir)
+	if err != nil {
+		return err
+	}
+	rep.Figures = figs
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.json"), append(b, '\n')); err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(rep.Markdown()))
+}
+
+func (rep *ReactivationReport) first(cond string) *ReactivationResult {
+	for _, r := range rep.results {
+		if r.Condition == cond {
+			return r
+		}
+	}
+	return nil
+}
+
+func (rep *ReactivationReport) figures(dir string) ([]string, error) {
+	var paths []string
+	add := func(ps []string, err error) error {
+		paths = append(paths, ps...)
+		return err
+	}
+	// KL bars: every condition and the controls (first condition's controls).
+	var labels []string
+	var vals, errs []float64
+	for _, r := range rep.Rows {
+		labels = append(labels, r.Condition)
+		vals, errs = append(vals, float64(r.KL.Mean)), append(errs, float64(r.KL.SD))
+	}
+	if len(rep.Rows) > 0 {
+		labels = append(labels, "untrained", "uniform")
+		vals = append(vals, float64(rep.Rows[0].KLUntrained.Mean), float64(rep.Rows[0].KLUniform.Mean))
+		errs = append(errs, float64(rep.Rows[0].KLUntrained.SD), float64(rep.Rows[0].KLUniform.SD))
+	}
+	p, err := report.Bars("KL(quiescent || waking)", "nats", labels, vals, errs)
+	if err != nil {
+		return nil, err
+	}
+	if err := add(report.Save(p, dir, "kl_bars")); err != nil {
+		return nil, err
+	}
+	lo, hi := rep.study.newTask(false, 0).Extent()
+	for _, cond := range rep.study.Conditions {
+		r := rep.first(cond)
+		if r == nil || r.wake == nil {
+			continue
+		}
+		if err := add(rep.trajectoryFigure(dir, r)); err != nil {
+			return nil, err
+		}
+		if err := add(rep.densityFigures(dir, r, lo, hi)); err != nil {
+			return nil, err
+		}
+	}
+	if r := rep.first(rep.study.Conditions[0]); r != nil && r.drift != nil && r.dim == 2 {
+		if err := add(driftFigure(dir, r, lo, hi)); err != nil {
+			return nil, err
+		}
+	}
+	// PCA curves, awake and asleep, for every condition's first seed.
+	var series []report.Series
+	for _, cond := range rep.study.Conditions {
+		r := rep.first(cond)
+		if r == nil {
+			continue
+		}
+		for _, c := range []struct {
+			name string
+			y    []float64
+		}{{cond + " waking", r.PCAWake}, {cond + " quiescent", r.PCAQuiet}} {
+			s := report.Series{Name: c.name}
+			for i, v := range c.y {
+				s.X, s.Y = append(s.X, float64(i+1)), append(s.Y, v)
+			}
+			series = append(series, s)
+		}
+	}
+	if p, err = report.Lines("Hidden-state variance explained", "principal components", "cumulative fraction", series); err != nil {
+		return nil, err
+	}
+	if err := add(report.Save(p, dir, "pca")); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+// trajectoryFigure draws three waking and three quiescent decoded
+// trajectories (spatial: in the box; head direction: angle against time).
+func (rep *ReactivationReport) trajectoryFigure(dir string, r *ReactivationResult) ([]string, error) {
+	var series []report.Series
+	qsteps := min(r.tq, 200)
+	for k := 0; k < min(3, r.b); k++ {
+		w := report.Series{Name: fmt.Sprintf("waking %d", k+1)}
+		q := report.Series{Name: fmt.Sprintf("quiescent %d", k+1)}
+		for t := 0; t < r.t; t++ {
+			i := (t*r.b + k) * r.dim
+			if r.dim == 2 {
+				w.X, w.Y = append(w.X, r.wake[i]), append(w.Y, r.wake[i+1])
+			} else {
+				w.X, w.Y = append(w.X, float64(t)), append(w.Y, r.wake[i])
+			}
+		}
+		for t := 0; t < qsteps; t++ {
+			i := (t*r.b + k) * r.dim
+			if r.dim == 2 {
+				q.X, q.Y = append(q.X, r.quiet[i]), append(q.Y, r.quiet[i+1])
+			} else {
+				q.X, q.Y = append(q.X, float64(t)), append(q.Y, r.quiet[i])
+			}
+		}
+		series = append(series, w, q)
+	}
+	xl, yl := "x (m)", "y (m)"
+	if r.dim == 1 {
+		xl, yl = "step", "decoded heading (rad)"
+	}
+	p, err := report.Lines(fmt.Sprintf("%s (seed %d): decoded trajectories", r.Condition, r.Seed), xl, yl, series)
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, "trajectories_"+r.Condition)
+}
+
+func (rep *ReactivationReport) densityFigures(dir string, r *ReactivationResult, lo, hi float64) ([]string, error) {
+	if r.dim == 2 {
+		var paths []string
+		for _, c := range []struct {
+			name string
+			pts  []float64
+		}{{"waking", r.wake}, {"quiescent", r.quiet}} {
+			p := report.HeatMap(fmt.Sprintf("%s: %s density (seed %d)", r.Condition, c.name, r.Seed), report.Histogram2D(c.pts, 24, lo, hi))
+			ps, err := report.Save(p, dir, fmt.Sprintf("density_%s_%s", r.Condition, c.name))
+			if err != nil {
+				return nil, err
+			}
+			paths = append(paths, ps...)
+		}
+		return paths, nil
+	}
+	// Head direction: histograms of angles.
+	hist := func(name string, a []float64) report.Series {
+		const n = 36
+		counts := make([]float64, n)
+		for _, v := range a {
+			k := int((v - lo) / (hi - lo) * n)
+			if k >= 0 && k < n {
+				counts[k]++
+			}
+		}
+		s := report.Series{Name: name}
+		for k := range counts {
+			s.X = append(s.X, lo+(float64(k)+0.5)*(hi-lo)/n)
+			s.Y = append(s.Y, counts[k]/float64(len(a))*n/(hi-lo))
+		}
+		return s
+	}
+	p, err := report.Lines(fmt.Sprintf("%s: heading density (seed %d)", r.Condition, r.Seed), "heading (rad)", "density",
+		[]report.Series{hist("waking", r.wake), hist("quiescent", r.quiet)})
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, "density_"+r.Condition)
+}
+
+// driftFigure averages the drift of waking states on a grid and draws it
+// as arrows (scaled for visibility).
+func driftFigure(dir string, r *ReactivationResult, lo, hi float64) ([]string, error) {
+	const n = 10
+	sx, sy, cnt := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+	for i := 0; i+1 < len(r.drift); i += 2 {
+		c := int((r.drift[i] - lo) / (hi - lo) * n)
+		rr := int((r.drift[i+1] - lo) / (hi - lo) * n)
+		if c < 0 || rr < 0 || c >= n || rr >= n {
+			continue
+		}
+		sx[rr*n+c] += r.driftDelta[i]
+		sy[rr*n+c] += r.driftDelta[i+1]
+		cnt[rr*n+c]++
+	}
+	var x, y, dx, dy []float64
+	var maxLen float64
+	for k := range cnt {
+		if cnt[k] < 3 {
+			continue
+		}
+		mx, my := sx[k]/cnt[k], sy[k]/cnt[k]
+		x = append(x, lo+(float64(k%n)+0.5)*(hi-lo)/n)
+		y = append(y, lo+(float64(k/n)+0.5)*(hi-lo)/n)
+		dx, dy = append(dx, mx), append(dy, my)
+		maxLen = math.Max(maxLen, math.Hypot(mx, my))
+	}
+	scale := 0.8 * (hi - lo) / n / math.Max(maxLen, 1e-12)
+	for i := range dx {
+		dx[i] *= scale
+		dy[i] *= scale
+	}
+	p, err := report.Arrows(fmt.Sprintf("%s: noise-free drift of waking states (seed %d, x%.0f)", r.Condition, r.Seed, scale), "x (m)", "y (m)", x, y, dx, dy)
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, "drift_field")
+}

@@ -1,0 +1,394 @@
+package experiment
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/internal/npy"
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/rnn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// ReactivationResult is summary.json of one trained network and its
+// offline analyses. Errors are mean squared decoding errors per
+// coordinate (m^2, or rad^2 for head direction).
+type ReactivationResult struct {
+	Condition      string         `json:"condition"`
+	Seed           uint64         `json:"seed"`
+	Task           string         `json:"task"`
+	Noise          string         `json:"noise"` // gaussian | uniform: the kind used in training and quiescence
+	NRec           int            `json:"n_rec"`
+	TrainSteps     int            `json:"train_steps"`
+	SecondsPerStep float64        `json:"seconds_per_step"`
+	FinalLoss      analysis.Float `json:"final_loss"`
+	DecodeErr      analysis.Float `json:"decode_err"`
+	UntrainedErr   analysis.Float `json:"untrained_decode_err"`
+	SleepNoiseSD   float64        `json:"sleep_noise_sd"`
+	KL             analysis.Float `json:"kl_quiescent_waking"`
+	KLUntrained    analysis.Float `json:"kl_untrained"`
+	KLUniform      analysis.Float `json:"kl_uniform"`
+	StepWake       analysis.Float `json:"step_waking"`
+	StepQuiet      analysis.Float `json:"step_quiescent"`
+	Variance       analysis.Float `json:"quiescent_variance"`
+	// Spatial: mean distance to the anchor (0, 0); head direction: mean
+	// signed angular step (positive = counter-clockwise).
+	AnchorWake     analysis.Float `json:"anchor_dist_waking,omitempty"`
+	AnchorQuiet    analysis.Float `json:"anchor_dist_quiescent,omitempty"`
+	SignedWake     analysis.Float `json:"signed_step_waking,omitempty"`
+	SignedQuiet    analysis.Float `json:"signed_step_quiescent,omitempty"`
+	DriftAlignment analysis.Float `json:"drift_alignment"`
+	PCAWake        []float64      `json:"pca_cumulative_waking"`
+	PCAQuiet       []float64      `json:"pca_cumulative_quiescent"`
+	Dir            string         `json:"run_dir"`
+
+	wake, quiet, drift, driftDelta []float64
+	b, t, tq, dim                  int
+}
+
+// reactivationRecord is one line of metrics.jsonl during training.
+type reactivationRecord struct {
+	Step      int            `json:"step"`
+	Loss      analysis.Float `json:"loss"`
+	DecodeErr analysis.Float `json:"decode_err"`
+	Seconds   float64        `json:"seconds"`
+}
+
+func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string, seed uint64, progress Progress, log io.Writer) (*ReactivationResult, error) {
+	name := fmt.Sprintf("%s_s%d", cond, seed)
+	dir := filepath.Join(s.Dir(), "runs", name)
+	if r, err := loadReactivationResult(dir); err == nil {
+		fmt.Fprintf(log, "%s: finished earlier, reusing %s\n", name, dir)
+		return r, nil
+	}
+	run, err := CreateRunDir(filepath.Join(s.Dir(), "runs"), name, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := run.WriteFile("config.yaml", toYAML(s)); err != nil {
+		return nil, err
+	}
+	c := reactivationConditions[cond]
+	task := s.newTask(c.biased, seed)
+	nc := s.Network
+	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
+		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
+	if c.noisy {
+		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
+	}
+	net, err := rnn.New(cfg, Stream(seed, "init"))
+	if err != nil {
+		return nil, err
+	}
+	untrained, _ := rnn.New(cfg, Stream(seed, "init"))
+	r := &ReactivationResult{Condition: cond, Seed: seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec, TrainSteps: s.Train.Steps, Dir: run.Path}
+
+	// Training: Adam on a fresh batch every step.
+	traj, noise := Stream(seed, "trajectories"), Stream(seed, "noise")
+	opt := nn.NewAdam(nn.Group{Name: "all", Params: net.Params(), LR: s.Train.LR})
+	mse := &nn.MSE{}
+	progress.Start(name, s.Train.Steps)
+	start := time.Now()
+	var loss float64
+	for step := 1; step <= s.Train.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("interrupted at step %d: %w", step, err)
+		}
+		b := task.Sample(traj, s.Train.Batch)
+		x, c0, tgt := tensor.FromSlice(b.T*b.B, task.NIn(), b.X), tensor.FromSlice(b.B, nc.Cells, b.Init), tensor.FromSlice(b.T*b.B, nc.Cells, b.Target)
+		nn.ZeroGrad(net.Params())
+		y := net.Forward(x, c0, noise)
+		loss = mse.Loss(y, tgt)
+		net.Backward(mse.Backward())
+		opt.Step()
+		if step%s.Train.LogEvery == 0 || step == s.Train.Steps {
+			rec := reactivationRecord{Step: step, Loss: analysis.Float(loss), DecodeErr: analysis.Float(decodeError(task, y, b.Truth)), Seconds: time.Since(start).Seconds()}
+			if err := run.AppendMetrics(rec); err != nil {
+				return nil, err
+			}
+			progress.Add(s.Train.LogEvery, fmt.Sprintf("loss %.3g err %.4f", loss, float64(rec.DecodeErr)))
+		}
+	}
+	r.SecondsPerStep = time.Since(start).Seconds() / float64(s.Train.Steps)
+	r.FinalLoss = analysis.Float(loss)
+	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", name, s.Train.Steps, r.SecondsPerStep, loss))
+
+	if err := analyseReactivation(s, task, net, untrained, c.noisy, seed, r); err != nil {
+		return nil, err
+	}
+	if err := writeReactivationArrays(run, r, net); err != nil {
+		return nil, err
+	}
+	if err := run.WriteJSON("summary.json", r); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", name,
+		float64(r.DecodeErr), float64(r.UntrainedErr), float64(r.KL), float64(r.KLUntrained), float64(r.KLUniform))
+	return r, nil
+}
+
+// decodeError is the mean squared decoding error per coordinate of the
+// outputs y (rows) against the true states.
+func decodeError(task navTask, y *tensor.Mat, truth []float64) float64 {
+	d := task.Dim()
+	buf := make([]float64, d)
+	var s float64
+	for i := 0; i < y.Rows; i++ {
+		task.Decode(buf, y.Row(i))
+		for c := 0; c < d; c++ {
+			e := buf[c] - truth[i*d+c]
+			if task.Periodic() {
+				e = math.Remainder(e, 2*math.Pi)
+			}
+			s += e * e
+		}
+	}
+	return s / float64(y.Rows*d)
+}
+
+func decodeRows(task navTask, y *tensor.Mat, dst []float64) {
+	d := task.Dim()
+	for i := 0; i < y.Rows; i++ {
+		task.Decode(dst[i*d:(i+1)*d], y.Row(i))
+	}
+}
+
+// quiesce runs net offline for steps steps from codes c0 and returns the
+// decoded states (steps x B x dim) and every stride-th step's hidden
+// states of the first few trajectories (for PCA).
+func quiesce(task navTask, net *rnn.CTRNN, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom int) (pos []float64, hidden []float32) {
+	b, d := c0.Rows, task.Dim()
+	pos = make([]float64, (steps-keepFrom)*b*d)
+	q := net.NewQuiescence(b)
+	stride := max(1, steps/200)
+	rows := min(b, 20)
+	q.Run(c0, steps, sd, kind, rng, func(st int, h, y *tensor.Mat) {
+		if st < keepFrom {
+			return
+		}
+		off := (st - keepFrom) * b * d
+		for i := 0; i < b; i++ {
+			task.Decode(pos[off+i*d:off+(i+1)*d], y.Row(i))
+		}
+		if st%stride == 0 {
+			hidden = append(hidden, h.Data[:rows*h.Cols]...)
+		}
+	})
+	return pos, hidden
+}
+
+// fitKDE fits a KDE to at most limit evenly spaced states; a degenerate
+// cloud (a network whose state never moves) gets 1e-6 jitter so its
+// density, and the KL, stay defined.
+func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
+	n := len(pts) / d
+	if limit > 0 && n > limit {
+		sub := make([]float64, 0, limit*d)
+		for i := 0; i < limit; i++ {
+			j := i * n / limit
+			sub = append(sub, pts[j*d:(j+1)*d]...)
+		}
+		pts = sub
+	}
+	period := 0.0
+	if periodic {
+		period = 2 * math.Pi
+	}
+	k, err := analysis.NewKDE(pts, d, period)
+	if err == nil {
+		return k, nil
+	}
+	jit := make([]float64, len(pts))
+	rng := rand.New(rand.NewPCG(1, uint64(len(pts))))
+	for i, v := range pts {
+		jit[i] = v + 1e-6*rng.NormFloat64()
+	}
+	return analysis.NewKDE(jit, d, period)
+}
+
+func analyseReactivation(s ReactivationStudy, task navTask, net, untrained *rnn.CTRNN, noisy bool, seed uint64, r *ReactivationResult) error {
+	q := s.Sleep
+	d := task.Dim()
+	tb := task.Sample(Stream(seed, "test"), q.Batch)
+	x := tensor.FromSlice(tb.T*tb.B, task.NIn(), tb.X)
+	c0 := tensor.FromSlice(tb.B, task.NCells(), tb.Init)
+	r.b, r.t, r.dim = tb.B, tb.T, d
+
+	// Waking: decoded test trajectories, and the untrained control's error.
+	uy := untrained.Forward(x, c0, Stream(seed, "test-noise"))
+	r.UntrainedErr = analysis.Float(decodeError(task, uy, tb.Truth))
+	y := net.Forward(x, c0, Stream(seed, "test-noise"))
+	r.DecodeErr = analysis.Float(decodeError(task, y, tb.Truth))
+	r.wake = make([]float64, tb.T*tb.B*d)
+	decodeRows(task, y, r.wake)
+	hw := net.Hidden()
+	wakeHidden := subsampleRows(hw.Data, hw.Rows, hw.Cols, 3000)
+
+	// Quiescence: input removed, noise scaled (no-noise networks get the sleep noise).
+	sd := math.Sqrt(q.Noise2Sleep)
+	if noisy {
+		sd = net.Cfg.SigmaRec * q.NoiseFactor
+	}
+	r.SleepNoiseSD = sd
+	kind := s.Network.Noise
+	var quietHidden []float32
+	r.quiet, quietHidden = quiesce(task, net, c0, q.Steps, sd, kind, Stream(seed, "sleep-noise"), 0)
+	r.tq = q.Steps
+	uq, _ := quiesce(task, untrained, c0, q.Steps, math.Sqrt(q.Noise2Sleep), kind, Stream(seed, "sleep-noise-untrained"), 0)
+
+	// Densities and KL(quiescent || waking), with the controls.
+	p, err := fitKDE(r.wake, d, q.KDEPoints, task.Periodic())
+	if err != nil {
+		return fmt.Errorf("waking density: %w", err)
+	}
+	qk, err := fitKDE(r.quiet, d, q.KDEPoints, task.Periodic())
+	if err != nil {
+		return fmt.Errorf("quiescent density: %w", err)
+	}
+	uk, err := fitKDE(uq, d, q.KDEPoints, task.Periodic())
+	if err != nil {
+		return fmt.Errorf("untrained density: %w", err)
+	}
+	klRNG := Stream(seed, "kl")
+	r.KL = analysis.Float(analysis.KL(qk, p, qk.Resample(q.KLSamples, klRNG), nil))
+	r.KLUntrained = analysis.Float(analysis.KL(uk, p, uk.Resample(q.KLSamples, klRNG), nil))
+	lu := task.LogUniform()
+	r.KLUniform = analysis.Float(analysis.KL(nil, p, task.Uniform(klRNG, q.KLSamples), func([]float64) float64 { return lu }))
+
+	// Step distances, bias and variance.
+	r.StepWake = analysis.Float(analysis.StepDistance(r.wake, tb.B, d, task.Periodic()))
+	r.StepQuiet = analysis.Float(analysis.StepDistance(r.quiet[:min(q.StepSteps, q.Steps)*tb.B*d], tb.B, d, task.Periodic()))
+	if task.Periodic() {
+		r.SignedWake = analysis.Float(analysis.MeanSignedStep(r.wake, tb.B))
+		r.SignedQuiet = analysis.Float(analysis.MeanSignedStep(r.quiet, tb.B))
+	} else {
+		r.AnchorWake = analysis.Float(meanNorm(r.wake))
+		r.AnchorQuiet = analysis.Float(meanNorm(r.quiet))
+	}
+	vb := task.Sample(Stream(seed, "variance"), q.VarBatch)
+	vpos, _ := quiesce(task, net, tensor.FromSlice(vb.B, task.NCells(), vb.Init), q.VarSteps, sd, kind, Stream(seed, "variance-noise"), q.VarDiscard)
+	r.Variance = analysis.Float(analysis.TrajectoryVariance(vpos, vb.B, d, 0, task.Periodic()))
+
+	// Drift: noise-free, input-free one-step change from waking states.
+	r.drift, r.driftDelta = driftField(task, net, hw, q.DriftStates)
+	cos, _ := analysis.DriftAlignment(r.drift, r.driftDelta, d, p)
+	r.DriftAlignment = analysis.Float(cos)
+
+	// PCA of hidden states, awake and asleep.
+	r.PCAWake = firstN(analysis.ExplainedVariance(wakeHidden, len(wakeHidden)/net.Cfg.NRec, net.Cfg.NRec), 20)
+	r.PCAQuiet = firstN(analysis.ExplainedVariance(quietHidden, len(quietHidden)/net.Cfg.NRec, net.Cfg.NRec), 20)
+	return nil
+}
+
+func firstN(x []float64, n int) []float64 { return x[:min(n, len(x))] }
+
+func meanNorm(pos []float64) float64 {
+	var s float64
+	for i := 0; i+1 < len(pos); i += 2 {
+		s += math.Hypot(pos[i], pos[i+1])
+	}
+	return s / float64(len(pos)/2)
+}
+
+// subsampleRows copies at most limit evenly spaced rows of x (n x m).
+func subsampleRows(x []float32, n, m, limit int) []float32 {
+	k := min(n, limit)
+	out := make([]float32, 0, k*m)
+	for i := 0; i < k; i++ {
+		j := i * n / k
+		out = append(out, x[j*m:(j+1)*m]...)
+	}
+	return out
+}
+
+// driftField decodes (smoothly) n waking hidden states and their
+// noise-free, input-free successors, returning positions and displacements.
+func driftField(task navTask, net *rnn.CTRNN, hw *tensor.Mat, n int) (pos, delta []float64) {
+	n = min(n, hw.Rows)
+	h := tensor.FromSlice(n, hw.Cols, subsampleRows(hw.Data, hw.Rows, hw.Cols, n))
+	hn, u := tensor.New(n, hw.Cols), tensor.New(n, hw.Cols)
+	net.Drift(hn, h, u)
+	y, yn := tensor.New(n, net.Cfg.NOut), tensor.New(n, net.Cfg.NOut)
+	net.Output(y, h)
+	net.Output(yn, hn)
+	d := task.Dim()
+	pos, delta = make([]float64, n*d), make([]float64, n*d)
+	next := make([]float64, d)
+	for i := 0; i < n; i++ {
+		task.SmoothDecode(pos[i*d:(i+1)*d], y.Row(i))
+		task.SmoothDecode(next, yn.Row(i))
+		for c := 0; c < d; c++ {
+			dv := next[c] - pos[i*d+c]
+			if task.Periodic() {
+				dv = math.Remainder(dv, 2*math.Pi)
+			}
+			delta[i*d+c] = dv
+		}
+	}
+	return pos, delta
+}
+
+func writeReactivationArrays(run *RunDir, r *ReactivationResult, net *rnn.CTRNN) error {
+	dir := filepath.Join(run.Path, "arrays")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	files := []struct {
+		name  string
+		data  any
+		shape []int
+	}{
+		{"waking_decoded.npy", r.wake, []int{r.t, r.b, r.dim}},
+		{"quiescent_decoded.npy", r.quiet, []int{r.tq, r.b, r.dim}},
+		{"drift_positions.npy", r.drift, []int{len(r.drift) / r.dim, r.dim}},
+		{"drift_delta.npy", r.driftDelta, []int{len(r.driftDelta) / r.dim, r.dim}},
+		{"W_rec.npy", net.Wrec.Value.Data, []int{net.Wrec.Value.Rows, net.Wrec.Value.Cols}},
+	}
+	for _, f := range files {
+		b, err := npy.Bytes(f.data, f.shape...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		if err := run.WriteFile(filepath.Join("arrays", f.name), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadReactivationResult reads a finished run (summary.json and the
+// arrays the study's figures need).
+func loadReactivationResult(dir string) (*ReactivationResult, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil {
+		return nil, err
+	}
+	var r ReactivationResult
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+	}
+	var shape []int
+	if r.wake, shape, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "waking_decoded.npy")); err != nil {
+		return nil, err
+	}
+	r.t, r.b, r.dim = shape[0], shape[1], shape[2]
+	if r.quiet, shape, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "quiescent_decoded.npy")); err != nil {
+		return nil, err
+	}
+	r.tq = shape[0]
+	if r.drift, _, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "drift_positions.npy")); err != nil {
+		return nil, err
+	}
+	if r.driftDelta, _, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "drift_delta.npy")); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
