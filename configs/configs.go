@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds every preset, by path relative to this directory.
 //
-//go:embed *.yaml inhibitory-normalization/*.yaml
+//go:embed *.yaml inhibitory-normalization/*.yaml offline-reactivation/*.yaml
 var FS embed.FS

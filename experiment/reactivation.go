@@ -33,6 +33,7 @@ type ReactivationStudy struct {
 
 // NetworkConfig is the continuous-time RNN.
 type NetworkConfig struct {
+	NIn        int     `yaml:"n_in"`       // inputs; 0 = the task's (spatial 2: velocity; head direction 1: angular velocity)
 	NRec       int     `yaml:"n_rec"`      // recurrent units (spatial 512, head direction 128)
 	Cells      int     `yaml:"cells"`      // target cells = outputs = initial-state code size (512)
 	Activation string  `yaml:"activation"` // relu | tanh
@@ -135,6 +136,9 @@ func (s *ReactivationStudy) Validate() error {
 		}
 	}
 	n := s.Network
+	if want := map[string]int{"spatial": 2, "headdir": 1}[s.Task]; n.NIn != 0 && want != 0 && n.NIn != want {
+		bad("network.n_in", n.NIn, fmt.Sprintf("the %s task provides %d input(s); leave it 0 or set %d", s.Task, want, want))
+	}
 	if n.NRec < 1 {
 		bad("network.n_rec", n.NRec, "want >= 1")
 	}

@@ -1,0 +1,84 @@
+package experiment
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReactivationConfigErrors(t *testing.T) {
+	cases := []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"network.sigma2_rec=-1e-4"}, "network.sigma2_rec = -0.0001: want a noise variance >= 0"},
+		{[]string{"network.dt=0.2", "network.tau=0.1"}, "network.tau = 0.1: want a time constant >= network.dt (0.2)"},
+		{[]string{"network.n_in=3"}, "network.n_in = 3: the spatial task provides 2 input(s)"},
+		{[]string{"task=headdir", "network.n_in=2"}, "network.n_in = 2: the headdir task provides 1 input(s)"},
+		{[]string{"conditions=[noisy, sleepy]"}, `conditions[1] = "sleepy"`},
+		{[]string{"task=grid"}, `task = "grid"`},
+		{[]string{"network.noise=pink"}, `network.noise = "pink"`},
+		{[]string{"quiescence.var_discard=5000"}, "quiescence.var_discard = 5000"},
+		{[]string{"seeds=[]"}, "seeds = []"},
+	}
+	for _, c := range cases {
+		_, err := ParseReactivationStudy([]byte("study: offline-reactivation\n"), c.sets)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want %q", c.sets, err, c.want)
+		}
+	}
+	for _, f := range []string{"spatial-quick.yaml", "spatial-paper.yaml", "headdir-quick.yaml", "headdir-paper.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "configs", "offline-reactivation", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseReactivationStudy(data, nil); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func TestReactivationStudyTiny(t *testing.T) {
+	out := t.TempDir()
+	spec := `study: offline-reactivation
+name: tiny
+seeds: [0]
+conditions: [noisy, nonoise_biased]
+network: {n_rec: 32, cells: 64}
+train: {steps: 30, batch: 16, seq_len: 20, log_every: 10, lr: 0.003}
+quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 20, var_batch: 10, drift_states: 100, kl_samples: 300}
+`
+	for _, task := range []string{"spatial", "headdir"} {
+		s, err := ParseReactivationStudy([]byte(spec), []string{"out.dir=" + out, "task=" + task, "name=tiny-" + task})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		rep, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := s.Dir()
+		for _, f := range []string{"report.md", "report.json", "figures/kl_bars.png", "figures/pca.svg",
+			"runs/noisy_s0/summary.json", "runs/noisy_s0/metrics.jsonl", "runs/noisy_s0/arrays/quiescent_decoded.npy", "runs/noisy_s0/arrays/W_rec.npy"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
+		}
+		r := rep.Row("noisy")
+		if r == nil || r.KL.N != 1 || !(float64(r.KLUniform.Mean) > 0) || !(float64(r.UntrainedErr.Mean) > 0) {
+			t.Fatalf("%s: row %+v", task, r)
+		}
+		// A second run reuses the finished networks.
+		log.Reset()
+		if _, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(log.String(), "finished earlier") != 2 {
+			t.Fatalf("resume: %s", log.String())
+		}
+	}
+}
