@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/internal/npy"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/rnn"
@@ -124,7 +125,7 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	if err := analyseReactivation(s, task, net, untrained, c.noisy, seed, r); err != nil {
 		return nil, err
 	}
-	if err := writeReactivationArrays(run, r, net); err != nil {
+	if err := writeReactivationArrays(run.Path, r, net); err != nil {
 		return nil, err
 	}
 	if err := run.WriteJSON("summary.json", r); err != nil {
@@ -336,8 +337,8 @@ func driftField(task navTask, net *rnn.CTRNN, hw *tensor.Mat, n int) (pos, delta
 	return pos, delta
 }
 
-func writeReactivationArrays(run *RunDir, r *ReactivationResult, net *rnn.CTRNN) error {
-	dir := filepath.Join(run.Path, "arrays")
+func writeReactivationArrays(runPath string, r *ReactivationResult, net *rnn.CTRNN) error {
+	dir := filepath.Join(runPath, "arrays")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -350,14 +351,20 @@ func writeReactivationArrays(run *RunDir, r *ReactivationResult, net *rnn.CTRNN)
 		{"quiescent_decoded.npy", r.quiet, []int{r.tq, r.b, r.dim}},
 		{"drift_positions.npy", r.drift, []int{len(r.drift) / r.dim, r.dim}},
 		{"drift_delta.npy", r.driftDelta, []int{len(r.driftDelta) / r.dim, r.dim}},
-		{"W_rec.npy", net.Wrec.Value.Data, []int{net.Wrec.Value.Rows, net.Wrec.Value.Cols}},
+	}
+	for _, p := range net.Params() { // the trained weights, for `circuitry analyze` and Python
+		files = append(files, struct {
+			name  string
+			data  any
+			shape []int
+		}{p.Name + ".npy", p.Value.Data, []int{p.Value.Rows, p.Value.Cols}})
 	}
 	for _, f := range files {
 		b, err := npy.Bytes(f.data, f.shape...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", f.name, err)
 		}
-		if err := run.WriteFile(filepath.Join("arrays", f.name), b); err != nil {
+		if err := fsutil.WriteFileAtomic(filepath.Join(dir, f.name), b); err != nil {
 			return err
 		}
 	}
@@ -391,4 +398,77 @@ func loadReactivationResult(dir string) (*ReactivationResult, error) {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// AnalyzeReactivationRun re-runs the offline analyses of a finished run
+// directory with its saved weights, after applying overrides to its
+// config (e.g. quiescence.noise_factor=1 for the temperature check, or
+// network.noise=gaussian for a uniform-trained network), and writes them
+// under RUN_DIR/analyses/NAME.
+func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writer) (*ReactivationResult, error) {
+	var prior ReactivationResult
+	b, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a finished run (no summary.json); train it with `circuitry run CONFIG` first", runDir)
+	}
+	if err := json.Unmarshal(b, &prior); err != nil || prior.Condition == "" {
+		return nil, fmt.Errorf("%s: summary.json is not an offline-reactivation run summary", runDir)
+	}
+	cfgData, err := os.ReadFile(filepath.Join(runDir, "config.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a finished run (no config.yaml)", runDir)
+	}
+	s, err := ParseReactivationStudy(cfgData, overrides)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(runDir, "config.yaml"), err)
+	}
+	c, ok := reactivationConditions[prior.Condition]
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown condition %q", runDir, prior.Condition)
+	}
+	task := s.newTask(c.biased, prior.Seed)
+	nc := s.Network
+	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
+		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
+	if c.noisy {
+		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
+	}
+	net, err := rnn.New(cfg, Stream(prior.Seed, "init"))
+	if err != nil {
+		return nil, err
+	}
+	untrained, _ := rnn.New(cfg, Stream(prior.Seed, "init"))
+	for _, p := range net.Params() {
+		path := filepath.Join(runDir, "arrays", p.Name+".npy")
+		w, shape, err := npy.ReadFloat32(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a finished run (weights missing: %w)", runDir, err)
+		}
+		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
+			return nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
+		}
+		copy(p.Value.Data, w)
+	}
+	r := &ReactivationResult{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
+		TrainSteps: prior.TrainSteps, SecondsPerStep: prior.SecondsPerStep, FinalLoss: prior.FinalLoss}
+	if err := analyseReactivation(s, task, net, untrained, c.noisy, prior.Seed, r); err != nil {
+		return nil, err
+	}
+	out := filepath.Join(runDir, "analyses", name)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	r.Dir = out
+	if err := writeReactivationArrays(out, r, net); err != nil {
+		return nil, err
+	}
+	js, _ := json.MarshalIndent(struct {
+		Overrides []string `json:"overrides"`
+		*ReactivationResult
+	}{overrides, r}, "", "  ")
+	if err := fsutil.WriteFileAtomic(filepath.Join(out, "summary.json"), append(js, '\n')); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s: analysis %q written to %s\n", runDir, name, out)
+	return r, nil
 }

@@ -128,6 +128,16 @@ func TestBadInputErrors(t *testing.T) {
 			return []string{"train", cfgPath("model:\n  kind: dale\n  hidden: [50]\n  inhibitory: [60]\n")}
 		}, "model.inhibitory[0] = 60: want 1 to the layer's 50 excitatory units (ni <= ne)"},
 		{"unknown study", func() []string { return []string{"run", cfgPath("study: sleep\n")} }, `study = "sleep"`},
+		{"analyze unfinished run", func() []string { return []string{"analyze", work} }, "not a finished run (no summary.json)"},
+		{"dt > tau", func() []string {
+			return []string{"run", cfgPath("study: offline-reactivation\nnetwork: {dt: 0.2, tau: 0.1}\n")}
+		}, "network.tau = 0.1: want a time constant >= network.dt (0.2)"},
+		{"negative sigma2", func() []string {
+			return []string{"run", cfgPath("study: offline-reactivation\nnetwork: {sigma2_rec: -0.01}\n")}
+		}, "network.sigma2_rec = -0.01: want a noise variance >= 0"},
+		{"n_in mismatch", func() []string {
+			return []string{"run", cfgPath("study: offline-reactivation\ntask: headdir\nnetwork: {n_in: 2}\n")}
+		}, "network.n_in = 2: the headdir task provides 1 input(s)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,7 +36,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), demoCmd(g))
 	return root
 }
 
@@ -207,6 +208,31 @@ func runCmd(g *globals) *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	return cmd
+}
+
+func analyzeCmd() *cobra.Command {
+	var sets []string
+	var name string
+	cmd := &cobra.Command{
+		Use:   "analyze RUN_DIR",
+		Short: "Re-run the offline (quiescence) analyses of a finished offline-reactivation run",
+		Long: "analyze reloads a finished network's weights and repeats its quiescence analyses, optionally with\n" +
+			"changed settings, e.g. --set quiescence.noise_factor=1 (temperature) or --set network.noise=gaussian\n" +
+			"(noise-type mismatch). Results go to RUN_DIR/analyses/NAME.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := experiment.AnalyzeReactivationRun(args[0], name, sets, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			b, _ := json.MarshalIndent(r, "", "  ")
+			fmt.Fprintln(cmd.OutOrStdout(), string(b))
+			return nil
+		},
+	}
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key for the analysis (repeatable)")
+	cmd.Flags().StringVar(&name, "name", "reanalysis", "name of the analysis directory under RUN_DIR/analyses")
 	return cmd
 }
 

@@ -94,3 +94,21 @@ func ReadFloat64(path string) ([]float64, []int, error) {
 	}
 	return data, r.Header.Descr.Shape, nil
 }
+
+// ReadFloat32 reads a '<f4' .npy file: its values and shape.
+func ReadFloat32(path string) ([]float32, []int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	r, err := npyio.NewReader(f)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var data []float32
+	if err := r.Read(&data); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return data, r.Header.Descr.Shape, nil
+}
