@@ -137,6 +137,22 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 	return dx
 }
 
+// BackwardExactLN is the backward pass of the layer an exact-layer-norm
+// network would have with the same weights: da = dL/d(e - i) (already
+// through the layer-norm Jacobian) reaches Wex and b, and the input
+// through both the excitatory and inhibitory paths, dx = (Wex - Wei Wix)^T da.
+// It exists for the gradient-alignment measure.
+func (l *INorm) BackwardExactLN(da *tensor.Mat) *tensor.Mat {
+	tensor.MatMul(l.Wex.Grad, da, true, l.x, false, 1, 1)
+	da.SumRowsInto(l.B.Grad.Data)
+	dx := tensor.Ensure(&l.dx, da.Rows, l.Wex.Value.Cols)
+	tensor.MatMul(dx, da, false, l.Wex.Value, false, 1, 0)
+	dhI := tensor.Ensure(&l.dhI, da.Rows, l.Wix.Value.Rows)
+	tensor.MatMul(dhI, da, false, l.Wei, false, 1, 0)
+	tensor.MatMul(dx, dhI, false, l.Wix.Value, false, -1, 1)
+	return dx
+}
+
 // PreActGrad is dL/d(e - i) from the last Backward.
 func (l *INorm) PreActGrad() *tensor.Mat { return l.dz }
 

@@ -202,8 +202,32 @@ func (b *block) accumulateMoments(z *tensor.Mat) {
 }
 
 // Backward back-propagates dL/dlogits through the network, accumulating
-// the task-loss gradients.
+// the task-loss gradients. With MeasureAlignment it first runs the
+// backward pass an exact-layer-norm network with the same weights would
+// run (every hidden layer's error through the layer-norm Jacobian at its
+// pre-activation), keeps each hidden layer's Wex gradient from it, clears
+// the gradients, and then runs the network's own backward pass; the
+// cosine between the two Wex gradients is the study's gradient-alignment
+// measure.
 func (n *Network) Backward(dlogits *tensor.Mat) {
+	if n.MeasureAlignment {
+		n.backward(dlogits, true)
+		for _, b := range n.hidden {
+			w := b.wex()
+			gw := tensor.Ensure(&b.gradW, w.Grad.Rows, w.Grad.Cols)
+			gw.Copy(w.Grad)
+		}
+		nn.ZeroGrad(n.Params())
+	}
+	n.backward(dlogits, false)
+	if n.MeasureAlignment {
+		for _, b := range n.hidden {
+			b.recordCosine()
+		}
+	}
+}
+
+func (n *Network) backward(dlogits *tensor.Mat, exact bool) {
 	var dh *tensor.Mat
 	if n.outLin != nil {
 		dh = n.outLin.Backward(dlogits)
@@ -211,11 +235,22 @@ func (n *Network) Backward(dlogits *tensor.Mat) {
 		dh = n.outDANN.Backward(dlogits)
 	}
 	for i := len(n.hidden) - 1; i >= 0; i-- {
-		dh = n.hidden[i].backward(dh, n.MeasureAlignment)
+		dh = n.hidden[i].backward(dh, exact)
 	}
 }
 
-func (b *block) backward(dh *tensor.Mat, measure bool) *tensor.Mat {
+func (b *block) wex() *nn.Param {
+	switch {
+	case b.inorm != nil:
+		return b.inorm.Wex
+	case b.dann != nil:
+		return b.dann.Wex
+	default:
+		return b.lin.W
+	}
+}
+
+func (b *block) backward(dh *tensor.Mat, exact bool) *tensor.Mat {
 	g := tensor.Ensure(&b.g, dh.Rows, dh.Cols)
 	for i := 0; i < dh.Rows; i++ {
 		zr, dr, gr := b.z.Row(i), dh.Row(i), g.Row(i)
@@ -227,69 +262,63 @@ func (b *block) backward(dh *tensor.Mat, measure bool) *tensor.Mat {
 			}
 		}
 	}
-	var dx *tensor.Mat
-	switch {
-	case b.inorm != nil:
-		dx = b.inorm.Backward(g)
-	default:
-		da := g
-		if b.norm == "ln" {
-			da = tensor.Ensure(&b.da, g.Rows, g.Cols)
-			for i := 0; i < g.Rows; i++ {
-				nn.LayerNormBackwardRow(da.Row(i), g.Row(i), b.z.Row(i), b.invStd[i])
-			}
-		}
-		if b.dann != nil {
-			dx = b.dann.Backward(da)
-		} else {
-			dx = b.lin.Backward(da)
+	if exact {
+		da := b.exactLNError(g)
+		switch {
+		case b.inorm != nil:
+			return b.inorm.BackwardExactLN(da)
+		case b.dann != nil:
+			return b.dann.Backward(da)
+		default:
+			return b.lin.Backward(da)
 		}
 	}
-	if measure {
-		b.measureAlignment(g)
+	if b.inorm != nil {
+		return b.inorm.Backward(g)
 	}
-	return dx
+	da := g
+	if b.norm == "ln" {
+		da = tensor.Ensure(&b.da, g.Rows, g.Cols)
+		for i := 0; i < g.Rows; i++ {
+			nn.LayerNormBackwardRow(da.Row(i), g.Row(i), b.z.Row(i), b.invStd[i])
+		}
+	}
+	if b.dann != nil {
+		return b.dann.Backward(da)
+	}
+	return b.lin.Backward(da)
 }
 
-// measureAlignment computes the Wex gradient exact layer norm would give
-// for the same upstream error g — the layer-norm Jacobian taken at the
-// layer's actual pre-activation a — and its cosine with the gradient the
-// layer really accumulated (the task loss is Wex's only gradient).
-func (b *block) measureAlignment(g *tensor.Mat) {
+// exactLNError applies the layer-norm Jacobian at the layer's
+// pre-normalisation activity a to the error g (for I-Norm a = e - i = z D).
+func (b *block) exactLNError(g *tensor.Mat) *tensor.Mat {
 	exact := tensor.Ensure(&b.exact, g.Rows, g.Cols)
-	if cap(b.xhat) < g.Cols {
-		b.xhat = make([]float32, g.Cols)
+	if cap(b.xhat) < 2*g.Cols {
+		b.xhat = make([]float32, 2*g.Cols)
 	}
-	xhat := b.xhat[:g.Cols]
-	var w *nn.Param
+	xhat, arow := b.xhat[:g.Cols], b.xhat[g.Cols:2*g.Cols]
 	for i := 0; i < g.Rows; i++ {
-		var a []float32
-		switch {
-		case b.inorm != nil: // a = e - i = z * D
-			a = exact.Row(i)
+		a := b.a.Row(i)
+		if b.inorm != nil {
 			d := b.inorm.D()[i]
 			for j, v := range b.z.Row(i) {
-				a[j] = v * d
+				arow[j] = v * d
 			}
-		default:
-			a = b.a.Row(i)
+			a = arow
 		}
 		inv := nn.NormalizeRow(xhat, a, normEps)
 		nn.LayerNormBackwardRow(exact.Row(i), g.Row(i), xhat, inv)
 	}
-	switch {
-	case b.inorm != nil:
-		w = b.inorm.Wex
-	case b.dann != nil:
-		w = b.dann.Wex
-	default:
-		w = b.lin.W
-	}
-	gw := tensor.Ensure(&b.gradW, w.Grad.Rows, w.Grad.Cols)
-	tensor.MatMul(gw, exact, true, b.x, false, 1, 0)
+	return exact
+}
+
+// recordCosine folds the cosine between the layer's actual Wex gradient
+// and the exact-LN one into its statistics.
+func (b *block) recordCosine() {
+	w := b.wex()
 	var dot, na, nb float64
 	for j, v := range w.Grad.Data {
-		e := float64(gw.Data[j])
+		e := float64(b.gradW.Data[j])
 		dot += float64(v) * e
 		na += float64(v) * float64(v)
 		nb += e * e

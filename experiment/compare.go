@@ -57,11 +57,12 @@ type CellStats struct {
 	AtChance    int              `json:"at_chance"`
 	StudyMedian analysis.Float   `json:"study_median"` // null where the study has no number
 	// Final-epoch hidden-layer statistics, medians over runs and layers.
-	ZMean            analysis.Float `json:"z_mean"`
-	ZVar             analysis.Float `json:"z_var"`
-	Cosine           analysis.Float `json:"gradient_cosine"`
-	MaxAbsZMean      float64        `json:"max_abs_z_mean"`
-	MaxAbsZVarMinus1 float64        `json:"max_abs_z_var_minus_1"`
+	ZMean            analysis.Float   `json:"z_mean"`
+	ZVar             analysis.Float   `json:"z_var"`
+	Cosine           analysis.Float   `json:"gradient_cosine"`          // median over runs and layers
+	CosineByLayer    []analysis.Float `json:"gradient_cosine_by_layer"` // median over runs, per hidden layer
+	MaxAbsZMean      float64          `json:"max_abs_z_mean"`
+	MaxAbsZVarMinus1 float64          `json:"max_abs_z_var_minus_1"`
 }
 
 // ConditionRow is one condition across eps.
@@ -148,6 +149,7 @@ func (c *Comparison) accs(cond string, eps float64) map[int][]float64 {
 
 func (c *Comparison) cell(cond string, eps float64) CellStats {
 	var all, zm, zv, cos []float64
+	var byLayer [][]float64
 	cs := CellStats{Eps: eps, StudyMedian: analysis.Float(studyMedian(cond, eps))}
 	for _, r := range c.results {
 		if r.Condition != cond || r.Eps != eps || r.Summary == nil {
@@ -159,7 +161,11 @@ func (c *Comparison) cell(cond string, eps float64) CellStats {
 			cs.AtChance++
 		}
 		if f := r.Summary.Final; f != nil {
-			for _, l := range f.Layers {
+			for li, l := range f.Layers {
+				if li >= len(byLayer) {
+					byLayer = append(byLayer, nil)
+				}
+				byLayer[li] = append(byLayer[li], l.Cosine)
 				zm = append(zm, l.Mean)
 				zv = append(zv, l.Var)
 				cos = append(cos, l.Cosine)
@@ -169,6 +175,9 @@ func (c *Comparison) cell(cond string, eps float64) CellStats {
 		}
 	}
 	cs.Acc = analysis.Summarize(all)
+	for _, l := range byLayer {
+		cs.CosineByLayer = append(cs.CosineByLayer, analysis.Float(analysis.Median(l)))
+	}
 	cs.ZMean, cs.ZVar, cs.Cosine = analysis.Float(analysis.Median(zm)), analysis.Float(analysis.Median(zv)), analysis.Float(analysis.Median(cos))
 	return cs
 }
@@ -295,12 +304,16 @@ func (c *Comparison) Markdown() string {
 		}
 	}
 	b.WriteString("\n## Hidden-layer statistics after the final epoch (medians over runs and layers)\n\n")
-	b.WriteString("z is the normalised pre-activation; cosine compares each layer's Wex gradient with the one exact layer norm would give.\n\n")
-	b.WriteString("| condition | eps | mean z | var z | max abs mean | max abs(var-1) | gradient cosine |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("z is the normalised pre-activation. Gradient cosine: between each hidden layer's Wex gradient and the one an exact-layer-norm network with the same weights would compute (errors through the layer-norm Jacobian at every hidden layer), measured every align_every steps of the final epoch; per layer, h1 = first hidden layer.\n\n")
+	b.WriteString("| condition | eps | mean z | var z | max abs mean | max abs(var-1) | gradient cosine (h1, h2, ...) |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range c.Rows {
 		for _, cell := range r.Cells {
-			fmt.Fprintf(&b, "| %s | %.2f | %.4f | %.4f | %.4f | %.4f | %.3f |\n", r.Label, cell.Eps, cell.ZMean, cell.ZVar,
-				cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, cell.Cosine)
+			var cs []string
+			for _, v := range cell.CosineByLayer {
+				cs = append(cs, fmtNum(v, 3))
+			}
+			fmt.Fprintf(&b, "| %s | %.2f | %.4f | %.4f | %.4f | %.4f | %s |\n", r.Label, cell.Eps, cell.ZMean, cell.ZVar,
+				cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, strings.Join(cs, ", "))
 		}
 	}
 	if len(c.Figures) > 0 {

@@ -36,7 +36,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), benchCmd(), demoCmd(g))
 	return root
 }
 
@@ -233,6 +233,22 @@ func analyzeCmd() *cobra.Command {
 	}
 	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a config key for the analysis (repeatable)")
 	cmd.Flags().StringVar(&name, "name", "reanalysis", "name of the analysis directory under RUN_DIR/analyses")
+	return cmd
+}
+
+func benchCmd() *cobra.Command {
+	var seconds float64
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure GEMM GFLOP/s and the studies' training speed on this machine",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "circuitry bench: %s/%s, %d cores, gemm kernel %s\n", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), kernels.Backend())
+			_, err := experiment.RunBench(cmd.OutOrStdout(), time.Duration(seconds*float64(time.Second)))
+			return err
+		},
+	}
+	cmd.Flags().Float64Var(&seconds, "seconds", 2, "minimum measuring time per benchmark")
 	return cmd
 }
 

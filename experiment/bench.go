@@ -1,0 +1,148 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"time"
+
+	"github.com/circuitry-lab/circuitry/ei"
+	"github.com/circuitry-lab/circuitry/kernels"
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/rnn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// BenchResult is one line of `circuitry bench`.
+type BenchResult struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+}
+
+// timeIt runs f until at least minDur has passed (after one warm-up call)
+// and returns seconds per call.
+func timeIt(minDur time.Duration, f func()) float64 {
+	f()
+	n := 0
+	start := time.Now()
+	for time.Since(start) < minDur || n < 3 {
+		f()
+		n++
+	}
+	return time.Since(start).Seconds() / float64(n)
+}
+
+// BenchGEMM measures Sgemm GFLOP/s on m x k times k x n.
+func BenchGEMM(m, n, k int, minDur time.Duration) BenchResult {
+	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
+	for i := range a {
+		a[i] = 1
+	}
+	for i := range b {
+		b[i] = 0.5
+	}
+	sec := timeIt(minDur, func() { kernels.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) })
+	return BenchResult{fmt.Sprintf("sgemm %dx%dx%d (%s)", m, n, k, kernels.Backend()), 2 * float64(m*n*k) / sec / 1e9, "GFLOP/s"}
+}
+
+// BenchStudy1 measures training steps per second of a study-1 network
+// (784-H-H-10, batch 32, SGD with projection and, for I-Norm, the local loss).
+func BenchStudy1(cond string, h int, minDur time.Duration) (BenchResult, error) {
+	rng := Stream(1, "bench")
+	net, err := ei.NewNetwork(ei.Conditions[cond], 784, []int{h, h}, nil, 10, 0.01, rng)
+	if err != nil {
+		return BenchResult{}, err
+	}
+	groups := net.Groups(0.005, 0.1, 0.001)
+	params := paramsOf(groups)
+	opt := nn.NewSGD(groups...)
+	x := tensor.New(32, 784)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64())
+	}
+	labels := make([]uint8, 32)
+	for i := range labels {
+		labels[i] = uint8(i % 10)
+	}
+	ce := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
+	sec := timeIt(minDur, func() {
+		nn.ZeroGrad(params)
+		ce.Loss(net.Forward(x), labels)
+		net.Backward(ce.Backward())
+		net.LocalBackward()
+		net.CorrectGradients()
+		opt.Step()
+		net.Project()
+	})
+	return BenchResult{fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), 1 / sec, "steps/s"}, nil
+}
+
+// BenchStudy2 measures seconds per training step of a study-2 network
+// (forward, MSE, BPTT, Adam; batch generation excluded, reported apart).
+func BenchStudy2(task string, nRec, cells, batch, seqLen int, minDur time.Duration) ([]BenchResult, error) {
+	s := DefaultReactivationStudy()
+	s.Task, s.Network.NRec, s.Network.Cells, s.Train.SeqLen = task, nRec, cells, seqLen
+	if task == "headdir" {
+		s.Network.Tau, s.Network.Sigma2Rec = 0.04, 1e-2
+	}
+	tk := s.newTask(false, 0)
+	cfg := rnn.Config{NIn: tk.NIn(), NRec: nRec, NOut: cells, NInit: cells, Alpha: s.Network.Dt / s.Network.Tau, Activation: "relu",
+		SigmaRec: math.Sqrt(s.Network.Sigma2Rec), Noise: "gaussian"}
+	net, err := rnn.New(cfg, Stream(0, "init"))
+	if err != nil {
+		return nil, err
+	}
+	rng := Stream(0, "bench")
+	var b *navBatch
+	gen := timeIt(minDur/4, func() { b = tk.Sample(rng, batch) })
+	x, c0, tgt := tensor.FromSlice(b.T*b.B, tk.NIn(), b.X), tensor.FromSlice(b.B, cells, b.Init), tensor.FromSlice(b.T*b.B, cells, b.Target)
+	opt := nn.NewAdam(nn.Group{Params: net.Params(), LR: 1e-3})
+	mse := &nn.MSE{}
+	sec := timeIt(minDur, func() {
+		nn.ZeroGrad(net.Params())
+		mse.Loss(net.Forward(x, c0, rng), tgt)
+		net.Backward(mse.Backward())
+		opt.Step()
+	})
+	name := fmt.Sprintf("study-2 %s RNN %d units, %d cells, batch %d x %d steps", task, nRec, cells, batch, seqLen)
+	return []BenchResult{
+		{name + ": train step", sec, "s/step"},
+		{name + ": batch generation", gen, "s/batch"},
+	}, nil
+}
+
+// RunBench prints every benchmark of `circuitry bench`.
+func RunBench(w io.Writer, minDur time.Duration) ([]BenchResult, error) {
+	var out []BenchResult
+	emit := func(r BenchResult) {
+		out = append(out, r)
+		fmt.Fprintf(w, "%-78s %10.4g %s\n", r.Name, r.Value, r.Unit)
+	}
+	for _, s := range [][3]int{{32, 500, 784}, {200, 512, 512}, {1024, 1024, 1024}} {
+		emit(BenchGEMM(s[0], s[1], s[2], minDur))
+	}
+	for _, c := range []struct {
+		cond string
+		h    int
+	}{{"ei", 500}, {"ei_ln", 500}, {"inorm_full", 500}, {"inorm_full", 300}} {
+		r, err := BenchStudy1(c.cond, c.h, minDur)
+		if err != nil {
+			return nil, err
+		}
+		emit(r)
+	}
+	for _, c := range []struct {
+		task        string
+		nRec, cells int
+	}{{"spatial", 512, 512}, {"headdir", 128, 512}} {
+		rs, err := BenchStudy2(c.task, c.nRec, c.cells, 200, 100, minDur)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rs {
+			emit(r)
+		}
+	}
+	return out, nil
+}
