@@ -21,7 +21,7 @@ type ReactivationStudy struct {
 	Name       string   `yaml:"name"`       // study directory under out.dir
 	Task       string   `yaml:"task"`       // spatial | headdir
 	Seeds      []uint64 `yaml:"seeds"`      // one network per condition and seed (study: 0..4)
-	Conditions []string `yaml:"conditions"` // noisy, noisy_biased, nonoise, nonoise_biased
+	Conditions []string `yaml:"conditions"` // noisy, noisy_biased, nonoise, nonoise_biased, gru_noisy, gru_noisy_biased
 
 	Network NetworkConfig    `yaml:"network"`
 	Train   RNNTrainConfig   `yaml:"train"`
@@ -97,9 +97,12 @@ func DefaultReactivationStudy() ReactivationStudy {
 	}
 }
 
-// reactivationConditions: noise on or off during training, biased or not.
-var reactivationConditions = map[string]struct{ noisy, biased bool }{
-	"noisy": {true, false}, "noisy_biased": {true, true}, "nonoise": {false, false}, "nonoise_biased": {false, true},
+// reactivationConditions: noise on or off during training, biased or not,
+// vanilla CT-RNN or GRU.
+var reactivationConditions = map[string]struct{ noisy, biased, gru bool }{
+	"noisy": {true, false, false}, "noisy_biased": {true, true, false},
+	"nonoise": {false, false, false}, "nonoise_biased": {false, true, false},
+	"gru_noisy": {true, false, true}, "gru_noisy_biased": {true, true, true},
 }
 
 // ParseReactivationStudy decodes and validates a study config.
@@ -132,7 +135,7 @@ func (s *ReactivationStudy) Validate() error {
 	}
 	for i, c := range s.Conditions {
 		if _, ok := reactivationConditions[c]; !ok {
-			bad(fmt.Sprintf("conditions[%d]", i), fmt.Sprintf("%q", c), "want noisy, noisy_biased, nonoise or nonoise_biased")
+			bad(fmt.Sprintf("conditions[%d]", i), fmt.Sprintf("%q", c), "want noisy, noisy_biased, nonoise, nonoise_biased, gru_noisy or gru_noisy_biased")
 		}
 	}
 	n := s.Network

@@ -80,16 +80,11 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	c := reactivationConditions[cond]
 	task := s.newTask(c.biased, seed)
 	nc := s.Network
-	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
-		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
-	if c.noisy {
-		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
-	}
-	net, err := rnn.New(cfg, Stream(seed, "init"))
+	net, err := s.newNet(cond, task, seed)
 	if err != nil {
 		return nil, err
 	}
-	untrained, _ := rnn.New(cfg, Stream(seed, "init"))
+	untrained, _ := s.newNet(cond, task, seed)
 	r := &ReactivationResult{Condition: cond, Seed: seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec, TrainSteps: s.Train.Steps, Dir: run.Path}
 
 	// Training: Adam on a fresh batch every step.
@@ -122,7 +117,7 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	r.FinalLoss = analysis.Float(loss)
 	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", name, s.Train.Steps, r.SecondsPerStep, loss))
 
-	if err := analyseReactivation(s, task, net, untrained, c.noisy, seed, r); err != nil {
+	if err := analyseReactivation(s, task, net, untrained, cond, seed, r); err != nil {
 		return nil, err
 	}
 	if err := writeReactivationArrays(run.Path, r, net); err != nil {
@@ -134,6 +129,20 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	fmt.Fprintf(log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", name,
 		float64(r.DecodeErr), float64(r.UntrainedErr), float64(r.KL), float64(r.KLUntrained), float64(r.KLUniform))
 	return r, nil
+}
+
+// newNet builds the condition's network with the seed's initial weights.
+func (s *ReactivationStudy) newNet(cond string, task navTask, seed uint64) (rnn.Net, error) {
+	c, nc := reactivationConditions[cond], s.Network
+	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
+		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
+	if c.noisy {
+		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
+	}
+	if c.gru {
+		return rnn.NewGRU(cfg, Stream(seed, "init"))
+	}
+	return rnn.New(cfg, Stream(seed, "init"))
 }
 
 // decodeError is the mean squared decoding error per coordinate of the
@@ -165,10 +174,10 @@ func decodeRows(task navTask, y *tensor.Mat, dst []float64) {
 // quiesce runs net offline for steps steps from codes c0 and returns the
 // decoded states (steps x B x dim) and every stride-th step's hidden
 // states of the first few trajectories (for PCA).
-func quiesce(task navTask, net *rnn.CTRNN, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom int) (pos []float64, hidden []float32) {
+func quiesce(task navTask, net rnn.Net, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom int) (pos []float64, hidden []float32) {
 	b, d := c0.Rows, task.Dim()
 	pos = make([]float64, (steps-keepFrom)*b*d)
-	q := net.NewQuiescence(b)
+	q := rnn.NewQuiescence(net, b)
 	stride := max(1, steps/200)
 	rows := min(b, 20)
 	q.Run(c0, steps, sd, kind, rng, func(st int, h, y *tensor.Mat) {
@@ -215,8 +224,9 @@ func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
 	return analysis.NewKDE(jit, d, period)
 }
 
-func analyseReactivation(s ReactivationStudy, task navTask, net, untrained *rnn.CTRNN, noisy bool, seed uint64, r *ReactivationResult) error {
+func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.Net, cond string, seed uint64, r *ReactivationResult) error {
 	q := s.Sleep
+	c := reactivationConditions[cond]
 	d := task.Dim()
 	tb := task.Sample(Stream(seed, "test"), q.Batch)
 	x := tensor.FromSlice(tb.T*tb.B, task.NIn(), tb.X)
@@ -233,10 +243,14 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained *rnn.
 	hw := net.Hidden()
 	wakeHidden := subsampleRows(hw.Data, hw.Rows, hw.Cols, 3000)
 
-	// Quiescence: input removed, noise scaled (no-noise networks get the sleep noise).
+	// Quiescence: input removed, noise scaled (no-noise networks get the
+	// sleep noise; GRUs keep their training noise, as in the reference).
 	sd := math.Sqrt(q.Noise2Sleep)
-	if noisy {
-		sd = net.Cfg.SigmaRec * q.NoiseFactor
+	switch {
+	case c.gru:
+		sd = net.Config().SigmaRec
+	case c.noisy:
+		sd = net.Config().SigmaRec * q.NoiseFactor
 	}
 	r.SleepNoiseSD = sd
 	kind := s.Network.Noise
@@ -284,8 +298,9 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained *rnn.
 	r.DriftAlignment = analysis.Float(cos)
 
 	// PCA of hidden states, awake and asleep.
-	r.PCAWake = firstN(analysis.ExplainedVariance(wakeHidden, len(wakeHidden)/net.Cfg.NRec, net.Cfg.NRec), 20)
-	r.PCAQuiet = firstN(analysis.ExplainedVariance(quietHidden, len(quietHidden)/net.Cfg.NRec, net.Cfg.NRec), 20)
+	nrec := net.Config().NRec
+	r.PCAWake = firstN(analysis.ExplainedVariance(wakeHidden, len(wakeHidden)/nrec, nrec), 20)
+	r.PCAQuiet = firstN(analysis.ExplainedVariance(quietHidden, len(quietHidden)/nrec, nrec), 20)
 	return nil
 }
 
@@ -312,12 +327,12 @@ func subsampleRows(x []float32, n, m, limit int) []float32 {
 
 // driftField decodes (smoothly) n waking hidden states and their
 // noise-free, input-free successors, returning positions and displacements.
-func driftField(task navTask, net *rnn.CTRNN, hw *tensor.Mat, n int) (pos, delta []float64) {
+func driftField(task navTask, net rnn.Net, hw *tensor.Mat, n int) (pos, delta []float64) {
 	n = min(n, hw.Rows)
 	h := tensor.FromSlice(n, hw.Cols, subsampleRows(hw.Data, hw.Rows, hw.Cols, n))
-	hn, u := tensor.New(n, hw.Cols), tensor.New(n, hw.Cols)
-	net.Drift(hn, h, u)
-	y, yn := tensor.New(n, net.Cfg.NOut), tensor.New(n, net.Cfg.NOut)
+	hn := tensor.New(n, hw.Cols)
+	net.Step(hn, h)
+	y, yn := tensor.New(n, net.Config().NOut), tensor.New(n, net.Config().NOut)
 	net.Output(y, h)
 	net.Output(yn, hn)
 	d := task.Dim()
@@ -337,7 +352,7 @@ func driftField(task navTask, net *rnn.CTRNN, hw *tensor.Mat, n int) (pos, delta
 	return pos, delta
 }
 
-func writeReactivationArrays(runPath string, r *ReactivationResult, net *rnn.CTRNN) error {
+func writeReactivationArrays(runPath string, r *ReactivationResult, net rnn.Net) error {
 	dir := filepath.Join(runPath, "arrays")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -428,16 +443,11 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	}
 	task := s.newTask(c.biased, prior.Seed)
 	nc := s.Network
-	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
-		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
-	if c.noisy {
-		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
-	}
-	net, err := rnn.New(cfg, Stream(prior.Seed, "init"))
+	net, err := s.newNet(prior.Condition, task, prior.Seed)
 	if err != nil {
 		return nil, err
 	}
-	untrained, _ := rnn.New(cfg, Stream(prior.Seed, "init"))
+	untrained, _ := s.newNet(prior.Condition, task, prior.Seed)
 	for _, p := range net.Params() {
 		path := filepath.Join(runDir, "arrays", p.Name+".npy")
 		w, shape, err := npy.ReadFloat32(path)
@@ -451,7 +461,7 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	}
 	r := &ReactivationResult{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
 		TrainSteps: prior.TrainSteps, SecondsPerStep: prior.SecondsPerStep, FinalLoss: prior.FinalLoss}
-	if err := analyseReactivation(s, task, net, untrained, c.noisy, prior.Seed, r); err != nil {
+	if err := analyseReactivation(s, task, net, untrained, prior.Condition, prior.Seed, r); err != nil {
 		return nil, err
 	}
 	out := filepath.Join(runDir, "analyses", name)

@@ -46,7 +46,7 @@ func TestReactivationStudyTiny(t *testing.T) {
 	spec := `study: offline-reactivation
 name: tiny
 seeds: [0]
-conditions: [noisy, nonoise_biased]
+conditions: [noisy, nonoise_biased, gru_noisy]
 network: {n_rec: 32, cells: 64}
 train: {steps: 30, batch: 16, seq_len: 20, log_every: 10, lr: 0.003}
 quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 20, var_batch: 10, drift_states: 100, kl_samples: 300}
@@ -77,7 +77,7 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		if _, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log); err != nil {
 			t.Fatal(err)
 		}
-		if strings.Count(log.String(), "finished earlier") != 2 {
+		if strings.Count(log.String(), "finished earlier") != 3 {
 			t.Fatalf("resume: %s", log.String())
 		}
 	}

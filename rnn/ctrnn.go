@@ -55,6 +55,7 @@ type CTRNN struct {
 	y          *tensor.Mat // T*B x n_out
 	dh, du     *tensor.Mat // T*B x n_rec
 	carry, tmp *tensor.Mat // B x n_rec
+	stepU      *tensor.Mat // scratch of Step
 }
 
 // New returns a network with PyTorch's default Linear initialisation

@@ -62,6 +62,57 @@ func TestBPTTGradients(t *testing.T) {
 	}
 }
 
+func TestGRUGradients(t *testing.T) {
+	cfg := Config{NIn: 2, NRec: 6, NOut: 4, NInit: 3, SigmaRec: 0.05, Noise: "gaussian", SigmaIn: 0.02}
+	rng := rand.New(rand.NewPCG(2, 3))
+	net, err := NewGRU(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range net.Params() {
+		for i := range p.Value.Data {
+			p.Value.Data[i] *= 2
+		}
+	}
+	const T, B = 5, 3
+	x, c0, r := randMat(rng, T*B, 2), randMat(rng, B, 3), randMat(rng, T*B, 4)
+	loss := func() float64 {
+		y := net.Forward(x, c0, rand.New(rand.NewPCG(9, 9)))
+		var s float64
+		for i, v := range y.Data {
+			s += float64(v) * float64(r.Data[i])
+		}
+		return s
+	}
+	backward := func() {
+		nn.ZeroGrad(net.Params())
+		net.Forward(x, c0, rand.New(rand.NewPCG(9, 9)))
+		net.Backward(r)
+	}
+	var targets []nn.GradTarget
+	for _, p := range net.Params() {
+		targets = append(targets, nn.GradTarget{Name: p.Name, Value: p.Value.Data, Grad: p.Grad.Data})
+	}
+	for _, rep := range nn.CheckGradients(loss, backward, targets, 1e-3, 100) {
+		if rep.RelErr > 1e-2 {
+			t.Errorf("%v", rep)
+		}
+	}
+	// Step with zero input equals a Forward step on a zero input.
+	h := randMat(rng, B, 6)
+	next := tensor.New(B, 6)
+	net.Step(next, h)
+	gh := tensor.New(B, 18)
+	tensor.MatMul(gh, h, false, net.Wh.Value, true, 1, 0)
+	want := tensor.New(B, 6)
+	gruUpdate(want.Data, nil, h.Data, make([]float32, B*18), gh.Data, B, 6)
+	for i := range want.Data {
+		if math.Abs(float64(want.Data[i]-next.Data[i])) > 1e-6 {
+			t.Fatal("Step differs from the update with zero input")
+		}
+	}
+}
+
 func TestForwardMatchesDefinition(t *testing.T) {
 	// One step by hand: h1 = (1-a) E c0 + a relu(W_rec E c0 + W_in x).
 	cfg := Config{NIn: 1, NRec: 2, NOut: 1, NInit: 1, Alpha: 0.5, Activation: "relu", Noise: "gaussian"}
@@ -109,7 +160,7 @@ func TestTimeLoopsDoNotAllocate(t *testing.T) {
 	if a := testing.AllocsPerRun(5, func() { net.Forward(x, c0, rng); net.Backward(dy) }); a != 0 {
 		t.Fatalf("forward+backward allocates %v times", a)
 	}
-	q := net.NewQuiescence(8)
+	q := NewQuiescence(net, 8)
 	visit := func(int, *tensor.Mat, *tensor.Mat) {}
 	if a := testing.AllocsPerRun(5, func() { q.Run(c0, 50, 0.01, "gaussian", rng, visit) }); a != 0 {
 		t.Fatalf("quiescence allocates %v times", a)
