@@ -310,3 +310,28 @@ func TestNetworkAlignmentAndGroups(t *testing.T) {
 		}
 	}
 }
+
+func TestSubtractiveINorm(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	l := NewSubtractiveINorm("l", 16, 10, 2, None, 0.5, rng)
+	x := randInput(rng, 6, 16, true)
+	// At init the subtraction removes the across-unit mean exactly.
+	z := l.Forward(x)
+	for i := 0; i < z.Rows; i++ {
+		if m, _ := rowMoments(z.Row(i)); math.Abs(m) > 1e-5 {
+			t.Fatalf("mean %g", m)
+		}
+	}
+	for i := range l.Wix.Value.Data {
+		l.Wix.Value.Data[i] *= float32(1 + 0.5*rng.Float64())
+	}
+	for i := range l.B.Value.Data {
+		l.B.Value.Data[i] = float32(rng.NormFloat64())
+	}
+	loss := func() float64 { l.Forward(x); return l.LocalBackward() }
+	backward := func() { nn.ZeroGrad(l.Params()); l.Forward(x); l.LocalBackward() }
+	assertGrads(t, nn.CheckGradients(loss, backward, []nn.GradTarget{
+		{Name: "Wix", Value: l.Wix.Value.Data, Grad: l.Wix.Grad.Data},
+		{Name: "Wei", Value: l.Wei.Value.Data, Grad: l.Wei.Grad.Data},
+	}, 1e-3, 200))
+}

@@ -28,11 +28,15 @@ import (
 // units. Wei (rows sum to 1) and Bei = 1/ne are fixed after initialisation.
 // Variant sets how errors pass the normalising operator (see Variant).
 type INorm struct {
-	Wex, B, Wix, Bix *nn.Param
-	Wei              *tensor.Mat // fixed
+	Wex, B, Wix, Bix *nn.Param // Bix nil in the subtractive-only layer
+	Wei              *nn.Param // fixed in the divisive layer, learned (local loss) in the subtractive-only one
 	Variant          Variant
 	FA               []float32 // fa_center weights
 	Lambda           float64
+	// Subtractive makes the study's earlier subtractive-only layer: no
+	// divisive pathway (D = 1), local loss lambda*mean_batch[mean_k(o)^2]
+	// training Wix and Wei.
+	Subtractive bool
 
 	x, hI, r, z *tensor.Mat
 	d           []float32 // D per sample
@@ -52,12 +56,12 @@ func NewINorm(name string, d, ne, ni int, v Variant, lambda float64, rng *rand.R
 	l := &INorm{
 		Wex: nn.NewParam(name+".Wex", ne, d), B: nn.NewParam(name+".b", 1, ne),
 		Wix: nn.NewParam(name+".Wix", ni, d), Bix: nn.NewParam(name+".Bix", ne, d),
-		Wei: tensor.New(ne, ni), Variant: v, Lambda: lambda,
+		Wei: nn.NewParam(name+".Wei", ne, ni), Variant: v, Lambda: lambda,
 	}
-	initDANN(l.Wex.Value, l.Wix.Value, l.Wei, rng)
+	initDANN(l.Wex.Value, l.Wix.Value, l.Wei.Value, rng)
 	w := tensor.New(ne, d)
 	w.Copy(l.Wex.Value)
-	tensor.MatMul(w, l.Wei, false, l.Wix.Value, false, -1, 1)
+	tensor.MatMul(w, l.Wei.Value, false, l.Wix.Value, false, -1, 1)
 	wd := mat.NewDense(ne, d, nil)
 	for k := 0; k < ne; k++ {
 		for j := 0; j < d; j++ {
@@ -82,22 +86,44 @@ func NewINorm(name string, d, ne, ni int, v Variant, lambda float64, rng *rand.R
 	return l, nil
 }
 
+// NewSubtractiveINorm returns the subtractive-only layer: Wex, Wix, Wei
+// initialised as in the DANN layer, no divisive pathway; Wix and Wei learn
+// from the local loss lambda*mean_batch[mean_k(o)^2], o = sg(e) - i.
+func NewSubtractiveINorm(name string, d, ne, ni int, v Variant, lambda float64, rng *rand.Rand) *INorm {
+	l := &INorm{
+		Wex: nn.NewParam(name+".Wex", ne, d), B: nn.NewParam(name+".b", 1, ne),
+		Wix: nn.NewParam(name+".Wix", ni, d), Wei: nn.NewParam(name+".Wei", ne, ni),
+		Variant: v, Lambda: lambda, Subtractive: true,
+	}
+	initDANN(l.Wex.Value, l.Wix.Value, l.Wei.Value, rng)
+	if v == FACenter {
+		l.FA = FAWeights(ne, rng)
+	}
+	return l
+}
+
 // Forward computes z for the batch x.
 func (l *INorm) Forward(x *tensor.Mat) *tensor.Mat {
 	l.x = x
 	ne, ni := l.Wex.Value.Rows, l.Wix.Value.Rows
 	z := tensor.Ensure(&l.z, x.Rows, ne)
 	hI := tensor.Ensure(&l.hI, x.Rows, ni)
-	r := tensor.Ensure(&l.r, x.Rows, ne)
 	tensor.MatMul(z, x, false, l.Wex.Value, true, 1, 0)
 	z.AddRow(l.B.Value.Data)
 	tensor.MatMul(hI, x, false, l.Wix.Value, true, 1, 0)
-	tensor.MatMul(z, hI, false, l.Wei, true, -1, 1) // e - i
-	tensor.MatMul(r, x, false, l.Bix.Value, true, 1, 0)
+	tensor.MatMul(z, hI, false, l.Wei.Value, true, -1, 1) // e - i
 	if cap(l.d) < x.Rows {
 		l.d = make([]float32, x.Rows)
 	}
 	l.d = l.d[:x.Rows]
+	if l.Subtractive {
+		for n := range l.d {
+			l.d[n] = 1
+		}
+		return z
+	}
+	r := tensor.Ensure(&l.r, x.Rows, ne)
+	tensor.MatMul(r, x, false, l.Bix.Value, true, 1, 0)
 	for n := 0; n < x.Rows; n++ {
 		var ss float64
 		for _, v := range r.Row(n) {
@@ -148,7 +174,7 @@ func (l *INorm) BackwardExactLN(da *tensor.Mat) *tensor.Mat {
 	dx := tensor.Ensure(&l.dx, da.Rows, l.Wex.Value.Cols)
 	tensor.MatMul(dx, da, false, l.Wex.Value, false, 1, 0)
 	dhI := tensor.Ensure(&l.dhI, da.Rows, l.Wix.Value.Rows)
-	tensor.MatMul(dhI, da, false, l.Wei, false, 1, 0)
+	tensor.MatMul(dhI, da, false, l.Wei.Value, false, 1, 0)
 	tensor.MatMul(dx, dhI, false, l.Wix.Value, false, -1, 1)
 	return dx
 }
@@ -182,10 +208,18 @@ func (l *INorm) LocalBackward() float64 {
 			ss += (float64(v) - m) * (float64(v) - m)
 		}
 		vr := ss / float64(ne)
+		di := dI.Row(n)
+		if l.Subtractive { // L = mean(o)^2 only; o = e - i, D = 1
+			loss += m * m
+			for k := range o {
+				di[k] = float32(-scale * 2 * m / float64(ne))
+			}
+			continue
+		}
 		loss += m*m + (vr-1)*(vr-1)
 		d := float64(l.d[n])
 		var dD float64
-		di, rr, dr := dI.Row(n), l.r.Row(n), dR.Row(n)
+		rr, dr := l.r.Row(n), dR.Row(n)
 		for k, v := range o {
 			do := scale * (2*m + 4*(vr-1)*(float64(v)-m)) / float64(ne)
 			di[k] = float32(-do / d)
@@ -196,15 +230,29 @@ func (l *INorm) LocalBackward() float64 {
 		}
 	}
 	dhI := tensor.Ensure(&l.dhI, bsz, l.Wix.Value.Rows)
-	tensor.MatMul(dhI, dI, false, l.Wei, false, 1, 0)
+	tensor.MatMul(dhI, dI, false, l.Wei.Value, false, 1, 0)
 	tensor.MatMul(l.Wix.Grad, dhI, true, l.x, false, 1, 1)
-	tensor.MatMul(l.Bix.Grad, dR, true, l.x, false, 1, 1)
+	if l.Subtractive { // i = Wei hI: dWei = dI^T hI
+		tensor.MatMul(l.Wei.Grad, dI, true, l.hI, false, 1, 1)
+	} else {
+		tensor.MatMul(l.Bix.Grad, dR, true, l.x, false, 1, 1)
+	}
 	return l.Lambda * loss / float64(bsz)
 }
 
 // Params returns the trainable parameters: Wex, b (task loss) and Wix,
-// Bix (local loss).
-func (l *INorm) Params() []*nn.Param { return []*nn.Param{l.Wex, l.B, l.Wix, l.Bix} }
+// Bix (local loss) — Wix, Wei for the subtractive-only layer.
+func (l *INorm) Params() []*nn.Param {
+	if l.Subtractive {
+		return []*nn.Param{l.Wex, l.B, l.Wix, l.Wei}
+	}
+	return []*nn.Param{l.Wex, l.B, l.Wix, l.Bix}
+}
 
 // NonNegative lists the sign-constrained trainable weights (Bix is free).
-func (l *INorm) NonNegative() []*nn.Param { return []*nn.Param{l.Wex, l.Wix} }
+func (l *INorm) NonNegative() []*nn.Param {
+	if l.Subtractive {
+		return []*nn.Param{l.Wex, l.Wix, l.Wei}
+	}
+	return []*nn.Param{l.Wex, l.Wix}
+}

@@ -15,7 +15,7 @@ import (
 type Condition struct {
 	Name    string // config name, e.g. "inorm_full"
 	Label   string // the study's name, e.g. "I-Norm w/ GradNorm"
-	Core    string // "dann", "eonly", "linear" or "inorm"
+	Core    string // "dann", "eonly", "linear", "inorm" or "inorm_sub" (subtractive only)
 	Norm    string // "none", "ln" (exact layer norm) or "ln_identity" (straight-through backward)
 	Variant Variant
 }
@@ -33,6 +33,8 @@ var Conditions = map[string]Condition{
 	"inorm_fa_center":   {Name: "inorm_fa_center", Label: "I-Norm + fa_center", Core: "inorm", Variant: FACenter},
 	"inorm_scale":       {Name: "inorm_scale", Label: "I-Norm + scale", Core: "inorm", Variant: Scale},
 	"inorm_decorrelate": {Name: "inorm_decorrelate", Label: "I-Norm + decorrelate", Core: "inorm", Variant: Decorrelate},
+	"inorm_sub":         {Name: "inorm_sub", Label: "Subtractive I-Norm", Core: "inorm_sub", Variant: None},
+	"inorm_sub_center":  {Name: "inorm_sub_center", Label: "Subtractive I-Norm + center", Core: "inorm_sub", Variant: Center},
 }
 
 // ConditionNames lists the condition names, sorted.
@@ -119,6 +121,8 @@ func NewNetwork(cond Condition, in int, hidden, inhibitory []int, classes int, l
 				return nil, err
 			}
 			b.inorm = l
+		case "inorm_sub":
+			b.inorm = NewSubtractiveINorm(name, d, h, ni, cond.Variant, lambda, rng)
 		default:
 			return nil, fmt.Errorf("condition %s: unknown core %q", cond.Name, cond.Core)
 		}
@@ -387,6 +391,10 @@ func (n *Network) Groups(lr, lrWix, lrWei float64) []nn.Group {
 			addDANN(b.dann)
 		case b.lin != nil:
 			main = append(main, b.lin.Params()...)
+		case b.inorm.Subtractive:
+			main = append(main, b.inorm.Wex, b.inorm.B)
+			wix = append(wix, b.inorm.Wix)
+			wei = append(wei, b.inorm.Wei)
 		default:
 			main = append(main, b.inorm.Wex, b.inorm.B)
 			wix = append(wix, b.inorm.Wix, b.inorm.Bix)

@@ -65,7 +65,7 @@ func TestPresetsParse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f == "paper.yaml" && len(pts) != 30*4*11 {
+		if f == "paper.yaml" && len(pts) != 30*4*13 {
 			t.Fatalf("paper: %d points", len(pts))
 		}
 	}
