@@ -58,15 +58,14 @@ type block struct {
 	inorm *INorm
 	norm  string
 
-	x, a     *tensor.Mat // input, pre-activation before normalisation
-	z, h     *tensor.Mat // normalised pre-activation, output
-	invStd   []float32   // layer norm's 1/s per sample
-	g, da    *tensor.Mat
-	exact    *tensor.Mat // exact-LN error, for the alignment measure
-	xhat     []float32
-	gradW    *tensor.Mat // exact-LN weight gradient
-	stats    LayerStats
-	measured int
+	x, a   *tensor.Mat // input, pre-activation before normalisation
+	z, h   *tensor.Mat // normalised pre-activation, output
+	invStd []float32   // layer norm's 1/s per sample
+	g, da  *tensor.Mat
+	exact  *tensor.Mat // exact-LN error, for the alignment measure
+	xhat   []float32
+	gradW  *tensor.Mat // exact-LN weight gradient
+	stats  LayerStats
 }
 
 // LayerStats are a hidden layer's statistics, averaged over the batches
@@ -74,10 +73,11 @@ type block struct {
 // and the cosine between its Wex gradient and the one exact layer norm
 // would give (over the batches where alignment was measured).
 type LayerStats struct {
-	Mean    float64 `json:"mean"`
-	Var     float64 `json:"var"`
-	Cosine  float64 `json:"cosine"`
-	Batches int     `json:"batches"`
+	Mean     float64 `json:"mean"`
+	Var      float64 `json:"var"`
+	Cosine   float64 `json:"cosine"`
+	Batches  int     `json:"batches"`
+	Measured int     `json:"measured"` // batches in Cosine
 }
 
 // Network is the study's 784 -> H -> ... -> 10 classifier for one condition.
@@ -331,9 +331,9 @@ func (b *block) recordCosine() {
 	if na > 0 && nb > 0 {
 		cos = dot / math.Sqrt(na*nb)
 	}
-	k := float64(b.measured)
+	k := float64(b.stats.Measured)
 	b.stats.Cosine = (b.stats.Cosine*k + cos) / (k + 1)
-	b.measured++
+	b.stats.Measured++
 }
 
 // LocalBackward runs every I-Norm layer's local loss backward and returns
@@ -360,7 +360,16 @@ func (n *Network) Stats() []LayerStats {
 // ResetStats clears the accumulated statistics.
 func (n *Network) ResetStats() {
 	for _, b := range n.hidden {
-		b.stats, b.measured = LayerStats{}, 0
+		b.stats = LayerStats{}
+	}
+}
+
+// SetStats restores statistics saved from Stats (checkpoints).
+func (n *Network) SetStats(st []LayerStats) {
+	for i, b := range n.hidden {
+		if i < len(st) {
+			b.stats = st[i]
+		}
 	}
 }
 

@@ -2,14 +2,22 @@ package experiment
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/ei"
+	"github.com/circuitry-lab/circuitry/internal/checkpoint"
+	"github.com/circuitry-lab/circuitry/internal/safetensors"
 	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/task/images"
@@ -169,6 +177,100 @@ func LoadData(cfg DataConfig, dataDir string, log io.Writer) (train, test *image
 
 // TrainClassifier runs a config end to end and writes its run directory.
 func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
+	r, err := newClassifierRun(cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	run, err := CreateRunDir(cfg.Out.Dir, cfg.Name, opt.Force)
+	if err != nil {
+		return nil, err
+	}
+	if err := run.WriteFile("config.yaml", cfg.YAML()); err != nil {
+		return nil, err
+	}
+	r.run = run
+	r.sum.RunDir = run.Path
+	return r.fit(ctx)
+}
+
+// ResumeClassifier continues a stopped run from its last checkpoint. The
+// run's config.yaml must be the one the checkpoint was written with; the
+// result is bit-identical to an uninterrupted run.
+func ResumeClassifier(ctx context.Context, runDir string, opt RunOptions) (*Summary, error) {
+	data, err := os.ReadFile(filepath.Join(runDir, "config.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a run directory (no config.yaml)", runDir)
+	}
+	cfg, err := ParseConfig(data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(runDir, "config.yaml"), err)
+	}
+	cfg.Out.Dir, cfg.Name = filepath.Dir(filepath.Clean(runDir)), filepath.Base(filepath.Clean(runDir))
+	ckpt := filepath.Join(runDir, "checkpoints", "checkpoint.bin")
+	st, err := checkpoint.Load(ckpt)
+	if err != nil {
+		if errors.Is(err, checkpoint.ErrCorrupt) {
+			return nil, fmt.Errorf("%w (the previous checkpoint is kept as %s.prev; copy it over to resume from there)", err, ckpt)
+		}
+		return nil, fmt.Errorf("%s: no checkpoint to resume from: %w", runDir, err)
+	}
+	r, err := newClassifierRun(cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	if st.Kind != "classifier" || st.ConfigHash != configHash(r.cfg) {
+		return nil, fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume", ckpt, filepath.Join(runDir, "config.yaml"))
+	}
+	if err := r.restore(st); err != nil {
+		return nil, fmt.Errorf("%s: %w", ckpt, err)
+	}
+	r.run = &RunDir{Path: runDir}
+	r.run.metrics.Write(st.Metrics)
+	r.sum.RunDir = runDir
+	return r.fit(ctx)
+}
+
+func configHash(cfg Config) string {
+	c := cfg
+	c.Out, c.Name, c.Data.Dir = OutConfig{}, "", "" // where a run lives and reads from does not change its numbers
+	sum := sha256.Sum256(c.YAML())
+	return hex.EncodeToString(sum[:])
+}
+
+// classifierRun is a training run's state; everything in loopState and
+// the streams goes into checkpoints.
+type classifierRun struct {
+	cfg         Config
+	opt         RunOptions
+	run         *RunDir
+	train, test *images.Set
+	shiftedTest []float32
+	net         classifier
+	dale        daleModel
+	groups      []nn.Group
+	params      []*nn.Param
+	optim       nn.Optimizer
+	baseLR      []float64
+	loss        *nn.SoftmaxCrossEntropy
+	order, lum  *RNG
+	sum         *Summary
+	st          loopState
+}
+
+// loopState is where training stands: the next (epoch, step), this
+// epoch's data order and running sums.
+type loopState struct {
+	Epoch, Step       int
+	Perm              []int
+	LossSum, LocalSum float64
+	Correct           int
+	Stats             []ei.LayerStats
+	TrainSeconds      float64
+	Best              float64
+	Diverged          bool
+}
+
+func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -178,6 +280,7 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 	if opt.Log == nil {
 		opt.Log = io.Discard
 	}
+	r := &classifierRun{cfg: cfg, opt: opt}
 	train, test, src := opt.Train, opt.Test, opt.Source
 	if train == nil {
 		var err error
@@ -189,123 +292,236 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 		train = &images.Set{N: cfg.Data.TrainLimit, Rows: train.Rows, Cols: train.Cols, Classes: train.Classes,
 			Pixels: train.Pixels[:cfg.Data.TrainLimit*train.Dim()], Labels: train.Labels[:cfg.Data.TrainLimit]}
 	}
-	run, err := CreateRunDir(cfg.Out.Dir, cfg.Name, opt.Force)
-	if err != nil {
+	if cfg.Train.BatchSize > train.N {
+		return nil, fmt.Errorf("train.batch_size = %d exceeds the %d training images", cfg.Train.BatchSize, train.N)
+	}
+	r.train, r.test = train, test
+	var err error
+	if r.net, err = buildModel(cfg.Model, train.Dim(), train.Classes, Stream(cfg.Seed, "init")); err != nil {
 		return nil, err
 	}
-	if err := run.WriteFile("config.yaml", cfg.YAML()); err != nil {
-		return nil, err
+	r.groups = r.net.Groups(cfg.Train)
+	r.params = paramsOf(r.groups)
+	r.optim = newOptimizer(cfg.Train, r.groups)
+	for _, g := range r.groups {
+		r.baseLR = append(r.baseLR, g.LR)
 	}
-
-	net, err := buildModel(cfg.Model, train.Dim(), train.Classes, Stream(cfg.Seed, "init"))
-	if err != nil {
-		return nil, err
-	}
-	groups := net.Groups(cfg.Train)
-	params := paramsOf(groups)
-	optim := newOptimizer(cfg.Train, groups)
-	baseLR := make([]float64, len(groups))
-	for i, g := range groups {
-		baseLR[i] = g.LR
-	}
-	dale, _ := net.(daleModel)
-	loss := &nn.SoftmaxCrossEntropy{Smoothing: cfg.Train.LabelSmoothing}
+	r.dale, _ = r.net.(daleModel)
+	r.loss = &nn.SoftmaxCrossEntropy{Smoothing: cfg.Train.LabelSmoothing}
 	// The test set's luminosity shifts are drawn once, so every epoch is
 	// evaluated on the same images.
-	shiftedTest := make([]float32, len(test.Pixels))
-	images.ShiftRandom(shiftedTest, test.Pixels, test.Dim(), cfg.Data.Luminosity, Stream(cfg.Seed, "luminosity-test"))
-	order := Stream(cfg.Seed, "data-order")
-	lum := Stream(cfg.Seed, "luminosity-train")
-
-	sum := &Summary{Name: cfg.Name, RunDir: run.Path, Data: src.String(), TrainImages: train.N, TestImages: test.N,
+	r.shiftedTest = make([]float32, len(test.Pixels))
+	images.ShiftRandom(r.shiftedTest, test.Pixels, test.Dim(), cfg.Data.Luminosity, Stream(cfg.Seed, "luminosity-test"))
+	r.order, r.lum = NewRNG(cfg.Seed, "data-order"), NewRNG(cfg.Seed, "luminosity-train")
+	r.sum = &Summary{Name: cfg.Name, Data: src.String(), TrainImages: train.N, TestImages: test.N,
 		Luminosity: cfg.Data.Luminosity, Epochs: cfg.Train.Epochs, Kernel: kernels.Backend()}
 	if cfg.Model.Kind == "dale" {
-		sum.Condition = cfg.Model.Condition
+		r.sum.Condition = cfg.Model.Condition
 	}
+	r.st = loopState{Epoch: 1}
+	return r, nil
+}
+
+// save writes a checkpoint of the current position.
+func (r *classifierRun) save() error {
+	if r.dale.Network != nil {
+		r.st.Stats = r.dale.Stats()
+	}
+	loop, err := json.Marshal(r.st)
+	if err != nil {
+		return err
+	}
+	s := &checkpoint.State{Kind: "classifier", ConfigHash: configHash(r.cfg), Epoch: r.st.Epoch, Step: r.st.Step,
+		OptimCounter: r.optim.Counter(), Loop: loop, Metrics: r.run.metrics.Bytes(),
+		Streams: map[string][]byte{"data-order": r.order.State(), "luminosity-train": r.lum.State()}}
+	for _, p := range r.params {
+		s.Params = append(s.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
+	}
+	s.Optim = r.optim.State()
+	dir := filepath.Join(r.run.Path, "checkpoints")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return checkpoint.Save(filepath.Join(dir, "checkpoint.bin"), s)
+}
+
+// restore loads a checkpoint's state into a freshly built run.
+func (r *classifierRun) restore(s *checkpoint.State) error {
+	if len(s.Params) != len(r.params) {
+		return fmt.Errorf("checkpoint has %d parameters, the model %d", len(s.Params), len(r.params))
+	}
+	for i, p := range r.params {
+		if s.Params[i].Name != p.Name || len(s.Params[i].Data) != len(p.Value.Data) {
+			return fmt.Errorf("parameter %d is %s (%d values), the model has %s (%d)", i, s.Params[i].Name, len(s.Params[i].Data), p.Name, len(p.Value.Data))
+		}
+		copy(p.Value.Data, s.Params[i].Data)
+	}
+	live := r.optim.State()
+	if len(live) != len(s.Optim) {
+		return fmt.Errorf("optimiser state has %d buffers, want %d", len(s.Optim), len(live))
+	}
+	for i := range live {
+		copy(live[i], s.Optim[i])
+	}
+	r.optim.SetCounter(s.OptimCounter)
+	if err := r.order.Restore(s.Streams["data-order"]); err != nil {
+		return err
+	}
+	if err := r.lum.Restore(s.Streams["luminosity-train"]); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(s.Loop, &r.st); err != nil {
+		return err
+	}
+	if r.dale.Network != nil {
+		r.dale.SetStats(r.st.Stats)
+	}
+	return nil
+}
+
+func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
+	cfg, opt, train := r.cfg, r.opt, r.train
 	bs := cfg.Train.BatchSize
 	steps := train.N / bs // the last partial batch is dropped, as in PyTorch's drop_last
-	if steps == 0 {
-		return nil, fmt.Errorf("train.batch_size = %d exceeds the %d training images", bs, train.N)
-	}
 	x := tensor.New(bs, train.Dim())
 	labels := make([]uint8, bs)
-	perm := make([]int, train.N)
 	begin := time.Now()
-	var trainSeconds float64
-	for epoch := 1; epoch <= cfg.Train.Epochs; epoch++ {
+	for ; r.st.Epoch <= cfg.Train.Epochs && !r.st.Diverged; r.st.Epoch++ {
+		epoch := r.st.Epoch
 		start := time.Now()
-		for i := range perm {
-			perm[i] = i
+		if r.st.Perm == nil { // a new epoch (a resumed one keeps its order)
+			r.st.Perm = make([]int, train.N)
+			for i := range r.st.Perm {
+				r.st.Perm[i] = i
+			}
+			perm := r.st.Perm
+			r.order.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			r.st.Step, r.st.LossSum, r.st.LocalSum, r.st.Correct = 0, 0, 0, 0
+			if r.dale.Network != nil {
+				r.dale.ResetStats()
+			}
 		}
-		order.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
 		opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch, cfg.Train.Epochs), steps)
-		if dale.Network != nil {
-			dale.ResetStats()
-		}
-		var lossSum, localSum float64
-		var correct int
-		for s := 0; s < steps; s++ {
+		for ; r.st.Step < steps; r.st.Step++ {
+			s := r.st.Step
 			if err := ctx.Err(); err != nil {
+				if r.run != nil && r.run.Path != "" {
+					if serr := r.save(); serr != nil {
+						return nil, serr
+					}
+					return nil, fmt.Errorf("interrupted at epoch %d step %d; checkpoint written, continue with `circuitry resume %s`: %w", epoch, s, r.run.Path, err)
+				}
 				return nil, fmt.Errorf("interrupted at epoch %d step %d: %w", epoch, s, err)
 			}
-			for b := 0; b < bs; b++ {
-				idx := perm[s*bs+b]
-				copy(x.Row(b), train.Image(idx))
-				labels[b] = train.Labels[idx]
-			}
-			images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, lum)
-			setLR(optim, baseLR, cfg.Train, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
-			nn.ZeroGrad(params)
-			if dale.Network != nil {
-				dale.MeasureAlignment = cfg.Train.AlignEvery > 0 && s%cfg.Train.AlignEvery == 0
-			}
-			l, c := loss.Loss(net.Forward(x), labels)
-			net.Backward(loss.Backward())
-			if dale.Network != nil {
-				localSum += dale.LocalBackward()
-				if cfg.Model.DANNCorrection {
-					dale.CorrectGradients()
+			if ce := cfg.Train.CheckpointEvery; ce > 0 && s > 0 && ((epoch-1)*steps+s)%ce == 0 {
+				if err := r.save(); err != nil {
+					return nil, err
 				}
 			}
-			optim.Step()
-			if dale.Network != nil {
-				dale.Project()
-			}
-			lossSum += l
-			correct += c
+			r.step(x, labels, epoch, s, steps)
 			if s%50 == 0 {
-				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("loss %.3f", lossSum/float64(s+1)))
+				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("loss %.3f", r.st.LossSum/float64(s+1)))
 			}
 		}
 		secs := time.Since(start).Seconds()
-		trainSeconds += secs
-		rec := EpochRecord{Epoch: epoch, TrainLoss: analysis.Float(lossSum / float64(steps)), TrainAcc: float64(correct) / float64(steps*bs), Seconds: secs}
-		if dale.Network != nil {
-			rec.LocalLoss = analysis.Float(localSum / float64(steps))
-			rec.Layers = dale.Stats()
-		}
-		testLoss, testAcc := evaluate(net, loss, test, shiftedTest, cfg.Train.EvalBatch)
-		rec.TestLoss, rec.TestAcc = analysis.Float(testLoss), testAcc
-		opt.Progress.Finish(fmt.Sprintf("epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1fs",
-			epoch, cfg.Train.Epochs, rec.TrainLoss, 100*rec.TrainAcc, rec.TestLoss, 100*rec.TestAcc, secs))
-		if err := run.AppendMetrics(rec); err != nil {
+		r.st.TrainSeconds += secs
+		if err := r.endEpoch(epoch, steps, secs); err != nil {
 			return nil, err
 		}
-		sum.FinalTestAcc, sum.FinalTestLoss = rec.TestAcc, rec.TestLoss
-		sum.BestTestAcc = max(sum.BestTestAcc, rec.TestAcc)
-		sum.Final = &rec
-		if tl := float64(rec.TrainLoss); math.IsNaN(tl) || math.IsInf(tl, 0) {
-			// Diverged: the weights are no longer finite; further epochs
-			// would only burn time. The run counts at chance.
-			sum.Diverged = true
-			fmt.Fprintf(opt.Log, "%s: training loss is not finite at epoch %d; stopping (diverged)\n", cfg.Name, epoch)
-			break
+		r.st.Perm = nil
+		r.st.Step = 0
+		if epoch < cfg.Train.Epochs && !r.st.Diverged {
+			r.st.Epoch++ // checkpoint the start of the next epoch
+			err := r.save()
+			r.st.Epoch--
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
-	_, sum.CleanTestAcc = evaluate(net, loss, test, test.Pixels, cfg.Train.EvalBatch)
-	sum.EpochSeconds = trainSeconds / float64(cfg.Train.Epochs)
+	sum := r.sum
+	sum.Diverged = r.st.Diverged
+	sum.BestTestAcc = r.st.Best
+	_, sum.CleanTestAcc = evaluate(r.net, r.loss, r.test, r.test.Pixels, cfg.Train.EvalBatch)
+	sum.EpochSeconds = r.st.TrainSeconds / float64(cfg.Train.Epochs)
 	sum.TotalSeconds = time.Since(begin).Seconds()
-	return sum, run.WriteJSON("summary.json", sum)
+	if err := r.writeWeights(); err != nil {
+		return nil, err
+	}
+	return sum, r.run.WriteJSON("summary.json", sum)
+}
+
+// step trains on batch s of the epoch.
+func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int) {
+	cfg, train := r.cfg, r.train
+	bs := cfg.Train.BatchSize
+	for b := 0; b < bs; b++ {
+		idx := r.st.Perm[s*bs+b]
+		copy(x.Row(b), train.Image(idx))
+		labels[b] = train.Labels[idx]
+	}
+	images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, r.lum.Rand)
+	setLR(r.optim, r.baseLR, cfg.Train, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
+	nn.ZeroGrad(r.params)
+	dale := r.dale
+	if dale.Network != nil {
+		dale.MeasureAlignment = cfg.Train.AlignEvery > 0 && s%cfg.Train.AlignEvery == 0
+	}
+	l, c := r.loss.Loss(r.net.Forward(x), labels)
+	r.net.Backward(r.loss.Backward())
+	if dale.Network != nil {
+		r.st.LocalSum += dale.LocalBackward()
+		if cfg.Model.DANNCorrection {
+			dale.CorrectGradients()
+		}
+	}
+	r.optim.Step()
+	if dale.Network != nil {
+		dale.Project()
+	}
+	r.st.LossSum += l
+	r.st.Correct += c
+}
+
+// endEpoch evaluates, logs and records the epoch.
+func (r *classifierRun) endEpoch(epoch, steps int, secs float64) error {
+	cfg, opt := r.cfg, r.opt
+	rec := EpochRecord{Epoch: epoch, TrainLoss: analysis.Float(r.st.LossSum / float64(steps)),
+		TrainAcc: float64(r.st.Correct) / float64(steps*cfg.Train.BatchSize), Seconds: secs}
+	if r.dale.Network != nil {
+		rec.LocalLoss = analysis.Float(r.st.LocalSum / float64(steps))
+		rec.Layers = r.dale.Stats()
+	}
+	testLoss, testAcc := evaluate(r.net, r.loss, r.test, r.shiftedTest, cfg.Train.EvalBatch)
+	rec.TestLoss, rec.TestAcc = analysis.Float(testLoss), testAcc
+	opt.Progress.Finish(fmt.Sprintf("epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1fs",
+		epoch, cfg.Train.Epochs, rec.TrainLoss, 100*rec.TrainAcc, rec.TestLoss, 100*rec.TestAcc, secs))
+	if err := r.run.AppendMetrics(rec); err != nil {
+		return err
+	}
+	r.sum.FinalTestAcc, r.sum.FinalTestLoss = rec.TestAcc, rec.TestLoss
+	r.st.Best = max(r.st.Best, rec.TestAcc)
+	r.sum.Final = &rec
+	if tl := float64(rec.TrainLoss); math.IsNaN(tl) || math.IsInf(tl, 0) {
+		// Diverged: the weights are no longer finite; further epochs
+		// would only burn time. The run counts at chance.
+		r.st.Diverged = true
+		fmt.Fprintf(opt.Log, "%s: training loss is not finite at epoch %d; stopping (diverged)\n", cfg.Name, epoch)
+	}
+	return nil
+}
+
+// writeWeights saves the final parameters as weights.safetensors.
+func (r *classifierRun) writeWeights() error {
+	var ts []safetensors.Tensor
+	for _, p := range r.params {
+		ts = append(ts, safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data})
+	}
+	b, err := safetensors.Encode(ts, map[string]string{"format": "pt", "config_sha256": configHash(r.cfg)})
+	if err != nil {
+		return err
+	}
+	return r.run.WriteFile("weights.safetensors", b)
 }
 
 // evaluate returns mean loss and accuracy of net on pixels (test.N images).

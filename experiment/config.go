@@ -61,6 +61,9 @@ type TrainConfig struct {
 	WeightDecay    float64 `yaml:"weight_decay"`    // L2 coefficient added to gradients
 	LabelSmoothing float64 `yaml:"label_smoothing"` // in [0, 1)
 	EvalBatch      int     `yaml:"eval_batch"`      // images per evaluation forward pass
+	// CheckpointEvery writes a checkpoint every N training steps (0: only
+	// at the end of each epoch and on interruption).
+	CheckpointEvery int `yaml:"checkpoint_every"`
 }
 
 // OutConfig says where run directories go.
@@ -158,6 +161,9 @@ func (c *Config) Validate() error {
 	}
 	if t.BatchSize < 1 {
 		bad("train.batch_size", t.BatchSize, "want >= 1")
+	}
+	if t.CheckpointEvery < 0 {
+		bad("train.checkpoint_every", t.CheckpointEvery, "want >= 0 steps (0 = at epoch ends)")
 	}
 	if t.EvalBatch < 1 {
 		bad("train.eval_batch", t.EvalBatch, "want >= 1")

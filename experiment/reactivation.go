@@ -52,6 +52,9 @@ type RNNTrainConfig struct {
 	SeqLen   int     `yaml:"seq_len"`   // steps per trajectory (100)
 	LR       float64 `yaml:"lr"`        // Adam learning rate (1e-3)
 	LogEvery int     `yaml:"log_every"` // steps between metrics records
+	// CheckpointEvery writes a checkpoint every N steps (0 = only on
+	// interruption); re-running the study resumes from it.
+	CheckpointEvery int `yaml:"checkpoint_every"`
 }
 
 // QuiescenceConfig sets the offline analyses.
@@ -88,7 +91,7 @@ func DefaultReactivationStudy() ReactivationStudy {
 		Study: "offline-reactivation", Name: "offline-reactivation", Task: "spatial",
 		Seeds: []uint64{0, 1, 2, 3, 4}, Conditions: []string{"noisy", "noisy_biased", "nonoise", "nonoise_biased"},
 		Network: NetworkConfig{NRec: 512, Cells: 512, Activation: "relu", Dt: 0.02, Tau: 0.1, Sigma2Rec: 1e-4, Noise: "gaussian"},
-		Train:   RNNTrainConfig{Steps: 2500, Batch: 200, SeqLen: 100, LR: 1e-3, LogEvery: 50},
+		Train:   RNNTrainConfig{Steps: 2500, Batch: 200, SeqLen: 100, LR: 1e-3, LogEvery: 50, CheckpointEvery: 250},
 		Sleep: QuiescenceConfig{Steps: 1000, Batch: 200, NoiseFactor: math.Sqrt2, Noise2Sleep: 2e-4, StepSteps: 100,
 			VarSteps: 2000, VarDiscard: 1000, VarBatch: 500, DriftStates: 2000, KLSamples: 2500},
 		Spatial: SpatialConfig{Box: 2.2, PlaceSigma: 0.2, Drift: 0.05},
@@ -183,6 +186,9 @@ func (s *ReactivationStudy) Validate() error {
 	}
 	if t.LogEvery < 1 {
 		bad("train.log_every", t.LogEvery, "want >= 1")
+	}
+	if t.CheckpointEvery < 0 {
+		bad("train.checkpoint_every", t.CheckpointEvery, "want >= 0 (0 = only on interruption)")
 	}
 	q := s.Sleep
 	if q.Steps < 2 || q.Batch < 1 || q.StepSteps < 2 || q.VarBatch < 1 || q.DriftStates < 1 || q.KLSamples < 1 {

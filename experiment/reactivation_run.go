@@ -2,7 +2,10 @@ package experiment
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -12,8 +15,10 @@ import (
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/internal/checkpoint"
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/internal/npy"
+	"github.com/circuitry-lab/circuitry/internal/safetensors"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/rnn"
 	"github.com/circuitry-lab/circuitry/tensor"
@@ -70,13 +75,6 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 		fmt.Fprintf(log, "%s: finished earlier, reusing %s\n", name, dir)
 		return r, nil
 	}
-	run, err := CreateRunDir(filepath.Join(s.Dir(), "runs"), name, true)
-	if err != nil {
-		return nil, err
-	}
-	if err := run.WriteFile("config.yaml", toYAML(s)); err != nil {
-		return nil, err
-	}
 	c := reactivationConditions[cond]
 	task := s.newTask(c.biased, seed)
 	nc := s.Network
@@ -85,42 +83,88 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 		return nil, err
 	}
 	untrained, _ := s.newNet(cond, task, seed)
-	r := &ReactivationResult{Condition: cond, Seed: seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec, TrainSteps: s.Train.Steps, Dir: run.Path}
+	r := &ReactivationResult{Condition: cond, Seed: seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec, TrainSteps: s.Train.Steps, Dir: dir}
+
+	traj, noise := NewRNG(seed, "trajectories"), NewRNG(seed, "noise")
+	opt := nn.NewAdam(nn.Group{Name: "all", Params: net.Params(), LR: s.Train.LR})
+	hash := s.pointHash(cond, seed)
+	ckptPath := filepath.Join(dir, "checkpoints", "checkpoint.bin")
+	first, elapsed := 1, 0.0
+	var run *RunDir
+	st, cerr := checkpoint.Load(ckptPath)
+	switch {
+	case cerr == nil && st.Kind == "reactivation" && st.ConfigHash == hash:
+		if err := restoreTraining(st, net.Params(), opt, map[string]*RNG{"trajectories": traj, "noise": noise}); err != nil {
+			return nil, fmt.Errorf("%s: %w", ckptPath, err)
+		}
+		first, elapsed = st.Step, st.Elapsed
+		run = &RunDir{Path: dir}
+		run.metrics.Write(st.Metrics)
+		fmt.Fprintf(log, "%s: resuming from step %d (%s)\n", name, first, ckptPath)
+	case errors.Is(cerr, checkpoint.ErrCorrupt):
+		return nil, fmt.Errorf("%w (remove it, or copy %s.prev over it, to continue)", cerr, ckptPath)
+	default:
+		if run, err = CreateRunDir(filepath.Join(s.Dir(), "runs"), name, true); err != nil {
+			return nil, err
+		}
+		if err := run.WriteFile("config.yaml", toYAML(s)); err != nil {
+			return nil, err
+		}
+	}
+	save := func(step int, secs float64) error {
+		st := &checkpoint.State{Kind: "reactivation", ConfigHash: hash, Step: step, Elapsed: secs, OptimCounter: opt.Counter(),
+			Optim: opt.State(), Metrics: run.metrics.Bytes(),
+			Streams: map[string][]byte{"trajectories": traj.State(), "noise": noise.State()}}
+		for _, p := range net.Params() {
+			st.Params = append(st.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
+		}
+		if err := os.MkdirAll(filepath.Dir(ckptPath), 0o755); err != nil {
+			return err
+		}
+		return checkpoint.Save(ckptPath, st)
+	}
 
 	// Training: Adam on a fresh batch every step.
-	traj, noise := Stream(seed, "trajectories"), Stream(seed, "noise")
-	opt := nn.NewAdam(nn.Group{Name: "all", Params: net.Params(), LR: s.Train.LR})
 	mse := &nn.MSE{}
 	progress.Start(name, s.Train.Steps)
 	start := time.Now()
+	secs := func() float64 { return elapsed + time.Since(start).Seconds() }
 	var loss float64
-	for step := 1; step <= s.Train.Steps; step++ {
+	for step := first; step <= s.Train.Steps; step++ {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("interrupted at step %d: %w", step, err)
+			if serr := save(step, secs()); serr != nil {
+				return nil, serr
+			}
+			return nil, fmt.Errorf("interrupted at step %d; checkpoint written, re-run the study to resume: %w", step, err)
 		}
-		b := task.Sample(traj, s.Train.Batch)
+		if ce := s.Train.CheckpointEvery; ce > 0 && step > first && (step-1)%ce == 0 {
+			if err := save(step, secs()); err != nil {
+				return nil, err
+			}
+		}
+		b := task.Sample(traj.Rand, s.Train.Batch)
 		x, c0, tgt := tensor.FromSlice(b.T*b.B, task.NIn(), b.X), tensor.FromSlice(b.B, nc.Cells, b.Init), tensor.FromSlice(b.T*b.B, nc.Cells, b.Target)
 		nn.ZeroGrad(net.Params())
-		y := net.Forward(x, c0, noise)
+		y := net.Forward(x, c0, noise.Rand)
 		loss = mse.Loss(y, tgt)
 		net.Backward(mse.Backward())
 		opt.Step()
 		if step%s.Train.LogEvery == 0 || step == s.Train.Steps {
-			rec := reactivationRecord{Step: step, Loss: analysis.Float(loss), DecodeErr: analysis.Float(decodeError(task, y, b.Truth)), Seconds: time.Since(start).Seconds()}
+			rec := reactivationRecord{Step: step, Loss: analysis.Float(loss), DecodeErr: analysis.Float(decodeError(task, y, b.Truth)), Seconds: secs()}
 			if err := run.AppendMetrics(rec); err != nil {
 				return nil, err
 			}
 			progress.Add(s.Train.LogEvery, fmt.Sprintf("loss %.3g err %.4f", loss, float64(rec.DecodeErr)))
 		}
 	}
-	r.SecondsPerStep = time.Since(start).Seconds() / float64(s.Train.Steps)
+	r.SecondsPerStep = secs() / float64(s.Train.Steps)
 	r.FinalLoss = analysis.Float(loss)
 	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", name, s.Train.Steps, r.SecondsPerStep, loss))
 
 	if err := analyseReactivation(s, task, net, untrained, cond, seed, r); err != nil {
 		return nil, err
 	}
-	if err := writeReactivationArrays(run.Path, r, net); err != nil {
+	if err := writeReactivationArrays(dir, r, net); err != nil {
 		return nil, err
 	}
 	if err := run.WriteJSON("summary.json", r); err != nil {
@@ -129,6 +173,42 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	fmt.Fprintf(log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", name,
 		float64(r.DecodeErr), float64(r.UntrainedErr), float64(r.KL), float64(r.KLUntrained), float64(r.KLUniform))
 	return r, nil
+}
+
+// pointHash identifies what a point computes, for checkpoints: the study
+// config without where it is written, plus condition and seed.
+func (s *ReactivationStudy) pointHash(cond string, seed uint64) string {
+	c := *s
+	c.Out, c.Name, c.Seeds, c.Conditions = OutConfig{}, "", nil, nil
+	sum := sha256.Sum256(append(toYAML(c), fmt.Sprintf("%s/%d", cond, seed)...))
+	return hex.EncodeToString(sum[:])
+}
+
+// restoreTraining loads parameters, optimiser state and streams.
+func restoreTraining(st *checkpoint.State, params []*nn.Param, opt nn.Optimizer, streams map[string]*RNG) error {
+	if len(st.Params) != len(params) {
+		return fmt.Errorf("checkpoint has %d parameters, the model %d", len(st.Params), len(params))
+	}
+	for i, p := range params {
+		if st.Params[i].Name != p.Name || len(st.Params[i].Data) != len(p.Value.Data) {
+			return fmt.Errorf("parameter %s does not match the model's %s", st.Params[i].Name, p.Name)
+		}
+		copy(p.Value.Data, st.Params[i].Data)
+	}
+	live := opt.State()
+	if len(live) != len(st.Optim) {
+		return fmt.Errorf("optimiser state has %d buffers, want %d", len(st.Optim), len(live))
+	}
+	for i := range live {
+		copy(live[i], st.Optim[i])
+	}
+	opt.SetCounter(st.OptimCounter)
+	for name, r := range streams {
+		if err := r.Restore(st.Streams[name]); err != nil {
+			return fmt.Errorf("stream %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 // newNet builds the condition's network with the seed's initial weights.
@@ -373,6 +453,17 @@ func writeReactivationArrays(runPath string, r *ReactivationResult, net rnn.Net)
 			data  any
 			shape []int
 		}{p.Name + ".npy", p.Value.Data, []int{p.Value.Rows, p.Value.Cols}})
+	}
+	var ts []safetensors.Tensor
+	for _, p := range net.Params() {
+		ts = append(ts, safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data})
+	}
+	st, err := safetensors.Encode(ts, map[string]string{"condition": r.Condition, "seed": fmt.Sprint(r.Seed)})
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(runPath, "weights.safetensors"), st); err != nil {
+		return err
 	}
 	for _, f := range files {
 		b, err := npy.Bytes(f.data, f.shape...)

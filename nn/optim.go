@@ -23,6 +23,9 @@ type Optimizer interface {
 	State() [][]float32
 	// Groups returns the parameter groups, so schedules can change rates.
 	ParamGroups() []Group
+	// Counter is the number of steps taken (Adam's t); SetCounter restores it.
+	Counter() int
+	SetCounter(int)
 }
 
 // SGD is stochastic gradient descent with optional (Nesterov) momentum,
@@ -77,11 +80,18 @@ func (o *SGD) Step() {
 	o.steps++
 }
 
-// State returns the momentum buffers (nil entries where momentum is off).
+// State returns the momentum buffers (nil entries where momentum is off);
+// they are live, so copying into them restores a checkpoint.
 func (o *SGD) State() [][]float32 { return o.vel }
 
 // ParamGroups returns the groups.
 func (o *SGD) ParamGroups() []Group { return o.Groups }
+
+// Counter is the number of steps taken.
+func (o *SGD) Counter() int { return o.steps }
+
+// SetCounter restores the step count.
+func (o *SGD) SetCounter(n int) { o.steps = n }
 
 // Adam follows PyTorch's torch.optim.Adam: bias-corrected moments, eps added
 // after the square root, weight decay added to the gradient.
@@ -135,3 +145,9 @@ func (o *Adam) State() [][]float32 { return append(append([][]float32{}, o.m...)
 
 // ParamGroups returns the groups.
 func (o *Adam) ParamGroups() []Group { return o.Groups }
+
+// Counter is t, the number of steps taken.
+func (o *Adam) Counter() int { return o.T }
+
+// SetCounter restores t.
+func (o *Adam) SetCounter(n int) { o.T = n }

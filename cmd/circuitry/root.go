@@ -36,7 +36,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), benchCmd(), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), resumeCmd(g), benchCmd(), demoCmd(g))
 	return root
 }
 
@@ -236,6 +236,27 @@ func analyzeCmd() *cobra.Command {
 	return cmd
 }
 
+func resumeCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "resume RUN_DIR",
+		Short: "Continue a stopped training run from its last checkpoint (bit-identical to an uninterrupted run)",
+		Long: "resume continues a `train` run directory from checkpoints/checkpoint.bin. Studies resume by\n" +
+			"running `circuitry run CONFIG` again: finished points are skipped and interrupted ones continue\n" +
+			"from their checkpoints.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			errw := cmd.ErrOrStderr()
+			sum, err := experiment.ResumeClassifier(cmd.Context(), args[0], experiment.RunOptions{
+				DataDir: g.dataDir, Log: errw, Progress: experiment.NewProgress(errw, 10*time.Second)})
+			if err != nil {
+				return err
+			}
+			printSummary(cmd, sum)
+			return nil
+		},
+	}
+}
+
 func benchCmd() *cobra.Command {
 	var seconds float64
 	cmd := &cobra.Command{
@@ -290,9 +311,13 @@ func runClassifier(cmd *cobra.Command, g *globals, f *runFlags, cfg experiment.C
 	if err != nil {
 		return err
 	}
+	printSummary(cmd, sum)
+	return nil
+}
+
+func printSummary(cmd *cobra.Command, sum *experiment.Summary) {
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "data: %s (%d train / %d test images, luminosity shift ±%.2f)\n", sum.Data, sum.TrainImages, sum.TestImages, sum.Luminosity)
 	fmt.Fprintf(out, "test accuracy after %d epochs: %.2f%% (shifted test set), %.2f%% (unshifted)\n", sum.Epochs, 100*sum.FinalTestAcc, 100*sum.CleanTestAcc)
 	fmt.Fprintf(out, "%.1f s per epoch, %.1f s in all; results in %s\n", sum.EpochSeconds, sum.TotalSeconds, sum.RunDir)
-	return nil
 }

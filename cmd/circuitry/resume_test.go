@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startKill starts the CLI with args in dir, waits until path exists, lets
+// it run on for delay and kills it with SIGKILL. It reports whether the
+// process was still running when killed.
+func startKill(t *testing.T, dir, path string, delay time.Duration, args ...string) bool {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "CIRCUITRY_TEST_MAIN=1", "CIRCUITRY_DATA=")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			break
+		}
+		select {
+		case <-done:
+			return false
+		default:
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("%s never appeared", path)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	time.Sleep(delay)
+	cmd.Process.Signal(syscall.SIGKILL)
+	err := <-done
+	return err != nil // killed, not finished
+}
+
+var secondsField = regexp.MustCompile(`"seconds":[0-9.e+-]+`)
+
+func sameFile(t *testing.T, a, b string, stripSeconds bool) {
+	t.Helper()
+	x, err1 := os.ReadFile(a)
+	y, err2 := os.ReadFile(b)
+	if err1 != nil || err2 != nil {
+		t.Fatalf("read: %v %v", err1, err2)
+	}
+	if stripSeconds {
+		x, y = secondsField.ReplaceAll(x, nil), secondsField.ReplaceAll(y, nil)
+	}
+	if !bytes.Equal(x, y) {
+		t.Fatalf("%s and %s differ", a, b)
+	}
+}
+
+func TestKilledClassifierResumesBitIdentical(t *testing.T) {
+	for _, model := range []string{"model:\n  hidden: [256, 128]\n", "model:\n  kind: dale\n  condition: inorm_full\n  hidden: [200, 100]\ntrain:\n  optimizer: sgd\n  lr: 0.005\n  lr_wix: 0.5\n  lr_wei: 0.001\n"} {
+		work := t.TempDir()
+		cfg := filepath.Join(work, "c.yaml")
+		os.WriteFile(cfg, []byte("name: r\ndata:\n  train_limit: 3000\n"+model), 0o644)
+		args := []string{"train", cfg, "--data", "embedded", "--set", "train.epochs=3", "--set", "train.batch_size=20", "--set", "train.checkpoint_every=25"}
+		if _, stderr, code := runCLI(t, work, append(args, "--out", "a")...); code != 0 {
+			t.Fatalf("uninterrupted run: %s", stderr)
+		}
+		killed := startKill(t, work, filepath.Join(work, "b", "r", "checkpoints", "checkpoint.bin"), 150*time.Millisecond, append(args, "--out", "b")...)
+		if !killed {
+			t.Fatal("the run finished before it could be killed; make it longer")
+		}
+		if _, err := os.Stat(filepath.Join(work, "b", "r", "summary.json")); err == nil {
+			t.Fatal("killed run has a summary")
+		}
+		if _, stderr, code := runCLI(t, work, "resume", filepath.Join("b", "r"), "--data", "embedded"); code != 0 {
+			t.Fatalf("resume: %s", stderr)
+		}
+		sameFile(t, filepath.Join(work, "a", "r", "weights.safetensors"), filepath.Join(work, "b", "r", "weights.safetensors"), false)
+		sameFile(t, filepath.Join(work, "a", "r", "metrics.jsonl"), filepath.Join(work, "b", "r", "metrics.jsonl"), true)
+	}
+}
+
+func TestKilledRNNStudyResumesBitIdentical(t *testing.T) {
+	work := t.TempDir()
+	spec := filepath.Join(work, "s.yaml")
+	os.WriteFile(spec, []byte(`study: offline-reactivation
+name: s
+seeds: [0]
+conditions: [noisy]
+network: {n_rec: 64, cells: 128}
+train: {steps: 300, batch: 32, seq_len: 50, log_every: 10, lr: 0.003, checkpoint_every: 20}
+quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 20, var_batch: 10, drift_states: 100, kl_samples: 300}
+`), 0o644)
+	if _, stderr, code := runCLI(t, work, "run", spec, "--out", "a"); code != 0 {
+		t.Fatalf("uninterrupted: %s", stderr)
+	}
+	point := filepath.Join("s", "runs", "noisy_s0")
+	if !startKill(t, work, filepath.Join(work, "b", point, "checkpoints", "checkpoint.bin"), 300*time.Millisecond, "run", spec, "--out", "b") {
+		t.Fatal("the study finished before it could be killed")
+	}
+	_, stderr, code := runCLI(t, work, "run", spec, "--out", "b")
+	if code != 0 {
+		t.Fatalf("re-run: %s", stderr)
+	}
+	if !bytes.Contains([]byte(stderr), []byte("resuming from step")) {
+		t.Fatalf("the re-run did not resume: %s", stderr)
+	}
+	sameFile(t, filepath.Join(work, "a", point, "weights.safetensors"), filepath.Join(work, "b", point, "weights.safetensors"), false)
+	sameFile(t, filepath.Join(work, "a", point, "metrics.jsonl"), filepath.Join(work, "b", point, "metrics.jsonl"), true)
+	sameFile(t, filepath.Join(work, "a", point, "arrays", "quiescent_decoded.npy"), filepath.Join(work, "b", point, "arrays", "quiescent_decoded.npy"), false)
+}
+
+func TestResumeRefusesCorruptAndForeignCheckpoints(t *testing.T) {
+	work := t.TempDir()
+	cfg := filepath.Join(work, "c.yaml")
+	os.WriteFile(cfg, []byte("name: r\ndata:\n  train_limit: 1000\nmodel:\n  hidden: [32]\ntrain:\n  epochs: 2\n  batch_size: 50\n"), 0o644)
+	if _, stderr, code := runCLI(t, work, "train", cfg, "--data", "embedded"); code != 0 {
+		t.Fatal(stderr)
+	}
+	run := filepath.Join(work, "runs", "r")
+	ck := filepath.Join(run, "checkpoints", "checkpoint.bin")
+	good, _ := os.ReadFile(ck)
+	os.WriteFile(ck, good[:len(good)/2], 0o644)
+	if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !bytes.Contains([]byte(stderr), []byte("truncated")) ||
+		!bytes.Contains([]byte(stderr), []byte("checkpoint.bin.prev")) {
+		t.Fatalf("truncated checkpoint: exit %d %s", code, stderr)
+	}
+	os.WriteFile(ck, good, 0o644)
+	// A checkpoint from a different config is refused.
+	b, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
+	os.WriteFile(filepath.Join(run, "config.yaml"), bytes.Replace(b, []byte("lr: 0.001"), []byte("lr: 0.002"), 1), 0o644)
+	if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !bytes.Contains([]byte(stderr), []byte("different config")) {
+		t.Fatalf("foreign checkpoint: exit %d %s", code, stderr)
+	}
+}

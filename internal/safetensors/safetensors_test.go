@@ -1,0 +1,61 @@
+package safetensors
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEncode(t *testing.T) {
+	b, err := Encode([]Tensor{{"w", []int{2, 2}, []float32{1, 2, 3, 4}}, {"b", []int{2}, []float32{-1, 0.5}}}, map[string]string{"seed": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := binary.LittleEndian.Uint64(b)
+	var h map[string]json.RawMessage
+	if err := json.Unmarshal(b[8:8+n], &h); err != nil {
+		t.Fatal(err)
+	}
+	var e entry
+	json.Unmarshal(h["w"], &e)
+	data := b[8+n:]
+	if e.Dtype != "F32" || e.Offsets != [2]int{8, 24} || len(data) != 24 {
+		t.Fatalf("entry %+v, %d data bytes", e, len(data))
+	}
+	if v := math.Float32frombits(binary.LittleEndian.Uint32(data[8+12:])); v != 4 {
+		t.Fatalf("w[1,1] = %v", v)
+	}
+	if _, err := Encode([]Tensor{{"x", []int{3}, []float32{1}}}, nil); err == nil {
+		t.Fatal("bad shape accepted")
+	}
+}
+
+// Python reads the file with numpy alone (the format is simple enough).
+func TestNumpyReadsSafetensors(t *testing.T) {
+	py := "/usr/bin/python3"
+	if exec.Command(py, "-c", "import numpy").Run() != nil {
+		t.Skip("Debian python3-numpy is not installed")
+	}
+	b, _ := Encode([]Tensor{{"W_rec", []int{2, 3}, []float32{1, 2, 3, 4, 5, 6}}}, nil)
+	p := filepath.Join(t.TempDir(), "w.safetensors")
+	os.WriteFile(p, b, 0o644)
+	script := `
+import json, struct, sys, numpy as np
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+h = json.loads(raw[8:8+n])
+e = h["W_rec"]; a, z = e["data_offsets"]
+w = np.frombuffer(raw[8+n+a:8+n+z], dtype="<f4").reshape(e["shape"])
+assert w.shape == (2, 3) and w[1, 2] == 6, w
+print("ok")
+`
+	out, err := exec.Command(py, "-c", script, p).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "ok") {
+		t.Fatalf("%v %s", err, out)
+	}
+}
