@@ -30,7 +30,7 @@ func TestReactivationConfigErrors(t *testing.T) {
 			t.Errorf("%v: err = %v, want %q", c.sets, err, c.want)
 		}
 	}
-	for _, f := range []string{"spatial-quick.yaml", "spatial-paper.yaml", "headdir-quick.yaml", "headdir-paper.yaml"} {
+	for _, f := range []string{"spatial-quick.yaml", "spatial-paper.yaml", "spatial-gru-quick.yaml", "headdir-quick.yaml", "headdir-paper.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", "configs", "offline-reactivation", f))
 		if err != nil {
 			t.Fatal(err)
