@@ -241,7 +241,15 @@ func (c *Comparison) Write(dir string) error {
 	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "comparison.json"), append(b, '\n')); err != nil {
 		return err
 	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "comparison.md"), []byte(c.Markdown())); err != nil {
+	md := c.Markdown()
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "comparison.md"), []byte(md)); err != nil {
+		return err
+	}
+	page, err := report.HTML(c.Study, md, dir)
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page); err != nil {
 		return err
 	}
 	return fsutil.WriteFileAtomic(filepath.Join(dir, "results.csv"), c.csv())

@@ -84,7 +84,7 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(out, "tiny")
-	for _, f := range []string{"comparison.md", "comparison.json", "results.csv", "study.yaml", "figures/accuracy_vs_eps.png",
+	for _, f := range []string{"comparison.md", "report.html", "comparison.json", "results.csv", "study.yaml", "figures/accuracy_vs_eps.png",
 		"figures/accuracy_vs_eps.svg", "figures/paired_inorm_full_vs_e_ln.png", "figures/curves_eps0.75.svg"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)

@@ -191,7 +191,15 @@ func (rep *ReactivationReport) Write(dir string) error {
 	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.json"), append(b, '\n')); err != nil {
 		return err
 	}
-	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(rep.Markdown()))
+	md := rep.Markdown()
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(md)); err != nil {
+		return err
+	}
+	page, err := report.HTML(rep.Study, md, dir)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page)
 }
 
 func (rep *ReactivationReport) first(cond string) *ReactivationResult {

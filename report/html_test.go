@@ -1,0 +1,34 @@
+package report
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestHTMLInlinesFigures(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "figures"), 0o755)
+	p, _ := Lines("t", "x", "y", []Series{{Name: "a", X: []float64{0, 1}, Y: []float64{1, 2}}})
+	if _, err := Save(p, filepath.Join(dir, "figures"), "f"); err != nil {
+		t.Fatal(err)
+	}
+	md := "# Title <x>\n\nSome `code` text.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n![f.png](figures/f.png)\n"
+	out, err := HTML("T", md, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, want := range []string{"<h1>Title &lt;x&gt;</h1>", "<code>code</code>", "<th>a</th>", "<td>2</td>", `src="data:image/png;base64,iVBOR`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing %q", want)
+		}
+	}
+	if strings.Contains(s, "---") {
+		t.Error("separator row rendered")
+	}
+	if _, err := HTML("T", "![x](figures/missing.png)\n", dir); err == nil {
+		t.Error("missing figure accepted")
+	}
+}
