@@ -347,27 +347,7 @@ func (r *classifierRun) save() error {
 
 // restore loads a checkpoint's state into a freshly built run.
 func (r *classifierRun) restore(s *checkpoint.State) error {
-	if len(s.Params) != len(r.params) {
-		return fmt.Errorf("checkpoint has %d parameters, the model %d", len(s.Params), len(r.params))
-	}
-	for i, p := range r.params {
-		if s.Params[i].Name != p.Name || len(s.Params[i].Data) != len(p.Value.Data) {
-			return fmt.Errorf("parameter %d is %s (%d values), the model has %s (%d)", i, s.Params[i].Name, len(s.Params[i].Data), p.Name, len(p.Value.Data))
-		}
-		copy(p.Value.Data, s.Params[i].Data)
-	}
-	live := r.optim.State()
-	if len(live) != len(s.Optim) {
-		return fmt.Errorf("optimiser state has %d buffers, want %d", len(s.Optim), len(live))
-	}
-	for i := range live {
-		copy(live[i], s.Optim[i])
-	}
-	r.optim.SetCounter(s.OptimCounter)
-	if err := r.order.Restore(s.Streams["data-order"]); err != nil {
-		return err
-	}
-	if err := r.lum.Restore(s.Streams["luminosity-train"]); err != nil {
+	if err := restoreTraining(s, r.params, r.optim, map[string]*RNG{"data-order": r.order, "luminosity-train": r.lum}); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(s.Loop, &r.st); err != nil {

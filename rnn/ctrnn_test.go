@@ -18,64 +18,18 @@ func randMat(rng *rand.Rand, r, c int) *tensor.Mat {
 	return m
 }
 
-func TestBPTTGradients(t *testing.T) {
-	for _, c := range []struct {
-		act, noise string
-	}{{"relu", "gaussian"}, {"tanh", "uniform"}} {
-		t.Run(c.act, func(t *testing.T) {
-			cfg := Config{NIn: 2, NRec: 7, NOut: 4, NInit: 3, Alpha: 0.3, Activation: c.act, SigmaRec: 0.05, Noise: c.noise, SigmaIn: 0.02}
-			rng := rand.New(rand.NewPCG(1, 2))
-			net, err := New(cfg, rng)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range net.Params() { // larger weights: a non-trivial, partly saturated regime
-				for i := range p.Value.Data {
-					p.Value.Data[i] *= 2
-				}
-			}
-			const T, B = 5, 3
-			x, c0, r := randMat(rng, T*B, 2), randMat(rng, B, 3), randMat(rng, T*B, 4)
-			loss := func() float64 {
-				y := net.Forward(x, c0, rand.New(rand.NewPCG(9, 9))) // the same noise every pass
-				var s float64
-				for i, v := range y.Data {
-					s += float64(v) * float64(r.Data[i])
-				}
-				return s
-			}
-			backward := func() {
-				nn.ZeroGrad(net.Params())
-				net.Forward(x, c0, rand.New(rand.NewPCG(9, 9)))
-				net.Backward(r)
-			}
-			var targets []nn.GradTarget
-			for _, p := range net.Params() {
-				targets = append(targets, nn.GradTarget{Name: p.Name, Value: p.Value.Data, Grad: p.Grad.Data})
-			}
-			for _, rep := range nn.CheckGradients(loss, backward, targets, 1e-3, 100) {
-				if rep.RelErr > 1e-2 {
-					t.Errorf("%v", rep)
-				}
-			}
-		})
-	}
-}
-
-func TestGRUGradients(t *testing.T) {
-	cfg := Config{NIn: 2, NRec: 6, NOut: 4, NInit: 3, SigmaRec: 0.05, Noise: "gaussian", SigmaIn: 0.02}
-	rng := rand.New(rand.NewPCG(2, 3))
-	net, err := NewGRU(cfg, rng)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range net.Params() {
+// checkBPTT gradient-checks every parameter of net over T = 5 steps with
+// the loss sum(y .* R) and the noise held fixed (a re-seeded stream).
+func checkBPTT(t *testing.T, net Net, rng *rand.Rand) {
+	t.Helper()
+	for _, p := range net.Params() { // larger weights: a non-trivial, partly saturated regime
 		for i := range p.Value.Data {
 			p.Value.Data[i] *= 2
 		}
 	}
+	c := net.Config()
 	const T, B = 5, 3
-	x, c0, r := randMat(rng, T*B, 2), randMat(rng, B, 3), randMat(rng, T*B, 4)
+	x, c0, r := randMat(rng, T*B, c.NIn), randMat(rng, B, c.NInit), randMat(rng, T*B, c.NOut)
 	loss := func() float64 {
 		y := net.Forward(x, c0, rand.New(rand.NewPCG(9, 9)))
 		var s float64
@@ -98,6 +52,33 @@ func TestGRUGradients(t *testing.T) {
 			t.Errorf("%v", rep)
 		}
 	}
+}
+
+func TestBPTTGradients(t *testing.T) {
+	for _, c := range []struct {
+		act, noise string
+	}{{"relu", "gaussian"}, {"tanh", "uniform"}} {
+		t.Run(c.act, func(t *testing.T) {
+			cfg := Config{NIn: 2, NRec: 7, NOut: 4, NInit: 3, Alpha: 0.3, Activation: c.act, SigmaRec: 0.05, Noise: c.noise, SigmaIn: 0.02}
+			rng := rand.New(rand.NewPCG(1, 2))
+			net, err := New(cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkBPTT(t, net, rng)
+		})
+	}
+}
+
+func TestGRUGradients(t *testing.T) {
+	cfg := Config{NIn: 2, NRec: 6, NOut: 4, NInit: 3, SigmaRec: 0.05, Noise: "gaussian", SigmaIn: 0.02}
+	rng := rand.New(rand.NewPCG(2, 3))
+	net, err := NewGRU(cfg, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBPTT(t, net, rng)
+	const B = 3
 	// Step with zero input equals a Forward step on a zero input.
 	h := randMat(rng, B, 6)
 	next := tensor.New(B, 6)

@@ -77,26 +77,13 @@ func Bytes(data any, shape ...int) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// ReadFloat64 reads a '<f8' .npy file written by Write: its values and shape.
-func ReadFloat64(path string) ([]float64, []int, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer f.Close()
-	r, err := npyio.NewReader(f)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	var data []float64
-	if err := r.Read(&data); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return data, r.Header.Descr.Shape, nil
-}
+// ReadFloat64 reads a '<f8' .npy file: its values and shape.
+func ReadFloat64(path string) ([]float64, []int, error) { return read[float64](path) }
 
 // ReadFloat32 reads a '<f4' .npy file: its values and shape.
-func ReadFloat32(path string) ([]float32, []int, error) {
+func ReadFloat32(path string) ([]float32, []int, error) { return read[float32](path) }
+
+func read[T float32 | float64](path string) ([]T, []int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, err
@@ -106,7 +93,7 @@ func ReadFloat32(path string) ([]float32, []int, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	var data []float32
+	var data []T
 	if err := r.Read(&data); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
