@@ -113,6 +113,17 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	// Verdicts: one row per check, every row a well-formed table row.
+	vs := InhibitoryVerdicts(cmp)
+	table := VerdictTable("checks", vs)
+	for _, line := range strings.Split(strings.TrimSpace(table), "\n")[2:] {
+		if strings.Count(line, "|") != 6 {
+			t.Errorf("malformed verdict row: %s", line)
+		}
+	}
+	if vs[0].Result != "pass" || len(vs) < 6 {
+		t.Errorf("verdicts %+v", vs)
+	}
 	// A second run resumes: every point is already finished.
 	log.Reset()
 	if _, err := RunInhibitoryStudy(context.Background(), s, "embedded", Quiet{}, &log); err != nil {

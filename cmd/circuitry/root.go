@@ -36,7 +36,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), resumeCmd(g), benchCmd(), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), resumeCmd(g), reproduceCmd(g), benchCmd(), demoCmd(g))
 	return root
 }
 
@@ -255,6 +255,31 @@ func resumeCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func reproduceCmd(g *globals) *cobra.Command {
+	o := experiment.ReproduceOptions{}
+	cmd := &cobra.Command{
+		Use:   "reproduce inhibitory-normalization|offline-reactivation",
+		Short: "Run a study's preset and print a verdict on each of its claims",
+		Long: "reproduce runs the study's quick or paper preset (resuming finished points), evaluates each check\n" +
+			"of the study and prints a verdict table; verdicts.md and report.html go to the study directory.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			errw := cmd.ErrOrStderr()
+			o.DataDir, o.Log, o.Progress = g.dataDir, errw, experiment.NewProgress(errw, 30*time.Second)
+			md, err := experiment.Reproduce(cmd.Context(), configs.FS, args[0], o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), md)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&o.Scale, "scale", "quick", "quick (minutes on a laptop) or paper (the studies' settings)")
+	cmd.Flags().StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
+	cmd.Flags().StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
+	return cmd
 }
 
 func benchCmd() *cobra.Command {

@@ -1,0 +1,265 @@
+package experiment
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/circuitry-lab/circuitry/ei"
+	"github.com/circuitry-lab/circuitry/task/navigation"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// Verdict is one claim of a study's "Checks" section, measured.
+type Verdict struct {
+	Check     int    `json:"check"`
+	Claim     string `json:"claim"`
+	Measured  string `json:"measured"`
+	Threshold string `json:"threshold"`
+	Result    string `json:"result"` // pass, fail, or n/a (the run lacks what the check needs)
+}
+
+func verdict(check int, claim, measured, threshold string, pass bool) Verdict {
+	r := "fail"
+	if pass {
+		r = "pass"
+	}
+	return Verdict{check, claim, measured, threshold, r}
+}
+
+func notApplicable(check int, claim, why string) Verdict {
+	return Verdict{check, claim, why, "–", "n/a"}
+}
+
+// VerdictTable renders verdicts as a Markdown table.
+func VerdictTable(title string, vs []Verdict) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## %s\n\n| # | claim | measured | threshold | verdict |\n|---|---|---|---|---|\n", title)
+	for _, v := range vs {
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", v.Check, v.Claim, v.Measured, v.Threshold, strings.ToUpper(v.Result))
+	}
+	return b.String()
+}
+
+func (c *Comparison) row(cond string) *ConditionRow {
+	for i := range c.Rows {
+		if c.Rows[i].Condition == cond {
+			return &c.Rows[i]
+		}
+	}
+	return nil
+}
+
+func (c *Comparison) pairRow(a, b string) *PairRow {
+	for i := range c.Pairs {
+		if c.Pairs[i].A == a && c.Pairs[i].B == b {
+			return &c.Pairs[i]
+		}
+	}
+	return nil
+}
+
+// initMoments measures the across-unit mean and variance of every hidden
+// layer at initialisation on a random non-negative batch.
+func initMoments(cond string) (maxAbsMean, maxAbsVarMinus1 float64) {
+	rng := rand.New(rand.NewPCG(11, 13))
+	net, err := ei.NewNetwork(ei.Conditions[cond], 784, []int{200, 200}, nil, 10, 0.01, rng)
+	if err != nil {
+		return math.NaN(), math.NaN()
+	}
+	x := tensor.New(64, 784)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64())
+	}
+	net.Forward(x)
+	for _, s := range net.Stats() {
+		maxAbsMean = math.Max(maxAbsMean, math.Abs(s.Mean))
+		maxAbsVarMinus1 = math.Max(maxAbsVarMinus1, math.Abs(s.Var-1))
+	}
+	return maxAbsMean, maxAbsVarMinus1
+}
+
+// InhibitoryVerdicts evaluates the study's checks on a comparison. Counts
+// over configurations are scaled from the study's 30 to the run's number.
+func InhibitoryVerdicts(c *Comparison) []Verdict {
+	var vs []Verdict
+	dm, _ := initMoments("ei")
+	im, iv := initMoments("inorm_full")
+	vs = append(vs, verdict(1, "At initialisation DANN layers have zero across-unit mean; I-Norm layers mean 0, variance 1",
+		fmt.Sprintf("DANN max abs mean %.1e; I-Norm max abs mean %.1e, max abs(var-1) %.1e", dm, im, iv), "< 1e-4 (mean), < 1e-3 (var)", dm < 1e-4 && im < 1e-4 && iv < 1e-3))
+
+	if p := c.pairRow("ei_ln", "ei"); p != nil {
+		var ms []string
+		ok := true
+		for _, cell := range p.Cells {
+			ms = append(ms, fmt.Sprintf("eps %.2f: %d/%d, %+.2f", cell.Eps, cell.AWins, cell.N, cell.MeanDiff))
+			ok = ok && float64(cell.AWins) >= 25.0/30*float64(cell.N) && cell.MeanDiff > 0
+		}
+		growing := p.Cells[len(p.Cells)-1].MeanDiff > p.Cells[0].MeanDiff
+		vs = append(vs, verdict(2, "Layer norm helps DANNs, more with wider luminosity (E-I LN+ vs E-I LN-)",
+			strings.Join(ms, "; "), ">= 25/30 of configs better at every eps, gap growing with eps", ok && growing))
+	} else {
+		vs = append(vs, notApplicable(2, "Layer norm helps DANNs", "needs conditions ei and ei_ln"))
+	}
+	if p := c.pairRow("e_ln", "ei_ln"); p != nil {
+		var ms []string
+		ok := true
+		for _, cell := range p.Cells {
+			ms = append(ms, fmt.Sprintf("eps %.2f: p = %s", cell.Eps, fmtP(cell.MWUp)))
+			ok = ok && float64(cell.MWUp) > 0.05
+		}
+		vs = append(vs, verdict(3, "E-only LN+ and E-I LN+ are not significantly different", strings.Join(ms, "; "), "Mann-Whitney p > 0.05 at every eps", ok))
+	}
+	for _, cond := range []string{"inorm_full", "inorm"} {
+		r := c.row(cond)
+		if r == nil {
+			continue
+		}
+		var worstM, worstV float64
+		for _, cell := range r.Cells {
+			worstM = math.Max(worstM, math.Abs(float64(cell.ZMean)))
+			worstV = math.Max(worstV, math.Abs(float64(cell.ZVar)-1))
+		}
+		vs = append(vs, verdict(4, fmt.Sprintf("Learned inhibition normalises activity after training (%s)", r.Label),
+			fmt.Sprintf("worst-eps median abs(mean z) %.4f, abs(var z - 1) %.4f", worstM, worstV), "abs(mean) < 0.05, abs(var-1) < 0.1", worstM < 0.05 && worstV < 0.1))
+	}
+	if p := c.pairRow("inorm", "e_ln"); p != nil {
+		var ms []string
+		ok := true
+		for _, cell := range p.Cells {
+			ms = append(ms, fmt.Sprintf("eps %.2f: better in %d/%d, %+.2f", cell.Eps, cell.AWins, cell.N, cell.MeanDiff))
+			ok = ok && cell.AWins == 0
+		}
+		r := c.row("inorm")
+		var cos []string
+		for _, cell := range r.Cells {
+			cos = append(cos, fmtNum(cell.Cosine, 2))
+		}
+		vs = append(vs, verdict(5, "Inference-only normalisation does not help: worse than LN+ in every configuration",
+			strings.Join(ms, "; ")+fmt.Sprintf("; gradient cosine (median over layers) %s (study: 0.1-0.3)", strings.Join(cos, ", ")),
+			"better in 0 configurations at every eps", ok))
+	}
+	if p := c.pairRow("inorm_full", "e_ln"); p != nil {
+		r := c.row("inorm_full")
+		minCos := math.Inf(1)
+		chance := 0
+		for _, cell := range r.Cells {
+			minCos = math.Min(minCos, float64(cell.Cosine))
+			chance += cell.AtChance
+		}
+		var ms []string
+		ok := minCos >= 0.96 && chance == 0
+		for _, cell := range p.Cells {
+			ms = append(ms, fmt.Sprintf("eps %.2f: %+.2f (better in %d/%d, p %s)", cell.Eps, cell.MeanDiff, cell.AWins, cell.N, fmtP(cell.MWUp)))
+			ok = ok && cell.MeanDiff >= -0.25
+		}
+		vs = append(vs, verdict(6, "Error normalisation rescues learning: GradNorm >= E-only LN+, aligned with exact LN, no divergence",
+			fmt.Sprintf("min gradient cosine %.3f; runs at chance %d; %s", minCos, chance, strings.Join(ms, "; ")),
+			"cosine >= 0.96, no run at chance, mean paired difference >= -0.25 points", ok))
+	}
+	if p := c.pairRow("inorm_center", "ei_ln"); p != nil {
+		ok := true
+		var ms []string
+		for _, cell := range p.Cells {
+			ms = append(ms, fmt.Sprintf("eps %.2f: p %s", cell.Eps, fmtP(cell.MWUp)))
+			ok = ok && float64(cell.MWUp) > 0.25
+		}
+		for _, other := range []string{"inorm_scale", "inorm_decorrelate"} {
+			if q := c.pairRow(other, "ei_ln"); q != nil {
+				for _, cell := range q.Cells {
+					ms = append(ms, fmt.Sprintf("%s eps %.2f: %+.2f", other, cell.Eps, cell.MeanDiff))
+					ok = ok && cell.MeanDiff < 0
+				}
+			}
+		}
+		vs = append(vs, verdict(7, "Centring is the essential part: center ~ LN+, scale-only and decorrelate-only worse", strings.Join(ms, "; "),
+			"center vs LN+ p > 0.25; scale, decorrelate below LN+", ok))
+	} else {
+		vs = append(vs, notApplicable(7, "Centring is the essential part", "needs inorm_center (paper scale)"))
+	}
+	if p := c.pairRow("inorm_fa_center", "ei_ln"); p != nil {
+		ok := true
+		var ms []string
+		for _, cell := range p.Cells {
+			ms = append(ms, fmt.Sprintf("eps %.2f: p %s", cell.Eps, fmtP(cell.MWUp)))
+			ok = ok && float64(cell.MWUp) > 0.4
+		}
+		vs = append(vs, verdict(8, "Lateral-inhibition centring is indistinguishable from LN+", strings.Join(ms, "; "), "p > 0.4", ok))
+	} else {
+		vs = append(vs, notApplicable(8, "Lateral-inhibition centring ~ LN+", "needs inorm_fa_center (paper scale)"))
+	}
+	return vs
+}
+
+// ReactivationVerdicts evaluates the study's checks on the spatial and
+// head-direction reports (either may be nil).
+func ReactivationVerdicts(sp, hd *ReactivationReport, temp1 map[string]float64) []Verdict {
+	var vs []Verdict
+	for _, rep := range []*ReactivationReport{sp, hd} {
+		if rep == nil {
+			continue
+		}
+		worst := 0.0
+		for _, r := range rep.Rows {
+			worst = math.Max(worst, float64(r.DecodeErr.Mean)/float64(r.UntrainedErr.Mean))
+		}
+		vs = append(vs, verdict(1, fmt.Sprintf("Trained networks path-integrate (%s)", rep.Task),
+			fmt.Sprintf("worst trained/untrained decoding-error ratio %.3f", worst), "< 0.1", worst < 0.1))
+	}
+	if sp != nil {
+		for _, cond := range []string{"noisy", "noisy_biased"} {
+			r := sp.Row(cond)
+			if r == nil {
+				continue
+			}
+			ok := r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean < r.KLUniform.Mean
+			vs = append(vs, verdict(2, fmt.Sprintf("Noisy networks reactivate the waking distribution (%s): KL below the controls", cond),
+				fmt.Sprintf("KL %s vs untrained %s, uniform %s", r.KL, r.KLUntrained, r.KLUniform), "KL < both controls", ok))
+		}
+		if u, b := sp.Row("noisy"), sp.Row("noisy_biased"); u != nil && b != nil {
+			vs = append(vs, verdict(2, "Biased noisy networks concentrate quiescent activity near the anchor",
+				fmt.Sprintf("mean distance to anchor: biased %s m, unbiased %s m", b.AnchorQuiet, u.AnchorQuiet), "biased < unbiased", b.AnchorQuiet.Mean < u.AnchorQuiet.Mean))
+		}
+		if n, q := sp.Row("nonoise"), sp.Row("noisy"); n != nil && q != nil {
+			ok := n.KL.Mean > q.KL.Mean || n.StepQuiet.Mean > 3*n.StepWake.Mean || n.StepQuiet.Mean < n.StepWake.Mean/3
+			vs = append(vs, verdict(3, "No-noise networks stay put or drift off-manifold (larger KL, or tiny/erratic steps)",
+				fmt.Sprintf("KL %s vs noisy %s; quiescent step %s m vs waking %s m", n.KL, q.KL, n.StepQuiet, n.StepWake),
+				"KL above noisy, or quiescent step < 1/3 or > 3x the waking step", ok))
+		}
+		for _, cond := range []string{"noisy_biased", "noisy"} {
+			if r := sp.Row(cond); r != nil {
+				vs = append(vs, verdict(5, fmt.Sprintf("Denoising: noise-free drift points up the waking density (%s)", cond),
+					fmt.Sprintf("mean cosine %s", r.DriftAlignment), "> 0", r.DriftAlignment.Mean > 0))
+			}
+		}
+		if k, ok := temp1["noisy"]; ok {
+			r := sp.Row("noisy")
+			vs = append(vs, verdict(6, "Reactivation persists with quiescent noise x1",
+				fmt.Sprintf("KL at x1 %.3f (x sqrt2 %s; untrained %s)", k, r.KL, r.KLUntrained), "KL(x1) < untrained control", k < float64(r.KLUntrained.Mean)))
+		}
+	}
+	if hd != nil {
+		u, b := hd.Row("noisy"), hd.Row("noisy_biased")
+		if u != nil && b != nil {
+			ok := b.SignedQuiet.Mean > 0 && float64(b.SignedQuiet.Mean) > 5*math.Abs(float64(u.SignedQuiet.Mean))
+			vs = append(vs, verdict(4, "Head direction: biased networks keep turning one way offline",
+				fmt.Sprintf("signed quiescent step: biased %s rad, unbiased %s rad (study: 0.015 vs 0.0005)", b.SignedQuiet, u.SignedQuiet),
+				"biased > 0 and > 5x |unbiased|", ok))
+			vs = append(vs, verdict(4, "Head direction: quiescent headings cover the waking distribution",
+				fmt.Sprintf("KL %s (untrained %s, uniform %s)", u.KL, u.KLUntrained, u.KLUniform), "KL < 0.5 nats", u.KL.Mean < 0.5))
+		}
+	}
+	// Check 7: the generator against the study's sanity statistics.
+	b := navigation.DefaultConfig().Generate(rand.New(rand.NewPCG(7, 7)), 2000)
+	var step float64
+	for i := 0; i < b.T*b.B; i++ {
+		step += math.Hypot(b.Vel[2*i], b.Vel[2*i+1])
+	}
+	step /= float64(b.T * b.B)
+	wall := float64(b.WallHits) / float64(b.B*(b.T+1))
+	vs = append(vs, verdict(7, "Generator statistics match the study's re-simulation",
+		fmt.Sprintf("mean step %.4f m (0.0197), wall rule %.3f (0.048)", step, wall), "within 5%", math.Abs(step/0.0197-1) < 0.05 && math.Abs(wall/0.048-1) < 0.1))
+	vs = append(vs, notApplicable(8, "Noise type must match between training and quiescence", "run `circuitry analyze` on a network trained with network.noise=uniform, with --set network.noise=gaussian"))
+	return vs
+}
