@@ -1,9 +1,15 @@
 package experiment
 
 import (
+	"bufio"
+	"bytes"
+	_ "embed"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"os/exec"
+	"strings"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/ei"
@@ -112,12 +118,57 @@ func BenchStudy2(task string, nRec, cells, batch, seqLen int, minDur time.Durati
 	}, nil
 }
 
-// RunBench prints every benchmark of `circuitry bench`.
+//go:embed bench_torch.py
+var benchTorchScript string
+
+// DebianPython is the interpreter whose torch `circuitry bench` compares against.
+const DebianPython = "/usr/bin/python3"
+
+// torchBench runs the PyTorch equivalents, or returns nil when python3 or
+// torch is missing.
+func torchBench(minDur time.Duration) map[string]BenchResult {
+	if exec.Command(DebianPython, "-c", "import torch").Run() != nil {
+		return nil
+	}
+	cmd := exec.Command(DebianPython, "-c", benchTorchScript, fmt.Sprint(minDur.Seconds()))
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	res := map[string]BenchResult{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var r BenchResult
+		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			res[r.Name] = r
+		}
+	}
+	return res
+}
+
+// RunBench prints every benchmark of `circuitry bench`, and, when Debian's
+// python3 has torch, the same workloads in PyTorch with the ratios.
 func RunBench(w io.Writer, minDur time.Duration) ([]BenchResult, error) {
 	var out []BenchResult
+	torch := torchBench(minDur)
+	if torch == nil {
+		fmt.Fprintf(w, "(no PyTorch comparison: %s with torch not found; apt-get install python3-torch)\n", DebianPython)
+	}
 	emit := func(r BenchResult) {
 		out = append(out, r)
-		fmt.Fprintf(w, "%-78s %10.4g %s\n", r.Name, r.Value, r.Unit)
+		line := fmt.Sprintf("%-78s %10.4g %s", r.Name, r.Value, r.Unit)
+		key := r.Name
+		if i := strings.Index(key, " ("); i >= 0 {
+			key = key[:i]
+		}
+		if t, ok := torch[key]; ok {
+			ratio := r.Value / t.Value
+			if r.Unit == "s/step" {
+				ratio = t.Value / r.Value // speed-up
+			}
+			line += fmt.Sprintf("   PyTorch %.4g %s   circuitry/PyTorch speed %.2fx", t.Value, t.Unit, ratio)
+		}
+		fmt.Fprintln(w, line)
 	}
 	for _, s := range [][3]int{{32, 500, 784}, {200, 512, 512}, {1024, 1024, 1024}} {
 		emit(BenchGEMM(s[0], s[1], s[2], minDur))
