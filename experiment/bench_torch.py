@@ -1,11 +1,13 @@
 # PyTorch equivalents of `circuitry bench`'s workloads, run by it when
 # /usr/bin/python3 has torch. Prints one JSON object per line:
 # {"name": ..., "value": ..., "unit": ...}, names matching the Go side.
-import json, sys, time
+import json, os, sys, time
 import torch
 
 MIN = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
 torch.manual_seed(0)
+# Debian's build starts with one OpenMP thread here; use every core, as circuitry does.
+torch.set_num_threads(os.cpu_count())
 
 def timeit(f):
     f()
