@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/stat"
+
+	"github.com/circuitry-lab/circuitry/internal/parallel"
 )
 
 // KDE is a Gaussian kernel density estimate in d dimensions with Scott's
@@ -77,21 +77,13 @@ func (k *KDE) whiten(dst, x []float64) {
 // LogPDF writes the log density at each of the m points (m x d) into dst,
 // in parallel over points.
 func (k *KDE) LogPDF(dst, points []float64) {
-	m := len(points) / k.D
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			q := make([]float64, k.D)
-			shifted := make([]float64, k.D)
-			for j := w; j < m; j += workers {
-				dst[j] = k.logPDF(points[j*k.D:(j+1)*k.D], q, shifted)
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel.For(len(points)/k.D, func(lo, hi int) {
+		q := make([]float64, k.D)
+		shifted := make([]float64, k.D)
+		for j := lo; j < hi; j++ {
+			dst[j] = k.logPDF(points[j*k.D:(j+1)*k.D], q, shifted)
+		}
+	})
 }
 
 func (k *KDE) logPDF(x, q, shifted []float64) float64 {

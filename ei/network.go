@@ -59,9 +59,10 @@ type block struct {
 	norm  string
 
 	x, a   *tensor.Mat // input, pre-activation before normalisation
-	z, h   *tensor.Mat // normalised pre-activation, output
-	invStd []float32   // layer norm's 1/s per sample
-	g, da  *tensor.Mat
+	z      *tensor.Mat // normalised pre-activation
+	relu   nn.ReLU
+	invStd []float32 // layer norm's 1/s per sample
+	da     *tensor.Mat
 	exact  *tensor.Mat // exact-LN error, for the alignment measure
 	xhat   []float32
 	gradW  *tensor.Mat // exact-LN weight gradient
@@ -175,14 +176,7 @@ func (b *block) forward(x *tensor.Mat) *tensor.Mat {
 	}
 	b.z = z
 	b.accumulateMoments(z)
-	h := tensor.Ensure(&b.h, z.Rows, z.Cols)
-	for i := 0; i < z.Rows; i++ {
-		zr, hr := z.Row(i), h.Row(i)
-		for j, v := range zr {
-			hr[j] = max(v, 0)
-		}
-	}
-	return h
+	return b.relu.Forward(z)
 }
 
 // accumulateMoments adds the batch's mean over samples of the across-unit
@@ -255,17 +249,7 @@ func (b *block) wex() *nn.Param {
 }
 
 func (b *block) backward(dh *tensor.Mat, exact bool) *tensor.Mat {
-	g := tensor.Ensure(&b.g, dh.Rows, dh.Cols)
-	for i := 0; i < dh.Rows; i++ {
-		zr, dr, gr := b.z.Row(i), dh.Row(i), g.Row(i)
-		for j, v := range zr {
-			if v > 0 {
-				gr[j] = dr[j]
-			} else {
-				gr[j] = 0
-			}
-		}
-	}
+	g := b.relu.Backward(dh)
 	if exact {
 		da := b.exactLNError(g)
 		switch {

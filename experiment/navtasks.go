@@ -3,9 +3,8 @@ package experiment
 import (
 	"math"
 	"math/rand/v2"
-	"runtime"
-	"sync"
 
+	"github.com/circuitry-lab/circuitry/internal/parallel"
 	"github.com/circuitry-lab/circuitry/internal/topk"
 	"github.com/circuitry-lab/circuitry/task/headdir"
 	"github.com/circuitry-lab/circuitry/task/navigation"
@@ -45,18 +44,11 @@ type navBatch struct {
 
 // encodeRows fills rows of dst (n x cells) in parallel; encode(i, row) fills row i.
 func encodeRows(n, cells int, dst []float32, encode func(i int, row []float32)) {
-	workers := runtime.GOMAXPROCS(0)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < n; i += workers {
-				encode(i, dst[i*cells:(i+1)*cells])
-			}
-		}(w)
-	}
-	wg.Wait()
+	parallel.For(n, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			encode(i, dst[i*cells:(i+1)*cells])
+		}
+	})
 }
 
 type spatialTask struct {
