@@ -16,6 +16,7 @@ import (
 	"github.com/circuitry-lab/circuitry/configs"
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/kernels"
+	"github.com/circuitry-lab/circuitry/report"
 	"github.com/circuitry-lab/circuitry/task/images"
 )
 
@@ -36,7 +37,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), resumeCmd(g), reproduceCmd(g), benchCmd(), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), resumeCmd(g), reproduceCmd(g), serveCmd(), benchCmd(), demoCmd(g))
 	return root
 }
 
@@ -279,6 +280,41 @@ func reproduceCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&o.Scale, "scale", "quick", "quick (minutes on a laptop) or paper (the studies' settings)")
 	cmd.Flags().StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
 	cmd.Flags().StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
+	return cmd
+}
+
+func serveCmd() *cobra.Command {
+	var addr string
+	var refresh int
+	cmd := &cobra.Command{
+		Use:   "serve [DIR]",
+		Short: "Serve a runs directory on localhost: an index of runs and studies that refreshes while they progress",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "runs"
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return fmt.Errorf("serve %s: not a directory", dir)
+			}
+			if refresh < 1 {
+				return fmt.Errorf("--refresh %d: want >= 1 second", refresh)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "serving %s on http://%s/ (Ctrl-C to stop)\n", dir, addr)
+			srv := &http.Server{Addr: addr, Handler: report.Handler(dir, refresh), ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-cmd.Context().Done()
+				srv.Close()
+			}()
+			if err := srv.ListenAndServe(); err != nil && err != http.ErrServerClosed {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "localhost:8080", "address to listen on")
+	cmd.Flags().IntVar(&refresh, "refresh", 10, "seconds between index refreshes")
 	return cmd
 }
 
