@@ -132,4 +132,17 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 	if !strings.Contains(log.String(), "16 already finished") {
 		t.Fatalf("resume log: %s", log.String())
 	}
+	// A point interrupted after its last checkpoint continues from it and
+	// ends with the same numbers.
+	point := filepath.Join(dir, "runs", "inorm_full_eps0.75_hp01_r0")
+	before, _ := os.ReadFile(filepath.Join(point, "weights.safetensors"))
+	os.Remove(filepath.Join(point, "summary.json"))
+	log.Reset()
+	if _, err := RunInhibitoryStudy(context.Background(), s, "embedded", Quiet{}, &log); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(point, "weights.safetensors"))
+	if !strings.Contains(log.String(), "15 already finished") || !bytes.Equal(before, after) {
+		t.Fatalf("interrupted point: log %s, weights equal %v", log.String(), bytes.Equal(before, after))
+	}
 }
