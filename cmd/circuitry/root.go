@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -37,7 +40,7 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), resumeCmd(g), reproduceCmd(g), serveCmd(), benchCmd(), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), trainCmd(g), runCmd(g), analyzeCmd(), resumeCmd(g), reproduceCmd(g), sweepCmd(g), reportCmd(), serveCmd(), benchCmd(), demoCmd(g))
 	return root
 }
 
@@ -281,6 +284,105 @@ func reproduceCmd(g *globals) *cobra.Command {
 	cmd.Flags().StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
 	cmd.Flags().StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
 	return cmd
+}
+
+func sweepCmd(g *globals) *cobra.Command {
+	var workers, point int
+	var slurm, submit bool
+	cmd := &cobra.Command{
+		Use:   "sweep SPEC",
+		Short: "Run a grid of single-run configs locally, or write (and submit) a Slurm job array for it",
+		Long: "sweep expands SPEC (base config, grid of keys, seeds) into points. Locally it runs them with\n" +
+			"--workers in parallel, skipping finished points and resuming interrupted ones. With --slurm it\n" +
+			"writes SWEEP_DIR/slurm.sh, a job array with one task per point (--submit runs sbatch on it).\n" +
+			"`circuitry report SWEEP_DIR` merges finished points.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("workers") && workers < 1 {
+				return fmt.Errorf("--workers %d: want >= 1", workers)
+			}
+			spec, pts, err := experiment.LoadSweep(args[0])
+			if err != nil {
+				return err
+			}
+			errw := cmd.ErrOrStderr()
+			opt := experiment.RunOptions{DataDir: g.dataDir, Log: errw}
+			switch {
+			case cmd.Flags().Changed("point"):
+				if point < 0 || point >= len(pts) {
+					return fmt.Errorf("--point %d: the sweep has points 0 to %d", point, len(pts)-1)
+				}
+				return experiment.RunSweepPoint(cmd.Context(), pts[point], opt)
+			case slurm:
+				return writeSlurm(cmd, spec, pts, args[0], g.dataDir, submit)
+			}
+			if err := experiment.RunSweep(cmd.Context(), spec, pts, workers, opt, errw); err != nil {
+				return err
+			}
+			rep, err := experiment.ReportSweep(spec.Dir())
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), rep.Markdown())
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&workers, "workers", 0, "points run in parallel (default: the spec's workers, or one per core)")
+	cmd.Flags().IntVar(&point, "point", 0, "run only this point (what each Slurm array task does)")
+	cmd.Flags().BoolVar(&slurm, "slurm", false, "write SWEEP_DIR/slurm.sh, a Slurm job array with one task per point")
+	cmd.Flags().BoolVar(&submit, "submit", false, "with --slurm: submit the script with sbatch")
+	return cmd
+}
+
+func writeSlurm(cmd *cobra.Command, spec *experiment.SweepSpec, pts []experiment.SweepPoint, specPath, dataDir string, submit bool) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(specPath)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(spec.Dir(), "slurm"), 0o755); err != nil {
+		return err
+	}
+	if err := experiment.WritePointsIndex(spec, pts); err != nil {
+		return err
+	}
+	script := filepath.Join(spec.Dir(), "slurm.sh")
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(script, []byte(experiment.SlurmScript(spec, pts, exe, abs, wd, dataDir)), 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d array tasks)\n", script, len(pts))
+	if !submit {
+		return nil
+	}
+	out, err := exec.Command("sbatch", "--parsable", script).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("sbatch %s: %v: %s", script, err, strings.TrimSpace(string(out)))
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "submitted job %s; merge results with: circuitry report %s\n", strings.TrimSpace(string(out)), spec.Dir())
+	return nil
+}
+
+func reportCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "report SWEEP_DIR",
+		Short: "Merge a sweep's finished runs into tables, a figure and report.html",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rep, err := experiment.ReportSweep(args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), rep.Markdown())
+			return nil
+		},
+	}
 }
 
 func serveCmd() *cobra.Command {
