@@ -428,7 +428,10 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	if err := r.writeWeights(); err != nil {
 		return nil, err
 	}
-	return sum, r.run.WriteJSON("summary.json", sum)
+	if err := r.run.WriteJSON("summary.json", sum); err != nil {
+		return nil, err
+	}
+	return sum, writeRunReport(r.run, r.cfg, sum)
 }
 
 // step trains on batch s of the epoch.

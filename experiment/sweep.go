@@ -153,7 +153,7 @@ func RunSweepPoint(ctx context.Context, p SweepPoint, opt RunOptions) error {
 
 // RunSweep runs every unfinished point with workers in parallel (0 = the
 // spec's workers, or one per core).
-func RunSweep(ctx context.Context, s *SweepSpec, pts []SweepPoint, workers int, opt RunOptions, log io.Writer) error {
+func RunSweep(ctx context.Context, s *SweepSpec, pts []SweepPoint, workers int, opt RunOptions, progress Progress, log io.Writer) error {
 	if workers == 0 {
 		workers = s.Workers
 	}
@@ -163,6 +163,14 @@ func RunSweep(ctx context.Context, s *SweepSpec, pts []SweepPoint, workers int, 
 	if err := WritePointsIndex(s, pts); err != nil {
 		return err
 	}
+	todo := 0
+	for _, p := range pts {
+		if !pointFinished(p) {
+			todo++
+		}
+	}
+	fmt.Fprintf(log, "%s: %d points, %d to run, %d workers\n", s.Sweep, len(pts), todo, workers)
+	progress.Start(s.Sweep, todo)
 	jobs := make(chan SweepPoint)
 	var mu sync.Mutex
 	var errs []error
@@ -179,22 +187,19 @@ func RunSweep(ctx context.Context, s *SweepSpec, pts []SweepPoint, workers int, 
 					errs = append(errs, err)
 				}
 				done++
-				fmt.Fprintf(log, "%s: %d/%d points done\n", s.Sweep, done, len(pts))
+				progress.Add(1, fmt.Sprintf("p%04d", p.Index))
 				mu.Unlock()
 			}
 		}()
 	}
 	for _, p := range pts {
-		if pointFinished(p) {
-			mu.Lock()
-			done++
-			mu.Unlock()
-			continue
+		if !pointFinished(p) {
+			jobs <- p
 		}
-		jobs <- p
 	}
 	close(jobs)
 	wg.Wait()
+	progress.Finish(fmt.Sprintf("%s: %d points run", s.Sweep, done))
 	return errors.Join(errs...)
 }
 

@@ -168,7 +168,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 		t.Fatalf("stdout = %q", stdout)
 	}
 	run := filepath.Join(work, "runs", "tiny")
-	for _, f := range []string{"config.yaml", "metrics.jsonl", "summary.json"} {
+	for _, f := range []string{"config.yaml", "metrics.jsonl", "summary.json", "report.html", "figures/curves.svg", "weights.safetensors"} {
 		if _, err := os.Stat(filepath.Join(run, f)); err != nil {
 			t.Fatal(err)
 		}

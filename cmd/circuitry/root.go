@@ -316,7 +316,7 @@ func sweepCmd(g *globals) *cobra.Command {
 			case slurm:
 				return writeSlurm(cmd, spec, pts, args[0], g.dataDir, submit)
 			}
-			if err := experiment.RunSweep(cmd.Context(), spec, pts, workers, opt, errw); err != nil {
+			if err := experiment.RunSweep(cmd.Context(), spec, pts, workers, opt, experiment.NewProgress(errw, 10*time.Second), errw); err != nil {
 				return err
 			}
 			rep, err := experiment.ReportSweep(spec.Dir())
