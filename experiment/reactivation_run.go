@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
@@ -57,6 +58,7 @@ type ReactivationResult struct {
 	Dir            string         `json:"run_dir"`
 
 	wake, quiet, drift, driftDelta []float64
+	wakeHidden, quietHidden        []float32 // subsampled hidden states (rows of n_rec)
 	b, t, tq, dim                  int
 }
 
@@ -161,7 +163,7 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	r.FinalLoss = analysis.Float(loss)
 	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", name, s.Train.Steps, r.SecondsPerStep, loss))
 
-	if err := analyseReactivation(s, task, net, untrained, cond, seed, r); err != nil {
+	if err := analyseReactivation(s, task, net, untrained, cond, seed, r, progress); err != nil {
 		return nil, err
 	}
 	if err := writeReactivationArrays(dir, r, net); err != nil {
@@ -254,13 +256,14 @@ func decodeRows(task navTask, y *tensor.Mat, dst []float64) {
 // quiesce runs net offline for steps steps from codes c0 and returns the
 // decoded states (steps x B x dim) and every stride-th step's hidden
 // states of the first few trajectories (for PCA).
-func quiesce(task navTask, net rnn.Net, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom int) (pos []float64, hidden []float32) {
+func quiesce(task navTask, net rnn.Net, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom int, tick func(int)) (pos []float64, hidden []float32) {
 	b, d := c0.Rows, task.Dim()
 	pos = make([]float64, (steps-keepFrom)*b*d)
 	q := rnn.NewQuiescence(net, b)
 	stride := max(1, steps/200)
 	rows := min(b, 20)
 	q.Run(c0, steps, sd, kind, rng, func(st int, h, y *tensor.Mat) {
+		tick(st)
 		if st < keepFrom {
 			return
 		}
@@ -304,8 +307,13 @@ func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
 	return analysis.NewKDE(jit, d, period)
 }
 
-func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.Net, cond string, seed uint64, r *ReactivationResult) error {
+func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.Net, cond string, seed uint64, r *ReactivationResult, progress Progress) error {
 	q := s.Sleep
+	// Progress counts quiescent steps: the density run, the untrained
+	// control and the variance run.
+	progress.Start(fmt.Sprintf("%s_s%d quiescence", cond, seed), 2*q.Steps+q.VarSteps)
+	defer progress.Finish(fmt.Sprintf("%s_s%d: offline analyses done", cond, seed))
+	tick := func(int) { progress.Add(1, "") }
 	c := reactivationConditions[cond]
 	d := task.Dim()
 	tb := task.Sample(Stream(seed, "test"), q.Batch)
@@ -322,6 +330,7 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	decodeRows(task, y, r.wake)
 	hw := net.Hidden()
 	wakeHidden := subsampleRows(hw.Data, hw.Rows, hw.Cols, 3000)
+	r.wakeHidden = wakeHidden
 
 	// Quiescence: input removed, noise scaled (no-noise networks get the
 	// sleep noise; GRUs keep their training noise, as in the reference).
@@ -335,9 +344,10 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	r.SleepNoiseSD = sd
 	kind := s.Network.Noise
 	var quietHidden []float32
-	r.quiet, quietHidden = quiesce(task, net, c0, q.Steps, sd, kind, Stream(seed, "sleep-noise"), 0)
+	r.quiet, quietHidden = quiesce(task, net, c0, q.Steps, sd, kind, Stream(seed, "sleep-noise"), 0, tick)
+	r.quietHidden = quietHidden
 	r.tq = q.Steps
-	uq, _ := quiesce(task, untrained, c0, q.Steps, math.Sqrt(q.Noise2Sleep), kind, Stream(seed, "sleep-noise-untrained"), 0)
+	uq, _ := quiesce(task, untrained, c0, q.Steps, math.Sqrt(q.Noise2Sleep), kind, Stream(seed, "sleep-noise-untrained"), 0, tick)
 
 	// Densities and KL(quiescent || waking), with the controls.
 	p, err := fitKDE(r.wake, d, q.KDEPoints, task.Periodic())
@@ -369,7 +379,7 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 		r.AnchorQuiet = analysis.Float(meanNorm(r.quiet))
 	}
 	vb := task.Sample(Stream(seed, "variance"), q.VarBatch)
-	vpos, _ := quiesce(task, net, tensor.FromSlice(vb.B, task.NCells(), vb.Init), q.VarSteps, sd, kind, Stream(seed, "variance-noise"), q.VarDiscard)
+	vpos, _ := quiesce(task, net, tensor.FromSlice(vb.B, task.NCells(), vb.Init), q.VarSteps, sd, kind, Stream(seed, "variance-noise"), q.VarDiscard, tick)
 	r.Variance = analysis.Float(analysis.TrajectoryVariance(vpos, vb.B, d, 0, task.Periodic()))
 
 	// Drift: noise-free, input-free one-step change from waking states.
@@ -446,6 +456,17 @@ func writeReactivationArrays(runPath string, r *ReactivationResult, net rnn.Net)
 		{"quiescent_decoded.npy", r.quiet, []int{r.tq, r.b, r.dim}},
 		{"drift_positions.npy", r.drift, []int{len(r.drift) / r.dim, r.dim}},
 		{"drift_delta.npy", r.driftDelta, []int{len(r.driftDelta) / r.dim, r.dim}},
+	}
+	if nrec := net.Config().NRec; r.wakeHidden != nil {
+		files = append(files, struct {
+			name  string
+			data  any
+			shape []int
+		}{"hidden_waking.npy", r.wakeHidden, []int{len(r.wakeHidden) / nrec, nrec}}, struct {
+			name  string
+			data  any
+			shape []int
+		}{"hidden_quiescent.npy", r.quietHidden, []int{len(r.quietHidden) / nrec, nrec}})
 	}
 	for _, p := range net.Params() { // the trained weights, for `circuitry analyze` and Python
 		files = append(files, struct {
@@ -552,7 +573,7 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	}
 	r := &ReactivationResult{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
 		TrainSteps: prior.TrainSteps, SecondsPerStep: prior.SecondsPerStep, FinalLoss: prior.FinalLoss}
-	if err := analyseReactivation(s, task, net, untrained, prior.Condition, prior.Seed, r); err != nil {
+	if err := analyseReactivation(s, task, net, untrained, prior.Condition, prior.Seed, r, Quiet{}); err != nil {
 		return nil, err
 	}
 	out := filepath.Join(runDir, "analyses", name)
@@ -572,4 +593,41 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	}
 	fmt.Fprintf(log, "%s: analysis %q written to %s\n", runDir, name, out)
 	return r, nil
+}
+
+// ResumeReactivationPoint continues one interrupted network of an
+// offline-reactivation study from its checkpoint and runs its analyses.
+// dir is OUT/STUDY/runs/CONDITION_sSEED.
+func ResumeReactivationPoint(ctx context.Context, dir string, progress Progress, log io.Writer) (*ReactivationResult, error) {
+	dir = filepath.Clean(dir)
+	data, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a run directory (no config.yaml)", dir)
+	}
+	s, err := ParseReactivationStudy(data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "config.yaml"), err)
+	}
+	studyDir := filepath.Dir(filepath.Dir(dir))
+	s.Out.Dir, s.Name = filepath.Dir(studyDir), filepath.Base(studyDir)
+	base := filepath.Base(dir)
+	i := strings.LastIndex(base, "_s")
+	var seed uint64
+	if i < 0 {
+		return nil, fmt.Errorf("%s: not a study point directory (want CONDITION_sSEED)", dir)
+	}
+	if _, err := fmt.Sscan(base[i+2:], &seed); err != nil {
+		return nil, fmt.Errorf("%s: not a study point directory (want CONDITION_sSEED)", dir)
+	}
+	cond := base[:i]
+	if _, ok := reactivationConditions[cond]; !ok {
+		return nil, fmt.Errorf("%s: unknown condition %q", dir, cond)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "checkpoints", "checkpoint.bin")); err != nil {
+		if _, done := os.Stat(filepath.Join(dir, "summary.json")); done == nil {
+			return nil, fmt.Errorf("%s: already finished", dir)
+		}
+		return nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
+	}
+	return runReactivationPoint(ctx, s, cond, seed, progress, log)
 }

@@ -7,14 +7,31 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/circuitry-lab/circuitry/internal/npy"
 	"github.com/circuitry-lab/circuitry/report"
 )
 
-// writeRunReport writes figures/curves.{png,svg} and report.html for a
-// finished classifier run: its summary, config and per-epoch metrics.
+// writeRunReport writes arrays/metrics.npy (epoch, train loss, train acc,
+// test loss, test acc per row), figures/curves.{png,svg} and report.html
+// for a finished classifier run: its summary, config and metrics.
 func writeRunReport(run *RunDir, cfg Config, sum *Summary) error {
 	recs, err := readMetrics(filepath.Join(run.Path, "metrics.jsonl"))
 	if err != nil {
+		return err
+	}
+	// The metrics for Python: one row per epoch.
+	rows := make([]float64, 0, 5*len(recs))
+	for _, r := range recs {
+		rows = append(rows, float64(r.Epoch), float64(r.TrainLoss), r.TrainAcc, float64(r.TestLoss), r.TestAcc)
+	}
+	arr, err := npy.Bytes(rows, len(recs), 5)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(run.Path, "arrays"), 0o755); err != nil {
+		return err
+	}
+	if err := run.WriteFile(filepath.Join("arrays", "metrics.npy"), arr); err != nil {
 		return err
 	}
 	train := report.Series{Name: "train accuracy"}

@@ -181,6 +181,29 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(b, &sum); err != nil || sum.TrainImages != 2000 || sum.FinalTestAcc < 0.55 {
 		t.Fatalf("summary %s (%v)", b, err)
 	}
+	// Python reads the arrays and weights: metrics.npy's last test accuracy
+	// is the summary's, and every weight tensor has the model's shape.
+	if exec.Command("/usr/bin/python3", "-c", "import numpy").Run() == nil {
+		script := `
+import json, struct, sys, numpy as np
+run = sys.argv[1]
+m = np.load(run + "/arrays/metrics.npy")
+s = json.load(open(run + "/summary.json"))
+assert m.shape == (2, 5) and m.dtype == np.float64, m.shape
+assert abs(m[-1, 4] - s["final_test_acc"]) < 1e-12, (m[-1], s["final_test_acc"])
+raw = open(run + "/weights.safetensors", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+h = json.loads(raw[8:8 + n])
+e = h["fc1.weight"]; a, z = e["data_offsets"]
+w = np.frombuffer(raw[8 + n + a:8 + n + z], dtype="<f4").reshape(e["shape"])
+assert w.shape == (64, 784) and np.isfinite(w).all(), w.shape
+print("ok")
+`
+		out, err := exec.Command("/usr/bin/python3", "-c", script, run).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "ok") {
+			t.Fatalf("python: %v\n%s", err, out)
+		}
+	}
 	// A second run into the same directory is refused without --force.
 	if _, stderr, code := runCLI(t, work, "train", cfg, "--out", "runs"); code == 0 || !strings.Contains(stderr, "already exists; pass --force") {
 		t.Fatalf("overwrite: exit %d %q", code, stderr)

@@ -105,12 +105,10 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 	if !startKill(t, work, filepath.Join(work, "b", point, "checkpoints", "checkpoint.bin"), 300*time.Millisecond, "run", spec, "--out", "b") {
 		t.Fatal("the study finished before it could be killed")
 	}
-	_, stderr, code := runCLI(t, work, "run", spec, "--out", "b")
-	if code != 0 {
-		t.Fatalf("re-run: %s", stderr)
-	}
-	if !bytes.Contains([]byte(stderr), []byte("resuming from step")) {
-		t.Fatalf("the re-run did not resume: %s", stderr)
+	// `circuitry resume` on the point directory continues it.
+	_, stderr, code := runCLI(t, work, "resume", filepath.Join("b", point))
+	if code != 0 || !bytes.Contains([]byte(stderr), []byte("resuming from step")) {
+		t.Fatalf("resume: exit %d %s", code, stderr)
 	}
 	sameFile(t, filepath.Join(work, "a", point, "weights.safetensors"), filepath.Join(work, "b", point, "weights.safetensors"), false)
 	sameFile(t, filepath.Join(work, "a", point, "metrics.jsonl"), filepath.Join(work, "b", point, "metrics.jsonl"), true)

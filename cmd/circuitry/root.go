@@ -244,12 +244,20 @@ func resumeCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "resume RUN_DIR",
 		Short: "Continue a stopped training run from its last checkpoint (bit-identical to an uninterrupted run)",
-		Long: "resume continues a `train` run directory from checkpoints/checkpoint.bin. Studies resume by\n" +
-			"running `circuitry run CONFIG` again: finished points are skipped and interrupted ones continue\n" +
-			"from their checkpoints.",
+		Long: "resume continues a `train` run, or one network of an offline-reactivation study, from\n" +
+			"checkpoints/checkpoint.bin. Whole studies and sweeps resume by running the same command again:\n" +
+			"finished points are skipped and interrupted ones continue from their checkpoints.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			errw := cmd.ErrOrStderr()
+			if data, err := os.ReadFile(filepath.Join(args[0], "config.yaml")); err == nil && experiment.StudyOf(data) == "offline-reactivation" {
+				r, err := experiment.ResumeReactivationPoint(cmd.Context(), args[0], experiment.NewProgress(errw, 10*time.Second), errw)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: decode err %.4f, KL %.3f; re-run the study to refresh its report\n", r.Dir, float64(r.DecodeErr), float64(r.KL))
+				return nil
+			}
 			sum, err := experiment.ResumeClassifier(cmd.Context(), args[0], experiment.RunOptions{
 				DataDir: g.dataDir, Log: errw, Progress: experiment.NewProgress(errw, 10*time.Second)})
 			if err != nil {

@@ -38,9 +38,11 @@ type State struct {
 	Metrics      []byte // metrics.jsonl so far
 }
 
-// Save writes s to path atomically; an existing checkpoint is first
-// renamed to path+".prev", so one good checkpoint always survives a crash
-// during the write.
+// Save writes s to path atomically and keeps the checkpoint it replaces as
+// path+".prev". The order matters for a crash at any instant: the new file
+// is complete on disk before anything is renamed, the old one is hard-linked
+// (not moved) to .prev, and one rename replaces it — so path always holds a
+// whole checkpoint.
 func Save(path string, s *State) error {
 	var payload bytes.Buffer
 	if err := gob.NewEncoder(&payload).Encode(s); err != nil {
@@ -52,12 +54,21 @@ func Save(path string, s *State) error {
 	out.Write(payload.Bytes())
 	sum := sha256.Sum256(payload.Bytes())
 	out.Write(sum[:])
+	tmp := path + ".new"
+	if err := fsutil.WriteFileAtomic(tmp, out.Bytes()); err != nil {
+		return err
+	}
 	if _, err := os.Stat(path); err == nil {
-		if err := os.Rename(path, path+".prev"); err != nil {
+		link := path + ".prev.new"
+		os.Remove(link)
+		if err := os.Link(path, link); err != nil {
+			return fmt.Errorf("checkpoint %s: keeping the previous one: %w", path, err)
+		}
+		if err := os.Rename(link, path+".prev"); err != nil {
 			return err
 		}
 	}
-	return fsutil.WriteFileAtomic(path, out.Bytes())
+	return os.Rename(tmp, path)
 }
 
 // ErrCorrupt marks a checkpoint that failed validation.
