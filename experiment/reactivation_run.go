@@ -172,6 +172,9 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	if err := run.WriteJSON("summary.json", r); err != nil {
 		return nil, err
 	}
+	if err := writeReactivationRunReport(dir, r); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", name,
 		float64(r.DecodeErr), float64(r.UntrainedErr), float64(r.KL), float64(r.KLUntrained), float64(r.KLUniform))
 	return r, nil

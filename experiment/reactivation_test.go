@@ -63,7 +63,7 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		}
 		dir := s.Dir()
 		for _, f := range []string{"report.md", "report.html", "report.json", "figures/kl_bars.png", "figures/pca.svg",
-			"runs/noisy_s0/summary.json", "runs/noisy_s0/metrics.jsonl", "runs/noisy_s0/arrays/quiescent_decoded.npy", "runs/noisy_s0/arrays/W_rec.npy", "runs/noisy_s0/arrays/hidden_quiescent.npy", "runs/noisy_s0/weights.safetensors"} {
+			"runs/noisy_s0/summary.json", "runs/noisy_s0/metrics.jsonl", "runs/noisy_s0/arrays/quiescent_decoded.npy", "runs/noisy_s0/arrays/W_rec.npy", "runs/noisy_s0/arrays/hidden_quiescent.npy", "runs/noisy_s0/weights.safetensors", "runs/noisy_s0/report.html"} {
 			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 				t.Error(err)
 			}

@@ -2,11 +2,13 @@ package experiment
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/internal/npy"
 	"github.com/circuitry-lab/circuitry/report"
 )
@@ -70,4 +72,54 @@ func writeRunReport(run *RunDir, cfg Config, sum *Summary) error {
 		return err
 	}
 	return run.WriteFile("report.html", bytes.TrimSpace(page))
+}
+
+// writeReactivationRunReport writes figures/training.{png,svg} and
+// report.html for one trained network of an offline-reactivation study.
+func writeReactivationRunReport(dir string, r *ReactivationResult) error {
+	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var recs []reactivationRecord
+	dec := json.NewDecoder(f)
+	for dec.More() {
+		var rec reactivationRecord
+		if err := dec.Decode(&rec); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, "metrics.jsonl"), err)
+		}
+		recs = append(recs, rec)
+	}
+	errS := report.Series{Name: "decoding error (training batch)"}
+	for _, rec := range recs {
+		errS.X, errS.Y = append(errS.X, float64(rec.Step)), append(errS.Y, float64(rec.DecodeErr))
+	}
+	p, err := report.Lines(fmt.Sprintf("%s seed %d: training", r.Condition, r.Seed), "step", "decoding error", []report.Series{errS})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
+		return err
+	}
+	if _, err := report.Save(p, filepath.Join(dir, "figures"), "training"); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s, seed %d (%s task, %s noise)\n\n| measure | value |\n|---|---|\n", r.Condition, r.Seed, r.Task, r.Noise)
+	for _, row := range []struct {
+		k string
+		v float64
+	}{{"decoding error, trained", float64(r.DecodeErr)}, {"decoding error, untrained", float64(r.UntrainedErr)},
+		{"KL(quiescent || waking)", float64(r.KL)}, {"KL, untrained control", float64(r.KLUntrained)}, {"KL, uniform control", float64(r.KLUniform)},
+		{"step waking", float64(r.StepWake)}, {"step quiescent", float64(r.StepQuiet)}, {"quiescent variance", float64(r.Variance)},
+		{"drift alignment", float64(r.DriftAlignment)}, {"seconds per training step", r.SecondsPerStep}} {
+		fmt.Fprintf(&b, "| %s | %s |\n", row.k, fmtSig(row.v))
+	}
+	b.WriteString("\n![training.png](figures/training.png)\n")
+	page, err := report.HTML(filepath.Base(dir), b.String(), dir)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page)
 }
