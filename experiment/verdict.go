@@ -245,7 +245,7 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, temp1 map[string]float64) 
 			ok := b.SignedQuiet.Mean > 0 && float64(b.SignedQuiet.Mean) > 5*math.Abs(float64(u.SignedQuiet.Mean))
 			vs = append(vs, verdict(4, "Head direction: biased networks keep turning one way offline",
 				fmt.Sprintf("signed quiescent step: biased %s rad, unbiased %s rad (study: 0.015 vs 0.0005)", b.SignedQuiet, u.SignedQuiet),
-				"biased > 0 and > 5x |unbiased|", ok))
+				"biased > 0 and > 5x abs(unbiased)", ok))
 			vs = append(vs, verdict(4, "Head direction: quiescent headings cover the waking distribution",
 				fmt.Sprintf("KL %s (untrained %s, uniform %s)", u.KL, u.KLUntrained, u.KLUniform), "KL < 0.5 nats", u.KL.Mean < 0.5))
 		}

@@ -83,15 +83,18 @@ func Wrap(a float64) float64 {
 // [-pi, pi) and von Mises tuning exp(kappa (cos(theta - mu) - 1)), peak 1,
 // kappa = 1/spread^2.
 type Cells struct {
-	Pref  []float64
-	Kappa float64
+	Pref       []float64
+	Kappa      float64
+	cosP, sinP []float64 // cos and sin of Pref: cos(t - m) = cos t cos m + sin t sin m
 }
 
 // NewCells returns n cells with tuning spread (radians; the study: pi/6).
 func NewCells(n int, spread float64) *Cells {
 	c := &Cells{Pref: make([]float64, n), Kappa: 1 / (spread * spread)}
+	c.cosP, c.sinP = make([]float64, n), make([]float64, n)
 	for i := range c.Pref {
 		c.Pref[i] = -math.Pi + 2*math.Pi*float64(i)/float64(n)
+		c.sinP[i], c.cosP[i] = math.Sincos(c.Pref[i])
 	}
 	return c
 }
@@ -101,8 +104,9 @@ func (c *Cells) N() int { return len(c.Pref) }
 
 // Encode writes the population code of heading theta into dst.
 func (c *Cells) Encode(dst []float32, theta float64) {
-	for i, mu := range c.Pref {
-		dst[i] = float32(math.Exp(c.Kappa * (math.Cos(theta-mu) - 1)))
+	st, ct := math.Sincos(theta)
+	for i := range c.Pref {
+		dst[i] = float32(math.Exp(c.Kappa * (ct*c.cosP[i] + st*c.sinP[i] - 1)))
 	}
 }
 

@@ -65,3 +65,17 @@ func TestCells(t *testing.T) {
 		}
 	}
 }
+
+func TestEncodeMatchesDefinition(t *testing.T) {
+	c := NewCells(64, math.Pi/6)
+	act := make([]float32, 64)
+	for _, theta := range []float64{-3, -0.4, 1.2, 3.1} {
+		c.Encode(act, theta)
+		for i, mu := range c.Pref {
+			want := math.Exp(c.Kappa * (math.Cos(theta-mu) - 1))
+			if math.Abs(float64(act[i])-want) > 1e-6 {
+				t.Fatalf("theta %v cell %d: %v, want %v", theta, i, act[i], want)
+			}
+		}
+	}
+}
