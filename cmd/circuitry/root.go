@@ -157,7 +157,7 @@ func runCmd(g *globals) *cobra.Command {
 	f := &runFlags{}
 	cmd := &cobra.Command{
 		Use:   "run CONFIG",
-		Short: "Run every point of a study config (resuming finished ones), then write its comparison",
+		Short: "Run every point of a study config (skipping finished points, resuming interrupted ones), then write its comparison",
 		Long: "run executes a study config (a file with a top-level `study:` key) point by point, in parallel,\n" +
 			"skipping points already finished, then writes comparison.md/json, results.csv and figures.\n" +
 			"A config without `study:` is a single run, as with `train`.",
