@@ -193,6 +193,16 @@ func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary,
 	return r.fit(ctx)
 }
 
+// trainOrResume trains cfg's run, or continues it from its checkpoint when
+// an earlier attempt was interrupted (studies and sweeps re-run points).
+func trainOrResume(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
+	dir := filepath.Join(cfg.Out.Dir, cfg.Name)
+	if _, err := os.Stat(filepath.Join(dir, "checkpoints", "checkpoint.bin")); err == nil {
+		return ResumeClassifier(ctx, dir, opt)
+	}
+	return TrainClassifier(ctx, cfg, opt)
+}
+
 // ResumeClassifier continues a stopped run from its last checkpoint. The
 // run's config.yaml must be the one the checkpoint was written with; the
 // result is bit-identical to an uninterrupted run.
@@ -496,11 +506,7 @@ func (r *classifierRun) endEpoch(epoch, steps int, secs float64) error {
 
 // writeWeights saves the final parameters as weights.safetensors.
 func (r *classifierRun) writeWeights() error {
-	var ts []safetensors.Tensor
-	for _, p := range r.params {
-		ts = append(ts, safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data})
-	}
-	b, err := safetensors.Encode(ts, map[string]string{"format": "pt", "config_sha256": configHash(r.cfg)})
+	b, err := safetensors.Encode(paramTensors(r.params), map[string]string{"format": "pt", "config_sha256": configHash(r.cfg)})
 	if err != nil {
 		return err
 	}
@@ -520,4 +526,13 @@ func evaluate(net classifier, loss *nn.SoftmaxCrossEntropy, test *images.Set, pi
 		correct += c
 	}
 	return lossSum / float64(test.N), float64(correct) / float64(test.N)
+}
+
+// paramTensors lists parameters as safetensors tensors (rows x cols).
+func paramTensors(ps []*nn.Param) []safetensors.Tensor {
+	ts := make([]safetensors.Tensor, len(ps))
+	for i, p := range ps {
+		ts[i] = safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data}
+	}
+	return ts
 }

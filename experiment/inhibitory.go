@@ -266,15 +266,7 @@ func RunInhibitoryStudy(ctx context.Context, s InhibitoryStudy, dataDir string, 
 			for i := range jobs {
 				p := pts[i]
 				start := time.Now()
-				opts := RunOptions{Force: true, Train: train, Test: test, Source: src, Log: log}
-				dir := filepath.Join(p.Config.Out.Dir, p.Config.Name)
-				var sum *Summary
-				var err error
-				if _, serr := os.Stat(filepath.Join(dir, "checkpoints", "checkpoint.bin")); serr == nil {
-					sum, err = ResumeClassifier(ctx, dir, opts) // an interrupted point continues
-				} else {
-					sum, err = TrainClassifier(ctx, p.Config, opts)
-				}
+				sum, err := trainOrResume(ctx, p.Config, RunOptions{Force: true, Train: train, Test: test, Source: src, Log: log})
 				if err != nil {
 					errc <- fmt.Errorf("point %s: %w", p.Config.Name, err)
 					continue

@@ -450,39 +450,27 @@ func writeReactivationArrays(runPath string, r *ReactivationResult, net rnn.Net)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	files := []struct {
+	type arrayFile struct {
 		name  string
 		data  any
 		shape []int
-	}{
+	}
+	files := []arrayFile{
 		{"waking_decoded.npy", r.wake, []int{r.t, r.b, r.dim}},
 		{"quiescent_decoded.npy", r.quiet, []int{r.tq, r.b, r.dim}},
 		{"drift_positions.npy", r.drift, []int{len(r.drift) / r.dim, r.dim}},
 		{"drift_delta.npy", r.driftDelta, []int{len(r.driftDelta) / r.dim, r.dim}},
 	}
 	if nrec := net.Config().NRec; r.wakeHidden != nil {
-		files = append(files, struct {
-			name  string
-			data  any
-			shape []int
-		}{"hidden_waking.npy", r.wakeHidden, []int{len(r.wakeHidden) / nrec, nrec}}, struct {
-			name  string
-			data  any
-			shape []int
-		}{"hidden_quiescent.npy", r.quietHidden, []int{len(r.quietHidden) / nrec, nrec}})
+		files = append(files,
+			arrayFile{"hidden_waking.npy", r.wakeHidden, []int{len(r.wakeHidden) / nrec, nrec}},
+			arrayFile{"hidden_quiescent.npy", r.quietHidden, []int{len(r.quietHidden) / nrec, nrec}})
 	}
-	for _, p := range net.Params() { // the trained weights, for `circuitry analyze` and Python
-		files = append(files, struct {
-			name  string
-			data  any
-			shape []int
-		}{p.Name + ".npy", p.Value.Data, []int{p.Value.Rows, p.Value.Cols}})
+	weights := paramTensors(net.Params())
+	for _, t := range weights { // the trained weights, for `circuitry analyze` and Python
+		files = append(files, arrayFile{t.Name + ".npy", t.Data, t.Shape})
 	}
-	var ts []safetensors.Tensor
-	for _, p := range net.Params() {
-		ts = append(ts, safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data})
-	}
-	st, err := safetensors.Encode(ts, map[string]string{"condition": r.Condition, "seed": fmt.Sprint(r.Seed)})
+	st, err := safetensors.Encode(weights, map[string]string{"condition": r.Condition, "seed": fmt.Sprint(r.Seed)})
 	if err != nil {
 		return err
 	}

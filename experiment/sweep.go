@@ -139,13 +139,7 @@ func RunSweepPoint(ctx context.Context, p SweepPoint, opt RunOptions) error {
 		return nil
 	}
 	opt.Force = true
-	var err error
-	if _, serr := os.Stat(filepath.Join(pointDir(p), "checkpoints", "checkpoint.bin")); serr == nil {
-		_, err = ResumeClassifier(ctx, pointDir(p), opt)
-	} else {
-		_, err = TrainClassifier(ctx, p.Config, opt)
-	}
-	if err != nil {
+	if _, err := trainOrResume(ctx, p.Config, opt); err != nil {
 		return fmt.Errorf("point %d (%s): %w", p.Index, strings.Join(p.Overrides, " "), err)
 	}
 	return nil
