@@ -44,16 +44,42 @@ func Reproduce(ctx context.Context, presets fs.FS, study string, o ReproduceOpti
 	return "", fmt.Errorf("unknown study %q: want inhibitory-normalization or offline-reactivation", study)
 }
 
-func reproduceInhibitory(ctx context.Context, presets fs.FS, o ReproduceOptions) (string, error) {
+// inhibitoryPreset reads the study-1 preset at the options' scale.
+func inhibitoryPreset(presets fs.FS, o ReproduceOptions) (InhibitoryStudy, error) {
 	data, err := fs.ReadFile(presets, "inhibitory-normalization/"+o.Scale+".yaml")
 	if err != nil {
-		return "", err
+		return InhibitoryStudy{}, err
 	}
-	sets := o.Overrides
-	if o.OutDir != "" {
-		sets = append([]string{"out.dir=" + o.OutDir}, sets...)
+	return ParseInhibitoryStudy(data, o.sets())
+}
+
+// reactivationPresets reads the study-2 presets (spatial, head direction).
+func reactivationPresets(presets fs.FS, o ReproduceOptions) ([]ReactivationStudy, error) {
+	var studies []ReactivationStudy
+	for _, task := range []string{"spatial", "headdir"} {
+		data, err := fs.ReadFile(presets, "offline-reactivation/"+task+"-"+o.Scale+".yaml")
+		if err != nil {
+			return nil, err
+		}
+		s, err := ParseReactivationStudy(data, o.sets())
+		if err != nil {
+			return nil, fmt.Errorf("%s preset: %w", task, err)
+		}
+		studies = append(studies, s)
 	}
-	s, err := ParseInhibitoryStudy(data, sets)
+	return studies, nil
+}
+
+// sets is the overrides with --out first.
+func (o ReproduceOptions) sets() []string {
+	if o.OutDir == "" {
+		return o.Overrides
+	}
+	return append([]string{"out.dir=" + o.OutDir}, o.Overrides...)
+}
+
+func reproduceInhibitory(ctx context.Context, presets fs.FS, o ReproduceOptions) (string, error) {
+	s, err := inhibitoryPreset(presets, o)
 	if err != nil {
 		return "", err
 	}
@@ -67,27 +93,19 @@ func reproduceInhibitory(ctx context.Context, presets fs.FS, o ReproduceOptions)
 }
 
 func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOptions) (string, error) {
+	studies, err := reactivationPresets(presets, o)
+	if err != nil {
+		return "", err
+	}
 	var reps [2]*ReactivationReport
 	var dirs []string
 	temp1 := map[string]float64{}
-	for i, task := range []string{"spatial", "headdir"} {
-		data, err := fs.ReadFile(presets, "offline-reactivation/"+task+"-"+o.Scale+".yaml")
-		if err != nil {
-			return "", err
-		}
-		sets := o.Overrides
-		if o.OutDir != "" {
-			sets = append([]string{"out.dir=" + o.OutDir}, sets...)
-		}
-		s, err := ParseReactivationStudy(data, sets)
-		if err != nil {
-			return "", fmt.Errorf("%s preset: %w", task, err)
-		}
+	for i, s := range studies {
 		if reps[i], err = RunReactivationStudy(ctx, s, o.Progress, o.Log); err != nil {
 			return "", err
 		}
 		dirs = append(dirs, s.Dir())
-		if task == "spatial" && reps[i].Row("noisy") != nil {
+		if s.Task == "spatial" && reps[i].Row("noisy") != nil {
 			// Temperature check: the same networks, quiescent noise x1.
 			var sum float64
 			for _, seed := range s.Seeds {
@@ -108,6 +126,103 @@ func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOption
 		}
 	}
 	return md, nil
+}
+
+// ReproducePlan is a study's runs at one scale, indexed as `reproduce
+// --point` and the Slurm array index them. Running every point and then
+// `reproduce` again (which finds them finished) gives the verdicts.
+type ReproducePlan struct {
+	Study, Scale string
+	Dir          string   // where slurm.sh and the task logs go
+	Names        []string // one per point: study directory and run name
+	run          func(ctx context.Context, i int) error
+}
+
+// PlanReproduction expands a study at the options' scale into its points.
+func PlanReproduction(presets fs.FS, study string, o ReproduceOptions) (*ReproducePlan, error) {
+	if o.Scale != "quick" && o.Scale != "paper" {
+		return nil, fmt.Errorf("--scale %q: want quick or paper", o.Scale)
+	}
+	if o.Log == nil {
+		o.Log = io.Discard
+	}
+	p := &ReproducePlan{Study: study, Scale: o.Scale}
+	var out string
+	switch study {
+	case "inhibitory-normalization":
+		s, err := inhibitoryPreset(presets, o)
+		if err != nil {
+			return nil, err
+		}
+		pts, err := s.Points()
+		if err != nil {
+			return nil, err
+		}
+		for _, pt := range pts {
+			p.Names = append(p.Names, filepath.Join(s.Name, pt.Config.Name))
+		}
+		out = s.Out.Dir
+		p.run = func(ctx context.Context, i int) error {
+			return runInhibitoryPoint(ctx, s, pts[i], o.DataDir, o.Log)
+		}
+	case "offline-reactivation":
+		studies, err := reactivationPresets(presets, o)
+		if err != nil {
+			return nil, err
+		}
+		type point struct {
+			study int
+			cond  string
+			seed  uint64
+		}
+		var pts []point
+		for k, s := range studies {
+			for _, seed := range s.Seeds {
+				for _, cond := range s.Conditions {
+					pts = append(pts, point{k, cond, seed})
+					p.Names = append(p.Names, filepath.Join(s.Name, fmt.Sprintf("%s_s%d", cond, seed)))
+				}
+			}
+		}
+		out = studies[0].Out.Dir
+		p.run = func(ctx context.Context, i int) error {
+			pt := pts[i]
+			_, err := runReactivationPoint(ctx, studies[pt.study], pt.cond, pt.seed, Quiet{}, o.Log)
+			return err
+		}
+	default:
+		return nil, fmt.Errorf("unknown study %q: want inhibitory-normalization or offline-reactivation", study)
+	}
+	p.Dir = filepath.Join(out, study+"-"+o.Scale+"-slurm")
+	return p, nil
+}
+
+// RunPoint runs (or resumes, or skips if finished) point i.
+func (p *ReproducePlan) RunPoint(ctx context.Context, i int) error {
+	if i < 0 || i >= len(p.Names) {
+		return fmt.Errorf("--point %d: %s at %s scale has points 0 to %d", i, p.Study, p.Scale, len(p.Names)-1)
+	}
+	if err := p.run(ctx, i); err != nil {
+		return fmt.Errorf("point %d (%s): %w", i, p.Names[i], err)
+	}
+	return nil
+}
+
+// runInhibitoryPoint trains one point of study 1 unless it is finished.
+func runInhibitoryPoint(ctx context.Context, s InhibitoryStudy, pt Point, dataDir string, log io.Writer) error {
+	if _, err := loadPointResult(pt); err == nil {
+		fmt.Fprintf(log, "%s: finished earlier\n", pt.Config.Name)
+		return nil
+	}
+	if dataDir == "" {
+		dataDir = s.DataDir
+	}
+	train, test, src, err := LoadData(DataConfig{Dataset: "fashion-mnist"}, dataDir, log)
+	if err != nil {
+		return err
+	}
+	_, err = trainOrResume(ctx, pt.Config, RunOptions{Force: true, Train: train, Test: test, Source: src, Log: log})
+	return err
 }
 
 // writeVerdicts saves verdicts.md and rewrites report.html with the

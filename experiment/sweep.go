@@ -209,29 +209,57 @@ func WritePointsIndex(s *SweepSpec, pts []SweepPoint) error {
 	return fsutil.WriteFileAtomic(filepath.Join(s.Dir(), "points.tsv"), []byte(b.String()))
 }
 
-// SlurmScript is a job-array script running one point per task, from
-// workdir (relative paths in the spec resolve there), with --data dataDir
-// when set.
-func SlurmScript(s *SweepSpec, pts []SweepPoint, exe, specPath, workdir, dataDir string) string {
+// SlurmArray is a Slurm job array whose task i runs Command with the
+// array index in $SLURM_ARRAY_TASK_ID. Sweeps and `reproduce --slurm`
+// both write one.
+type SlurmArray struct {
+	Name      string      // job name
+	Tasks     int         // array indices 0..Tasks-1
+	Resources SlurmConfig // per task
+	Workdir   string      // --chdir: relative paths in Command resolve here
+	LogDir    string      // one %A_%a.out per task
+	Command   string      // shell command of one task
+}
+
+// Script is the sbatch script of the array.
+func (a SlurmArray) Script() string {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\n")
 	fmt.Fprintf(&b, "#SBATCH --job-name=%s\n#SBATCH --array=0-%d\n#SBATCH --cpus-per-task=%d\n#SBATCH --time=%s\n#SBATCH --mem=%s\n",
-		s.Sweep, len(pts)-1, s.Slurm.CPUsPerTask, s.Slurm.Time, s.Slurm.Mem)
-	fmt.Fprintf(&b, "#SBATCH --chdir=%s\n", workdir)
-	fmt.Fprintf(&b, "#SBATCH --output=%s\n", filepath.Join(s.Dir(), "slurm", "%A_%a.out"))
-	if s.Slurm.Partition != "" {
-		fmt.Fprintf(&b, "#SBATCH --partition=%s\n", s.Slurm.Partition)
+		a.Name, a.Tasks-1, a.Resources.CPUsPerTask, a.Resources.Time, a.Resources.Mem)
+	fmt.Fprintf(&b, "#SBATCH --chdir=%s\n", a.Workdir)
+	fmt.Fprintf(&b, "#SBATCH --output=%s\n", filepath.Join(a.LogDir, "%A_%a.out"))
+	if a.Resources.Partition != "" {
+		fmt.Fprintf(&b, "#SBATCH --partition=%s\n", a.Resources.Partition)
 	}
-	for _, e := range s.Slurm.Extra {
+	for _, e := range a.Resources.Extra {
 		fmt.Fprintf(&b, "#SBATCH %s\n", e)
 	}
-	fmt.Fprintf(&b, "export GOMAXPROCS=%d\n", s.Slurm.CPUsPerTask)
-	data := ""
-	if dataDir != "" {
-		data = fmt.Sprintf(" --data %q", dataDir)
-	}
-	fmt.Fprintf(&b, "exec %q sweep %q --point \"$SLURM_ARRAY_TASK_ID\"%s\n", exe, specPath, data)
+	fmt.Fprintf(&b, "export GOMAXPROCS=%d\n", a.Resources.CPUsPerTask)
+	fmt.Fprintf(&b, "exec %s\n", a.Command)
 	return b.String()
+}
+
+// SlurmArray is the sweep's job array: one task per point, run from
+// workdir (relative paths in the spec resolve there), with --data dataDir
+// when set.
+func (s *SweepSpec) SlurmArray(pts []SweepPoint, exe, specPath, workdir, dataDir string) SlurmArray {
+	args := []string{exe, "sweep", specPath}
+	if dataDir != "" {
+		args = append(args, "--data", dataDir)
+	}
+	return SlurmArray{Name: s.Sweep, Tasks: len(pts), Resources: s.Slurm, Workdir: workdir, LogDir: filepath.Join(s.Dir(), "slurm"),
+		Command: ShellWords(args...) + ` --point "$SLURM_ARRAY_TASK_ID"`}
+}
+
+// ShellWords quotes each argument for a POSIX shell (single quotes, so
+// nothing in a path or a --set value is expanded) and joins them.
+func ShellWords(args ...string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(q, " ")
 }
 
 // flowYAML encodes v on one line (lists as [a, b]), as --set expects.

@@ -271,15 +271,33 @@ func resumeCmd(g *globals) *cobra.Command {
 
 func reproduceCmd(g *globals) *cobra.Command {
 	o := experiment.ReproduceOptions{}
+	var point int
+	var slurm, submit bool
+	res := experiment.SlurmConfig{CPUsPerTask: 2, Mem: "4G"}
 	cmd := &cobra.Command{
 		Use:   "reproduce inhibitory-normalization|offline-reactivation",
 		Short: "Run a study's preset and print a verdict on each of its claims",
 		Long: "reproduce runs the study's quick or paper preset (resuming finished points), evaluates each check\n" +
-			"of the study and prints a verdict table; verdicts.md and report.html go to the study directory.",
+			"of the study and prints a verdict table; verdicts.md and report.html go to the study directory.\n" +
+			"With --slurm it writes a job array with one task per run (--point I runs run I) and a verdict\n" +
+			"job that runs after the array; --submit submits both with sbatch.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			errw := cmd.ErrOrStderr()
 			o.DataDir, o.Log, o.Progress = g.dataDir, errw, experiment.NewProgress(errw, 30*time.Second)
+			if cmd.Flags().Changed("point") || slurm {
+				plan, err := experiment.PlanReproduction(configs.FS, args[0], o)
+				if err != nil {
+					return err
+				}
+				if slurm {
+					if res.Time == "" {
+						res.Time = map[string]string{"quick": "02:00:00", "paper": "24:00:00"}[o.Scale]
+					}
+					return writeReproduceSlurm(cmd, plan, o, g.dataDir, res, submit)
+				}
+				return plan.RunPoint(cmd.Context(), point)
+			}
 			md, err := experiment.Reproduce(cmd.Context(), configs.FS, args[0], o)
 			if err != nil {
 				return err
@@ -288,10 +306,92 @@ func reproduceCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&o.Scale, "scale", "quick", "quick (minutes on a laptop) or paper (the studies' settings)")
-	cmd.Flags().StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
-	cmd.Flags().StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
+	f := cmd.Flags()
+	f.StringVar(&o.Scale, "scale", "quick", "quick (minutes on a laptop) or paper (the studies' settings)")
+	f.StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
+	f.StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
+	f.IntVar(&point, "point", 0, "run only this run of the study (what each Slurm array task does)")
+	f.BoolVar(&slurm, "slurm", false, "write a Slurm job array (one task per run) and a verdict job")
+	f.BoolVar(&submit, "submit", false, "with --slurm: submit the array, then the verdict job after it")
+	f.IntVar(&res.CPUsPerTask, "slurm-cpus", res.CPUsPerTask, "with --slurm: CPUs per task (also GOMAXPROCS)")
+	f.StringVar(&res.Time, "slurm-time", "", "with --slurm: time limit per task (default 02:00:00 quick, 24:00:00 paper)")
+	f.StringVar(&res.Mem, "slurm-mem", res.Mem, "with --slurm: memory per task")
+	f.StringVar(&res.Partition, "slurm-partition", "", "with --slurm: partition (default: the cluster's)")
+	f.StringArrayVar(&res.Extra, "slurm-extra", nil, "with --slurm: a further #SBATCH line, e.g. --slurm-extra=--account=lab")
 	return cmd
+}
+
+// writeReproduceSlurm writes PLAN_DIR/slurm.sh (the runs) and
+// PLAN_DIR/verdicts.sh (reproduce itself, which finds every run finished),
+// and submits the second to start when the first has succeeded.
+func writeReproduceSlurm(cmd *cobra.Command, plan *experiment.ReproducePlan, o experiment.ReproduceOptions, dataDir string, res experiment.SlurmConfig, submit bool) error {
+	if res.CPUsPerTask < 1 {
+		return fmt.Errorf("--slurm-cpus %d: want >= 1", res.CPUsPerTask)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	args := []string{exe, "reproduce", plan.Study, "--scale", plan.Scale}
+	if o.OutDir != "" {
+		args = append(args, "--out", o.OutDir)
+	}
+	for _, s := range o.Overrides {
+		args = append(args, "--set", s)
+	}
+	if dataDir != "" {
+		args = append(args, "--data", dataDir)
+	}
+	base := experiment.ShellWords(args...)
+	logs := filepath.Join(plan.Dir, "slurm")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		return err
+	}
+	runs := experiment.SlurmArray{Name: plan.Study, Tasks: len(plan.Names), Resources: res, Workdir: wd, LogDir: logs,
+		Command: base + ` --point "$SLURM_ARRAY_TASK_ID"`}
+	verdicts := experiment.SlurmArray{Name: plan.Study + "-verdicts", Tasks: 1, Resources: res, Workdir: wd, LogDir: logs, Command: base}
+	arrayPath, verdictPath := filepath.Join(plan.Dir, "slurm.sh"), filepath.Join(plan.Dir, "verdicts.sh")
+	if err := os.WriteFile(arrayPath, []byte(runs.Script()), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(verdictPath, []byte(verdicts.Script()), 0o755); err != nil {
+		return err
+	}
+	var index strings.Builder
+	for i, n := range plan.Names {
+		fmt.Fprintf(&index, "%d\t%s\n", i, n)
+	}
+	if err := os.WriteFile(filepath.Join(plan.Dir, "points.tsv"), []byte(index.String()), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d array tasks) and %s (verdicts, after the array)\n", arrayPath, len(plan.Names), verdictPath)
+	if !submit {
+		return nil
+	}
+	id, err := sbatch(arrayPath)
+	if err != nil {
+		return err
+	}
+	vid, err := sbatch("--dependency=afterok:"+id, verdictPath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "submitted job %s (runs) and job %s (verdicts, logs in %s)\n", id, vid, logs)
+	return nil
+}
+
+// sbatch submits a script and returns the job id.
+func sbatch(args ...string) (string, error) {
+	out, err := exec.Command("sbatch", append([]string{"--parsable"}, args...)...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("sbatch %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "id;cluster" on federated clusters
+	return id, nil
 }
 
 func sweepCmd(g *globals) *cobra.Command {
@@ -362,18 +462,18 @@ func writeSlurm(cmd *cobra.Command, spec *experiment.SweepSpec, pts []experiment
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(script, []byte(experiment.SlurmScript(spec, pts, exe, abs, wd, dataDir)), 0o755); err != nil {
+	if err := os.WriteFile(script, []byte(spec.SlurmArray(pts, exe, abs, wd, dataDir).Script()), 0o755); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d array tasks)\n", script, len(pts))
 	if !submit {
 		return nil
 	}
-	out, err := exec.Command("sbatch", "--parsable", script).CombinedOutput()
+	id, err := sbatch(script)
 	if err != nil {
-		return fmt.Errorf("sbatch %s: %v: %s", script, err, strings.TrimSpace(string(out)))
+		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "submitted job %s; merge results with: circuitry report %s\n", strings.TrimSpace(string(out)), spec.Dir())
+	fmt.Fprintf(cmd.OutOrStdout(), "submitted job %s; merge results with: circuitry report %s\n", id, spec.Dir())
 	return nil
 }
 

@@ -100,3 +100,88 @@ func TestSweepOnSlurm(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	}
 }
+
+// tinyInhibitory shrinks the study-1 quick preset to two one-epoch runs
+// on 600 images.
+var tinyInhibitory = []string{"--set", "hparams=[0]", "--set", "conditions=[ei,inorm_full]", "--set", "eps=[0.75]",
+	"--set", "epochs=1", "--set", "train_limit=600", "--set", "align_every=0"}
+
+func TestReproducePointAndBadInput(t *testing.T) {
+	work := t.TempDir()
+	args := append([]string{"reproduce", "inhibitory-normalization", "--data", "embedded", "--out", "runs"}, tinyInhibitory...)
+	if _, stderr, code := runCLI(t, work, append(args, "--point", "1")...); code != 0 {
+		t.Fatalf("--point 1: exit %d\n%s", code, stderr)
+	}
+	run := filepath.Join(work, "runs", "inhibitory-normalization-quick", "runs", "inorm_full_eps0.75_hp00_r0", "summary.json")
+	if _, err := os.Stat(run); err != nil {
+		t.Fatalf("--point 1 did not finish its run: %v", err)
+	}
+	// The full command finds point 1 finished and runs only point 0.
+	stdout, stderr, code := runCLI(t, work, args...)
+	if code != 0 || !strings.Contains(stdout, "verdicts") || !strings.Contains(stderr, "1 already finished") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{append(args[:len(args):len(args)], "--point", "2"), "--point 2: inhibitory-normalization at quick scale has points 0 to 1"},
+		{[]string{"reproduce", "offline-reactivation", "--point", "0", "--scale", "huge"}, `--scale "huge": want quick or paper`},
+		{[]string{"reproduce", "inhibitory-normalisation", "--point", "0"}, `unknown study "inhibitory-normalisation"`},
+		{[]string{"reproduce", "offline-reactivation", "--slurm", "--slurm-cpus", "0"}, "--slurm-cpus 0: want >= 1"},
+	}
+	for _, c := range cases {
+		_, stderr, code := runCLI(t, work, c.args...)
+		if code == 0 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q, want one line with %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// TestReproduceOnSlurm runs a tiny study 1 as a Slurm job array followed
+// by the dependent verdict job, and waits for the verdicts.
+func TestReproduceOnSlurm(t *testing.T) {
+	if exec.Command("scontrol", "ping").Run() != nil {
+		if os.Getenv("CIRCUITRY_REQUIRE_SLURM") == "1" {
+			t.Fatal("Slurm is required but `scontrol ping` fails; run .ci/slurm-setup.sh")
+		}
+		t.Skip("no Slurm controller (run .ci/slurm-setup.sh as root)")
+	}
+	work := t.TempDir()
+	os.Chmod(work, 0o755)
+	exe := filepath.Join(work, "circuitry")
+	os.WriteFile(exe, []byte("#!/bin/sh\nCIRCUITRY_TEST_MAIN=1 exec "+os.Args[0]+" \"$@\"\n"), 0o755)
+	args := append([]string{"reproduce", "inhibitory-normalization", "--data", "embedded", "--out", "runs",
+		"--slurm", "--submit", "--slurm-cpus", "1", "--slurm-mem", "500M", "--slurm-time", "00:10:00"}, tinyInhibitory...)
+	cmd := exec.Command(exe, args...)
+	cmd.Dir = work
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "(verdicts,") {
+		t.Fatalf("submit: %v\n%s", err, out)
+	}
+	planDir := filepath.Join(work, "runs", "inhibitory-normalization-quick-slurm")
+	script, _ := os.ReadFile(filepath.Join(planDir, "slurm.sh"))
+	if !strings.Contains(string(script), "#SBATCH --array=0-1") || !strings.Contains(string(script), "'--set' 'eps=[0.75]'") {
+		t.Fatalf("script:\n%s", script)
+	}
+	verdicts := filepath.Join(work, "runs", "inhibitory-normalization-quick", "verdicts.md")
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		if b, err := os.ReadFile(verdicts); err == nil {
+			if !strings.Contains(string(b), "| # | claim | measured | threshold | verdict |") {
+				t.Fatalf("verdicts.md without a table:\n%s", b)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			logs, _ := filepath.Glob(filepath.Join(planDir, "slurm", "*.out"))
+			var b strings.Builder
+			for _, l := range logs {
+				d, _ := os.ReadFile(l)
+				b.Write(d)
+			}
+			t.Fatalf("no verdicts after 3 minutes; task logs:\n%s", b.String())
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
