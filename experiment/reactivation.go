@@ -7,6 +7,8 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"sort"
+	"strings"
 
 	"github.com/circuitry-lab/circuitry/task/headdir"
 	"github.com/circuitry-lab/circuitry/task/navigation"
@@ -21,7 +23,7 @@ type ReactivationStudy struct {
 	Name       string   `yaml:"name"`       // study directory under out.dir
 	Task       string   `yaml:"task"`       // spatial | headdir
 	Seeds      []uint64 `yaml:"seeds"`      // one network per condition and seed (study: 0..4)
-	Conditions []string `yaml:"conditions"` // noisy, noisy_biased, nonoise, nonoise_biased, gru_noisy, gru_noisy_biased
+	Conditions []string `yaml:"conditions"` // noisy, noisy_biased, nonoise, nonoise_biased, gru_noisy, gru_noisy_biased, dale_noisy, dale_noisy_biased, dale_nonoise, dale_norm_noisy, dale_norm_noisy_biased
 
 	Network NetworkConfig    `yaml:"network"`
 	Train   RNNTrainConfig   `yaml:"train"`
@@ -43,6 +45,9 @@ type NetworkConfig struct {
 	Noise      string  `yaml:"noise"`      // gaussian (default, zero mean) | uniform ([0, 1), the reference code's)
 	Sigma2In   float64 `yaml:"sigma2_in"`  // input noise variance (0)
 	Sigma2Out  float64 `yaml:"sigma2_out"` // output noise variance (0)
+	// InhibitoryFraction is the share of inhibitory units of the dale_*
+	// conditions' networks (0.2, the cortical ratio); in (0, 1).
+	InhibitoryFraction float64 `yaml:"inhibitory_fraction"`
 }
 
 // RNNTrainConfig is Adam on fresh batches.
@@ -90,7 +95,7 @@ func DefaultReactivationStudy() ReactivationStudy {
 	return ReactivationStudy{
 		Study: "offline-reactivation", Name: "offline-reactivation", Task: "spatial",
 		Seeds: []uint64{0, 1, 2, 3, 4}, Conditions: []string{"noisy", "noisy_biased", "nonoise", "nonoise_biased"},
-		Network: NetworkConfig{NRec: 512, Cells: 512, Activation: "relu", Dt: 0.02, Tau: 0.1, Sigma2Rec: 1e-4, Noise: "gaussian"},
+		Network: NetworkConfig{NRec: 512, Cells: 512, Activation: "relu", Dt: 0.02, Tau: 0.1, Sigma2Rec: 1e-4, Noise: "gaussian", InhibitoryFraction: 0.2},
 		Train:   RNNTrainConfig{Steps: 2500, Batch: 200, SeqLen: 100, LR: 1e-3, LogEvery: 50, CheckpointEvery: 250},
 		Sleep: QuiescenceConfig{Steps: 1000, Batch: 200, NoiseFactor: math.Sqrt2, Noise2Sleep: 2e-4, StepSteps: 100,
 			VarSteps: 2000, VarDiscard: 1000, VarBatch: 500, DriftStates: 2000, KLSamples: 2500},
@@ -100,12 +105,28 @@ func DefaultReactivationStudy() ReactivationStudy {
 	}
 }
 
-// reactivationConditions: noise on or off during training, biased or not,
-// vanilla CT-RNN or GRU.
-var reactivationConditions = map[string]struct{ noisy, biased, gru bool }{
-	"noisy": {true, false, false}, "noisy_biased": {true, true, false},
-	"nonoise": {false, false, false}, "nonoise_biased": {false, true, false},
-	"gru_noisy": {true, false, true}, "gru_noisy_biased": {true, true, true},
+// reactivationCondition is how a condition's network is trained: noise
+// on or off, biased task or not, and the architecture (CT-RNN, GRU, or a
+// Dale's-law CT-RNN with or without normalising inhibition).
+type reactivationCondition struct{ noisy, biased, gru, dale, normalize bool }
+
+var reactivationConditions = map[string]reactivationCondition{
+	"noisy": {noisy: true}, "noisy_biased": {noisy: true, biased: true},
+	"nonoise": {}, "nonoise_biased": {biased: true},
+	"gru_noisy": {noisy: true, gru: true}, "gru_noisy_biased": {noisy: true, biased: true, gru: true},
+	"dale_noisy": {noisy: true, dale: true}, "dale_noisy_biased": {noisy: true, biased: true, dale: true},
+	"dale_nonoise":    {dale: true},
+	"dale_norm_noisy": {noisy: true, dale: true, normalize: true}, "dale_norm_noisy_biased": {noisy: true, biased: true, dale: true, normalize: true},
+}
+
+// reactivationConditionNames lists the conditions for error messages.
+func reactivationConditionNames() string {
+	names := make([]string, 0, len(reactivationConditions))
+	for k := range reactivationConditions {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // ParseReactivationStudy decodes and validates a study config.
@@ -138,7 +159,7 @@ func (s *ReactivationStudy) Validate() error {
 	}
 	for i, c := range s.Conditions {
 		if _, ok := reactivationConditions[c]; !ok {
-			bad(fmt.Sprintf("conditions[%d]", i), fmt.Sprintf("%q", c), "want noisy, noisy_biased, nonoise, nonoise_biased, gru_noisy or gru_noisy_biased")
+			bad(fmt.Sprintf("conditions[%d]", i), fmt.Sprintf("%q", c), "want one of "+reactivationConditionNames())
 		}
 	}
 	n := s.Network
@@ -147,6 +168,9 @@ func (s *ReactivationStudy) Validate() error {
 	}
 	if n.NRec < 1 {
 		bad("network.n_rec", n.NRec, "want >= 1")
+	}
+	if !(n.InhibitoryFraction > 0 && n.InhibitoryFraction < 1) || int(n.InhibitoryFraction*float64(n.NRec)) < 1 {
+		bad("network.inhibitory_fraction", n.InhibitoryFraction, "want in (0, 1), with at least one inhibitory unit")
 	}
 	if n.Cells < 3 {
 		bad("network.cells", n.Cells, "want >= 3 (decoding uses the top 3)")

@@ -151,6 +151,9 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 		loss = mse.Loss(y, tgt)
 		net.Backward(mse.Backward())
 		opt.Step()
+		if p, ok := net.(interface{ Project() }); ok {
+			p.Project() // Dale's law: restore the weight signs
+		}
 		if step%s.Train.LogEvery == 0 || step == s.Train.Steps {
 			rec := reactivationRecord{Step: step, Loss: analysis.Float(loss), DecodeErr: analysis.Float(decodeError(task, y, b.Truth)), Seconds: secs()}
 			if err := run.AppendMetrics(rec); err != nil {
@@ -223,6 +226,10 @@ func (s *ReactivationStudy) newNet(cond string, task navTask, seed uint64) (rnn.
 		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
 	if c.noisy {
 		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
+	}
+	if c.dale {
+		cfg.Inhibitory = int(nc.InhibitoryFraction * float64(nc.NRec))
+		cfg.Normalize = c.normalize
 	}
 	if c.gru {
 		return rnn.NewGRU(cfg, Stream(seed, "init"))

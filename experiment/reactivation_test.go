@@ -23,6 +23,8 @@ func TestReactivationConfigErrors(t *testing.T) {
 		{[]string{"network.noise=pink"}, `network.noise = "pink"`},
 		{[]string{"quiescence.var_discard=5000"}, "quiescence.var_discard = 5000"},
 		{[]string{"seeds=[]"}, "seeds = []"},
+		{[]string{"network.inhibitory_fraction=1"}, "network.inhibitory_fraction = 1"},
+		{[]string{"conditions=[dale]"}, "dale_norm_noisy"},
 	}
 	for _, c := range cases {
 		_, err := ParseReactivationStudy([]byte("study: offline-reactivation\n"), c.sets)
@@ -30,8 +32,12 @@ func TestReactivationConfigErrors(t *testing.T) {
 			t.Errorf("%v: err = %v, want %q", c.sets, err, c.want)
 		}
 	}
-	for _, f := range []string{"spatial-quick.yaml", "spatial-paper.yaml", "spatial-gru-quick.yaml", "headdir-quick.yaml", "headdir-paper.yaml"} {
-		data, err := os.ReadFile(filepath.Join("..", "configs", "offline-reactivation", f))
+	presets, _ := filepath.Glob(filepath.Join("..", "configs", "offline-reactivation", "*.yaml"))
+	if len(presets) < 6 {
+		t.Fatalf("found %d presets: %v", len(presets), presets)
+	}
+	for _, f := range presets {
+		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -46,7 +52,7 @@ func TestReactivationStudyTiny(t *testing.T) {
 	spec := `study: offline-reactivation
 name: tiny
 seeds: [0]
-conditions: [noisy, nonoise_biased, gru_noisy]
+conditions: [noisy, nonoise_biased, gru_noisy, dale_norm_noisy]
 network: {n_rec: 32, cells: 64}
 train: {steps: 30, batch: 16, seq_len: 20, log_every: 10, lr: 0.003}
 quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 20, var_batch: 10, drift_states: 100, kl_samples: 300}
@@ -77,7 +83,7 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		if _, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log); err != nil {
 			t.Fatal(err)
 		}
-		if strings.Count(log.String(), "finished earlier") != 3 {
+		if strings.Count(log.String(), "finished earlier") != len(s.Conditions) {
 			t.Fatalf("resume: %s", log.String())
 		}
 	}

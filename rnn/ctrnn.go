@@ -17,6 +17,19 @@ import (
 //	y_t = W_out h_t
 //
 // with alpha = dt/tau and no biases (the study's network).
+//
+// With Inhibitory > 0 the network obeys Dale's law: the last Inhibitory
+// units are inhibitory, the others excitatory; every unit's outgoing
+// recurrent weights (a column of W_rec) carry its sign, and only
+// excitatory units project to the output (their W_out columns are zero
+// for inhibitory units). Inputs and the initial-state encoder stay
+// unconstrained: they stand for signals from outside the circuit.
+// Project restores the signs after each optimiser step.
+//
+// With Normalize, f acts on the normalised drive LN(u_t) (zero mean, unit
+// variance across units, no gain or bias): the population-wide
+// subtractive and divisive inhibition that study 1's I-Norm interneurons
+// learn to implement, here in its exact form.
 type Config struct {
 	NIn, NRec, NOut, NInit int
 	Alpha                  float64 // dt/tau, in (0, 1]
@@ -24,7 +37,12 @@ type Config struct {
 	SigmaRec               float64 // recurrent noise sd (sqrt of sigma2_rec)
 	Noise                  string  // "gaussian" (zero mean, the theory) or "uniform" ([0, 1), the reference code)
 	SigmaIn, SigmaOut      float64 // input and output noise sd
+	Inhibitory             int     // Dale's law: number of inhibitory units (0 = unconstrained)
+	Normalize              bool    // layer-normalise the drive u_t before f
 }
+
+// lnEps keeps the normalisation finite for a silent population.
+const lnEps = 1e-5
 
 // Validate names the first bad field.
 func (c Config) Validate() error {
@@ -39,6 +57,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("noise = %q: want gaussian or uniform", c.Noise)
 	case !(c.SigmaRec >= 0 && c.SigmaIn >= 0 && c.SigmaOut >= 0):
 		return fmt.Errorf("noise sd rec=%v in=%v out=%v: want >= 0", c.SigmaRec, c.SigmaIn, c.SigmaOut)
+	case c.Inhibitory < 0 || c.Inhibitory >= c.NRec:
+		return fmt.Errorf("inhibitory = %d: want 0 (no Dale's law) to n_rec-1 = %d", c.Inhibitory, c.NRec-1)
+	case c.Normalize && c.NRec < 2:
+		return fmt.Errorf("normalize with n_rec = %d: want n_rec >= 2", c.NRec)
 	}
 	return nil
 }
@@ -52,10 +74,13 @@ type CTRNN struct {
 	x, c0      *tensor.Mat // input (T*B x n_in, noisy copy) and initial code (B x n_init)
 	h          *tensor.Mat // (T+1)*B x n_rec: h_0 ... h_T
 	u          *tensor.Mat // T*B x n_rec pre-activations
+	z          *tensor.Mat // T*B x n_rec normalised drive (Normalize)
+	invStd     []float32   // T*B inverse standard deviations of the drive (Normalize)
 	y          *tensor.Mat // T*B x n_out
 	dh, du     *tensor.Mat // T*B x n_rec
 	carry, tmp *tensor.Mat // B x n_rec
 	stepU      *tensor.Mat // scratch of Step
+	stepInv    []float32   // scratch of Step (Normalize)
 }
 
 // New returns a network with PyTorch's default Linear initialisation
@@ -76,7 +101,57 @@ func New(cfg Config, rng *rand.Rand) (*CTRNN, error) {
 			p.Value.Data[i] = float32((2*rng.Float64() - 1) * bound)
 		}
 	}
+	if cfg.Inhibitory > 0 {
+		n.daleInit()
+	}
 	return n, nil
+}
+
+// daleInit draws W_rec with the Dale signs and balanced mean input:
+// magnitudes |U(-1,1)|/(2 sqrt(n)), inhibitory columns scaled by ne/ni so
+// every row sums to zero on average. The spectral radius is then about
+// that of the unconstrained initialisation (row variance n_rec/(3 n) x
+// ne/ni / 4 ~ 1/3 at 20% inhibition).
+func (n *CTRNN) daleInit() {
+	c, w := n.Cfg, n.Wrec.Value
+	ni := c.Inhibitory
+	ne := c.NRec - ni
+	iScale := float32(ne) / float32(ni)
+	for i := 0; i < w.Rows; i++ {
+		row := w.Row(i)
+		for j := range row {
+			v := float32(math.Abs(float64(row[j])) / 2)
+			if j >= ne {
+				v *= -iScale
+			}
+			row[j] = v
+		}
+	}
+	n.Project()
+}
+
+// Project enforces Dale's law after an optimiser step: excitatory columns
+// of W_rec >= 0, inhibitory columns <= 0, inhibitory columns of W_out = 0.
+// Without Dale's law it does nothing.
+func (n *CTRNN) Project() {
+	ni := n.Cfg.Inhibitory
+	if ni == 0 {
+		return
+	}
+	ne := n.Cfg.NRec - ni
+	w := n.Wrec.Value
+	for i := 0; i < w.Rows; i++ {
+		row := w.Row(i)
+		for j := range row[:ne] {
+			row[j] = max(row[j], 0)
+		}
+		for j := ne; j < len(row); j++ {
+			row[j] = min(row[j], 0)
+		}
+	}
+	for i := 0; i < n.Wout.Value.Rows; i++ {
+		clear(n.Wout.Value.Row(i)[ne:])
+	}
 }
 
 // Params lists E, W_in, W_rec, W_out.
@@ -94,6 +169,10 @@ func (n *CTRNN) ensure(t, b int) {
 	n.y = tensor.New(t*b, c.NOut)
 	n.dh = tensor.New(t*b, c.NRec)
 	n.du = tensor.New(t*b, c.NRec)
+	if c.Normalize {
+		n.z = tensor.New(t*b, c.NRec)
+		n.invStd = make([]float32, t*b)
+	}
 	n.carry = tensor.New(b, c.NRec)
 	n.tmp = tensor.New(b, c.NRec)
 }
@@ -135,13 +214,27 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 		cur := n.h.RowRange((s+1)*b, (s+2)*b)
 		us := n.u.RowRange(s*b, (s+1)*b)
 		tensor.MatMul(&us, &prev, false, n.Wrec.Value, true, 1, 1)
-		leakStep(cur.Data, prev.Data, us.Data, alpha, c.Activation)
+		drive := us.Data
+		if c.Normalize {
+			zs := n.z.RowRange(s*b, (s+1)*b)
+			normalizeRows(zs.Data, n.invStd[s*b:(s+1)*b], us.Data, c.NRec)
+			drive = zs.Data
+		}
+		leakStep(cur.Data, prev.Data, drive, alpha, c.Activation)
 		fillNoise(cur.Data, c.SigmaRec, c.Noise, noise)
 	}
 	hs := n.h.RowRange(b, (t+1)*b)
 	tensor.MatMul(n.y, &hs, false, n.Wout.Value, true, 1, 0)
 	fillNoise(n.y.Data, c.SigmaOut, c.Noise, noise)
 	return n.y
+}
+
+// normalizeRows layer-normalises each n-wide row of u into z and records
+// its inverse standard deviation.
+func normalizeRows(z, invStd, u []float32, n int) {
+	for r := range invStd {
+		invStd[r] = nn.NormalizeRow(z[r*n:(r+1)*n], u[r*n:(r+1)*n], lnEps)
+	}
 }
 
 // leakStep sets cur = (1 - alpha) prev + alpha f(u).
@@ -184,7 +277,17 @@ func (n *CTRNN) Backward(dy *tensor.Mat) {
 		g := n.dh.RowRange(s*b, (s+1)*b)
 		us := n.u.RowRange(s*b, (s+1)*b)
 		du := n.du.RowRange(s*b, (s+1)*b)
-		backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, us.Data, alpha, c.Activation)
+		if c.Normalize {
+			// f acted on z = LN(u): du first holds dL/dz, then dL/du.
+			zs := n.z.RowRange(s*b, (s+1)*b)
+			backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, zs.Data, alpha, c.Activation)
+			for r := 0; r < b; r++ {
+				row := du.Row(r)
+				nn.LayerNormBackwardRow(row, row, zs.Row(r), n.invStd[s*b+r])
+			}
+		} else {
+			backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, us.Data, alpha, c.Activation)
+		}
 		// carry = (1 - alpha) g + du W_rec
 		copy(n.carry.Data, n.tmp.Data)
 		tensor.MatMul(n.carry, &du, false, n.Wrec.Value, false, 1, 1)

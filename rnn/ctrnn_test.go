@@ -168,3 +168,94 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDaleAndNormalizedGradients(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		act       string
+		inhib     int
+		normalize bool
+	}{{"dale", "relu", 2, false}, {"dale_norm", "relu", 2, true}, {"norm_tanh", "tanh", 0, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := Config{NIn: 2, NRec: 7, NOut: 4, NInit: 3, Alpha: 0.3, Activation: c.act, SigmaRec: 0.05, Noise: "gaussian",
+				Inhibitory: c.inhib, Normalize: c.normalize}
+			rng := rand.New(rand.NewPCG(4, 5))
+			net, err := New(cfg, rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkBPTT(t, net, rng)
+		})
+	}
+}
+
+func TestDaleSignsAndBalance(t *testing.T) {
+	const n, ni = 200, 40
+	cfg := Config{NIn: 2, NRec: n, NOut: 5, NInit: 3, Alpha: 0.2, Activation: "relu", Noise: "gaussian", Inhibitory: ni}
+	net, err := New(cfg, rand.New(rand.NewPCG(6, 7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(when string) {
+		w := net.Wrec.Value
+		var rowSum float64
+		for i := 0; i < n; i++ {
+			for j, v := range w.Row(i) {
+				if (j < n-ni && v < 0) || (j >= n-ni && v > 0) {
+					t.Fatalf("%s: W_rec[%d,%d] = %v has the wrong sign", when, i, j, v)
+				}
+				rowSum += float64(v)
+			}
+			for j := n - ni; j < n; j++ {
+				if o := net.Wout.Value.At(i%5, j); o != 0 {
+					t.Fatalf("%s: inhibitory unit %d projects to the output (%v)", when, j, o)
+				}
+			}
+		}
+		if when == "init" && math.Abs(rowSum/n) > 0.05 {
+			t.Errorf("mean row sum of W_rec = %.3f, want ~0 (balanced E and I)", rowSum/n)
+		}
+	}
+	check("init")
+	// An update that breaks every sign is undone by Project.
+	for i := range net.Wrec.Value.Data {
+		net.Wrec.Value.Data[i] = -net.Wrec.Value.Data[i]
+	}
+	for i := range net.Wout.Value.Data {
+		net.Wout.Value.Data[i] = 1
+	}
+	net.Project()
+	check("after Project")
+	if _, err := New(Config{NIn: 1, NRec: 4, NOut: 1, NInit: 1, Alpha: 0.5, Activation: "relu", Noise: "gaussian", Inhibitory: 4}, rand.New(rand.NewPCG(1, 1))); err == nil || !strings.Contains(err.Error(), "inhibitory = 4") {
+		t.Errorf("all-inhibitory network: err = %v", err)
+	}
+}
+
+func TestNormalizedStepMatchesForward(t *testing.T) {
+	// With zero input and no noise, Forward's first step equals Step, and
+	// the normalised drive has zero mean and unit variance across units.
+	const B, N = 3, 9
+	cfg := Config{NIn: 2, NRec: N, NOut: 4, NInit: 3, Alpha: 0.4, Activation: "relu", Noise: "gaussian", Inhibitory: 2, Normalize: true}
+	rng := rand.New(rand.NewPCG(8, 9))
+	net, _ := New(cfg, rng)
+	c0 := randMat(rng, B, 3)
+	net.Forward(tensor.New(B, 2), c0, nil)
+	h0, want := tensor.New(B, N), tensor.New(B, N)
+	net.Encode(h0, c0)
+	net.Step(want, h0)
+	for i, v := range net.Hidden().Data {
+		if math.Abs(float64(v-want.Data[i])) > 1e-6 {
+			t.Fatalf("Step %v, Forward %v", want.Data, net.Hidden().Data)
+		}
+	}
+	for r := 0; r < B; r++ {
+		var s, ss float64
+		for _, v := range net.z.Row(r) {
+			s += float64(v)
+			ss += float64(v) * float64(v)
+		}
+		if math.Abs(s/N) > 1e-5 || math.Abs(ss/N-1) > 1e-2 /* eps 1e-5 against a small drive */ {
+			t.Errorf("row %d of LN(u): mean %.2g, variance %.4f", r, s/N, ss/N)
+		}
+	}
+}
