@@ -7,9 +7,12 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
+	"github.com/circuitry-lab/circuitry/internal/parallel"
 	"github.com/circuitry-lab/circuitry/task/headdir"
 	"github.com/circuitry-lab/circuitry/task/navigation"
 )
@@ -31,6 +34,11 @@ type ReactivationStudy struct {
 	Spatial SpatialConfig    `yaml:"spatial"`
 	HeadDir HeadDirConfig    `yaml:"headdir"`
 	Out     OutConfig        `yaml:"out"`
+	// Workers trains this many networks at once (0 = one per core). The
+	// studies' networks are small enough that whole networks in parallel
+	// use the cores better than splitting each product; results do not
+	// depend on it.
+	Workers int `yaml:"workers"`
 }
 
 // NetworkConfig is the continuous-time RNN.
@@ -199,6 +207,9 @@ func (s *ReactivationStudy) Validate() error {
 	if t.Steps < 1 {
 		bad("train.steps", t.Steps, "want >= 1")
 	}
+	if s.Workers < 0 {
+		bad("workers", s.Workers, "want >= 0 (0 = one per core)")
+	}
 	if t.Batch < 1 {
 		bad("train.batch", t.Batch, "want >= 1")
 	}
@@ -261,20 +272,71 @@ func (s *ReactivationStudy) newTask(biased bool, seed uint64) navTask {
 
 // RunReactivationStudy trains every (condition, seed) network not already
 // finished, analyses it, and writes the study's tables and figures.
+// Networks train Workers at a time.
 func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Progress, log io.Writer) (*ReactivationReport, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	var results []*ReactivationResult
+	type point struct {
+		cond string
+		seed uint64
+	}
+	var pts []point
 	for _, seed := range s.Seeds {
 		for _, cond := range s.Conditions {
-			r, err := runReactivationPoint(ctx, s, cond, seed, progress, log)
-			if err != nil {
-				return nil, fmt.Errorf("%s seed %d: %w", cond, seed, err)
-			}
-			results = append(results, r)
+			pts = append(pts, point{cond, seed})
 		}
+	}
+	workers := s.Workers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, len(pts))
+	if workers > 1 {
+		per := s.Train.Steps + 2*s.Sleep.Steps + s.Sleep.VarSteps
+		progress = &sharedProgress{p: progress, log: log}
+		progress.(*sharedProgress).p.Start(fmt.Sprintf("%s (%d networks, %d at a time)", s.Name, len(pts), workers), per*len(pts))
+	}
+	results := make([]*ReactivationResult, len(pts))
+	errs := make([]error, len(pts))
+	parallel.Each(len(pts), workers, func(i int) {
+		if ctx.Err() != nil {
+			errs[i] = ctx.Err()
+			return
+		}
+		p := pts[i]
+		if results[i], errs[i] = runReactivationPoint(ctx, s, p.cond, p.seed, progress, log); errs[i] != nil {
+			errs[i] = fmt.Errorf("%s seed %d: %w", p.cond, p.seed, errs[i])
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if sp, ok := progress.(*sharedProgress); ok {
+		sp.p.Finish(fmt.Sprintf("%s: %d networks trained and analysed", s.Name, len(pts)))
 	}
 	rep := newReactivationReport(s, results)
 	return rep, rep.Write(s.Dir())
+}
+
+// sharedProgress merges the progress of networks trained in parallel
+// into one phase; their own phase summaries become log lines.
+type sharedProgress struct {
+	mu  sync.Mutex
+	p   Progress
+	log io.Writer
+}
+
+func (sp *sharedProgress) Start(string, int) {}
+
+func (sp *sharedProgress) Add(n int, status string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.p.Add(n, status)
+}
+
+func (sp *sharedProgress) Finish(summary string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	fmt.Fprintln(sp.log, summary)
 }

@@ -22,12 +22,18 @@ type ReproduceOptions struct {
 	Log       io.Writer
 }
 
+// Reproduction is what Reproduce found.
+type Reproduction struct {
+	Verdicts string   // Markdown: a title and the verdict table
+	Dirs     []string // the study directories, each with verdicts.md and report.html
+}
+
 // Reproduce runs a study's preset(s) at a scale, evaluates the study's
 // checks and writes verdicts.md and a report.html topped by the verdict
-// table. It returns the verdict Markdown.
-func Reproduce(ctx context.Context, presets fs.FS, study string, o ReproduceOptions) (string, error) {
+// table into each study directory.
+func Reproduce(ctx context.Context, presets fs.FS, study string, o ReproduceOptions) (*Reproduction, error) {
 	if o.Scale != "quick" && o.Scale != "paper" {
-		return "", fmt.Errorf("--scale %q: want quick or paper", o.Scale)
+		return nil, fmt.Errorf("--scale %q: want quick or paper", o.Scale)
 	}
 	if o.Progress == nil {
 		o.Progress = Quiet{}
@@ -41,7 +47,7 @@ func Reproduce(ctx context.Context, presets fs.FS, study string, o ReproduceOpti
 	case "offline-reactivation":
 		return reproduceReactivation(ctx, presets, o)
 	}
-	return "", fmt.Errorf("unknown study %q: want inhibitory-normalization or offline-reactivation", study)
+	return nil, fmt.Errorf("unknown study %q: want inhibitory-normalization or offline-reactivation", study)
 }
 
 // inhibitoryPreset reads the study-1 preset at the options' scale.
@@ -78,31 +84,31 @@ func (o ReproduceOptions) sets() []string {
 	return append([]string{"out.dir=" + o.OutDir}, o.Overrides...)
 }
 
-func reproduceInhibitory(ctx context.Context, presets fs.FS, o ReproduceOptions) (string, error) {
+func reproduceInhibitory(ctx context.Context, presets fs.FS, o ReproduceOptions) (*Reproduction, error) {
 	s, err := inhibitoryPreset(presets, o)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	cmp, err := RunInhibitoryStudy(ctx, s, o.DataDir, o.Progress, o.Log)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	md := fmt.Sprintf("# Inhibitory normalisation (%s scale): verdicts\n\n", o.Scale) +
 		VerdictTable("The study's checks", InhibitoryVerdicts(cmp))
-	return md, writeVerdicts(s.Dir(), md, cmp.Markdown())
+	return &Reproduction{Verdicts: md, Dirs: []string{s.Dir()}}, writeVerdicts(s.Dir(), md, cmp.Markdown())
 }
 
-func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOptions) (string, error) {
+func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOptions) (*Reproduction, error) {
 	studies, err := reactivationPresets(presets, o)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	var reps [2]*ReactivationReport
 	var dirs []string
 	temp1 := map[string]float64{}
 	for i, s := range studies {
 		if reps[i], err = RunReactivationStudy(ctx, s, o.Progress, o.Log); err != nil {
-			return "", err
+			return nil, err
 		}
 		dirs = append(dirs, s.Dir())
 		if s.Task == "spatial" && reps[i].Row("noisy") != nil {
@@ -111,7 +117,7 @@ func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOption
 			for _, seed := range s.Seeds {
 				r, err := AnalyzeReactivationRun(filepath.Join(s.Dir(), "runs", fmt.Sprintf("noisy_s%d", seed)), "noise-x1", []string{"quiescence.noise_factor=1"}, o.Log)
 				if err != nil {
-					return "", err
+					return nil, err
 				}
 				sum += float64(r.KL)
 			}
@@ -122,10 +128,10 @@ func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOption
 		VerdictTable("The study's checks", ReactivationVerdicts(reps[0], reps[1], temp1))
 	for i, d := range dirs {
 		if err := writeVerdicts(d, md, reps[i].Markdown()); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
-	return md, nil
+	return &Reproduction{Verdicts: md, Dirs: dirs}, nil
 }
 
 // ReproducePlan is a study's runs at one scale, indexed as `reproduce

@@ -5,6 +5,7 @@ package parallel
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // For calls body on contiguous chunks [lo, hi) that together cover [0, n),
@@ -25,6 +26,25 @@ func For(n int, body func(lo, hi int)) {
 		go func() {
 			defer wg.Done()
 			body(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// Each calls body(i) for every i in [0, n) on up to workers goroutines,
+// each taking the next index when it finishes one (long, uneven jobs such
+// as training runs), and waits for all.
+func Each(n, workers int, body func(i int)) {
+	workers = min(max(workers, 1), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				body(i)
+			}
 		}()
 	}
 	wg.Wait()
