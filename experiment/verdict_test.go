@@ -1,0 +1,84 @@
+package experiment
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+)
+
+func ms(v float64) MeanSD { return MeanSD{Mean: analysis.Float(v), N: 1} }
+
+// row is a spatial condition with the given KL figures; everything else
+// is a healthy trained network.
+func row(cond string, kl, untrained, uniform float64) ReactivationRow {
+	return ReactivationRow{Condition: cond, DecodeErr: ms(0.01), UntrainedErr: ms(0.6), KL: ms(kl), KLUntrained: ms(untrained), KLUniform: ms(uniform),
+		StepWake: ms(0.02), StepQuiet: ms(0.01), AnchorQuiet: ms(0.8), DriftAlignment: ms(0.2)}
+}
+
+func findVerdict(t *testing.T, vs []Verdict, claim string) Verdict {
+	t.Helper()
+	for _, v := range vs {
+		if strings.Contains(v.Claim, claim) {
+			return v
+		}
+	}
+	t.Fatalf("no verdict %q in %+v", claim, vs)
+	return Verdict{}
+}
+
+func TestReactivationKLVerdicts(t *testing.T) {
+	cases := []struct {
+		name                     string
+		kl, untrained, uniform   float64
+		unbiasedWant, biasedWant string
+	}{
+		{"well below both controls", 0.1, 0.8, 0.5, "pass", "pass"},
+		// Unbiased waking ~ uniform: within 10% of the uniform control passes
+		// for the unbiased condition only.
+		{"about as close as uniform", 0.150, 0.8, 0.145, "pass", "fail"},
+		{"clearly above uniform", 0.2, 0.8, 0.145, "fail", "fail"},
+		{"above the untrained control", 0.9, 0.8, 1.0, "fail", "fail"},
+	}
+	for _, c := range cases {
+		sp := &ReactivationReport{Task: "spatial", Rows: []ReactivationRow{
+			row("noisy", c.kl, c.untrained, c.uniform), row("noisy_biased", c.kl, c.untrained, c.uniform)}}
+		vs := ReactivationVerdicts(sp, nil, nil)
+		if got := findVerdict(t, vs, "(noisy):").Result; got != c.unbiasedWant {
+			t.Errorf("%s: unbiased verdict %s, want %s", c.name, got, c.unbiasedWant)
+		}
+		if got := findVerdict(t, vs, "(noisy_biased):").Result; got != c.biasedWant {
+			t.Errorf("%s: biased verdict %s, want %s", c.name, got, c.biasedWant)
+		}
+	}
+}
+
+func TestReactivationVerdictsOtherChecks(t *testing.T) {
+	u, b := row("noisy", 0.1, 0.8, 0.5), row("noisy_biased", 0.3, 0.8, 2)
+	b.AnchorQuiet = ms(0.3)
+	n := row("nonoise", 0.05, 0.8, 0.5) // smaller KL than noisy but frozen: steps 1/10 of waking
+	n.StepQuiet = ms(0.002)
+	sp := &ReactivationReport{Task: "spatial", Rows: []ReactivationRow{u, b, n}}
+	hu, hb := row("noisy", 0.1, 1, 0.3), row("noisy_biased", 0.2, 1, 0.3)
+	hu.SignedQuiet, hb.SignedQuiet = ms(0.001), ms(0.015)
+	hd := &ReactivationReport{Task: "headdir", Rows: []ReactivationRow{hu, hb}}
+	vs := ReactivationVerdicts(sp, hd, map[string]float64{"noisy": 0.2})
+	for _, c := range []struct{ claim, want string }{
+		{"path-integrate (spatial)", "pass"},
+		{"near the anchor", "pass"},
+		{"No-noise networks", "pass"},
+		{"keep turning one way", "pass"},
+		{"noise x1", "pass"},
+		{"Denoising", "pass"},
+	} {
+		if got := findVerdict(t, vs, c.claim).Result; got != c.want {
+			t.Errorf("%s: %s, want %s", c.claim, got, c.want)
+		}
+	}
+	// The biased network turning barely more than the unbiased one fails.
+	hb.SignedQuiet = ms(0.004)
+	hd.Rows[1] = hb
+	if got := findVerdict(t, ReactivationVerdicts(sp, hd, nil), "keep turning one way").Result; got != "fail" {
+		t.Errorf("biased 0.004 vs unbiased 0.001 rad: %s, want fail", got)
+	}
+}
