@@ -2,19 +2,71 @@ package kernels
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 )
 
-// Register tile of the micro-kernel and the cache blocks around it. mc x kc
-// of packed A (~120 KiB) stays in L2, kc x nr of packed B (16 KiB) in L1.
+// Cache blocks around the micro-kernel's register tile: mc x kc of packed
+// A (~120 KiB) stays in L2, kc x nr of packed B (16-32 KiB) in L1. mc and
+// nc are multiples of every kernel's mr and nr.
 const (
-	mr = 6
-	nr = 16
-	kc = 256
-	mc = 120
-	nc = 2048
+	kc      = 256
+	mc      = 120
+	nc      = 2048
+	maxTile = 12 * 32 // largest mr x nr
 )
+
+// tileKernel is a micro-kernel: C[0:mr, 0:nr] += alpha * Ap * Bp for
+// packed panels Ap (kb x mr) and Bp (kb x nr), C with row stride ldc.
+type tileKernel struct {
+	name   string
+	mr, nr int
+	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int)
+}
+
+// goKernel is the portable kernel, used where no assembly one runs.
+var goKernel = tileKernel{"go", 6, 16, kernel6x16Go}
+
+// active is the kernel Sgemm uses: the best the CPU runs, or the one
+// named by $CIRCUITRY_GEMM (avx512, avx2-fma, go) for comparisons.
+var active = pickKernel(os.Getenv("CIRCUITRY_GEMM"))
+
+func pickKernel(name string) tileKernel {
+	ks := availableKernels()
+	for _, k := range ks {
+		if k.name == name {
+			return k
+		}
+	}
+	return ks[0]
+}
+
+// Kernels lists the micro-kernels this CPU can run, best first.
+func Kernels() []string {
+	var names []string
+	for _, k := range availableKernels() {
+		names = append(names, k.name)
+	}
+	return names
+}
+
+// Backend names the micro-kernel in use, for benchmarks and `circuitry bench`.
+func Backend() string { return active.name }
+
+// UseKernel switches every later Sgemm to the named micro-kernel (one of
+// Kernels()) and returns the previous one's name. Not safe while products
+// run; meant for benchmarks and tests.
+func UseKernel(name string) (string, error) {
+	for _, k := range availableKernels() {
+		if k.name == name {
+			old := active.name
+			active = k
+			return old, nil
+		}
+	}
+	return "", fmt.Errorf("GEMM kernel %q: this CPU runs %v", name, Kernels())
+}
 
 // Sgemm computes C = alpha * op(A) * op(B) + beta * C for row-major float32
 // matrices, where op(X) is X or its transpose. op(A) is m x k, op(B) is
@@ -43,7 +95,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	if alpha == 0 || k == 0 {
 		return
 	}
-	g := gemm{transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	g := gemm{kern: active, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	workers := gemmWorkers(m, n, k)
 	if workers == 1 {
 		g.stripe(0, m, 0, n)
@@ -122,6 +174,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 }
 
 type gemm struct {
+	kern           tileKernel
 	transA, transB bool
 	k              int
 	alpha          float32
@@ -137,13 +190,13 @@ type gemm struct {
 // of rows when it is tall. Bands are multiples of the register tile.
 func (g *gemm) part(w, workers, m, n int) {
 	if n >= m {
-		lo, hi := band(w, workers, n, nr)
+		lo, hi := band(w, workers, n, g.kern.nr)
 		if lo < hi {
 			g.stripe(0, m, lo, hi)
 		}
 		return
 	}
-	lo, hi := band(w, workers, m, mr)
+	lo, hi := band(w, workers, m, g.kern.mr)
 	if lo < hi {
 		g.stripe(lo, hi, 0, n)
 	}
@@ -162,7 +215,7 @@ func band(w, parts, size, unit int) (lo, hi int) {
 type packBuf struct {
 	a    [mc * kc]float32
 	b    [kc * nc]float32
-	tile [mr * nr]float32
+	tile [maxTile]float32
 }
 
 var packPool = sync.Pool{New: func() any { return new(packBuf) }}
@@ -175,10 +228,10 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
-			packB(buf.b[:], g.b, g.ldb, g.transB, pc, kb, jc, nb)
+			packB(buf.b[:], g.b, g.ldb, g.transB, pc, kb, jc, nb, g.kern.nr)
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
-				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb)
+				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb, g.kern.mr)
 				g.macro(buf, ic, mb, jc, nb, kb)
 			}
 		}
@@ -187,6 +240,7 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 
 // macro runs the micro-kernel over every tile of an mb x nb block of C.
 func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int) {
+	mr, nr, kernel := g.kern.mr, g.kern.nr, g.kern.fn
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
 		bp := buf.b[jr*kb:]
@@ -195,13 +249,13 @@ func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int) {
 			ap := buf.a[ir*kb:]
 			off := (ic+ir)*g.ldc + jc + jr
 			if mt == mr && nt == nr {
-				microKernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc)
+				kernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc)
 				continue
 			}
 			// Edge tile: compute into scratch, add the valid part.
-			t := buf.tile[:]
+			t := buf.tile[:mr*nr]
 			clear(t)
-			microKernel(kb, g.alpha, ap, bp, t, nr)
+			kernel(kb, g.alpha, ap, bp, t, nr)
 			for i := 0; i < mt; i++ {
 				row := g.c[off+i*g.ldc : off+i*g.ldc+nt]
 				for j := range row {
@@ -215,7 +269,7 @@ func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int) {
 // packA copies op(A)[ic:ic+mb, pc:pc+kb] into panels of mr rows: panel p
 // holds, for each of the kb columns in turn, mr consecutive row values,
 // zero-padded past mb.
-func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
+func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 	for ir := 0; ir < mb; ir += mr {
 		mt := min(mr, mb-ir)
 		panel := dst[ir*kb : ir*kb+mr*kb]
@@ -244,7 +298,7 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb int) {
 // packB copies op(B)[pc:pc+kb, jc:jc+nb] into panels of nr columns: panel q
 // holds, for each of the kb rows in turn, nr consecutive column values,
 // zero-padded past nb.
-func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb int) {
+func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+nr*kb]
@@ -275,6 +329,7 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb int) {
 // kernel6x16Go is the portable micro-kernel: C[0:6, 0:16] += alpha * Ap * Bp
 // for packed panels Ap (kb x 6) and Bp (kb x 16), C with row stride ldc.
 func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int) {
+	const mr, nr = 6, 16
 	var acc [mr][nr]float32
 	ap = ap[:kb*mr]
 	bp = bp[:kb*nr]

@@ -4,32 +4,43 @@ package kernels
 
 import "golang.org/x/sys/cpu"
 
-// useAsm is decided once: the assembly micro-kernel needs AVX2 and FMA.
-var useAsm = cpuHasAsm()
+//go:generate go run ./internal/asmgen -o sgemm_amd64.s
 
-func cpuHasAsm() bool { return cpu.X86.HasAVX2 && cpu.X86.HasFMA }
-
-// kernel6x16AVX2 is kernel6x16Go in AVX2/FMA assembly (sgemm_amd64.s); kb > 0.
+// kernel6x16AVX2 is kernel6x16Go in AVX2/FMA assembly; kb > 0.
 //
 //go:noescape
 func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int)
 
-func microKernel(kb int, alpha float32, ap, bp, c []float32, ldc int) {
-	if !useAsm {
-		kernel6x16Go(kb, alpha, ap, bp, c, ldc)
-		return
+// kernel12x32AVX512 is the 12x32 tile in AVX-512 (24 of the 32 vector
+// registers accumulate); kb > 0.
+//
+//go:noescape
+func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int)
+
+// availableKernels lists what the CPU (and OS) supports, best first;
+// x/sys/cpu reports AVX-512 only when the OS saves its registers.
+func availableKernels() []tileKernel {
+	var ks []tileKernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, tileKernel{"avx512", 12, 32, avx512Kernel})
 	}
-	// Bounds the assembly relies on, checked once per tile.
-	_ = ap[kb*mr-1]
-	_ = bp[kb*nr-1]
-	_ = c[(mr-1)*ldc+nr-1]
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, tileKernel{"avx2-fma", 6, 16, avx2Kernel})
+	}
+	return append(ks, goKernel)
+}
+
+// The wrappers check once per tile the bounds the assembly relies on.
+func avx2Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int) {
+	_ = ap[kb*6-1]
+	_ = bp[kb*16-1]
+	_ = c[5*ldc+15]
 	kernel6x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc)
 }
 
-// Backend names the micro-kernel in use, for benchmarks and `circuitry bench`.
-func Backend() string {
-	if useAsm {
-		return "avx2-fma"
-	}
-	return "go"
+func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int) {
+	_ = ap[kb*12-1]
+	_ = bp[kb*32-1]
+	_ = c[11*ldc+31]
+	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc)
 }

@@ -2,13 +2,4 @@
 
 package kernels
 
-var useAsm = false
-
-func cpuHasAsm() bool { return false }
-
-func microKernel(kb int, alpha float32, ap, bp, c []float32, ldc int) {
-	kernel6x16Go(kb, alpha, ap, bp, c, ldc)
-}
-
-// Backend names the micro-kernel in use, for benchmarks and `circuitry bench`.
-func Backend() string { return "go" }
+func availableKernels() []tileKernel { return []tileKernel{goKernel} }

@@ -99,11 +99,15 @@ func runCase(t *testing.T, tc gemmCase, rng *rand.Rand) {
 	}
 }
 
+// forEachBackend runs f once with every micro-kernel the CPU supports.
 func forEachBackend(t *testing.T, f func(t *testing.T)) {
-	t.Run(Backend(), f)
-	if useAsm {
-		t.Run("go", func(t *testing.T) {
-			defer setAsm(setAsm(false))
+	for _, name := range Kernels() {
+		t.Run(name, func(t *testing.T) {
+			old, err := UseKernel(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer UseKernel(old)
 			f(t)
 		})
 	}
@@ -188,12 +192,16 @@ func BenchmarkSgemm(b *testing.B) {
 			bb[i] = 1
 		}
 		flops := 2 * float64(s.m*s.n*s.k)
-		b.Run(fmt.Sprintf("circuitry/%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
-			for b.Loop() {
-				Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
-			}
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-		})
+		for _, kern := range Kernels() {
+			b.Run(fmt.Sprintf("circuitry-%s/%dx%dx%d", kern, s.m, s.n, s.k), func(b *testing.B) {
+				old, _ := UseKernel(kern)
+				defer UseKernel(old)
+				for b.Loop() {
+					Sgemm(false, false, s.m, s.n, s.k, 1, a, s.k, bb, s.n, 0, c, s.n)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 		b.Run(fmt.Sprintf("gonum/%dx%dx%d", s.m, s.n, s.k), func(b *testing.B) {
 			A := blas32.General{Rows: s.m, Cols: s.k, Stride: s.k, Data: a}
 			B := blas32.General{Rows: s.k, Cols: s.n, Stride: s.n, Data: bb}
@@ -203,5 +211,46 @@ func BenchmarkSgemm(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+	}
+}
+
+// TestKernelsAgreeBitwise: every kernel sums k in the same order with one
+// rounding per multiply-add, so with alpha = 1 the assembly kernels give
+// identical bits (training resumes bit-identically on another CPU).
+func TestKernelsAgreeBitwise(t *testing.T) {
+	var asm []string
+	for _, k := range Kernels() {
+		if k != "go" {
+			asm = append(asm, k)
+		}
+	}
+	if len(asm) < 2 {
+		t.Skipf("only %v on this CPU", Kernels())
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, s := range []struct{ m, n, k int }{{32, 500, 784}, {64, 256, 256}, {37, 45, 300}, {200, 512, 512}} {
+		a, b := make([]float32, s.m*s.k), make([]float32, s.k*s.n)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		var ref []float32
+		for _, name := range asm {
+			old, _ := UseKernel(name)
+			c := make([]float32, s.m*s.n)
+			Sgemm(false, true, s.m, s.n, s.k, 1, a, s.k, b, s.k, 0, c, s.n)
+			UseKernel(old)
+			if ref == nil {
+				ref = c
+				continue
+			}
+			for i := range c {
+				if math.Float32bits(c[i]) != math.Float32bits(ref[i]) {
+					t.Fatalf("%dx%dx%d: %s gives c[%d] = %v, %s %v", s.m, s.n, s.k, name, i, c[i], asm[0], ref[i])
+				}
+			}
+		}
 	}
 }
