@@ -15,8 +15,11 @@ import (
 // back-propagation reaches every weight through every path.
 type DANN struct {
 	Wex, Wix, Wei, B *nn.Param // Wix, Wei nil when ni = 0
-	x, hI, z         *tensor.Mat
-	dhI, dx          *tensor.Mat
+	// SkipInputGrad: the input is data, so Backward skips dL/dx (and
+	// returns nil), a quarter of a first layer's backward products.
+	SkipInputGrad bool
+	x, hI, z      *tensor.Mat
+	dhI, dx       *tensor.Mat
 }
 
 // NewDANN returns a d -> ne layer with ni inhibitory units and the DANN
@@ -52,14 +55,19 @@ func (l *DANN) Forward(x *tensor.Mat) *tensor.Mat {
 func (l *DANN) Backward(dz *tensor.Mat) *tensor.Mat {
 	tensor.MatMul(l.Wex.Grad, dz, true, l.x, false, 1, 1)
 	dz.SumRowsInto(l.B.Grad.Data)
-	dx := tensor.Ensure(&l.dx, dz.Rows, l.Wex.Value.Cols)
-	tensor.MatMul(dx, dz, false, l.Wex.Value, false, 1, 0)
+	var dx *tensor.Mat
+	if !l.SkipInputGrad {
+		dx = tensor.Ensure(&l.dx, dz.Rows, l.Wex.Value.Cols)
+		tensor.MatMul(dx, dz, false, l.Wex.Value, false, 1, 0)
+	}
 	if l.Wix != nil {
 		tensor.MatMul(l.Wei.Grad, dz, true, l.hI, false, -1, 1)
 		dhI := tensor.Ensure(&l.dhI, dz.Rows, l.Wix.Value.Rows)
 		tensor.MatMul(dhI, dz, false, l.Wei.Value, false, -1, 0)
 		tensor.MatMul(l.Wix.Grad, dhI, true, l.x, false, 1, 1)
-		tensor.MatMul(dx, dhI, false, l.Wix.Value, false, 1, 1)
+		if dx != nil {
+			tensor.MatMul(dx, dhI, false, l.Wix.Value, false, 1, 1)
+		}
 	}
 	return dx
 }
@@ -84,10 +92,9 @@ func (l *DANN) NonNegative() []*nn.Param {
 // Dale's law after a gradient step.
 func Project(ps []*nn.Param) {
 	for _, p := range ps {
-		for i, v := range p.Value.Data {
-			if v < 0 {
-				p.Value.Data[i] = 0
-			}
+		w := p.Value.Data
+		for i, v := range w {
+			w[i] = max(v, 0)
 		}
 	}
 }

@@ -33,6 +33,7 @@ type INorm struct {
 	Variant          Variant
 	FA               []float32 // fa_center weights
 	Lambda           float64
+	SkipInputGrad    bool // the input is data: Backward returns nil instead of dL/dx
 	// Subtractive makes the study's earlier subtractive-only layer: no
 	// divisive pathway (D = 1), local loss lambda*mean_batch[mean_k(o)^2]
 	// training Wix and Wei.
@@ -158,6 +159,9 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 	}
 	tensor.MatMul(l.Wex.Grad, de, true, l.x, false, 1, 1)
 	de.SumRowsInto(l.B.Grad.Data)
+	if l.SkipInputGrad {
+		return nil
+	}
 	dx := tensor.Ensure(&l.dx, g.Rows, l.Wex.Value.Cols)
 	tensor.MatMul(dx, de, false, l.Wex.Value, false, 1, 0)
 	return dx
@@ -171,6 +175,9 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 func (l *INorm) BackwardExactLN(da *tensor.Mat) *tensor.Mat {
 	tensor.MatMul(l.Wex.Grad, da, true, l.x, false, 1, 1)
 	da.SumRowsInto(l.B.Grad.Data)
+	if l.SkipInputGrad {
+		return nil
+	}
 	dx := tensor.Ensure(&l.dx, da.Rows, l.Wex.Value.Cols)
 	tensor.MatMul(dx, da, false, l.Wex.Value, false, 1, 0)
 	dhI := tensor.Ensure(&l.dhI, da.Rows, l.Wix.Value.Rows)

@@ -127,6 +127,16 @@ func NewNetwork(cond Condition, in int, hidden, inhibitory []int, classes int, l
 		default:
 			return nil, fmt.Errorf("condition %s: unknown core %q", cond.Name, cond.Core)
 		}
+		if i == 0 { // the input is data: no dL/dx needed
+			switch {
+			case b.dann != nil:
+				b.dann.SkipInputGrad = true
+			case b.lin != nil:
+				b.lin.SkipInputGrad = true
+			default:
+				b.inorm.SkipInputGrad = true
+			}
+		}
 		n.hidden = append(n.hidden, b)
 		d = h
 	}

@@ -114,7 +114,9 @@ func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, err
 func buildMLP(m ModelConfig, in, classes int, rng *rand.Rand) nn.Sequential {
 	var net nn.Sequential
 	for i, h := range m.Hidden {
-		net = append(net, nn.NewLinear(fmt.Sprintf("fc%d", i+1), in, h, true, rng))
+		fc := nn.NewLinear(fmt.Sprintf("fc%d", i+1), in, h, true, rng)
+		fc.SkipInputGrad = i == 0 // the images need no gradient
+		net = append(net, fc)
 		if m.LayerNorm {
 			net = append(net, nn.NewLayerNorm(fmt.Sprintf("ln%d", i+1), h, false))
 		}

@@ -10,9 +10,12 @@ import (
 // Linear is y = x W^T + b with W (out x in), as in PyTorch's nn.Linear.
 type Linear struct {
 	W, B *Param // B is nil without bias
-	x    *tensor.Mat
-	y    *tensor.Mat
-	dx   *tensor.Mat
+	// SkipInputGrad: the input is data, so Backward returns nil instead
+	// of computing dL/dx.
+	SkipInputGrad bool
+	x             *tensor.Mat
+	y             *tensor.Mat
+	dx            *tensor.Mat
 }
 
 // NewLinear returns a Linear layer initialised like PyTorch's default:
@@ -45,11 +48,15 @@ func (l *Linear) Forward(x *tensor.Mat) *tensor.Mat {
 	return y
 }
 
-// Backward accumulates dW += dy^T x and db += sum_rows dy; returns dy W.
+// Backward accumulates dW += dy^T x and db += sum_rows dy; returns dy W
+// (nil with SkipInputGrad).
 func (l *Linear) Backward(dy *tensor.Mat) *tensor.Mat {
 	tensor.MatMul(l.W.Grad, dy, true, l.x, false, 1, 1)
 	if l.B != nil {
 		dy.SumRowsInto(l.B.Grad.Data)
+	}
+	if l.SkipInputGrad {
+		return nil
 	}
 	dx := tensor.Ensure(&l.dx, dy.Rows, l.W.Value.Cols)
 	tensor.MatMul(dx, dy, false, l.W.Value, false, 1, 0)
