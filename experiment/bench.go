@@ -101,7 +101,7 @@ func BenchStudy2(task string, nRec, cells, batch, seqLen int, minDur time.Durati
 	}
 	rng := Stream(0, "bench")
 	var b *navBatch
-	gen := timeIt(minDur/4, func() { b = tk.Sample(rng, batch) })
+	gen := timeIt(minDur/4, func() { b = tk.Sample(rng, batch, b) })
 	x, c0, tgt := tensor.FromSlice(b.T*b.B, tk.NIn(), b.X), tensor.FromSlice(b.B, cells, b.Init), tensor.FromSlice(b.T*b.B, cells, b.Target)
 	opt := nn.NewAdam(nn.Group{Params: net.Params(), LR: 1e-3})
 	mse := &nn.MSE{}

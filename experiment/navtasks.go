@@ -19,8 +19,10 @@ type navTask interface {
 	Dim() int
 	Periodic() bool
 	// Sample draws a batch: inputs (T*B x n_in), initial codes (B x cells),
-	// targets (T*B x cells) and true states (T*B x dim), time-major.
-	Sample(rng *rand.Rand, b int) *navBatch
+	// targets (T*B x cells) and true states (T*B x dim), time-major. It
+	// fills and returns into when that is non-nil (a training loop's
+	// buffer: no per-step allocation of the ~40 MB targets).
+	Sample(rng *rand.Rand, b int, into *navBatch) *navBatch
 	// Decode writes the decoded state of one output row into dst (top-3).
 	Decode(dst []float64, y []float32)
 	// SmoothDecode is a finer decoder for tiny displacements (drift): the
@@ -42,6 +44,24 @@ type navBatch struct {
 	StartSt []float64 // B x dim
 }
 
+// reuse returns into (or a new batch) sized for T x B with n_in inputs
+// and c cells, keeping its buffers when they are large enough.
+func (into *navBatch) reuse(t, b, nIn, c int) *navBatch {
+	nb := into
+	if nb == nil {
+		nb = &navBatch{}
+	}
+	grow := func(s []float32, n int) []float32 {
+		if cap(s) < n {
+			return make([]float32, n)
+		}
+		return s[:n]
+	}
+	nb.T, nb.B = t, b
+	nb.X, nb.Init, nb.Target = grow(nb.X, t*b*nIn), grow(nb.Init, b*c), grow(nb.Target, t*b*c)
+	return nb
+}
+
 // encodeRows fills rows of dst (n x cells) in parallel; encode(i, row) fills row i.
 func encodeRows(n, cells int, dst []float32, encode func(i int, row []float32)) {
 	parallel.For(n, func(lo, hi int) {
@@ -61,10 +81,11 @@ func (s *spatialTask) NCells() int    { return s.cells.N() }
 func (s *spatialTask) Dim() int       { return 2 }
 func (s *spatialTask) Periodic() bool { return false }
 
-func (s *spatialTask) Sample(rng *rand.Rand, b int) *navBatch {
+func (s *spatialTask) Sample(rng *rand.Rand, b int, into *navBatch) *navBatch {
 	tr := s.gen.Generate(rng, b)
 	n, c := tr.T*b, s.cells.N()
-	nb := &navBatch{T: tr.T, B: b, X: make([]float32, 2*n), Init: make([]float32, b*c), Target: make([]float32, n*c), Truth: tr.Pos, StartSt: tr.Start}
+	nb := into.reuse(tr.T, b, 2, c)
+	nb.Truth, nb.StartSt = tr.Pos, tr.Start
 	for i, v := range tr.Vel {
 		nb.X[i] = float32(v)
 	}
@@ -112,10 +133,11 @@ func (h *hdTask) NCells() int    { return h.cells.N() }
 func (h *hdTask) Dim() int       { return 1 }
 func (h *hdTask) Periodic() bool { return true }
 
-func (h *hdTask) Sample(rng *rand.Rand, b int) *navBatch {
+func (h *hdTask) Sample(rng *rand.Rand, b int, into *navBatch) *navBatch {
 	tr := h.gen.Generate(rng, b)
 	n, c := tr.T*b, h.cells.N()
-	nb := &navBatch{T: tr.T, B: b, X: make([]float32, n), Init: make([]float32, b*c), Target: make([]float32, n*c), Truth: tr.Heading, StartSt: tr.Start}
+	nb := into.reuse(tr.T, b, 1, c)
+	nb.Truth, nb.StartSt = tr.Heading, tr.Start
 	for i, v := range tr.Turn {
 		nb.X[i] = float32(v)
 	}

@@ -128,6 +128,7 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 
 	// Training: Adam on a fresh batch every step.
 	mse := &nn.MSE{}
+	var batch navBatch // reused every step
 	progress.Start(name, s.Train.Steps)
 	start := time.Now()
 	secs := func() float64 { return elapsed + time.Since(start).Seconds() }
@@ -144,7 +145,7 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 				return nil, err
 			}
 		}
-		b := task.Sample(traj.Rand, s.Train.Batch)
+		b := task.Sample(traj.Rand, s.Train.Batch, &batch)
 		x, c0, tgt := tensor.FromSlice(b.T*b.B, task.NIn(), b.X), tensor.FromSlice(b.B, nc.Cells, b.Init), tensor.FromSlice(b.T*b.B, nc.Cells, b.Target)
 		nn.ZeroGrad(net.Params())
 		y := net.Forward(x, c0, noise.Rand)
@@ -326,7 +327,7 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	tick := func(int) { progress.Add(1, "") }
 	c := reactivationConditions[cond]
 	d := task.Dim()
-	tb := task.Sample(Stream(seed, "test"), q.Batch)
+	tb := task.Sample(Stream(seed, "test"), q.Batch, nil)
 	x := tensor.FromSlice(tb.T*tb.B, task.NIn(), tb.X)
 	c0 := tensor.FromSlice(tb.B, task.NCells(), tb.Init)
 	r.b, r.t, r.dim = tb.B, tb.T, d
@@ -388,7 +389,7 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 		r.AnchorWake = analysis.Float(meanNorm(r.wake))
 		r.AnchorQuiet = analysis.Float(meanNorm(r.quiet))
 	}
-	vb := task.Sample(Stream(seed, "variance"), q.VarBatch)
+	vb := task.Sample(Stream(seed, "variance"), q.VarBatch, nil)
 	vpos, _ := quiesce(task, net, tensor.FromSlice(vb.B, task.NCells(), vb.Init), q.VarSteps, sd, kind, Stream(seed, "variance-noise"), q.VarDiscard, tick)
 	r.Variance = analysis.Float(analysis.TrajectoryVariance(vpos, vb.B, d, 0, task.Periodic()))
 

@@ -62,7 +62,7 @@ func softmax(dst []float32, centres []float64, x, y, sigma float64) {
 	}
 	maxL := math.Inf(-1)
 	for i := range dst {
-		maxL = math.Max(maxL, logit(i))
+		maxL = max(maxL, logit(i))
 	}
 	var s float64
 	for i := range dst {
