@@ -14,7 +14,9 @@ const (
 	kc      = 256
 	mc      = 120
 	nc      = 2048
-	maxTile = 12 * 32 // largest mr x nr
+	maxMR   = 12
+	maxNR   = 32
+	maxTile = maxMR * maxNR
 )
 
 // tileKernel is a micro-kernel: C[0:mr, 0:nr] += alpha * Ap * Bp for
@@ -273,6 +275,13 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 	for ir := 0; ir < mb; ir += mr {
 		mt := min(mr, mb-ir)
 		panel := dst[ir*kb : ir*kb+mr*kb]
+		if trans && mt == mr { // A stored k x m: each k holds the panel's mr values side by side
+			for p := 0; p < kb; p++ {
+				o := (pc+p)*lda + ic + ir
+				copy(panel[p*mr:p*mr+mr], a[o:o+mr])
+			}
+			continue
+		}
 		for i := 0; i < mr; i++ {
 			if i >= mt {
 				for p := 0; p < kb; p++ {
@@ -302,6 +311,19 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+nr*kb]
+		if trans && nt == nr { // full panel, in blocks of 16 k that stay in L1
+			for p0 := 0; p0 < kb; p0 += 16 {
+				pn := min(16, kb-p0)
+				for j := 0; j < nr; j++ {
+					src := b[(jc+jr+j)*ldb+pc+p0 : (jc+jr+j)*ldb+pc+p0+pn]
+					dp := panel[p0*nr+j:]
+					for p, v := range src {
+						dp[p*nr] = v
+					}
+				}
+			}
+			continue
+		}
 		if trans { // B stored n x k: element (p, col) at b[col*ldb+p]
 			for j := 0; j < nr; j++ {
 				if j >= nt {
