@@ -115,14 +115,18 @@ func ExplainedVariance(x []float32, n, m int) []float64 {
 	return cum
 }
 
-// DriftAlignment is the mean cosine between each state's noise-free drift
-// delta (n x d, from the states at pos) and the gradient of the waking log
-// density there: positive when the dynamics flow toward states visited
-// awake. In 1-D the cosine is the sign agreement. States with no drift are
-// skipped; it also returns how many counted.
-func DriftAlignment(pos, delta []float64, d int, wake *KDE) (meanCos float64, counted int) {
+// DriftAlignment compares each state's noise-free drift delta (n x d,
+// from the states at pos) with the gradient g of the waking log density
+// there: positive when the dynamics flow toward states visited awake. It
+// returns the mean cosine and the cosine weighted by |g| (sum |g| cos /
+// sum |g|): where the waking density is nearly flat, as inside the box
+// of the unbiased task, g is mostly estimator noise with no direction to
+// align with, and the weighting counts the states where the density does
+// prefer one. In 1-D the cosine is the sign agreement. States with no
+// drift or no gradient are skipped; it also returns how many counted.
+func DriftAlignment(pos, delta []float64, d int, wake *KDE) (meanCos, weightedCos float64, counted int) {
 	n := len(pos) / d
-	var s float64
+	var s, sw, w float64
 	for i := 0; i < n; i++ {
 		dv := delta[i*d : (i+1)*d]
 		g := wake.GradLogPDF(pos[i*d : (i+1)*d])
@@ -135,11 +139,14 @@ func DriftAlignment(pos, delta []float64, d int, wake *KDE) (meanCos float64, co
 		if nd == 0 || ng == 0 {
 			continue
 		}
-		s += dot / math.Sqrt(nd*ng)
+		cos := dot / math.Sqrt(nd*ng)
+		s += cos
+		sw += math.Sqrt(ng) * cos
+		w += math.Sqrt(ng)
 		counted++
 	}
 	if counted == 0 {
-		return math.NaN(), 0
+		return math.NaN(), math.NaN(), 0
 	}
-	return s / float64(counted), counted
+	return s / float64(counted), sw / w, counted
 }

@@ -58,9 +58,37 @@ func TestDriftAlignment(t *testing.T) {
 		toward[i] = -0.1 * pos[i]
 		away[i] = 0.1 * pos[i]
 	}
-	c1, n1 := DriftAlignment(pos, toward, 2, wake)
-	c2, _ := DriftAlignment(pos, away, 2, wake)
-	if n1 != 200 || c1 < 0.9 || c2 > -0.9 {
-		t.Fatalf("toward %.3f (%d), away %.3f", c1, n1, c2)
+	c1, w1, n1 := DriftAlignment(pos, toward, 2, wake)
+	c2, w2, _ := DriftAlignment(pos, away, 2, wake)
+	if n1 != 200 || c1 < 0.9 || c2 > -0.9 || w1 < 0.9 || w2 > -0.9 {
+		t.Fatalf("toward %.3f/%.3f (%d), away %.3f/%.3f", c1, w1, n1, c2, w2)
+	}
+}
+
+// A nearly flat waking density (uniform square) has gradients that are
+// estimator noise inside and point inward near the edges. Drift toward
+// the centre near the edges and in random directions inside: the mean
+// cosine is diluted by the interior, the gradient-weighted one is not.
+func TestDriftAlignmentWeighting(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	uni := make([]float64, 2*4000)
+	for i := range uni {
+		uni[i] = 2*rng.Float64() - 1
+	}
+	wake, _ := NewKDE(uni, 2, 0)
+	var pos, delta []float64
+	for range 400 {
+		x, y := 2*rng.Float64()-1, 2*rng.Float64()-1
+		pos = append(pos, x, y)
+		if math.Max(math.Abs(x), math.Abs(y)) > 0.85 { // edge: inward
+			delta = append(delta, -0.1*x, -0.1*y)
+		} else {
+			a := 2 * math.Pi * rng.Float64()
+			delta = append(delta, 0.1*math.Cos(a), 0.1*math.Sin(a))
+		}
+	}
+	mean, weighted, _ := DriftAlignment(pos, delta, 2, wake)
+	if !(weighted > 0.4 && weighted > mean+0.15) {
+		t.Fatalf("mean cosine %.3f, weighted %.3f: want the weighted one clearly positive and above the mean", mean, weighted)
 	}
 }

@@ -70,6 +70,7 @@ type ReactivationRow struct {
 	AnchorWake, AnchorQuiet        MeanSD
 	SignedWake, SignedQuiet        MeanSD
 	DriftAlignment, SecondsPerStep MeanSD
+	DriftWeighted                  MeanSD
 }
 
 // ReactivationReport is what `circuitry run` writes for the study.
@@ -114,6 +115,7 @@ func newReactivationReport(s ReactivationStudy, results []*ReactivationResult) *
 			SignedWake:     get(func(r *ReactivationResult) analysis.Float { return r.SignedWake }),
 			SignedQuiet:    get(func(r *ReactivationResult) analysis.Float { return r.SignedQuiet }),
 			DriftAlignment: get(func(r *ReactivationResult) analysis.Float { return r.DriftAlignment }),
+			DriftWeighted:  get(func(r *ReactivationResult) analysis.Float { return r.DriftWeighted }),
 			SecondsPerStep: get(func(r *ReactivationResult) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
 		}
 		rep.Rows = append(rep.Rows, row)
@@ -147,17 +149,17 @@ func (rep *ReactivationReport) Markdown() string {
 	}
 	b.WriteString("\n## Step distance, variance, bias, drift\n\n")
 	if rep.Task == "headdir" {
-		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | circular variance | signed step waking | signed step quiescent | drift alignment |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | circular variance | signed step waking | signed step quiescent | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|\n")
 		for _, r := range rep.Rows {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.SignedWake, r.SignedQuiet, r.DriftAlignment)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.SignedWake, r.SignedQuiet, r.DriftAlignment, r.DriftWeighted)
 		}
 	} else {
-		b.WriteString("| condition | step waking (m) | step quiescent (m) | quiescent variance (m²) | distance to anchor, waking (m) | distance to anchor, quiescent (m) | drift alignment |\n|---|---|---|---|---|---|---|\n")
+		b.WriteString("| condition | step waking (m) | step quiescent (m) | quiescent variance (m²) | distance to anchor, waking (m) | distance to anchor, quiescent (m) | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|\n")
 		for _, r := range rep.Rows {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment, r.DriftWeighted)
 		}
 	}
-	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of waking states and the gradient of the waking log density (positive: toward visited states).\n")
+	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of waking states and the gradient of the waking log density (positive: toward visited states); the weighted column weights each state by the gradient's magnitude, so states where the waking density is flat (the gradient is estimator noise) count little.\n")
 	b.WriteString("\n## Training time\n\n| condition | seconds per step |\n|---|---|\n")
 	for _, r := range rep.Rows {
 		fmt.Fprintf(&b, "| %s | %s |\n", r.Condition, r.SecondsPerStep)

@@ -53,9 +53,11 @@ type ReactivationResult struct {
 	SignedWake     analysis.Float `json:"signed_step_waking,omitempty"`
 	SignedQuiet    analysis.Float `json:"signed_step_quiescent,omitempty"`
 	DriftAlignment analysis.Float `json:"drift_alignment"`
-	PCAWake        []float64      `json:"pca_cumulative_waking"`
-	PCAQuiet       []float64      `json:"pca_cumulative_quiescent"`
-	Dir            string         `json:"run_dir"`
+	// DriftWeighted is the alignment weighted by |grad log p_wake|.
+	DriftWeighted analysis.Float `json:"drift_alignment_weighted"`
+	PCAWake       []float64      `json:"pca_cumulative_waking"`
+	PCAQuiet      []float64      `json:"pca_cumulative_quiescent"`
+	Dir           string         `json:"run_dir"`
 
 	wake, quiet, drift, driftDelta []float64
 	wakeHidden, quietHidden        []float32 // subsampled hidden states (rows of n_rec)
@@ -395,8 +397,8 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 
 	// Drift: noise-free, input-free one-step change from waking states.
 	r.drift, r.driftDelta = driftField(task, net, hw, q.DriftStates)
-	cos, _ := analysis.DriftAlignment(r.drift, r.driftDelta, d, p)
-	r.DriftAlignment = analysis.Float(cos)
+	cos, weighted, _ := analysis.DriftAlignment(r.drift, r.driftDelta, d, p)
+	r.DriftAlignment, r.DriftWeighted = analysis.Float(cos), analysis.Float(weighted)
 
 	// PCA of hidden states, awake and asleep.
 	nrec := net.Config().NRec

@@ -113,7 +113,7 @@ func writeReactivationRunReport(dir string, r *ReactivationResult) error {
 	}{{"decoding error, trained", float64(r.DecodeErr)}, {"decoding error, untrained", float64(r.UntrainedErr)},
 		{"KL(quiescent || waking)", float64(r.KL)}, {"KL, untrained control", float64(r.KLUntrained)}, {"KL, uniform control", float64(r.KLUniform)},
 		{"step waking", float64(r.StepWake)}, {"step quiescent", float64(r.StepQuiet)}, {"quiescent variance", float64(r.Variance)},
-		{"drift alignment", float64(r.DriftAlignment)}, {"seconds per training step", r.SecondsPerStep}} {
+		{"drift alignment", float64(r.DriftAlignment)}, {"drift alignment, gradient-weighted", float64(r.DriftWeighted)}, {"seconds per training step", r.SecondsPerStep}} {
 		fmt.Fprintf(&b, "| %s | %s |\n", row.k, fmtSig(row.v))
 	}
 	b.WriteString("\n![training.png](figures/training.png)\n")

@@ -13,7 +13,7 @@ func ms(v float64) MeanSD { return MeanSD{Mean: analysis.Float(v), N: 1} }
 // is a healthy trained network.
 func row(cond string, kl, untrained, uniform float64) ReactivationRow {
 	return ReactivationRow{Condition: cond, DecodeErr: ms(0.01), UntrainedErr: ms(0.6), KL: ms(kl), KLUntrained: ms(untrained), KLUniform: ms(uniform),
-		StepWake: ms(0.02), StepQuiet: ms(0.01), AnchorQuiet: ms(0.8), DriftAlignment: ms(0.2)}
+		StepWake: ms(0.02), StepQuiet: ms(0.01), AnchorQuiet: ms(0.8), DriftAlignment: ms(-0.05), DriftWeighted: ms(0.2)}
 }
 
 func findVerdict(t *testing.T, vs []Verdict, claim string) Verdict {
