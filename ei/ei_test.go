@@ -335,3 +335,38 @@ func TestSubtractiveINorm(t *testing.T) {
 		{Name: "Wei", Value: l.Wei.Value.Data, Grad: l.Wei.Grad.Data},
 	}, 1e-3, 200))
 }
+
+// A training step of every condition allocates nothing once its buffers
+// exist (products small enough to run on one goroutine).
+func TestTrainingStepNoAllocs(t *testing.T) {
+	for _, cond := range []string{"ei", "ei_ln", "e_ln", "inorm", "inorm_full", "inorm_sub", "mlp"} {
+		rng := rand.New(rand.NewPCG(7, 7))
+		net, err := NewNetwork(Conditions[cond], 20, []int{16, 16}, nil, 10, 0.01, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randInput(rng, 8, 20, true)
+		labels := make([]uint8, 8)
+		for i := range labels {
+			labels[i] = uint8(i % 10)
+		}
+		loss := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
+		opt := nn.NewSGD(net.Groups(0.01, 0.001, 0.001)...)
+		params := net.Params()
+		step := func() {
+			nn.ZeroGrad(params)
+			loss.Loss(net.Forward(x), labels)
+			net.Backward(loss.Backward())
+			if cond == "inorm" || cond == "inorm_full" || cond == "inorm_sub" {
+				net.LocalBackward()
+			}
+			net.CorrectGradients()
+			opt.Step()
+			net.Project()
+		}
+		step()
+		if a := testing.AllocsPerRun(10, step); a != 0 {
+			t.Errorf("%s: %v allocations per training step", cond, a)
+		}
+	}
+}

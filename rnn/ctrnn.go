@@ -220,8 +220,7 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 			normalizeRows(zs.Data, n.invStd[s*b:(s+1)*b], us.Data, c.NRec)
 			drive = zs.Data
 		}
-		leakStep(cur.Data, prev.Data, drive, alpha, c.Activation)
-		fillNoise(cur.Data, c.SigmaRec, c.Noise, noise)
+		leakNoiseStep(cur.Data, prev.Data, drive, alpha, c.Activation, c.SigmaRec, c.Noise, noise)
 	}
 	hs := n.h.RowRange(b, (t+1)*b)
 	tensor.MatMul(n.y, &hs, false, n.Wout.Value, true, 1, 0)
@@ -234,6 +233,28 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 func normalizeRows(z, invStd, u []float32, n int) {
 	for r := range invStd {
 		invStd[r] = nn.NormalizeRow(z[r*n:(r+1)*n], u[r*n:(r+1)*n], lnEps)
+	}
+}
+
+// leakNoiseStep is leakStep and fillNoise in one pass over the units (the
+// fused RNN step after its recurrent product); it draws the noise in the
+// same order, so results are bit-identical to the two passes.
+func leakNoiseStep(cur, prev, u []float32, alpha float32, act string, sd float64, kind string, rng *rand.Rand) {
+	if sd == 0 || act != "relu" {
+		leakStep(cur, prev, u, alpha, act)
+		fillNoise(cur, sd, kind, rng)
+		return
+	}
+	keep := 1 - alpha
+	prev, u = prev[:len(cur)], u[:len(cur)]
+	if kind == "uniform" {
+		for i := range cur {
+			cur[i] = keep*prev[i] + alpha*max(u[i], 0) + float32(sd*rng.Float64())
+		}
+		return
+	}
+	for i := range cur {
+		cur[i] = keep*prev[i] + alpha*max(u[i], 0) + float32(sd*rng.NormFloat64())
 	}
 }
 

@@ -259,3 +259,23 @@ func TestNormalizedStepMatchesForward(t *testing.T) {
 		}
 	}
 }
+
+func TestLeakNoiseStepMatchesTwoPasses(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	n := 1000
+	prev, u := make([]float32, n), make([]float32, n)
+	for i := range prev {
+		prev[i], u[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+	}
+	for _, kind := range []string{"gaussian", "uniform"} {
+		fused, two := make([]float32, n), make([]float32, n)
+		leakNoiseStep(fused, prev, u, 0.2, "relu", 0.1, kind, rand.New(rand.NewPCG(1, 1)))
+		leakStep(two, prev, u, 0.2, "relu")
+		fillNoise(two, 0.1, kind, rand.New(rand.NewPCG(1, 1)))
+		for i := range fused {
+			if math.Float32bits(fused[i]) != math.Float32bits(two[i]) {
+				t.Fatalf("%s: unit %d: fused %v, two passes %v", kind, i, fused[i], two[i])
+			}
+		}
+	}
+}
