@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/circuitry-lab/circuitry/internal/parallel"
+	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/task/headdir"
 	"github.com/circuitry-lab/circuitry/task/navigation"
 )
@@ -296,6 +297,10 @@ func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Pro
 		per := s.Train.Steps + 2*s.Sleep.Steps + s.Sleep.VarSteps
 		progress = &sharedProgress{p: progress, log: log}
 		progress.(*sharedProgress).p.Start(fmt.Sprintf("%s (%d networks, %d at a time)", s.Name, len(pts), workers), per*len(pts))
+	}
+	if workers >= runtime.GOMAXPROCS(0) {
+		// Every core already trains a network: products stay on their goroutine.
+		defer kernels.SetMaxWorkers(kernels.SetMaxWorkers(1))
 	}
 	results := make([]*ReactivationResult, len(pts))
 	errs := make([]error, len(pts))

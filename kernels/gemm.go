@@ -5,6 +5,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Cache blocks around the micro-kernel's register tile: mc x kc of packed
@@ -122,11 +123,23 @@ func (g gemm) parallel(workers, m, n int) {
 	wg.Wait()
 }
 
+// maxWorkers caps the goroutines of one product (0: GOMAXPROCS).
+var maxWorkers atomic.Int32
+
+// SetMaxWorkers caps how many goroutines one Sgemm may use (0 restores the
+// default, GOMAXPROCS) and returns the previous cap. Callers that already
+// run independent products on every core (networks trained side by side)
+// set 1: splitting small products then only adds synchronisation.
+func SetMaxWorkers(n int) int { return int(maxWorkers.Swap(int32(max(n, 0)))) }
+
 // gemmWorkers picks how many goroutines a product deserves: about one per
 // 4 MFLOP, never more than the cores Go may use.
 func gemmWorkers(m, n, k int) int {
 	flops := 2 * m * n * k
 	w := runtime.GOMAXPROCS(0)
+	if c := int(maxWorkers.Load()); c > 0 {
+		w = min(w, c)
+	}
 	if lim := flops/(4<<20) + 1; lim < w {
 		w = lim
 	}
