@@ -33,6 +33,7 @@ func NewDANN(name string, d, ne, ni int, rng *rand.Rand) *DANN {
 	} else {
 		initDANN(l.Wex.Value, nil, nil, rng)
 	}
+	markNonNegative(l.NonNegative())
 	return l
 }
 
@@ -88,13 +89,22 @@ func (l *DANN) NonNegative() []*nn.Param {
 	return []*nn.Param{l.Wex, l.Wix, l.Wei}
 }
 
+// markNonNegative has the optimisers keep ps >= 0 in their update pass.
+func markNonNegative(ps []*nn.Param) {
+	for _, p := range ps {
+		p.NonNegative = true
+	}
+}
+
 // Project clips every parameter in ps to >= 0: the projection that keeps
 // Dale's law after a gradient step.
 func Project(ps []*nn.Param) {
 	for _, p := range ps {
 		w := p.Value.Data
 		for i, v := range w {
-			w[i] = max(v, 0)
+			if v < 0 {
+				w[i] = 0
+			}
 		}
 	}
 }

@@ -362,11 +362,54 @@ func TestTrainingStepNoAllocs(t *testing.T) {
 			}
 			net.CorrectGradients()
 			opt.Step()
-			net.Project()
 		}
 		step()
 		if a := testing.AllocsPerRun(10, step); a != 0 {
 			t.Errorf("%s: %v allocations per training step", cond, a)
 		}
+	}
+}
+
+// The optimiser's in-pass projection (nn.Param.NonNegative) gives the
+// same weights, bit for bit, as an update followed by Project.
+func TestInPassProjectionMatchesProject(t *testing.T) {
+	train := func(inPass bool) *Network {
+		rng := rand.New(rand.NewPCG(8, 8))
+		net, _ := NewNetwork(Conditions["ei"], 20, []int{16, 16}, nil, 10, 0.01, rng)
+		if !inPass {
+			for _, p := range net.Params() {
+				p.NonNegative = false
+			}
+		}
+		x := randInput(rng, 8, 20, true)
+		labels := []uint8{0, 1, 2, 3, 4, 5, 6, 7}
+		loss := &nn.SoftmaxCrossEntropy{}
+		opt := nn.NewSGD(net.Groups(0.5, 0.5, 0.5)...) // large steps: many weights cross zero
+		for range 20 {
+			nn.ZeroGrad(net.Params())
+			loss.Loss(net.Forward(x), labels)
+			net.Backward(loss.Backward())
+			opt.Step()
+			if !inPass {
+				net.Project()
+			}
+		}
+		return net
+	}
+	a, b := train(true), train(false)
+	zeros := 0
+	for i, p := range a.Params() {
+		q := b.Params()[i]
+		for j, v := range p.Value.Data {
+			if math.Float32bits(v) != math.Float32bits(q.Value.Data[j]) {
+				t.Fatalf("%s[%d]: in-pass %v, Project %v", p.Name, j, v, q.Value.Data[j])
+			}
+			if p.NonNegative && v == 0 {
+				zeros++
+			}
+		}
+	}
+	if zeros == 0 {
+		t.Fatal("no weight was projected: the test did not exercise the constraint")
 	}
 }

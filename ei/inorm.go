@@ -84,6 +84,7 @@ func NewINorm(name string, d, ne, ni int, v Variant, lambda float64, rng *rand.R
 	if v == FACenter {
 		l.FA = FAWeights(ne, rng)
 	}
+	markNonNegative(l.NonNegative())
 	return l, nil
 }
 
@@ -100,6 +101,7 @@ func NewSubtractiveINorm(name string, d, ne, ni int, v Variant, lambda float64, 
 	if v == FACenter {
 		l.FA = FAWeights(ne, rng)
 	}
+	markNonNegative(l.NonNegative())
 	return l
 }
 

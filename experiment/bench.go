@@ -78,8 +78,7 @@ func BenchStudy1(cond string, h int, minDur time.Duration) (BenchResult, error) 
 		net.Backward(ce.Backward())
 		net.LocalBackward()
 		net.CorrectGradients()
-		opt.Step()
-		net.Project()
+		opt.Step() // projects Dale's-law weights too
 	})
 	return BenchResult{fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), 1 / sec, "steps/s"}, nil
 }

@@ -470,10 +470,7 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 			dale.CorrectGradients()
 		}
 	}
-	r.optim.Step()
-	if dale.Network != nil {
-		dale.Project()
-	}
+	r.optim.Step() // also keeps Dale's-law weights >= 0 (nn.Param.NonNegative)
 	r.st.LossSum += l
 	r.st.Correct += c
 }

@@ -60,7 +60,7 @@ func (o *SGD) Step() {
 			w, grad, v := p.Value.Data, p.Grad.Data, o.vel[idx]
 			idx++
 			if v == nil {
-				sgdPlain(w, grad, lr, wd)
+				sgdPlain(w, grad, lr, wd, p.NonNegative)
 				continue
 			}
 			grad = grad[:len(w)]
@@ -79,23 +79,48 @@ func (o *SGD) Step() {
 				}
 				w[j] -= lr * d
 			}
+			if p.NonNegative {
+				clampNonNegative(w)
+			}
 		}
 	}
 	o.steps++
 }
 
-// sgdPlain is the momentum-free update, w -= lr (g + wd w), in the
-// branch-free loops the studies' SGD spends its time in.
-func sgdPlain(w, grad []float32, lr, wd float32) {
+// clampNonNegative sets negative entries to 0 (NaN stays NaN).
+func clampNonNegative(w []float32) {
+	for j, x := range w {
+		if x < 0 {
+			w[j] = 0
+		}
+	}
+}
+
+// sgdPlain is the momentum-free update, w -= lr (g + wd w), projected
+// onto w >= 0 when nonneg, in the branch-light loops the studies' SGD
+// spends its time in.
+func sgdPlain(w, grad []float32, lr, wd float32, nonneg bool) {
 	grad = grad[:len(w)]
-	if wd == 0 {
+	switch {
+	case wd == 0 && nonneg:
+		for j, g := range grad {
+			x := w[j] - lr*g
+			if x < 0 {
+				x = 0
+			}
+			w[j] = x
+		}
+	case wd == 0:
 		for j, g := range grad {
 			w[j] -= lr * g
 		}
-		return
-	}
-	for j, g := range grad {
-		w[j] -= lr * (g + wd*w[j])
+	default:
+		for j, g := range grad {
+			w[j] -= lr * (g + wd*w[j])
+		}
+		if nonneg {
+			clampNonNegative(w)
+		}
 	}
 }
 
@@ -152,6 +177,9 @@ func (o *Adam) Step() {
 				m[j] = b1*m[j] + (1-b1)*d
 				v[j] = b2*v[j] + (1-b2)*d*d
 				w[j] -= stepSize * m[j] / (sqrt32(v[j])*invC2 + eps)
+			}
+			if p.NonNegative {
+				clampNonNegative(w)
 			}
 		}
 	}

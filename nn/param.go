@@ -7,6 +7,10 @@ type Param struct {
 	Name  string
 	Value *tensor.Mat
 	Grad  *tensor.Mat
+	// NonNegative makes the optimisers project the value onto w >= 0 in
+	// the same pass as the update (projected gradient descent: Dale's-law
+	// weights), instead of a second pass over the weights.
+	NonNegative bool
 }
 
 // NewParam allocates a zeroed r x c parameter.
