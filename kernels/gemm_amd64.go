@@ -17,6 +17,14 @@ func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int)
 //go:noescape
 func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int)
 
+// sgdUpdateAVX2 is sgdUpdateGo on n (a positive multiple of 8) floats.
+//
+//go:noescape
+func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
+
+// useSIMDUpdate: the element-wise update kernels need AVX2.
+var useSIMDUpdate = cpu.X86.HasAVX2
+
 // availableKernels lists what the CPU (and OS) supports, best first;
 // x/sys/cpu reports AVX-512 only when the OS saves its registers.
 func availableKernels() []tileKernel {

@@ -3,3 +3,7 @@
 package kernels
 
 func availableKernels() []tileKernel { return []tileKernel{goKernel} }
+
+const useSIMDUpdate = false
+
+func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool) { panic("unreachable") }

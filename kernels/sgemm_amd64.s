@@ -259,3 +259,41 @@ loop:
 	VMOVUPS Z25, 64(DX)
 	VZEROUPPER
 	RET
+
+// func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
+// n is a positive multiple of 8.
+TEXT ·sgdUpdateAVX2(SB), NOSPLIT, $0-29
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	VBROADCASTSS lr+24(FP), Y15
+	VXORPS Y14, Y14, Y14
+	MOVBLZX nonneg+28(FP), AX
+	TESTQ AX, AX
+	JNZ clamp
+plain:
+	VMOVUPS (SI), Y1
+	VMULPS Y1, Y15, Y1
+	VMOVUPS (DI), Y0
+	VSUBPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ plain
+	VZEROUPPER
+	RET
+clamp:
+	VMOVUPS (SI), Y1
+	VMULPS Y1, Y15, Y1
+	VMOVUPS (DI), Y0
+	VSUBPS Y1, Y0, Y0
+	VMAXPS Y0, Y14, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ clamp
+	VZEROUPPER
+	RET

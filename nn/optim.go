@@ -2,6 +2,8 @@ package nn
 
 import (
 	"math"
+
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // Group is a set of parameters sharing optimiser settings: learning rate,
@@ -97,30 +99,19 @@ func clampNonNegative(w []float32) {
 }
 
 // sgdPlain is the momentum-free update, w -= lr (g + wd w), projected
-// onto w >= 0 when nonneg, in the branch-light loops the studies' SGD
-// spends its time in.
+// onto w >= 0 when nonneg; without weight decay (the studies' SGD) it is
+// one vectorised pass (kernels.SGDUpdate).
 func sgdPlain(w, grad []float32, lr, wd float32, nonneg bool) {
 	grad = grad[:len(w)]
-	switch {
-	case wd == 0 && nonneg:
-		for j, g := range grad {
-			x := w[j] - lr*g
-			if x < 0 {
-				x = 0
-			}
-			w[j] = x
-		}
-	case wd == 0:
-		for j, g := range grad {
-			w[j] -= lr * g
-		}
-	default:
-		for j, g := range grad {
-			w[j] -= lr * (g + wd*w[j])
-		}
-		if nonneg {
-			clampNonNegative(w)
-		}
+	if wd == 0 {
+		kernels.SGDUpdate(w, grad, lr, nonneg)
+		return
+	}
+	for j, g := range grad {
+		w[j] -= lr * (g + wd*w[j])
+	}
+	if nonneg {
+		clampNonNegative(w)
 	}
 }
 

@@ -47,7 +47,55 @@ func Generate() []byte {
 	for _, k := range kernelsToWrite {
 		k.write(&b)
 	}
+	writeSGD(&b)
 	return b.Bytes()
+}
+
+// writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with
+// an optional projection onto w >= 0. Multiply then subtract (two
+// roundings, no FMA) so the result is bit-identical to the Go loop; the
+// projection is VMAXPS with 0 as its first source, which keeps NaN and
+// -0 exactly as "if w < 0 { w = 0 }" does.
+func writeSGD(b *bytes.Buffer) {
+	b.WriteString(`
+// func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
+// n is a positive multiple of 8.
+TEXT ·sgdUpdateAVX2(SB), NOSPLIT, $0-29
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	VBROADCASTSS lr+24(FP), Y15
+	VXORPS Y14, Y14, Y14
+	MOVBLZX nonneg+28(FP), AX
+	TESTQ AX, AX
+	JNZ clamp
+plain:
+	VMOVUPS (SI), Y1
+	VMULPS Y1, Y15, Y1
+	VMOVUPS (DI), Y0
+	VSUBPS Y1, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ plain
+	VZEROUPPER
+	RET
+clamp:
+	VMOVUPS (SI), Y1
+	VMULPS Y1, Y15, Y1
+	VMOVUPS (DI), Y0
+	VSUBPS Y1, Y0, Y0
+	VMAXPS Y0, Y14, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ clamp
+	VZEROUPPER
+	RET
+`)
 }
 
 func (k kernel) write(b *bytes.Buffer) {
