@@ -238,7 +238,7 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, temp1 map[string]float64) 
 		for _, cond := range []string{"noisy_biased", "noisy"} {
 			if r := sp.Row(cond); r != nil {
 				vs = append(vs, verdict(5, fmt.Sprintf("Denoising: noise-free drift points up the waking density (%s)", cond),
-					fmt.Sprintf("|grad log p|-weighted cosine %s (plain mean %s)", r.DriftWeighted, r.DriftAlignment), "weighted > 0", r.DriftWeighted.Mean > 0))
+					fmt.Sprintf("gradient-weighted cosine %s (plain mean %s)", r.DriftWeighted, r.DriftAlignment), "weighted > 0", r.DriftWeighted.Mean > 0))
 			}
 		}
 		if k, ok := temp1["noisy"]; ok {

@@ -82,3 +82,17 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 		t.Errorf("biased 0.004 vs unbiased 0.001 rad: %s, want fail", got)
 	}
 }
+
+// Every verdict cell must be free of "|", which would split the table.
+func TestVerdictCellsHaveNoPipes(t *testing.T) {
+	u, b := row("noisy", 0.1, 0.8, 0.5), row("noisy_biased", 0.3, 0.8, 2)
+	sp := &ReactivationReport{Task: "spatial", Rows: []ReactivationRow{u, b, row("nonoise", 0.2, 0.8, 0.5)}}
+	hd := &ReactivationReport{Task: "headdir", Rows: []ReactivationRow{u, b}}
+	for _, v := range ReactivationVerdicts(sp, hd, map[string]float64{"noisy": 0.2}) {
+		for _, cell := range []string{v.Claim, v.Measured, v.Threshold} {
+			if strings.Contains(cell, "|") {
+				t.Errorf("check %d: cell %q contains a pipe", v.Check, cell)
+			}
+		}
+	}
+}
