@@ -26,12 +26,13 @@ func (r *ReLU) Backward(dy *tensor.Mat) *tensor.Mat {
 	dx := tensor.Ensure(&r.dx, dy.Rows, dy.Cols)
 	for i := 0; i < dy.Rows; i++ {
 		yr, gr, dr := r.y.Row(i), dy.Row(i), dx.Row(i)
+		gr, dr = gr[:len(yr)], dr[:len(yr)]
 		for j, v := range yr {
-			if v > 0 {
-				dr[j] = gr[j]
-			} else {
-				dr[j] = 0
-			}
+			// Branch-free: y = max(x, 0) is +0 or has positive bits (or is
+			// NaN), so -bits >> 31 is all ones exactly where y > 0. Half the
+			// units are active at random, which a branch mispredicts.
+			mask := uint32(-int32(math.Float32bits(v)) >> 31)
+			dr[j] = math.Float32frombits(math.Float32bits(gr[j]) & mask)
 		}
 	}
 	return dx

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -37,6 +38,22 @@ func TestLinearSkipInputGrad(t *testing.T) {
 	for i, g := range full.B.Grad.Data {
 		if skip.B.Grad.Data[i] != g {
 			t.Fatalf("db[%d] differs", i)
+		}
+	}
+}
+
+// ReLU's branch-free backward passes dy exactly where the output is
+// positive (denormals included) and gives +0 elsewhere.
+func TestReLUBackwardMask(t *testing.T) {
+	x := tensor.FromSlice(1, 6, []float32{-2, 0, float32(math.Copysign(0, -1)), 1e-40, 3, -1e-40})
+	dy := tensor.FromSlice(1, 6, []float32{1, 2, 3, 4, 5, 6})
+	r := &ReLU{}
+	r.Forward(x)
+	got := r.Backward(dy).Data
+	want := []float32{0, 0, 0, 4, 5, 0}
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("dx = %v, want %v", got, want)
 		}
 	}
 }
