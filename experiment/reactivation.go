@@ -27,7 +27,7 @@ type ReactivationStudy struct {
 	Name       string   `yaml:"name"`       // study directory under out.dir
 	Task       string   `yaml:"task"`       // spatial | headdir
 	Seeds      []uint64 `yaml:"seeds"`      // one network per condition and seed (study: 0..4)
-	Conditions []string `yaml:"conditions"` // noisy, noisy_biased, nonoise, nonoise_biased, gru_noisy, gru_noisy_biased, dale_noisy, dale_noisy_biased, dale_nonoise, dale_norm_noisy, dale_norm_noisy_biased
+	Conditions []string `yaml:"conditions"` // noisy, noisy_biased, nonoise, nonoise_biased, gru_noisy, gru_noisy_biased, dale_noisy, dale_noisy_biased, dale_nonoise, dale_norm_noisy, dale_norm_noisy_biased, dale_divnorm_noisy, dale_divnorm_noisy_biased
 
 	Network NetworkConfig    `yaml:"network"`
 	Train   RNNTrainConfig   `yaml:"train"`
@@ -117,7 +117,10 @@ func DefaultReactivationStudy() ReactivationStudy {
 // reactivationCondition is how a condition's network is trained: noise
 // on or off, biased task or not, and the architecture (CT-RNN, GRU, or a
 // Dale's-law CT-RNN with or without normalising inhibition).
-type reactivationCondition struct{ noisy, biased, gru, dale, normalize bool }
+type reactivationCondition struct {
+	noisy, biased, gru, dale bool
+	normalize                string // rnn.Config.Normalize of the Dale networks
+}
 
 var reactivationConditions = map[string]reactivationCondition{
 	"noisy": {noisy: true}, "noisy_biased": {noisy: true, biased: true},
@@ -125,7 +128,8 @@ var reactivationConditions = map[string]reactivationCondition{
 	"gru_noisy": {noisy: true, gru: true}, "gru_noisy_biased": {noisy: true, biased: true, gru: true},
 	"dale_noisy": {noisy: true, dale: true}, "dale_noisy_biased": {noisy: true, biased: true, dale: true},
 	"dale_nonoise":    {dale: true},
-	"dale_norm_noisy": {noisy: true, dale: true, normalize: true}, "dale_norm_noisy_biased": {noisy: true, biased: true, dale: true, normalize: true},
+	"dale_norm_noisy": {noisy: true, dale: true, normalize: "layer"}, "dale_norm_noisy_biased": {noisy: true, biased: true, dale: true, normalize: "layer"},
+	"dale_divnorm_noisy": {noisy: true, dale: true, normalize: "divisive"}, "dale_divnorm_noisy_biased": {noisy: true, biased: true, dale: true, normalize: "divisive"},
 }
 
 // reactivationConditionNames lists the conditions for error messages.

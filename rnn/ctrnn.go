@@ -26,10 +26,12 @@ import (
 // unconstrained: they stand for signals from outside the circuit.
 // Project restores the signs after each optimiser step.
 //
-// With Normalize, f acts on the normalised drive LN(u_t) (zero mean, unit
-// variance across units, no gain or bias): the population-wide
+// With Normalize = "layer", f acts on the normalised drive LN(u_t) (zero
+// mean, unit variance across units, no gain or bias): the population-wide
 // subtractive and divisive inhibition that study 1's I-Norm interneurons
-// learn to implement, here in its exact form.
+// learn to implement, here in its exact form. "divisive" divides the drive
+// by its root mean square across units (divisive normalisation alone: the
+// sign pattern, hence which units are active, is left to the weights).
 type Config struct {
 	NIn, NRec, NOut, NInit int
 	Alpha                  float64 // dt/tau, in (0, 1]
@@ -38,7 +40,7 @@ type Config struct {
 	Noise                  string  // "gaussian" (zero mean, the theory) or "uniform" ([0, 1), the reference code)
 	SigmaIn, SigmaOut      float64 // input and output noise sd
 	Inhibitory             int     // Dale's law: number of inhibitory units (0 = unconstrained)
-	Normalize              bool    // layer-normalise the drive u_t before f
+	Normalize              string  // "" (none), "layer" or "divisive": normalise the drive u_t before f
 }
 
 // lnEps keeps the normalisation finite for a silent population.
@@ -59,7 +61,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("noise sd rec=%v in=%v out=%v: want >= 0", c.SigmaRec, c.SigmaIn, c.SigmaOut)
 	case c.Inhibitory < 0 || c.Inhibitory >= c.NRec:
 		return fmt.Errorf("inhibitory = %d: want 0 (no Dale's law) to n_rec-1 = %d", c.Inhibitory, c.NRec-1)
-	case c.Normalize && c.NRec < 2:
+	case c.Normalize != "" && c.Normalize != "layer" && c.Normalize != "divisive":
+		return fmt.Errorf("normalize = %q: want \"\", layer or divisive", c.Normalize)
+	case c.Normalize != "" && c.NRec < 2:
 		return fmt.Errorf("normalize with n_rec = %d: want n_rec >= 2", c.NRec)
 	}
 	return nil
@@ -169,7 +173,7 @@ func (n *CTRNN) ensure(t, b int) {
 	n.y = tensor.New(t*b, c.NOut)
 	n.dh = tensor.New(t*b, c.NRec)
 	n.du = tensor.New(t*b, c.NRec)
-	if c.Normalize {
+	if c.Normalize != "" {
 		n.z = tensor.New(t*b, c.NRec)
 		n.invStd = make([]float32, t*b)
 	}
@@ -215,9 +219,9 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 		us := n.u.RowRange(s*b, (s+1)*b)
 		tensor.MatMul(&us, &prev, false, n.Wrec.Value, true, 1, 1)
 		drive := us.Data
-		if c.Normalize {
+		if c.Normalize != "" {
 			zs := n.z.RowRange(s*b, (s+1)*b)
-			normalizeRows(zs.Data, n.invStd[s*b:(s+1)*b], us.Data, c.NRec)
+			normalizeRows(zs.Data, n.invStd[s*b:(s+1)*b], us.Data, c.NRec, c.Normalize)
 			drive = zs.Data
 		}
 		leakNoiseStep(cur.Data, prev.Data, drive, alpha, c.Activation, c.SigmaRec, c.Noise, noise)
@@ -228,11 +232,42 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 	return n.y
 }
 
-// normalizeRows layer-normalises each n-wide row of u into z and records
-// its inverse standard deviation.
-func normalizeRows(z, invStd, u []float32, n int) {
+// normalizeRows normalises each n-wide row of u into z ("layer": zero
+// mean and unit variance; "divisive": unit root mean square) and records
+// the inverse scale.
+func normalizeRows(z, invStd, u []float32, n int, kind string) {
 	for r := range invStd {
-		invStd[r] = nn.NormalizeRow(z[r*n:(r+1)*n], u[r*n:(r+1)*n], lnEps)
+		zr, ur := z[r*n:(r+1)*n], u[r*n:(r+1)*n]
+		if kind == "layer" {
+			invStd[r] = nn.NormalizeRow(zr, ur, lnEps)
+			continue
+		}
+		var ss float64
+		for _, v := range ur {
+			ss += float64(v) * float64(v)
+		}
+		inv := float32(1 / math.Sqrt(ss/float64(n)+lnEps))
+		for j, v := range ur {
+			zr[j] = v * inv
+		}
+		invStd[r] = inv
+	}
+}
+
+// normalizeBackwardRow turns dL/dz of one row into dL/du in place:
+// layer: (g - mean g - z mean(g z)) / s; divisive: (g - z mean(g z)) / s.
+func normalizeBackwardRow(g, z []float32, inv float32, kind string) {
+	if kind == "layer" {
+		nn.LayerNormBackwardRow(g, g, z, inv)
+		return
+	}
+	var sgz float64
+	for j, v := range g {
+		sgz += float64(v) * float64(z[j])
+	}
+	m := float32(sgz / float64(len(g)))
+	for j, v := range g {
+		g[j] = (v - z[j]*m) * inv
 	}
 }
 
@@ -298,13 +333,12 @@ func (n *CTRNN) Backward(dy *tensor.Mat) {
 		g := n.dh.RowRange(s*b, (s+1)*b)
 		us := n.u.RowRange(s*b, (s+1)*b)
 		du := n.du.RowRange(s*b, (s+1)*b)
-		if c.Normalize {
-			// f acted on z = LN(u): du first holds dL/dz, then dL/du.
+		if c.Normalize != "" {
+			// f acted on the normalised z: du first holds dL/dz, then dL/du.
 			zs := n.z.RowRange(s*b, (s+1)*b)
 			backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, zs.Data, alpha, c.Activation)
 			for r := 0; r < b; r++ {
-				row := du.Row(r)
-				nn.LayerNormBackwardRow(row, row, zs.Row(r), n.invStd[s*b+r])
+				normalizeBackwardRow(du.Row(r), zs.Row(r), n.invStd[s*b+r], c.Normalize)
 			}
 		} else {
 			backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, us.Data, alpha, c.Activation)

@@ -174,8 +174,8 @@ func TestDaleAndNormalizedGradients(t *testing.T) {
 		name      string
 		act       string
 		inhib     int
-		normalize bool
-	}{{"dale", "relu", 2, false}, {"dale_norm", "relu", 2, true}, {"norm_tanh", "tanh", 0, true}} {
+		normalize string
+	}{{"dale", "relu", 2, ""}, {"dale_norm", "relu", 2, "layer"}, {"norm_tanh", "tanh", 0, "layer"}, {"dale_divisive", "relu", 2, "divisive"}} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := Config{NIn: 2, NRec: 7, NOut: 4, NInit: 3, Alpha: 0.3, Activation: c.act, SigmaRec: 0.05, Noise: "gaussian",
 				Inhibitory: c.inhib, Normalize: c.normalize}
@@ -232,31 +232,41 @@ func TestDaleSignsAndBalance(t *testing.T) {
 }
 
 func TestNormalizedStepMatchesForward(t *testing.T) {
-	// With zero input and no noise, Forward's first step equals Step, and
-	// the normalised drive has zero mean and unit variance across units.
+	// With zero input and no noise, Forward's first step equals Step; the
+	// layer-normalised drive has zero mean and unit variance across units,
+	// the divisively normalised one unit root mean square.
 	const B, N = 3, 9
-	cfg := Config{NIn: 2, NRec: N, NOut: 4, NInit: 3, Alpha: 0.4, Activation: "relu", Noise: "gaussian", Inhibitory: 2, Normalize: true}
-	rng := rand.New(rand.NewPCG(8, 9))
-	net, _ := New(cfg, rng)
-	c0 := randMat(rng, B, 3)
-	net.Forward(tensor.New(B, 2), c0, nil)
-	h0, want := tensor.New(B, N), tensor.New(B, N)
-	net.Encode(h0, c0)
-	net.Step(want, h0)
-	for i, v := range net.Hidden().Data {
-		if math.Abs(float64(v-want.Data[i])) > 1e-6 {
-			t.Fatalf("Step %v, Forward %v", want.Data, net.Hidden().Data)
+	for _, kind := range []string{"layer", "divisive"} {
+		cfg := Config{NIn: 2, NRec: N, NOut: 4, NInit: 3, Alpha: 0.4, Activation: "relu", Noise: "gaussian", Inhibitory: 2, Normalize: kind}
+		rng := rand.New(rand.NewPCG(8, 9))
+		net, _ := New(cfg, rng)
+		c0 := randMat(rng, B, 3)
+		net.Forward(tensor.New(B, 2), c0, nil)
+		h0, want := tensor.New(B, N), tensor.New(B, N)
+		net.Encode(h0, c0)
+		net.Step(want, h0)
+		for i, v := range net.Hidden().Data {
+			if math.Abs(float64(v-want.Data[i])) > 1e-6 {
+				t.Fatalf("%s: Step %v, Forward %v", kind, want.Data, net.Hidden().Data)
+			}
+		}
+		for r := 0; r < B; r++ {
+			var s, ss float64
+			for _, v := range net.z.Row(r) {
+				s += float64(v)
+				ss += float64(v) * float64(v)
+			}
+			mean, second := s/N, ss/N
+			if kind == "layer" && (math.Abs(mean) > 1e-5 || math.Abs(second-1) > 1e-2 /* eps 1e-5 against a small drive */) {
+				t.Errorf("layer: row %d: mean %.2g, variance %.4f", r, mean, second)
+			}
+			if kind == "divisive" && math.Abs(second-1) > 1e-2 {
+				t.Errorf("divisive: row %d: mean square %.4f", r, second)
+			}
 		}
 	}
-	for r := 0; r < B; r++ {
-		var s, ss float64
-		for _, v := range net.z.Row(r) {
-			s += float64(v)
-			ss += float64(v) * float64(v)
-		}
-		if math.Abs(s/N) > 1e-5 || math.Abs(ss/N-1) > 1e-2 /* eps 1e-5 against a small drive */ {
-			t.Errorf("row %d of LN(u): mean %.2g, variance %.4f", r, s/N, ss/N)
-		}
+	if _, err := New(Config{NIn: 1, NRec: 4, NOut: 1, NInit: 1, Alpha: 0.5, Activation: "relu", Noise: "gaussian", Normalize: "batch"}, rand.New(rand.NewPCG(1, 1))); err == nil || !strings.Contains(err.Error(), `normalize = "batch"`) {
+		t.Errorf("unknown normalisation: err = %v", err)
 	}
 }
 

@@ -60,18 +60,18 @@ func (q *Quiescence) Run(c0 *tensor.Mat, steps int, sd float64, kind string, rng
 // Encode sets h = E c0.
 func (n *CTRNN) Encode(h, c0 *tensor.Mat) { tensor.MatMul(h, c0, false, n.E.Value, true, 1, 0) }
 
-// Step sets dst = (1-alpha) h + alpha f(W_rec h) (f(LN(W_rec h)) with
-// Normalize): the noise-free,
+// Step sets dst = (1-alpha) h + alpha f(W_rec h) (of the normalised
+// W_rec h with Normalize): the noise-free,
 // input-free update. dst and h must not alias.
 func (n *CTRNN) Step(dst, h *tensor.Mat) {
 	u := tensor.Ensure(&n.stepU, h.Rows, h.Cols)
 	tensor.MatMul(u, h, false, n.Wrec.Value, true, 1, 0)
-	if n.Cfg.Normalize {
+	if n.Cfg.Normalize != "" {
 		if cap(n.stepInv) < h.Rows {
 			n.stepInv = make([]float32, h.Rows)
 		}
 		n.stepInv = n.stepInv[:h.Rows]
-		normalizeRows(u.Data, n.stepInv, u.Data, h.Cols)
+		normalizeRows(u.Data, n.stepInv, u.Data, h.Cols, n.Cfg.Normalize)
 	}
 	leakStep(dst.Data, h.Data, u.Data, float32(n.Cfg.Alpha), n.Cfg.Activation)
 }
