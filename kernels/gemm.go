@@ -26,10 +26,15 @@ type tileKernel struct {
 	name   string
 	mr, nr int
 	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int)
+	// dot, when set, computes a dotN x dotN tile of dot products of rows
+	// of A with rows of B over k16 elements (C = A B^T read in place; see
+	// dotProducts).
+	dotN int
+	dot  func(k16 int, a []float32, lda int, b []float32, ldb int, out []float32)
 }
 
 // goKernel is the portable kernel, used where no assembly one runs.
-var goKernel = tileKernel{"go", 6, 16, kernel6x16Go}
+var goKernel = tileKernel{name: "go", mr: 6, nr: 16, fn: kernel6x16Go}
 
 // active is the kernel Sgemm uses: the best the CPU runs, or the one
 // named by $CIRCUITRY_GEMM (avx512, avx2-fma, go) for comparisons.
@@ -99,13 +104,28 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		return
 	}
 	g := gemm{kern: active, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	g.dotPath = useDot && g.kern.dot != nil && !transA && transB && m <= dotMaxM && k >= dotMinK
 	workers := gemmWorkers(m, n, k)
 	if workers == 1 {
-		g.stripe(0, m, 0, n)
+		g.part(0, 1, m, n)
 		return
 	}
 	g.parallel(workers, m, n)
 }
+
+// Up to dotMaxM rows of C = A B^T (a training batch times weights^T) and
+// from dotMinK long rows, reading both operands in place beats packing
+// B^T, whose cost grows with the weights while the product grows with the
+// batch (measured: 2.3x at 32x500x784 with AVX-512, even at 64x256x256,
+// worse at 64 rows with AVX2). The rule does not depend on the kernel, so
+// the assembly kernels keep giving identical bits.
+const (
+	dotMaxM = 48
+	dotMinK = 64
+)
+
+// useDot switches the dot-product path (benchmarks compare without it).
+var useDot = true
 
 // parallel splits the longer side of C so each worker packs little it does
 // not use. Only this path escapes g to the heap; serial calls allocate nothing.
@@ -190,6 +210,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 
 type gemm struct {
 	kern           tileKernel
+	dotPath        bool
 	transA, transB bool
 	k              int
 	alpha          float32
@@ -204,6 +225,13 @@ type gemm struct {
 // part runs worker w's share of C: a band of columns when C is wide, a band
 // of rows when it is tall. Bands are multiples of the register tile.
 func (g *gemm) part(w, workers, m, n int) {
+	if g.dotPath {
+		lo, hi := band(w, workers, n, g.kern.dotN)
+		if lo < hi {
+			g.dotProducts(m, lo, hi)
+		}
+		return
+	}
 	if n >= m {
 		lo, hi := band(w, workers, n, g.kern.nr)
 		if lo < hi {

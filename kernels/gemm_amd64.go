@@ -17,6 +17,16 @@ func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int)
 //go:noescape
 func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int)
 
+// dot4x4AVX512 and dot2x2AVX2 compute a tile of dot products of rows of A
+// and rows of B in the same lane order (identical bits); k16 > 0 is a
+// multiple of 16.
+//
+//go:noescape
+func dot4x4AVX512(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
+
+//go:noescape
+func dot2x2AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
+
 // sgdUpdateAVX2 is sgdUpdateGo on n (a positive multiple of 8) floats.
 //
 //go:noescape
@@ -29,11 +39,11 @@ var useSIMDUpdate = cpu.X86.HasAVX2
 // x/sys/cpu reports AVX-512 only when the OS saves its registers.
 func availableKernels() []tileKernel {
 	var ks []tileKernel
-	if cpu.X86.HasAVX512F {
-		ks = append(ks, tileKernel{"avx512", 12, 32, avx512Kernel})
+	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
+		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: avx512Kernel, dotN: 4, dot: dotAVX512})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, tileKernel{"avx2-fma", 6, 16, avx2Kernel})
+		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: avx2Kernel, dotN: 2, dot: dotAVX2})
 	}
 	return append(ks, goKernel)
 }
@@ -51,4 +61,18 @@ func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int) {
 	_ = bp[kb*32-1]
 	_ = c[11*ldc+31]
 	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc)
+}
+
+func dotAVX512(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {
+	_ = a[3*lda+k16-1]
+	_ = b[3*ldb+k16-1]
+	_ = out[15]
+	dot4x4AVX512(k16, &a[0], lda, &b[0], ldb, &out[0])
+}
+
+func dotAVX2(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {
+	_ = a[lda+k16-1]
+	_ = b[ldb+k16-1]
+	_ = out[3]
+	dot2x2AVX2(k16, &a[0], lda, &b[0], ldb, &out[0])
 }

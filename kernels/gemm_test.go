@@ -254,3 +254,40 @@ func TestKernelsAgreeBitwise(t *testing.T) {
 		}
 	}
 }
+
+// C = X W^T, the forward product of a layer: the dot-product path for a
+// training batch, the packed path above dotMaxM rows.
+func BenchmarkSgemmNT(b *testing.B) {
+	for _, s := range []struct{ m, n, k int }{{32, 500, 784}, {32, 500, 500}, {64, 256, 256}, {200, 512, 512}} {
+		a, w, c := make([]float32, s.m*s.k), make([]float32, s.n*s.k), make([]float32, s.m*s.n)
+		for i := range a {
+			a[i] = 1
+		}
+		for i := range w {
+			w[i] = 0.5
+		}
+		for _, kern := range Kernels() {
+			for _, dot := range []bool{true, false} {
+				b.Run(fmt.Sprintf("%s/dot=%v/%dx%dx%d", kern, dot, s.m, s.n, s.k), func(b *testing.B) {
+					old, _ := UseKernel(kern)
+					defer UseKernel(old)
+					useDot = dot
+					defer func() { useDot = true }()
+					for b.Loop() {
+						Sgemm(false, true, s.m, s.n, s.k, 1, a, s.k, w, s.k, 0, c, s.n)
+					}
+					b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				})
+			}
+		}
+	}
+}
+
+func TestDotPathNoAllocs(t *testing.T) {
+	a, b, c := make([]float32, 37*300), make([]float32, 45*300), make([]float32, 37*45)
+	defer SetMaxWorkers(SetMaxWorkers(1))
+	Sgemm(false, true, 37, 45, 300, 1, a, 300, b, 300, 0, c, 45)
+	if allocs := testing.AllocsPerRun(20, func() { Sgemm(false, true, 37, 45, 300, 1, a, 300, b, 300, 0, c, 45) }); allocs != 0 {
+		t.Fatalf("the dot-product path allocates %v times per call", allocs)
+	}
+}

@@ -48,7 +48,100 @@ func Generate() []byte {
 		k.write(&b)
 	}
 	writeSGD(&b)
+	writeDot(&b, dot{name: "dot4x4AVX512", rows: 4, reg: "Z", halves: 1})
+	writeDot(&b, dot{name: "dot2x2AVX2", rows: 2, reg: "Y", halves: 2})
 	return b.Bytes()
+}
+
+// dot is a dot-product kernel for C = A B^T with both operands read in
+// place (no packing): a rows x rows tile of dot products over k16 (a
+// multiple of 16) elements of rows of A and of B. Every dot product
+// accumulates 16 lanes (lane l takes the elements with index = l mod 16,
+// in order, one FMA each), then reduces them in one fixed order: l + (l+8),
+// then + 4 apart, then two horizontal adds. AVX-512 holds the 16 lanes in
+// one register, AVX2 in two (halves), so both give the same bits.
+type dot struct {
+	name   string
+	rows   int    // tile is rows x rows
+	reg    string // Z or Y
+	halves int    // registers per 16 lanes
+}
+
+func writeDot(b *bytes.Buffer, d dot) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	r := func(i int) string { return fmt.Sprintf("%s%d", d.reg, i) }
+	pairs := d.rows * d.rows
+	nacc := pairs * d.halves
+	aReg := func(i, h int) int { return nacc + i*d.halves + h }
+	bReg := func(j, h int) int { return nacc + d.rows*d.halves + j*d.halves + h }
+	acc := func(i, j, h int) int { return (i*d.rows+j)*d.halves + h }
+	vb := 64 / d.halves // bytes per register
+	aPtr := []string{"SI", "R10", "R11", "R12"}[:d.rows]
+	bPtr := []string{"DI", "R13", "AX", "BX"}[:d.rows]
+
+	fmt.Fprintf(b, "\n// func %s(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)\n", d.name)
+	fmt.Fprintf(b, "// out[i*%d+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.\n", d.rows)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", d.name)
+	w("MOVQ k16+0(FP), CX")
+	w("SHRQ $4, CX")
+	w("MOVQ a+8(FP), SI")
+	w("MOVQ lda+16(FP), R8")
+	w("SHLQ $2, R8")
+	w("MOVQ b+24(FP), DI")
+	w("MOVQ ldb+32(FP), R9")
+	w("SHLQ $2, R9")
+	w("MOVQ out+40(FP), DX")
+	for i := 1; i < d.rows; i++ {
+		w("LEAQ (%s)(R8*1), %s", aPtr[i-1], aPtr[i])
+		w("LEAQ (%s)(R9*1), %s", bPtr[i-1], bPtr[i])
+	}
+	for i := 0; i < nacc; i++ {
+		w("VXORPS %s, %s, %s", r(i), r(i), r(i))
+	}
+	b.WriteString(d.name + "loop:\n")
+	for i := 0; i < d.rows; i++ {
+		for h := 0; h < d.halves; h++ {
+			w("VMOVUPS %d(%s), %s", h*vb, aPtr[i], r(aReg(i, h)))
+		}
+	}
+	for j := 0; j < d.rows; j++ {
+		for h := 0; h < d.halves; h++ {
+			w("VMOVUPS %d(%s), %s", h*vb, bPtr[j], r(bReg(j, h)))
+		}
+	}
+	for i := 0; i < d.rows; i++ {
+		for j := 0; j < d.rows; j++ {
+			for h := 0; h < d.halves; h++ {
+				w("VFMADD231PS %s, %s, %s", r(bReg(j, h)), r(aReg(i, h)), r(acc(i, j, h)))
+			}
+		}
+	}
+	for i := 0; i < d.rows; i++ {
+		w("ADDQ $64, %s", aPtr[i])
+		w("ADDQ $64, %s", bPtr[i])
+	}
+	w("DECQ CX")
+	w("JNZ %sloop", d.name)
+	// Reduce each pair's 16 lanes to out[p].
+	for p := 0; p < pairs; p++ {
+		lo := p * d.halves
+		x := fmt.Sprintf("X%d", lo)
+		if d.halves == 1 {
+			w("VEXTRACTF64X4 $1, Z%d, Y16", lo)
+			w("VADDPS Y16, Y%d, Y%d", lo, lo)
+			w("VEXTRACTF32X4 $1, Y%d, X16", lo)
+			w("VADDPS X16, %s, %s", x, x)
+		} else {
+			w("VADDPS Y%d, Y%d, Y%d", lo+1, lo, lo)
+			w("VEXTRACTF128 $1, Y%d, X%d", lo, nacc)
+			w("VADDPS X%d, %s, %s", nacc, x, x)
+		}
+		w("VHADDPS %s, %s, %s", x, x, x)
+		w("VHADDPS %s, %s, %s", x, x, x)
+		w("VMOVSS %s, %d(DX)", x, 4*p)
+	}
+	w("VZEROUPPER")
+	w("RET")
 }
 
 // writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with

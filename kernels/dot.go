@@ -1,0 +1,67 @@
+package kernels
+
+import "sync"
+
+// dotProducts computes columns [j0, j1) of C += alpha A B^T (A m x k, B
+// stored n x k, both row-major) with the kernel's dot-product tiles: no
+// packing, each row of A and of B read in place. Edge tiles run the same
+// kernel on zero-padded copies, so every element is summed in the same
+// lane order whatever the tile size, and elements k16.. are added after.
+func (g *gemm) dotProducts(m, j0, j1 int) {
+	t, k := g.kern.dotN, g.k
+	k16 := k &^ 15
+	pad := dotPads.Get().(*dotPad)
+	defer dotPads.Put(pad)
+	out := pad.out[:]
+	for j := j0; j < j1; j += t {
+		jn := min(t, j1-j)
+		for i := 0; i < m; i += t {
+			in := min(t, m-i)
+			a, lda, b, ldb := g.a[i*g.lda:], g.lda, g.b[j*g.ldb:], g.ldb
+			if in < t || jn < t {
+				a, b = pad.rows(&pad.a, a, lda, in, t, k16), pad.rows(&pad.b, b, ldb, jn, t, k16)
+				lda, ldb = k16, k16
+			}
+			g.kern.dot(k16, a, lda, b, ldb, out)
+			for ii := 0; ii < in; ii++ {
+				arow := g.a[(i+ii)*g.lda : (i+ii)*g.lda+k]
+				crow := g.c[(i+ii)*g.ldc+j : (i+ii)*g.ldc+j+jn]
+				for jj := range crow {
+					s := out[ii*t+jj]
+					brow := g.b[(j+jj)*g.ldb : (j+jj)*g.ldb+k]
+					for p := k16; p < k; p++ {
+						s += arow[p] * brow[p]
+					}
+					crow[jj] += g.alpha * s
+				}
+			}
+		}
+	}
+}
+
+// dotPad holds a tile's results and zero-padded copies of edge rows;
+// pooled, so products in a training loop allocate nothing once warm.
+type dotPad struct {
+	out  [16]float32
+	a, b []float32
+}
+
+var dotPads = sync.Pool{New: func() any { return new(dotPad) }}
+
+// rows copies n rows (stride ld, k16 long) of src into *buf as t rows,
+// zero-filling the rest, and returns the copy.
+func (*dotPad) rows(buf *[]float32, src []float32, ld, n, t, k16 int) []float32 {
+	if cap(*buf) < t*k16 {
+		*buf = make([]float32, t*k16)
+	}
+	dst := (*buf)[:t*k16]
+	for r := 0; r < t; r++ {
+		row := dst[r*k16 : (r+1)*k16]
+		if r < n {
+			copy(row, src[r*ld:r*ld+k16])
+		} else {
+			clear(row)
+		}
+	}
+	return dst
+}
