@@ -57,6 +57,10 @@ type NetworkConfig struct {
 	// InhibitoryFraction is the share of inhibitory units of the dale_*
 	// conditions' networks (0.2, the cortical ratio); in (0, 1).
 	InhibitoryFraction float64 `yaml:"inhibitory_fraction"`
+	// NormGain scales the normalised drive of the dale_norm_* and
+	// dale_divnorm_* conditions (1): unit-variance activity needs tiny
+	// read-out weights, which Adam's fixed step size makes noisy.
+	NormGain float64 `yaml:"norm_gain"`
 }
 
 // RNNTrainConfig is Adam on fresh batches.
@@ -104,7 +108,7 @@ func DefaultReactivationStudy() ReactivationStudy {
 	return ReactivationStudy{
 		Study: "offline-reactivation", Name: "offline-reactivation", Task: "spatial",
 		Seeds: []uint64{0, 1, 2, 3, 4}, Conditions: []string{"noisy", "noisy_biased", "nonoise", "nonoise_biased"},
-		Network: NetworkConfig{NRec: 512, Cells: 512, Activation: "relu", Dt: 0.02, Tau: 0.1, Sigma2Rec: 1e-4, Noise: "gaussian", InhibitoryFraction: 0.2},
+		Network: NetworkConfig{NRec: 512, Cells: 512, Activation: "relu", Dt: 0.02, Tau: 0.1, Sigma2Rec: 1e-4, Noise: "gaussian", InhibitoryFraction: 0.2, NormGain: 1},
 		Train:   RNNTrainConfig{Steps: 2500, Batch: 200, SeqLen: 100, LR: 1e-3, LogEvery: 50, CheckpointEvery: 250},
 		Sleep: QuiescenceConfig{Steps: 1000, Batch: 200, NoiseFactor: math.Sqrt2, Noise2Sleep: 2e-4, StepSteps: 100,
 			VarSteps: 2000, VarDiscard: 1000, VarBatch: 500, DriftStates: 2000, KLSamples: 2500},
@@ -181,6 +185,9 @@ func (s *ReactivationStudy) Validate() error {
 	}
 	if n.NRec < 1 {
 		bad("network.n_rec", n.NRec, "want >= 1")
+	}
+	if !(n.NormGain > 0 && n.NormGain <= 100) {
+		bad("network.norm_gain", n.NormGain, "want (0, 100]")
 	}
 	if !(n.InhibitoryFraction > 0 && n.InhibitoryFraction < 1) || int(n.InhibitoryFraction*float64(n.NRec)) < 1 {
 		bad("network.inhibitory_fraction", n.InhibitoryFraction, "want in (0, 1), with at least one inhibitory unit")

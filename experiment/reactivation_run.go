@@ -232,7 +232,7 @@ func (s *ReactivationStudy) newNet(cond string, task navTask, seed uint64) (rnn.
 	}
 	if c.dale {
 		cfg.Inhibitory = int(nc.InhibitoryFraction * float64(nc.NRec))
-		cfg.Normalize = c.normalize
+		cfg.Normalize, cfg.NormGain = c.normalize, nc.NormGain
 	}
 	if c.gru {
 		return rnn.NewGRU(cfg, Stream(seed, "init"))

@@ -41,6 +41,7 @@ type Config struct {
 	SigmaIn, SigmaOut      float64 // input and output noise sd
 	Inhibitory             int     // Dale's law: number of inhibitory units (0 = unconstrained)
 	Normalize              string  // "" (none), "layer" or "divisive": normalise the drive u_t before f
+	NormGain               float64 // scale of the normalised drive (0 means 1): f(gain * norm(u_t))
 }
 
 // lnEps keeps the normalisation finite for a silent population.
@@ -63,6 +64,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("inhibitory = %d: want 0 (no Dale's law) to n_rec-1 = %d", c.Inhibitory, c.NRec-1)
 	case c.Normalize != "" && c.Normalize != "layer" && c.Normalize != "divisive":
 		return fmt.Errorf("normalize = %q: want \"\", layer or divisive", c.Normalize)
+	case c.NormGain < 0:
+		return fmt.Errorf("norm gain = %v: want >= 0 (0 means 1)", c.NormGain)
 	case c.Normalize != "" && c.NRec < 2:
 		return fmt.Errorf("normalize with n_rec = %d: want n_rec >= 2", c.NRec)
 	}
@@ -221,7 +224,7 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 		drive := us.Data
 		if c.Normalize != "" {
 			zs := n.z.RowRange(s*b, (s+1)*b)
-			normalizeRows(zs.Data, n.invStd[s*b:(s+1)*b], us.Data, c.NRec, c.Normalize)
+			normalizeRows(zs.Data, n.invStd[s*b:(s+1)*b], us.Data, c.NRec, c.Normalize, c.gain())
 			drive = zs.Data
 		}
 		leakNoiseStep(cur.Data, prev.Data, drive, alpha, c.Activation, c.SigmaRec, c.Noise, noise)
@@ -232,14 +235,27 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 	return n.y
 }
 
+// gain is the scale of the normalised drive.
+func (c Config) gain() float32 {
+	if c.NormGain == 0 {
+		return 1
+	}
+	return float32(c.NormGain)
+}
+
 // normalizeRows normalises each n-wide row of u into z ("layer": zero
-// mean and unit variance; "divisive": unit root mean square) and records
-// the inverse scale.
-func normalizeRows(z, invStd, u []float32, n int, kind string) {
+// mean and unit variance; "divisive": unit root mean square), scales it by
+// gain, and records the inverse scale (times gain: z = u' * invStd).
+func normalizeRows(z, invStd, u []float32, n int, kind string, gain float32) {
 	for r := range invStd {
 		zr, ur := z[r*n:(r+1)*n], u[r*n:(r+1)*n]
 		if kind == "layer" {
 			invStd[r] = nn.NormalizeRow(zr, ur, lnEps)
+			if gain != 1 {
+				for j := range zr {
+					zr[j] *= gain
+				}
+			}
 			continue
 		}
 		var ss float64
@@ -248,26 +264,30 @@ func normalizeRows(z, invStd, u []float32, n int, kind string) {
 		}
 		inv := float32(1 / math.Sqrt(ss/float64(n)+lnEps))
 		for j, v := range ur {
-			zr[j] = v * inv
+			zr[j] = v * inv * gain
 		}
 		invStd[r] = inv
 	}
 }
 
-// normalizeBackwardRow turns dL/dz of one row into dL/du in place:
-// layer: (g - mean g - z mean(g z)) / s; divisive: (g - z mean(g z)) / s.
-func normalizeBackwardRow(g, z []float32, inv float32, kind string) {
-	if kind == "layer" {
-		nn.LayerNormBackwardRow(g, g, z, inv)
-		return
-	}
-	var sgz float64
+// normalizeBackwardRow turns dL/dz of one row (z = gain * zhat) into
+// dL/du in place: with g' = gain g, layer: (g' - mean g' - zhat mean(g'
+// zhat)) / s; divisive: (g' - zhat mean(g' zhat)) / s.
+func normalizeBackwardRow(g, z []float32, inv float32, kind string, gain float32) {
+	// mean(g' zhat) = mean(g z), and zhat = z / gain.
+	var sg, sgz float64
 	for j, v := range g {
+		sg += float64(v)
 		sgz += float64(v) * float64(z[j])
 	}
-	m := float32(sgz / float64(len(g)))
+	n := float64(len(g))
+	mgz := float32(sgz/n) / gain // mean(g' zhat) / gain, applied to z = gain zhat
+	mg := float32(sg/n) * gain
+	if kind != "layer" {
+		mg = 0
+	}
 	for j, v := range g {
-		g[j] = (v - z[j]*m) * inv
+		g[j] = (gain*v - mg - z[j]*mgz) * inv
 	}
 }
 
@@ -338,7 +358,7 @@ func (n *CTRNN) Backward(dy *tensor.Mat) {
 			zs := n.z.RowRange(s*b, (s+1)*b)
 			backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, zs.Data, alpha, c.Activation)
 			for r := 0; r < b; r++ {
-				normalizeBackwardRow(du.Row(r), zs.Row(r), n.invStd[s*b+r], c.Normalize)
+				normalizeBackwardRow(du.Row(r), zs.Row(r), n.invStd[s*b+r], c.Normalize, c.gain())
 			}
 		} else {
 			backStep(du.Data, n.tmp.Data, g.Data, n.carry.Data, us.Data, alpha, c.Activation)

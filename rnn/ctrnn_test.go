@@ -175,10 +175,12 @@ func TestDaleAndNormalizedGradients(t *testing.T) {
 		act       string
 		inhib     int
 		normalize string
-	}{{"dale", "relu", 2, ""}, {"dale_norm", "relu", 2, "layer"}, {"norm_tanh", "tanh", 0, "layer"}, {"dale_divisive", "relu", 2, "divisive"}} {
+		gain      float64
+	}{{"dale", "relu", 2, "", 0}, {"dale_norm", "relu", 2, "layer", 0}, {"norm_tanh", "tanh", 0, "layer", 0}, {"dale_divisive", "relu", 2, "divisive", 0},
+		{"dale_norm_gain", "relu", 2, "layer", 0.3}, {"dale_divisive_gain", "relu", 2, "divisive", 0.3}} {
 		t.Run(c.name, func(t *testing.T) {
 			cfg := Config{NIn: 2, NRec: 7, NOut: 4, NInit: 3, Alpha: 0.3, Activation: c.act, SigmaRec: 0.05, Noise: "gaussian",
-				Inhibitory: c.inhib, Normalize: c.normalize}
+				Inhibitory: c.inhib, Normalize: c.normalize, NormGain: c.gain}
 			rng := rand.New(rand.NewPCG(4, 5))
 			net, err := New(cfg, rng)
 			if err != nil {

@@ -71,7 +71,7 @@ func (n *CTRNN) Step(dst, h *tensor.Mat) {
 			n.stepInv = make([]float32, h.Rows)
 		}
 		n.stepInv = n.stepInv[:h.Rows]
-		normalizeRows(u.Data, n.stepInv, u.Data, h.Cols, n.Cfg.Normalize)
+		normalizeRows(u.Data, n.stepInv, u.Data, h.Cols, n.Cfg.Normalize, n.Cfg.gain())
 	}
 	leakStep(dst.Data, h.Data, u.Data, float32(n.Cfg.Alpha), n.Cfg.Activation)
 }
