@@ -305,9 +305,16 @@ func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Pro
 	}
 	workers = min(workers, len(pts))
 	if workers > 1 {
-		per := s.Train.Steps + 2*s.Sleep.Steps + s.Sleep.VarSteps
+		// One bar over the training steps of the networks still to train
+		// (analyses are not counted, see runReactivationPoint).
+		todo := 0
+		for _, p := range pts {
+			if _, err := loadReactivationResult(filepath.Join(s.Dir(), "runs", fmt.Sprintf("%s_s%d", p.cond, p.seed))); err != nil {
+				todo++
+			}
+		}
 		progress = &sharedProgress{p: progress, log: log}
-		progress.(*sharedProgress).p.Start(fmt.Sprintf("%s (%d networks, %d at a time)", s.Name, len(pts), workers), per*len(pts))
+		progress.(*sharedProgress).p.Start(fmt.Sprintf("%s (%d networks, %d to train, %d at a time)", s.Name, len(pts), todo, workers), s.Train.Steps*todo)
 	}
 	if workers >= runtime.GOMAXPROCS(0) {
 		// Every core already trains a network: products stay on their goroutine.

@@ -169,7 +169,13 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	r.FinalLoss = analysis.Float(loss)
 	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", name, s.Train.Steps, r.SecondsPerStep, loss))
 
-	if err := analyseReactivation(s, task, net, untrained, cond, seed, r, progress); err != nil {
+	analysisProgress := progress
+	if _, shared := progress.(*sharedProgress); shared {
+		// One bar over networks trained side by side counts training steps
+		// only: an analysis unit costs ~1/100 of a step and would skew the ETA.
+		analysisProgress = Quiet{}
+	}
+	if err := analyseReactivation(s, task, net, untrained, cond, seed, r, analysisProgress); err != nil {
 		return nil, err
 	}
 	if err := writeReactivationArrays(dir, r, net); err != nil {
