@@ -17,6 +17,53 @@ func writeSweep(t *testing.T, dir, grid string) string {
 	return spec
 }
 
+// errorCase is a command line that must fail with a one-line error
+// containing want.
+type errorCase struct {
+	args []string
+	want string
+}
+
+func expectOneLineErrors(t *testing.T, dir string, cases []errorCase) {
+	t.Helper()
+	for _, c := range cases {
+		_, stderr, code := runCLI(t, dir, c.args...)
+		if code == 0 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q, want one line with %q", c.args, code, stderr, c.want)
+		}
+	}
+}
+
+// slurmWorkDir skips (or, with CIRCUITRY_REQUIRE_SLURM=1, fails) without
+// a Slurm controller, and returns a directory the Slurm daemons can read
+// holding exe, a wrapper that re-runs this test binary as the CLI (what
+// the array tasks execute).
+func slurmWorkDir(t *testing.T) (work, exe string) {
+	t.Helper()
+	if exec.Command("scontrol", "ping").Run() != nil {
+		if os.Getenv("CIRCUITRY_REQUIRE_SLURM") == "1" {
+			t.Fatal("Slurm is required but `scontrol ping` fails; run .ci/slurm-setup.sh")
+		}
+		t.Skip("no Slurm controller (run .ci/slurm-setup.sh as root)")
+	}
+	work = t.TempDir()
+	os.Chmod(work, 0o755)
+	exe = filepath.Join(work, "circuitry")
+	os.WriteFile(exe, []byte("#!/bin/sh\nCIRCUITRY_TEST_MAIN=1 exec "+os.Args[0]+" \"$@\"\n"), 0o755)
+	return work, exe
+}
+
+// taskLogs concatenates the Slurm task logs in dir, for failure messages.
+func taskLogs(dir string) string {
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.out"))
+	var b strings.Builder
+	for _, l := range logs {
+		d, _ := os.ReadFile(l)
+		b.Write(d)
+	}
+	return b.String()
+}
+
 func TestSweepLocalAndBadInput(t *testing.T) {
 	work := t.TempDir()
 	spec := writeSweep(t, work, "grid:\n  train.lr: [0.001, 0.003]\nseeds: [1, 2]\n")
@@ -31,10 +78,7 @@ func TestSweepLocalAndBadInput(t *testing.T) {
 	if !before.ModTime().Equal(after.ModTime()) {
 		t.Fatal("a finished point was run again")
 	}
-	cases := []struct {
-		args []string
-		want string
-	}{
+	cases := []errorCase{
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lrr: [0.1]\n")}, `unknown key "train.lrr"`},
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid: {}\n")}, "grid is empty"},
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lr: []\n")}, "grid.train.lr has no values"},
@@ -43,30 +87,15 @@ func TestSweepLocalAndBadInput(t *testing.T) {
 		{[]string{"sweep", spec, "--workers", "0"}, "--workers 0: want >= 1"},
 		{[]string{"report", work}, "not a sweep directory"},
 	}
-	for _, c := range cases {
-		_, stderr, code := runCLI(t, work, c.args...)
-		if code == 0 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q, want one line with %q", c.args, code, stderr, c.want)
-		}
-	}
+	expectOneLineErrors(t, work, cases)
 }
 
 // TestSweepOnSlurm submits a job array to a real Slurm (started by
 // .ci/slurm-setup.sh), waits for it and checks every point was merged.
 // CIRCUITRY_REQUIRE_SLURM=1 turns a missing Slurm into a failure.
 func TestSweepOnSlurm(t *testing.T) {
-	if exec.Command("scontrol", "ping").Run() != nil {
-		if os.Getenv("CIRCUITRY_REQUIRE_SLURM") == "1" {
-			t.Fatal("Slurm is required but `scontrol ping` fails; run .ci/slurm-setup.sh")
-		}
-		t.Skip("no Slurm controller (run .ci/slurm-setup.sh as root)")
-	}
-	work := t.TempDir()
-	os.Chmod(work, 0o755)
+	work, exe := slurmWorkDir(t)
 	spec := writeSweep(t, work, "grid:\n  train.lr: [0.001, 0.002, 0.003]\nseeds: [1]\nslurm: {cpus_per_task: 1, time: \"00:10:00\", mem: 500M}\n")
-	// Array tasks re-run this test binary as the CLI.
-	exe := filepath.Join(work, "circuitry")
-	os.WriteFile(exe, []byte("#!/bin/sh\nCIRCUITRY_TEST_MAIN=1 exec "+os.Args[0]+" \"$@\"\n"), 0o755)
 	cmd := exec.Command(exe, "sweep", spec, "--slurm", "--submit", "--data", "embedded")
 	cmd.Dir = work
 	out, err := cmd.CombinedOutput()
@@ -89,13 +118,7 @@ func TestSweepOnSlurm(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			logs, _ := filepath.Glob(filepath.Join(work, "runs", "sw", "slurm", "*.out"))
-			var b strings.Builder
-			for _, l := range logs {
-				d, _ := os.ReadFile(l)
-				b.Write(d)
-			}
-			t.Fatalf("array did not finish:\n%s\n%s", stdout, b.String())
+			t.Fatalf("array did not finish:\n%s\n%s", stdout, taskLogs(filepath.Join(work, "runs", "sw", "slurm")))
 		}
 		time.Sleep(2 * time.Second)
 	}
@@ -121,36 +144,19 @@ func TestReproducePointAndBadInput(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "verdicts") || !strings.Contains(stderr, "1 already finished") {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	cases := []struct {
-		args []string
-		want string
-	}{
+	cases := []errorCase{
 		{append(args[:len(args):len(args)], "--point", "2"), "--point 2: inhibitory-normalization at quick scale has points 0 to 1"},
 		{[]string{"reproduce", "offline-reactivation", "--point", "0", "--scale", "huge"}, `--scale "huge": want quick or paper`},
 		{[]string{"reproduce", "inhibitory-normalisation", "--point", "0"}, `unknown study "inhibitory-normalisation"`},
 		{[]string{"reproduce", "offline-reactivation", "--slurm", "--slurm-cpus", "0"}, "--slurm-cpus 0: want >= 1"},
 	}
-	for _, c := range cases {
-		_, stderr, code := runCLI(t, work, c.args...)
-		if code == 0 || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
-			t.Errorf("%v: exit %d, stderr %q, want one line with %q", c.args, code, stderr, c.want)
-		}
-	}
+	expectOneLineErrors(t, work, cases)
 }
 
 // TestReproduceOnSlurm runs a tiny study 1 as a Slurm job array followed
 // by the dependent verdict job, and waits for the verdicts.
 func TestReproduceOnSlurm(t *testing.T) {
-	if exec.Command("scontrol", "ping").Run() != nil {
-		if os.Getenv("CIRCUITRY_REQUIRE_SLURM") == "1" {
-			t.Fatal("Slurm is required but `scontrol ping` fails; run .ci/slurm-setup.sh")
-		}
-		t.Skip("no Slurm controller (run .ci/slurm-setup.sh as root)")
-	}
-	work := t.TempDir()
-	os.Chmod(work, 0o755)
-	exe := filepath.Join(work, "circuitry")
-	os.WriteFile(exe, []byte("#!/bin/sh\nCIRCUITRY_TEST_MAIN=1 exec "+os.Args[0]+" \"$@\"\n"), 0o755)
+	work, exe := slurmWorkDir(t)
 	args := append([]string{"reproduce", "inhibitory-normalization", "--data", "embedded", "--out", "runs",
 		"--slurm", "--submit", "--slurm-cpus", "1", "--slurm-mem", "500M", "--slurm-time", "00:10:00"}, tinyInhibitory...)
 	cmd := exec.Command(exe, args...)
@@ -174,13 +180,7 @@ func TestReproduceOnSlurm(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			logs, _ := filepath.Glob(filepath.Join(planDir, "slurm", "*.out"))
-			var b strings.Builder
-			for _, l := range logs {
-				d, _ := os.ReadFile(l)
-				b.Write(d)
-			}
-			t.Fatalf("no verdicts after 3 minutes; task logs:\n%s", b.String())
+			t.Fatalf("no verdicts after 3 minutes; task logs:\n%s", taskLogs(filepath.Join(planDir, "slurm")))
 		}
 		time.Sleep(2 * time.Second)
 	}
