@@ -100,11 +100,6 @@ func markNonNegative(ps []*nn.Param) {
 // Dale's law after a gradient step.
 func Project(ps []*nn.Param) {
 	for _, p := range ps {
-		w := p.Value.Data
-		for i, v := range w {
-			if v < 0 {
-				w[i] = 0
-			}
-		}
+		nn.ClampNonNegative(p.Value.Data)
 	}
 }

@@ -40,14 +40,22 @@ var goKernel = tileKernel{name: "go", mr: 6, nr: 16, fn: kernel6x16Go}
 // named by $CIRCUITRY_GEMM (avx512, avx2-fma, go) for comparisons.
 var active = pickKernel(os.Getenv("CIRCUITRY_GEMM"))
 
+// pickKernel is the named kernel, or the best one when the CPU lacks it.
 func pickKernel(name string) tileKernel {
-	ks := availableKernels()
-	for _, k := range ks {
+	if k, ok := findKernel(name); ok {
+		return k
+	}
+	return availableKernels()[0]
+}
+
+// findKernel looks a kernel up by name among those the CPU runs.
+func findKernel(name string) (tileKernel, bool) {
+	for _, k := range availableKernels() {
 		if k.name == name {
-			return k
+			return k, true
 		}
 	}
-	return ks[0]
+	return tileKernel{}, false
 }
 
 // Kernels lists the micro-kernels this CPU can run, best first.
@@ -66,14 +74,13 @@ func Backend() string { return active.name }
 // Kernels()) and returns the previous one's name. Not safe while products
 // run; meant for benchmarks and tests.
 func UseKernel(name string) (string, error) {
-	for _, k := range availableKernels() {
-		if k.name == name {
-			old := active.name
-			active = k
-			return old, nil
-		}
+	k, ok := findKernel(name)
+	if !ok {
+		return "", fmt.Errorf("GEMM kernel %q: this CPU runs %v", name, Kernels())
 	}
-	return "", fmt.Errorf("GEMM kernel %q: this CPU runs %v", name, Kernels())
+	old := active.name
+	active = k
+	return old, nil
 }
 
 // Sgemm computes C = alpha * op(A) * op(B) + beta * C for row-major float32

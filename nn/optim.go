@@ -82,15 +82,16 @@ func (o *SGD) Step() {
 				w[j] -= lr * d
 			}
 			if p.NonNegative {
-				clampNonNegative(w)
+				ClampNonNegative(w)
 			}
 		}
 	}
 	o.steps++
 }
 
-// clampNonNegative sets negative entries to 0 (NaN stays NaN).
-func clampNonNegative(w []float32) {
+// ClampNonNegative sets negative entries to 0 (NaN and -0 stay): the
+// projection onto w >= 0 that keeps Dale's law.
+func ClampNonNegative(w []float32) {
 	for j, x := range w {
 		if x < 0 {
 			w[j] = 0
@@ -111,7 +112,7 @@ func sgdPlain(w, grad []float32, lr, wd float32, nonneg bool) {
 		w[j] -= lr * (g + wd*w[j])
 	}
 	if nonneg {
-		clampNonNegative(w)
+		ClampNonNegative(w)
 	}
 }
 
@@ -170,7 +171,7 @@ func (o *Adam) Step() {
 				w[j] -= stepSize * m[j] / (sqrt32(v[j])*invC2 + eps)
 			}
 			if p.NonNegative {
-				clampNonNegative(w)
+				ClampNonNegative(w)
 			}
 		}
 	}
