@@ -240,6 +240,15 @@ func (a SlurmArray) Script() string {
 	return b.String()
 }
 
+// Write creates the log directory and writes the script to path (sbatch
+// reads it; executable so it can also be run by hand).
+func (a SlurmArray) Write(path string) error {
+	if err := os.MkdirAll(a.LogDir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(a.Script()), 0o755)
+}
+
 // SlurmArray is the sweep's job array: one task per point, run from
 // workdir (relative paths in the spec resolve there), with --data dataDir
 // when set.

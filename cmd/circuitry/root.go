@@ -351,17 +351,14 @@ func writeReproduceSlurm(cmd *cobra.Command, plan *experiment.ReproducePlan, o e
 	}
 	base := experiment.ShellWords(args...)
 	logs := filepath.Join(plan.Dir, "slurm")
-	if err := os.MkdirAll(logs, 0o755); err != nil {
-		return err
-	}
 	runs := experiment.SlurmArray{Name: plan.Study, Tasks: len(plan.Names), Resources: res, Workdir: wd, LogDir: logs,
 		Command: base + ` --point "$SLURM_ARRAY_TASK_ID"`}
 	verdicts := experiment.SlurmArray{Name: plan.Study + "-verdicts", Tasks: 1, Resources: res, Workdir: wd, LogDir: logs, Command: base}
 	arrayPath, verdictPath := filepath.Join(plan.Dir, "slurm.sh"), filepath.Join(plan.Dir, "verdicts.sh")
-	if err := os.WriteFile(arrayPath, []byte(runs.Script()), 0o755); err != nil {
+	if err := runs.Write(arrayPath); err != nil {
 		return err
 	}
-	if err := os.WriteFile(verdictPath, []byte(verdicts.Script()), 0o755); err != nil {
+	if err := verdicts.Write(verdictPath); err != nil {
 		return err
 	}
 	var index strings.Builder
@@ -454,9 +451,6 @@ func writeSlurm(cmd *cobra.Command, spec *experiment.SweepSpec, pts []experiment
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(spec.Dir(), "slurm"), 0o755); err != nil {
-		return err
-	}
 	if err := experiment.WritePointsIndex(spec, pts); err != nil {
 		return err
 	}
@@ -465,7 +459,7 @@ func writeSlurm(cmd *cobra.Command, spec *experiment.SweepSpec, pts []experiment
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(script, []byte(spec.SlurmArray(pts, exe, abs, wd, dataDir).Script()), 0o755); err != nil {
+	if err := spec.SlurmArray(pts, exe, abs, wd, dataDir).Write(script); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d array tasks)\n", script, len(pts))
