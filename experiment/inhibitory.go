@@ -14,7 +14,6 @@ import (
 
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
-	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // HParams is one of the study's random hyper-parameter configurations.
@@ -255,10 +254,7 @@ func RunInhibitoryStudy(ctx context.Context, s InhibitoryStudy, dataDir string, 
 	}
 	fmt.Fprintf(log, "%s: %d points (%d conditions x %d eps x %d configs x %d replicates), %d already finished, %d workers; data: %s\n",
 		s.Name, len(pts), len(s.Conditions), len(s.Eps), len(s.hparamIndices()), s.Replicates, len(pts)-len(todo), workers, src)
-	if workers >= runtime.GOMAXPROCS(0) {
-		// Every core already trains a network: products stay on their goroutine.
-		defer kernels.SetMaxWorkers(kernels.SetMaxWorkers(1))
-	}
+	defer networkPerCore(workers)()
 	progress.Start(s.Name, len(todo))
 	jobs := make(chan int)
 	errc := make(chan error, len(todo))

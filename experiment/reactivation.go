@@ -289,16 +289,7 @@ func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Pro
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	type point struct {
-		cond string
-		seed uint64
-	}
-	var pts []point
-	for _, seed := range s.Seeds {
-		for _, cond := range s.Conditions {
-			pts = append(pts, point{cond, seed})
-		}
-	}
+	pts := s.points()
 	workers := s.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -309,17 +300,14 @@ func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Pro
 		// (analyses are not counted, see runReactivationPoint).
 		todo := 0
 		for _, p := range pts {
-			if _, err := loadReactivationResult(filepath.Join(s.Dir(), "runs", fmt.Sprintf("%s_s%d", p.cond, p.seed))); err != nil {
+			if _, err := loadReactivationResult(s.pointDir(p.cond, p.seed)); err != nil {
 				todo++
 			}
 		}
 		progress = &sharedProgress{p: progress, log: log}
 		progress.(*sharedProgress).p.Start(fmt.Sprintf("%s (%d networks, %d to train, %d at a time)", s.Name, len(pts), todo, workers), s.Train.Steps*todo)
 	}
-	if workers >= runtime.GOMAXPROCS(0) {
-		// Every core already trains a network: products stay on their goroutine.
-		defer kernels.SetMaxWorkers(kernels.SetMaxWorkers(1))
-	}
+	defer networkPerCore(workers)()
 	results := make([]*ReactivationResult, len(pts))
 	errs := make([]error, len(pts))
 	parallel.Each(len(pts), workers, func(i int) {
@@ -340,6 +328,43 @@ func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Pro
 	}
 	rep := newReactivationReport(s, results)
 	return rep, rep.Write(s.Dir())
+}
+
+// reactivationPoint is one network of a study.
+type reactivationPoint struct {
+	cond string
+	seed uint64
+}
+
+// points lists the study's networks, seed by seed, in the order runs,
+// `reproduce --point` and the Slurm array index them.
+func (s *ReactivationStudy) points() []reactivationPoint {
+	var pts []reactivationPoint
+	for _, seed := range s.Seeds {
+		for _, cond := range s.Conditions {
+			pts = append(pts, reactivationPoint{cond, seed})
+		}
+	}
+	return pts
+}
+
+// pointName is a network's run directory name, CONDITION_sSEED.
+func pointName(cond string, seed uint64) string { return fmt.Sprintf("%s_s%d", cond, seed) }
+
+// pointDir is a network's run directory.
+func (s *ReactivationStudy) pointDir(cond string, seed uint64) string {
+	return filepath.Join(s.Dir(), "runs", pointName(cond, seed))
+}
+
+// networkPerCore keeps every product on its goroutine while at least one
+// network per core trains side by side (splitting small products then
+// only adds synchronisation) and returns what restores the setting.
+func networkPerCore(workers int) (restore func()) {
+	if workers < runtime.GOMAXPROCS(0) {
+		return func() {}
+	}
+	old := kernels.SetMaxWorkers(1)
+	return func() { kernels.SetMaxWorkers(old) }
 }
 
 // sharedProgress merges the progress of networks trained in parallel

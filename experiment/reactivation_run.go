@@ -73,8 +73,7 @@ type reactivationRecord struct {
 }
 
 func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string, seed uint64, progress Progress, log io.Writer) (*ReactivationResult, error) {
-	name := fmt.Sprintf("%s_s%d", cond, seed)
-	dir := filepath.Join(s.Dir(), "runs", name)
+	name, dir := pointName(cond, seed), s.pointDir(cond, seed)
 	if r, err := loadReactivationResult(dir); err == nil {
 		fmt.Fprintf(log, "%s: finished earlier, reusing %s\n", name, dir)
 		return r, nil

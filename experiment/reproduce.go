@@ -115,7 +115,7 @@ func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOption
 			// Temperature check: the same networks, quiescent noise x1.
 			var sum float64
 			for _, seed := range s.Seeds {
-				r, err := AnalyzeReactivationRun(filepath.Join(s.Dir(), "runs", fmt.Sprintf("noisy_s%d", seed)), "noise-x1", []string{"quiescence.noise_factor=1"}, o.Log)
+				r, err := AnalyzeReactivationRun(s.pointDir("noisy", seed), "noise-x1", []string{"quiescence.noise_factor=1"}, o.Log)
 				if err != nil {
 					return nil, err
 				}
@@ -178,16 +178,13 @@ func PlanReproduction(presets fs.FS, study string, o ReproduceOptions) (*Reprodu
 		}
 		type point struct {
 			study int
-			cond  string
-			seed  uint64
+			reactivationPoint
 		}
 		var pts []point
 		for k, s := range studies {
-			for _, seed := range s.Seeds {
-				for _, cond := range s.Conditions {
-					pts = append(pts, point{k, cond, seed})
-					p.Names = append(p.Names, filepath.Join(s.Name, fmt.Sprintf("%s_s%d", cond, seed)))
-				}
+			for _, pt := range s.points() {
+				pts = append(pts, point{k, pt})
+				p.Names = append(p.Names, filepath.Join(s.Name, pointName(pt.cond, pt.seed)))
 			}
 		}
 		out = studies[0].Out.Dir
