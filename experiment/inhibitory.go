@@ -14,6 +14,7 @@ import (
 
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/internal/parallel"
 )
 
 // HParams is one of the study's random hyper-parameter configurations.
@@ -256,49 +257,30 @@ func RunInhibitoryStudy(ctx context.Context, s InhibitoryStudy, dataDir string, 
 		s.Name, len(pts), len(s.Conditions), len(s.Eps), len(s.hparamIndices()), s.Replicates, len(pts)-len(todo), workers, src)
 	defer networkPerCore(workers)()
 	progress.Start(s.Name, len(todo))
-	jobs := make(chan int)
-	errc := make(chan error, len(todo))
+	errs := make([]error, len(todo))
 	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				p := pts[i]
-				start := time.Now()
-				sum, err := trainOrResume(ctx, p.Config, RunOptions{Force: true, Train: train, Test: test, Source: src, Log: log})
-				if err != nil {
-					errc <- fmt.Errorf("point %s: %w", p.Config.Name, err)
-					continue
-				}
-				r, err := loadPointResult(p)
-				if err != nil {
-					errc <- err
-					continue
-				}
-				mu.Lock()
-				results[i] = r
-				progress.Add(1, fmt.Sprintf("%s %.2f%% (%.0fs)", p.Config.Name, 100*sum.FinalTestAcc, time.Since(start).Seconds()))
-				mu.Unlock()
-			}
-		}()
-	}
-feed:
-	for _, i := range todo {
-		select {
-		case jobs <- i:
-		case <-ctx.Done():
-			break feed
+	parallel.Each(len(todo), workers, func(t int) {
+		if ctx.Err() != nil {
+			return // interrupted: start nothing new
 		}
-	}
-	close(jobs)
-	wg.Wait()
-	close(errc)
-	var errs []error
-	for e := range errc {
-		errs = append(errs, e)
-	}
+		i := todo[t]
+		p := pts[i]
+		start := time.Now()
+		sum, err := trainOrResume(ctx, p.Config, RunOptions{Force: true, Train: train, Test: test, Source: src, Log: log})
+		if err != nil {
+			errs[t] = fmt.Errorf("point %s: %w", p.Config.Name, err)
+			return
+		}
+		r, err := loadPointResult(p)
+		if err != nil {
+			errs[t] = err
+			return
+		}
+		mu.Lock()
+		results[i] = r
+		progress.Add(1, fmt.Sprintf("%s %.2f%% (%.0fs)", p.Config.Name, 100*sum.FinalTestAcc, time.Since(start).Seconds()))
+		mu.Unlock()
+	})
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
