@@ -109,10 +109,13 @@ func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, err
 	return daleModel{net}, nil
 }
 
-// buildMLP makes the network the config describes: Linear [LayerNorm] act
-// per hidden layer, then a Linear read-out.
+// buildMLP makes the network the config describes: [CenterRows], then
+// Linear [LayerNorm] act per hidden layer, then a Linear read-out.
 func buildMLP(m ModelConfig, in, classes int, rng *rand.Rand) nn.Sequential {
 	var net nn.Sequential
+	if m.CenterInput {
+		net = append(net, &nn.CenterRows{})
+	}
 	for i, h := range m.Hidden {
 		fc := nn.NewLinear(fmt.Sprintf("fc%d", i+1), in, h, true, rng)
 		fc.SkipInputGrad = i == 0 // the images need no gradient

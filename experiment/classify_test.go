@@ -2,10 +2,13 @@ package experiment
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/circuitry-lab/circuitry/tensor"
 )
 
 func tinyConfig(t *testing.T, name string) Config {
@@ -56,6 +59,34 @@ func TestTrainClassifierDeterministic(t *testing.T) {
 	}
 	if metricsWithoutTime(t, sum.RunDir) == runs[0] {
 		t.Fatal("a different seed gave identical metrics")
+	}
+}
+
+// TestCenterInputMLP: with center_input the MLP ignores an additive shift
+// of its input (before clipping), and it trains.
+func TestCenterInputMLP(t *testing.T) {
+	net := buildMLP(ModelConfig{Hidden: []int{16}, CenterInput: true}, 12, 3, Stream(1, "init"))
+	rng := Stream(2, "x")
+	x, xs := tensor.New(4, 12), tensor.New(4, 12)
+	for i := range x.Data {
+		x.Data[i] = float32(rng.Float64())
+		xs.Data[i] = x.Data[i] + 0.25
+	}
+	y := net.Forward(x).Clone()
+	ys := net.Forward(xs)
+	for i := range y.Data {
+		if math.Abs(float64(y.Data[i]-ys.Data[i])) > 1e-5 {
+			t.Fatalf("output %d: %v unshifted, %v shifted", i, y.Data[i], ys.Data[i])
+		}
+	}
+	cfg := tinyConfig(t, "centred")
+	cfg.Model.CenterInput = true
+	sum, err := TrainClassifier(context.Background(), cfg, RunOptions{DataDir: "embedded"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.FinalTestAcc < 0.6 {
+		t.Fatalf("centred MLP test accuracy %.3f", sum.FinalTestAcc)
 	}
 }
 

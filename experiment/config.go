@@ -34,13 +34,16 @@ type DataConfig struct {
 
 // ModelConfig is the network.
 type ModelConfig struct {
-	Kind       string  `yaml:"kind"`       // mlp | dale (the inhibitory-normalisation study's networks)
-	Hidden     []int   `yaml:"hidden"`     // hidden widths, e.g. [500, 500]
-	Activation string  `yaml:"activation"` // mlp: relu | tanh (dale networks use ReLU)
-	LayerNorm  bool    `yaml:"layer_norm"` // mlp: layer norm (no affine) on each hidden pre-activation
-	Condition  string  `yaml:"condition"`  // dale: ei, ei_ln, e_ln, ei_ln_identity, mlp, inorm, inorm_full, inorm_center, inorm_fa_center, inorm_scale, inorm_decorrelate
-	Lambda     float64 `yaml:"lambda"`     // dale: weight of the I-Norm local loss, >= 0
-	Inhibitory []int   `yaml:"inhibitory"` // dale: interneurons per hidden layer; empty = the study's max(1, floor(0.1 H))
+	Kind       string `yaml:"kind"`       // mlp | dale (the inhibitory-normalisation study's networks)
+	Hidden     []int  `yaml:"hidden"`     // hidden widths, e.g. [500, 500]
+	Activation string `yaml:"activation"` // mlp: relu | tanh (dale networks use ReLU)
+	LayerNorm  bool   `yaml:"layer_norm"` // mlp: layer norm (no affine) on each hidden pre-activation
+	// mlp: subtract each image's mean pixel before the first layer (no
+	// parameters), undoing the luminosity shift wherever no pixel clips.
+	CenterInput bool    `yaml:"center_input"`
+	Condition   string  `yaml:"condition"`  // dale: ei, ei_ln, e_ln, ei_ln_identity, mlp, inorm, inorm_full, inorm_center, inorm_fa_center, inorm_scale, inorm_decorrelate
+	Lambda      float64 `yaml:"lambda"`     // dale: weight of the I-Norm local loss, >= 0
+	Inhibitory  []int   `yaml:"inhibitory"` // dale: interneurons per hidden layer; empty = the study's max(1, floor(0.1 H))
 	// dale: divide DANN layers' Wix gradients by sqrt(ne) and Wei gradients
 	// by d before each step (Cornford et al. 2021's corrected SGD).
 	DANNCorrection bool `yaml:"dann_correction"`
@@ -109,6 +112,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Model.Kind != "mlp" && c.Model.Kind != "dale" {
 		bad("model.kind", fmt.Sprintf("%q", c.Model.Kind), `want "mlp" or "dale"`)
+	}
+	if c.Model.Kind == "dale" && c.Model.CenterInput {
+		bad("model.center_input", true, "only for kind mlp (Dale's-law networks take non-negative inputs)")
 	}
 	if c.Model.Kind == "dale" {
 		if _, ok := ei.Conditions[c.Model.Condition]; !ok {

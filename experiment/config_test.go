@@ -51,6 +51,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"", []string{"train.lr_schedule=step"}, `train.lr_schedule = "step"`},
 		{"", []string{"name=a/b"}, "name ="},
 		{"", []string{"data.train_limit=-1"}, "data.train_limit = -1"},
+		{"", []string{"model.kind=dale", "model.condition=ei", "model.center_input=true"}, "model.center_input = true: only for kind mlp"},
 	}
 	for _, c := range cases {
 		_, err := ParseConfig([]byte(c.yaml), c.sets)

@@ -116,3 +116,40 @@ func (ln *LayerNorm) Params() []*Param {
 	}
 	return []*Param{ln.Gain, ln.Bias}
 }
+
+// CenterRows subtracts each row's mean: y = x - mean(x), the mean-only
+// half of layer norm with no parameters. On images it removes an additive
+// luminosity shift exactly where no pixel clips.
+type CenterRows struct{ y, dx *tensor.Mat }
+
+// Forward subtracts each row's mean (summed in float64).
+func (c *CenterRows) Forward(x *tensor.Mat) *tensor.Mat {
+	y := tensor.Ensure(&c.y, x.Rows, x.Cols)
+	for i := 0; i < x.Rows; i++ {
+		centerRow(y.Row(i), x.Row(i))
+	}
+	return y
+}
+
+// Backward is the same map: the Jacobian I - 11ᵀ/n is symmetric.
+func (c *CenterRows) Backward(dy *tensor.Mat) *tensor.Mat {
+	dx := tensor.Ensure(&c.dx, dy.Rows, dy.Cols)
+	for i := 0; i < dy.Rows; i++ {
+		centerRow(dx.Row(i), dy.Row(i))
+	}
+	return dx
+}
+
+// Params is empty.
+func (c *CenterRows) Params() []*Param { return nil }
+
+func centerRow(dst, src []float32) {
+	var s float64
+	for _, v := range src {
+		s += float64(v)
+	}
+	m := float32(s / float64(len(src)))
+	for j, v := range src {
+		dst[j] = v - m
+	}
+}

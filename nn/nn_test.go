@@ -42,6 +42,7 @@ func TestLayerGradients(t *testing.T) {
 		{"relu", &ReLU{}, 8},
 		{"tanh", &Tanh{}, 8},
 		{"layernorm", NewLayerNorm("ln", 9, false), 9},
+		{"center", &CenterRows{}, 9},
 		{"layernorm-affine", ln, 9},
 		{"mlp", Sequential{NewLinear("a", 5, 6, true, rng), &ReLU{}, NewLayerNorm("n", 6, true), NewLinear("b", 6, 3, true, rng), &Tanh{}}, 5},
 	}
@@ -123,6 +124,17 @@ func TestLayerNormOutputMoments(t *testing.T) {
 		mean, vr := s/50, ss/50-(s/50)*(s/50)
 		if math.Abs(mean) > 1e-5 || math.Abs(vr-1) > 1e-3 {
 			t.Fatalf("row %d mean %v var %v", i, mean, vr)
+		}
+	}
+}
+
+func TestCenterRowsValues(t *testing.T) {
+	x := tensor.FromSlice(2, 4, []float32{1, 2, 3, 6, 0.5, 0.5, 0.5, 0.5})
+	want := []float32{-2, -1, 0, 3, 0, 0, 0, 0}
+	y := (&CenterRows{}).Forward(x)
+	for i, v := range y.Data {
+		if v != want[i] {
+			t.Fatalf("centred %v, want %v", y.Data, want)
 		}
 	}
 }

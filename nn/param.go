@@ -43,9 +43,12 @@ func (s Sequential) Forward(x *tensor.Mat) *tensor.Mat {
 	return x
 }
 
-// Backward runs every layer's Backward in reverse order.
+// Backward runs every layer's Backward in reverse order, stopping at a
+// nil gradient.
 func (s Sequential) Backward(dy *tensor.Mat) *tensor.Mat {
-	for i := len(s) - 1; i >= 0; i-- {
+	for i := len(s) - 1; i >= 0 && dy != nil; i-- {
+		// A nil gradient means nothing below needs one (a Linear with
+		// SkipInputGrad over parameter-free layers such as CenterRows).
 		dy = s[i].Backward(dy)
 	}
 	return dy
