@@ -153,8 +153,8 @@ func paramsOf(groups []nn.Group) []*nn.Param {
 
 // setLR applies the learning-rate schedule at step (0-based) of total to
 // every group, relative to the group's base rate.
-func setLR(o nn.Optimizer, base []float64, t TrainConfig, step, total int) {
-	if t.LRSchedule != "cosine" {
+func setLR(o nn.Optimizer, base []float64, schedule string, step, total int) {
+	if schedule != "cosine" {
 		return
 	}
 	f := 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
@@ -459,7 +459,7 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 		labels[b] = train.Labels[idx]
 	}
 	images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, r.lum.Rand)
-	setLR(r.optim, r.baseLR, cfg.Train, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
+	setLR(r.optim, r.baseLR, cfg.Train.LRSchedule, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
 	nn.ZeroGrad(r.params)
 	dale := r.dale
 	if dale.Network != nil {

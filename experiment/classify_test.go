@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
@@ -87,6 +88,27 @@ func TestCenterInputMLP(t *testing.T) {
 	}
 	if sum.FinalTestAcc < 0.6 {
 		t.Fatalf("centred MLP test accuracy %.3f", sum.FinalTestAcc)
+	}
+}
+
+func TestSetLR(t *testing.T) {
+	cases := []struct {
+		schedule    string
+		step, total int
+		want        float64
+	}{
+		{"cosine", 0, 100, 0.2},
+		{"cosine", 50, 100, 0.1},
+		{"cosine", 100, 100, 0},
+		{"constant", 50, 100, 0.2},
+		{"", 99, 100, 0.2},
+	}
+	for _, c := range cases {
+		opt := nn.NewAdam(nn.Group{Name: "all", LR: 0.2})
+		setLR(opt, []float64{0.2}, c.schedule, c.step, c.total)
+		if got := opt.ParamGroups()[0].LR; math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%q step %d/%d: lr %v, want %v", c.schedule, c.step, c.total, got, c.want)
+		}
 	}
 }
 

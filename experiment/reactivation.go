@@ -70,6 +70,8 @@ type RNNTrainConfig struct {
 	SeqLen   int     `yaml:"seq_len"`   // steps per trajectory (100)
 	LR       float64 `yaml:"lr"`        // Adam learning rate (1e-3)
 	LogEvery int     `yaml:"log_every"` // steps between metrics records
+	// LRSchedule is constant (the study's) or cosine (to 0 over all steps).
+	LRSchedule string `yaml:"lr_schedule"`
 	// CheckpointEvery writes a checkpoint every N steps (0 = only on
 	// interruption); re-running the study resumes from it.
 	CheckpointEvery int `yaml:"checkpoint_every"`
@@ -233,6 +235,9 @@ func (s *ReactivationStudy) Validate() error {
 	}
 	if t.LogEvery < 1 {
 		bad("train.log_every", t.LogEvery, "want >= 1")
+	}
+	if t.LRSchedule != "" && t.LRSchedule != "constant" && t.LRSchedule != "cosine" {
+		bad("train.lr_schedule", fmt.Sprintf("%q", t.LRSchedule), `want "constant" or "cosine"`)
 	}
 	if t.CheckpointEvery < 0 {
 		bad("train.checkpoint_every", t.CheckpointEvery, "want >= 0 (0 = only on interruption)")

@@ -130,6 +130,7 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	// Training: Adam on a fresh batch every step.
 	mse := &nn.MSE{}
 	var batch navBatch // reused every step
+	baseLR := []float64{s.Train.LR}
 	progress.Start(name, s.Train.Steps)
 	start := time.Now()
 	secs := func() float64 { return elapsed + time.Since(start).Seconds() }
@@ -148,6 +149,7 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 		}
 		b := task.Sample(traj.Rand, s.Train.Batch, &batch)
 		x, c0, tgt := tensor.FromSlice(b.T*b.B, task.NIn(), b.X), tensor.FromSlice(b.B, nc.Cells, b.Init), tensor.FromSlice(b.T*b.B, nc.Cells, b.Target)
+		setLR(opt, baseLR, s.Train.LRSchedule, step-1, s.Train.Steps)
 		nn.ZeroGrad(net.Params())
 		y := net.Forward(x, c0, noise.Rand)
 		loss = mse.Loss(y, tgt)

@@ -25,6 +25,7 @@ func TestReactivationConfigErrors(t *testing.T) {
 		{[]string{"seeds=[]"}, "seeds = []"},
 		{[]string{"network.inhibitory_fraction=1"}, "network.inhibitory_fraction = 1"},
 		{[]string{"conditions=[dale]"}, "dale_norm_noisy"},
+		{[]string{"train.lr_schedule=step"}, `train.lr_schedule = "step": want "constant" or "cosine"`},
 	}
 	for _, c := range cases {
 		_, err := ParseReactivationStudy([]byte("study: offline-reactivation\n"), c.sets)
