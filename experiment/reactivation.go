@@ -87,7 +87,7 @@ type QuiescenceConfig struct {
 	VarSteps    int     `yaml:"var_steps"`    // steps for the variance measure (2000)
 	VarDiscard  int     `yaml:"var_discard"`  // of which the first are discarded (1000)
 	VarBatch    int     `yaml:"var_batch"`    // trajectories for the variance measure (500)
-	DriftStates int     `yaml:"drift_states"` // waking states sampled for the drift field (2000)
+	DriftStates int     `yaml:"drift_states"` // sleep states sampled for the drift field (2000)
 	KLSamples   int     `yaml:"kl_samples"`   // Monte-Carlo samples (2500)
 	KDEPoints   int     `yaml:"kde_points"`   // at most this many decoded states per KDE (subsampled evenly); 0 = all
 }

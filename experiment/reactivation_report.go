@@ -159,7 +159,7 @@ func (rep *ReactivationReport) Markdown() string {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment, r.DriftWeighted)
 		}
 	}
-	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of waking states and the gradient of the waking log density (positive: toward visited states); the weighted column weights each state by the gradient's magnitude, so states where the waking density is flat (the gradient is estimator noise) count little.\n")
+	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of sleep states (second half of the quiescent run, where no velocity input is pending) and the gradient of the waking log density (positive: toward visited states); the weighted column weights each state by the gradient's magnitude, so states where the waking density is flat (the gradient is estimator noise) count little.\n")
 	b.WriteString("\n## Training time\n\n| condition | seconds per step |\n|---|---|\n")
 	for _, r := range rep.Rows {
 		fmt.Fprintf(&b, "| %s | %s |\n", r.Condition, r.SecondsPerStep)
@@ -361,7 +361,7 @@ func (rep *ReactivationReport) densityFigures(dir string, r *ReactivationResult,
 	return report.Save(p, dir, "density_"+r.Condition)
 }
 
-// driftFigure averages the drift of waking states on a grid and draws it
+// driftFigure averages the drift of sleep states on a grid and draws it
 // as arrows (scaled for visibility).
 func driftFigure(dir string, r *ReactivationResult, lo, hi float64) ([]string, error) {
 	const n = 10
@@ -393,7 +393,7 @@ func driftFigure(dir string, r *ReactivationResult, lo, hi float64) ([]string, e
 		dx[i] *= scale
 		dy[i] *= scale
 	}
-	p, err := report.Arrows(fmt.Sprintf("%s: noise-free drift of waking states (seed %d, x%.0f)", r.Condition, r.Seed, scale), "x (m)", "y (m)", x, y, dx, dy)
+	p, err := report.Arrows(fmt.Sprintf("%s: noise-free drift of sleep states (seed %d, x%.0f)", r.Condition, r.Seed, scale), "x (m)", "y (m)", x, y, dx, dy)
 	if err != nil {
 		return nil, err
 	}

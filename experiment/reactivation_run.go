@@ -273,29 +273,45 @@ func decodeRows(task navTask, y *tensor.Mat, dst []float64) {
 	}
 }
 
-// quiesce runs net offline for steps steps from codes c0 and returns the
-// decoded states (steps x B x dim) and every stride-th step's hidden
-// states of the first few trajectories (for PCA).
-func quiesce(task navTask, net rnn.Net, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom int, tick func(int)) (pos []float64, hidden []float32) {
+// quietRun is what one quiescent run keeps.
+type quietRun struct {
+	pos    []float64 // decoded states from step keepFrom on (steps x B x dim)
+	hidden []float32 // every stride-th step's hidden states of the first 20 trajectories (PCA)
+	states []float32 // driftN hidden states from the second half of the run (drift field)
+}
+
+// quiesce runs net offline for steps steps from codes c0. The drift
+// sample comes from the second half of the run: by then the state has
+// forgotten the encoded start, and sleep states carry no pending velocity
+// input (a waking state does, and its input-free step continues the last
+// movement, which would swamp the denoising drift).
+func quiesce(task navTask, net rnn.Net, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom, driftN int, tick func(int)) quietRun {
 	b, d := c0.Rows, task.Dim()
-	pos = make([]float64, (steps-keepFrom)*b*d)
+	out := quietRun{pos: make([]float64, (steps-keepFrom)*b*d)}
 	q := rnn.NewQuiescence(net, b)
 	stride := max(1, steps/200)
 	rows := min(b, 20)
+	burn := steps / 2
+	snaps := (driftN + b - 1) / b
+	every := max(1, (steps-burn)/max(1, snaps))
 	q.Run(c0, steps, sd, kind, rng, func(st int, h, y *tensor.Mat) {
 		tick(st)
+		if st >= burn && (st-burn)%every == 0 && len(out.states) < driftN*h.Cols {
+			n := min(b, driftN-len(out.states)/h.Cols)
+			out.states = append(out.states, h.Data[:n*h.Cols]...)
+		}
 		if st < keepFrom {
 			return
 		}
 		off := (st - keepFrom) * b * d
 		for i := 0; i < b; i++ {
-			task.Decode(pos[off+i*d:off+(i+1)*d], y.Row(i))
+			task.Decode(out.pos[off+i*d:off+(i+1)*d], y.Row(i))
 		}
 		if st%stride == 0 {
-			hidden = append(hidden, h.Data[:rows*h.Cols]...)
+			out.hidden = append(out.hidden, h.Data[:rows*h.Cols]...)
 		}
 	})
-	return pos, hidden
+	return out
 }
 
 // fitKDE fits a KDE to at most limit evenly spaced states; a degenerate
@@ -362,12 +378,11 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 		sd = net.Config().SigmaRec * q.NoiseFactor
 	}
 	r.SleepNoiseSD = sd
+	nrec := net.Config().NRec
 	kind := s.Network.Noise
-	var quietHidden []float32
-	r.quiet, quietHidden = quiesce(task, net, c0, q.Steps, sd, kind, Stream(seed, "sleep-noise"), 0, tick)
-	r.quietHidden = quietHidden
-	r.tq = q.Steps
-	uq, _ := quiesce(task, untrained, c0, q.Steps, math.Sqrt(q.Noise2Sleep), kind, Stream(seed, "sleep-noise-untrained"), 0, tick)
+	sleep := quiesce(task, net, c0, q.Steps, sd, kind, Stream(seed, "sleep-noise"), 0, q.DriftStates, tick)
+	r.quiet, r.quietHidden, r.tq = sleep.pos, sleep.hidden, q.Steps
+	uq := quiesce(task, untrained, c0, q.Steps, math.Sqrt(q.Noise2Sleep), kind, Stream(seed, "sleep-noise-untrained"), 0, 0, tick).pos
 
 	// Densities and KL(quiescent || waking), with the controls.
 	p, err := fitKDE(r.wake, d, q.KDEPoints, task.Periodic())
@@ -399,18 +414,17 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 		r.AnchorQuiet = analysis.Float(meanNorm(r.quiet))
 	}
 	vb := task.Sample(Stream(seed, "variance"), q.VarBatch, nil)
-	vpos, _ := quiesce(task, net, tensor.FromSlice(vb.B, task.NCells(), vb.Init), q.VarSteps, sd, kind, Stream(seed, "variance-noise"), q.VarDiscard, tick)
+	vpos := quiesce(task, net, tensor.FromSlice(vb.B, task.NCells(), vb.Init), q.VarSteps, sd, kind, Stream(seed, "variance-noise"), q.VarDiscard, 0, tick).pos
 	r.Variance = analysis.Float(analysis.TrajectoryVariance(vpos, vb.B, d, 0, task.Periodic()))
 
-	// Drift: noise-free, input-free one-step change from waking states.
-	r.drift, r.driftDelta = driftField(task, net, hw, q.DriftStates)
+	// Drift: noise-free, input-free one-step change from sleep states.
+	r.drift, r.driftDelta = driftField(task, net, tensor.FromSlice(len(sleep.states)/nrec, nrec, sleep.states))
 	cos, weighted, _ := analysis.DriftAlignment(r.drift, r.driftDelta, d, p)
 	r.DriftAlignment, r.DriftWeighted = analysis.Float(cos), analysis.Float(weighted)
 
 	// PCA of hidden states, awake and asleep.
-	nrec := net.Config().NRec
 	r.PCAWake = firstN(analysis.ExplainedVariance(wakeHidden, len(wakeHidden)/nrec, nrec), 20)
-	r.PCAQuiet = firstN(analysis.ExplainedVariance(quietHidden, len(quietHidden)/nrec, nrec), 20)
+	r.PCAQuiet = firstN(analysis.ExplainedVariance(r.quietHidden, len(r.quietHidden)/nrec, nrec), 20)
 	return nil
 }
 
@@ -435,12 +449,11 @@ func subsampleRows(x []float32, n, m, limit int) []float32 {
 	return out
 }
 
-// driftField decodes (smoothly) n waking hidden states and their
-// noise-free, input-free successors, returning positions and displacements.
-func driftField(task navTask, net rnn.Net, hw *tensor.Mat, n int) (pos, delta []float64) {
-	n = min(n, hw.Rows)
-	h := tensor.FromSlice(n, hw.Cols, subsampleRows(hw.Data, hw.Rows, hw.Cols, n))
-	hn := tensor.New(n, hw.Cols)
+// driftField decodes (smoothly) the hidden states h and their noise-free,
+// input-free successors, returning positions and displacements.
+func driftField(task navTask, net rnn.Net, h *tensor.Mat) (pos, delta []float64) {
+	n := h.Rows
+	hn := tensor.New(n, h.Cols)
 	net.Step(hn, h)
 	y, yn := tensor.New(n, net.Config().NOut), tensor.New(n, net.Config().NOut)
 	net.Output(y, h)

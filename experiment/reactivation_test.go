@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/circuitry-lab/circuitry/rnn"
+	"github.com/circuitry-lab/circuitry/tensor"
 )
 
 func TestReactivationConfigErrors(t *testing.T) {
@@ -88,4 +91,38 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 			t.Fatalf("resume: %s", log.String())
 		}
 	}
+}
+
+// TestQuiesceDriftSample: the drift sample is driftN hidden states taken
+// from the second half of the quiescent run, all rows of each snapshot.
+func TestQuiesceDriftSample(t *testing.T) {
+	s, err := ParseReactivationStudy([]byte("study: offline-reactivation\nnetwork: {n_rec: 16, cells: 32}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := s.newTask(false, 0)
+	net, err := s.newNet("noisy", task, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := task.Sample(Stream(0, "test"), 5, nil)
+	c0 := tensor.FromSlice(b.B, task.NCells(), b.Init)
+	const steps, driftN = 40, 12 // snapshots at steps 20, 26, 32 (5 + 5 + 2 rows)
+	got := quiesce(task, net, c0, steps, 0.01, "gaussian", Stream(0, "sleep"), 0, driftN, func(int) {})
+	if len(got.states) != driftN*16 || len(got.pos) != steps*5*2 {
+		t.Fatalf("%d drift values, %d positions", len(got.states), len(got.pos))
+	}
+	want := map[int]int{20: 0, 26: 5, 32: 10}
+	rnn.NewQuiescence(net, 5).Run(c0, steps, 0.01, "gaussian", Stream(0, "sleep"), func(st int, h, _ *tensor.Mat) {
+		off, ok := want[st]
+		if !ok {
+			return
+		}
+		n := min(5, driftN-off)
+		for i, v := range h.Data[:n*16] {
+			if got.states[off*16+i] != v {
+				t.Fatalf("step %d: drift state value %d differs", st, i)
+			}
+		}
+	})
 }
