@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -305,7 +306,8 @@ func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Pro
 		// (analyses are not counted, see runReactivationPoint).
 		todo := 0
 		for _, p := range pts {
-			if _, err := loadReactivationResult(s.pointDir(p.cond, p.seed)); err != nil {
+			// Only the count: runReactivationPoint loads finished points.
+			if _, err := os.Stat(filepath.Join(s.pointDir(p.cond, p.seed), "summary.json")); err != nil {
 				todo++
 			}
 		}
