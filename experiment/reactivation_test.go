@@ -3,6 +3,7 @@ package experiment
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,4 +126,37 @@ func TestQuiesceDriftSample(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestReproduceReactivationTiny runs `reproduce offline-reactivation` on
+// tiny networks: both tasks, the uniform-noise network and its re-analyses,
+// and a verdict for every check (none left n/a).
+func TestReproduceReactivationTiny(t *testing.T) {
+	out := t.TempDir()
+	rep, err := Reproduce(context.Background(), os.DirFS(filepath.Join("..", "configs")), "offline-reactivation", ReproduceOptions{
+		Scale: "quick", OutDir: out, Progress: Quiet{}, Log: io.Discard,
+		Overrides: []string{"seeds=[0]", "conditions=[noisy, noisy_biased, nonoise]", "network.n_rec=24", "network.cells=48",
+			"train.steps=20", "train.batch=8", "train.seq_len=20", "train.log_every=10",
+			"quiescence.steps=40", "quiescence.batch=10", "quiescence.step_steps=20", "quiescence.var_steps=40",
+			"quiescence.var_discard=20", "quiescence.var_batch=10", "quiescence.drift_states=50", "quiescence.kl_samples=200"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Dirs) != 3 || !strings.HasSuffix(rep.Dirs[2], "-uniform-noise") {
+		t.Fatalf("study directories %v", rep.Dirs)
+	}
+	for _, check := range []string{"| 6 |", "| 8 |"} {
+		if !strings.Contains(rep.Verdicts, check) {
+			t.Errorf("no verdict row %q in\n%s", check, rep.Verdicts)
+		}
+	}
+	if strings.Contains(rep.Verdicts, "n/a") {
+		t.Errorf("a check was left n/a:\n%s", rep.Verdicts)
+	}
+	for _, f := range []string{"runs/noisy_s0/analyses/gaussian-sleep/summary.json", "verdicts.md"} {
+		if _, err := os.Stat(filepath.Join(rep.Dirs[2], f)); err != nil {
+			t.Error(err)
+		}
+	}
 }

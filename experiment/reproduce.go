@@ -103,35 +103,66 @@ func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOption
 	if err != nil {
 		return nil, err
 	}
-	var reps [2]*ReactivationReport
+	studies = append(studies, uniformNoiseStudy(studies[0]))
+	reps := make([]*ReactivationReport, len(studies))
 	var dirs []string
-	temp1 := map[string]float64{}
 	for i, s := range studies {
 		if reps[i], err = RunReactivationStudy(ctx, s, o.Progress, o.Log); err != nil {
 			return nil, err
 		}
 		dirs = append(dirs, s.Dir())
-		if s.Task == "spatial" && reps[i].Row("noisy") != nil {
-			// Temperature check: the same networks, quiescent noise x1.
-			var sum float64
-			for _, seed := range s.Seeds {
-				r, err := AnalyzeReactivationRun(s.pointDir("noisy", seed), "noise-x1", []string{"quiescence.noise_factor=1"}, o.Log)
-				if err != nil {
-					return nil, err
-				}
-				sum += float64(r.KL)
-			}
-			temp1["noisy"] = sum / float64(len(s.Seeds))
-		}
+	}
+	x, err := reactivationExtras(studies[0], reps[0], studies[2], reps[2], o.Log)
+	if err != nil {
+		return nil, err
 	}
 	md := fmt.Sprintf("# Offline reactivation (%s scale): verdicts\n\nStudies: %s.\n\n", o.Scale, strings.Join(dirs, ", ")) +
-		VerdictTable("The study's checks", ReactivationVerdicts(reps[0], reps[1], temp1))
+		VerdictTable("The study's checks", ReactivationVerdicts(reps[0], reps[1], x))
 	for i, d := range dirs {
 		if err := writeVerdicts(d, md, reps[i].Markdown()); err != nil {
 			return nil, err
 		}
 	}
 	return &Reproduction{Verdicts: md, Dirs: dirs}, nil
+}
+
+// uniformNoiseStudy is check 8's network: the spatial study's noisy
+// condition, first seed, trained and slept with the reference's uniform
+// [0,1) noise.
+func uniformNoiseStudy(s ReactivationStudy) ReactivationStudy {
+	u := s
+	u.Name = s.Name + "-uniform-noise"
+	u.Network.Noise = "uniform"
+	u.Conditions = []string{"noisy"}
+	u.Seeds = s.Seeds[:1]
+	return u
+}
+
+// reactivationExtras re-analyses finished spatial networks for checks 6
+// (quiescent noise x1) and 8 (the uniform-noise network slept with
+// Gaussian noise).
+func reactivationExtras(sp ReactivationStudy, spRep *ReactivationReport, uni ReactivationStudy, uniRep *ReactivationReport, log io.Writer) (ReactivationExtras, error) {
+	var x ReactivationExtras
+	if spRep.Row("noisy") != nil {
+		var sum float64
+		for _, seed := range sp.Seeds {
+			r, err := AnalyzeReactivationRun(sp.pointDir("noisy", seed), "noise-x1", []string{"quiescence.noise_factor=1"}, log)
+			if err != nil {
+				return x, err
+			}
+			sum += float64(r.KL)
+		}
+		k := sum / float64(len(sp.Seeds))
+		x.KLNoiseX1 = &k
+	}
+	if row := uniRep.Row("noisy"); row != nil {
+		r, err := AnalyzeReactivationRun(uni.pointDir("noisy", uni.Seeds[0]), "gaussian-sleep", []string{"network.noise=gaussian"}, log)
+		if err != nil {
+			return x, err
+		}
+		x.NoiseMatch = &NoiseMatch{Waking: float64(row.AnchorWake.Mean), Matched: float64(row.AnchorQuiet.Mean), Mismatched: float64(r.AnchorQuiet)}
+	}
+	return x, nil
 }
 
 // ReproducePlan is a study's runs at one scale, indexed as `reproduce
@@ -176,6 +207,7 @@ func PlanReproduction(presets fs.FS, study string, o ReproduceOptions) (*Reprodu
 		if err != nil {
 			return nil, err
 		}
+		studies = append(studies, uniformNoiseStudy(studies[0]))
 		type point struct {
 			study int
 			reactivationPoint

@@ -43,7 +43,7 @@ func TestReactivationKLVerdicts(t *testing.T) {
 	for _, c := range cases {
 		sp := &ReactivationReport{Task: "spatial", Rows: []ReactivationRow{
 			row("noisy", c.kl, c.untrained, c.uniform), row("noisy_biased", c.kl, c.untrained, c.uniform)}}
-		vs := ReactivationVerdicts(sp, nil, nil)
+		vs := ReactivationVerdicts(sp, nil, ReactivationExtras{})
 		if got := findVerdict(t, vs, "(noisy):").Result; got != c.unbiasedWant {
 			t.Errorf("%s: unbiased verdict %s, want %s", c.name, got, c.unbiasedWant)
 		}
@@ -62,7 +62,9 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 	hu, hb := row("noisy", 0.1, 1, 0.3), row("noisy_biased", 0.2, 1, 0.3)
 	hu.SignedQuiet, hb.SignedQuiet = ms(0.001), ms(0.015)
 	hd := &ReactivationReport{Task: "headdir", Rows: []ReactivationRow{hu, hb}}
-	vs := ReactivationVerdicts(sp, hd, map[string]float64{"noisy": 0.2})
+	x1 := 0.2
+	extras := ReactivationExtras{KLNoiseX1: &x1, NoiseMatch: &NoiseMatch{Waking: 0.85, Matched: 0.8, Mismatched: 1.3}}
+	vs := ReactivationVerdicts(sp, hd, extras)
 	for _, c := range []struct{ claim, want string }{
 		{"path-integrate (spatial)", "pass"},
 		{"near the anchor", "pass"},
@@ -70,15 +72,24 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 		{"keep turning one way", "pass"},
 		{"noise x1", "pass"},
 		{"Denoising", "pass"},
+		{"Noise type must match", "pass"},
 	} {
 		if got := findVerdict(t, vs, c.claim).Result; got != c.want {
 			t.Errorf("%s: %s, want %s", c.claim, got, c.want)
 		}
 	}
+	// Gaussian sleep staying where uniform sleep does fails check 8.
+	extras.NoiseMatch.Mismatched = 0.9
+	if got := findVerdict(t, ReactivationVerdicts(sp, hd, extras), "Noise type must match").Result; got != "fail" {
+		t.Errorf("Gaussian sleep 0.9 m vs uniform 0.8 m: %s, want fail", got)
+	}
+	if got := findVerdict(t, ReactivationVerdicts(sp, hd, ReactivationExtras{}), "Noise type").Result; got != "n/a" {
+		t.Errorf("no uniform-noise network: %s, want n/a", got)
+	}
 	// The biased network turning barely more than the unbiased one fails.
 	hb.SignedQuiet = ms(0.004)
 	hd.Rows[1] = hb
-	if got := findVerdict(t, ReactivationVerdicts(sp, hd, nil), "keep turning one way").Result; got != "fail" {
+	if got := findVerdict(t, ReactivationVerdicts(sp, hd, ReactivationExtras{}), "keep turning one way").Result; got != "fail" {
 		t.Errorf("biased 0.004 vs unbiased 0.001 rad: %s, want fail", got)
 	}
 }
@@ -88,7 +99,9 @@ func TestVerdictCellsHaveNoPipes(t *testing.T) {
 	u, b := row("noisy", 0.1, 0.8, 0.5), row("noisy_biased", 0.3, 0.8, 2)
 	sp := &ReactivationReport{Task: "spatial", Rows: []ReactivationRow{u, b, row("nonoise", 0.2, 0.8, 0.5)}}
 	hd := &ReactivationReport{Task: "headdir", Rows: []ReactivationRow{u, b}}
-	for _, v := range ReactivationVerdicts(sp, hd, map[string]float64{"noisy": 0.2}) {
+	x1 := 0.2
+	extras := ReactivationExtras{KLNoiseX1: &x1, NoiseMatch: &NoiseMatch{Waking: 0.85, Matched: 0.8, Mismatched: 1.3}}
+	for _, v := range ReactivationVerdicts(sp, hd, extras) {
 		for _, cell := range []string{v.Claim, v.Measured, v.Threshold} {
 			if strings.Contains(cell, "|") {
 				t.Errorf("check %d: cell %q contains a pipe", v.Check, cell)
