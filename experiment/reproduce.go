@@ -59,7 +59,9 @@ func inhibitoryPreset(presets fs.FS, o ReproduceOptions) (InhibitoryStudy, error
 	return ParseInhibitoryStudy(data, o.sets())
 }
 
-// reactivationPresets reads the study-2 presets (spatial, head direction).
+// reactivationPresets reads the study-2 presets and returns the studies
+// `reproduce` runs, in this order: spatial, head direction, and check 8's
+// uniform-noise spatial network (uniformNoiseStudy).
 func reactivationPresets(presets fs.FS, o ReproduceOptions) ([]ReactivationStudy, error) {
 	var studies []ReactivationStudy
 	for _, task := range []string{"spatial", "headdir"} {
@@ -73,7 +75,7 @@ func reactivationPresets(presets fs.FS, o ReproduceOptions) ([]ReactivationStudy
 		}
 		studies = append(studies, s)
 	}
-	return studies, nil
+	return append(studies, uniformNoiseStudy(studies[0])), nil
 }
 
 // sets is the overrides with --out first.
@@ -103,7 +105,6 @@ func reproduceReactivation(ctx context.Context, presets fs.FS, o ReproduceOption
 	if err != nil {
 		return nil, err
 	}
-	studies = append(studies, uniformNoiseStudy(studies[0]))
 	reps := make([]*ReactivationReport, len(studies))
 	var dirs []string
 	for i, s := range studies {
@@ -207,7 +208,6 @@ func PlanReproduction(presets fs.FS, study string, o ReproduceOptions) (*Reprodu
 		if err != nil {
 			return nil, err
 		}
-		studies = append(studies, uniformNoiseStudy(studies[0]))
 		type point struct {
 			study int
 			reactivationPoint

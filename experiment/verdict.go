@@ -254,8 +254,7 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Ve
 					fmt.Sprintf("gradient-weighted cosine %s (plain mean %s)", r.DriftWeighted, r.DriftAlignment), "weighted > 0", r.DriftWeighted.Mean > 0))
 			}
 		}
-		if k := x.KLNoiseX1; k != nil && sp.Row("noisy") != nil {
-			r := sp.Row("noisy")
+		if r, k := sp.Row("noisy"), x.KLNoiseX1; r != nil && k != nil {
 			vs = append(vs, verdict(6, "Reactivation persists with quiescent noise x1",
 				fmt.Sprintf("KL at x1 %.3f (x sqrt2 %s; untrained %s)", *k, r.KL, r.KLUntrained), "KL(x1) < untrained control", *k < float64(r.KLUntrained.Mean)))
 		}
