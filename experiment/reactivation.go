@@ -83,7 +83,7 @@ type QuiescenceConfig struct {
 	Steps       int     `yaml:"steps"`        // quiescent steps for densities (1000)
 	Batch       int     `yaml:"batch"`        // trajectories (200); also the waking test batch
 	NoiseFactor float64 `yaml:"noise_factor"` // quiescent noise sd = factor * sigma_rec (sqrt 2)
-	Noise2Sleep float64 `yaml:"noise2_sleep"` // noise variance for no-noise and untrained networks at sleep (2e-4)
+	Noise2Sleep float64 `yaml:"noise2_sleep"` // noise variance added at sleep to networks trained without noise, and of the untrained control (2e-4)
 	StepSteps   int     `yaml:"step_steps"`   // steps for the step-distance measure (100)
 	VarSteps    int     `yaml:"var_steps"`    // steps for the variance measure (2000)
 	VarDiscard  int     `yaml:"var_discard"`  // of which the first are discarded (1000)

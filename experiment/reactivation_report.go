@@ -71,6 +71,7 @@ type ReactivationRow struct {
 	SignedWake, SignedQuiet        MeanSD
 	DriftAlignment, SecondsPerStep MeanSD
 	DriftWeighted                  MeanSD
+	KLNoiseAdded, StepNoiseAdded   MeanSD // networks trained without noise, noise added at sleep
 }
 
 // ReactivationReport is what `circuitry run` writes for the study.
@@ -117,6 +118,8 @@ func newReactivationReport(s ReactivationStudy, results []*ReactivationResult) *
 			DriftAlignment: get(func(r *ReactivationResult) analysis.Float { return r.DriftAlignment }),
 			DriftWeighted:  get(func(r *ReactivationResult) analysis.Float { return r.DriftWeighted }),
 			SecondsPerStep: get(func(r *ReactivationResult) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
+			KLNoiseAdded:   get(func(r *ReactivationResult) analysis.Float { return r.KLNoiseAdded }),
+			StepNoiseAdded: get(func(r *ReactivationResult) analysis.Float { return r.StepNoiseAdded }),
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
@@ -143,23 +146,24 @@ func (rep *ReactivationReport) Markdown() string {
 	fmt.Fprintf(&b, "# %s: offline reactivation (%s task)\n\nMean ± sd over seeds %v. Recurrent noise: %s. Decoding error is the mean squared error per coordinate (%s).\n\n",
 		rep.Study, rep.Task, rep.Seeds, rep.Noise, unit)
 	b.WriteString("## Path integration and KL(quiescent || waking), nats\n\n")
-	b.WriteString("| condition | decode err (trained) | decode err (untrained) | KL quiescent | KL untrained net (control) | KL uniform (control) |\n|---|---|---|---|---|---|\n")
+	b.WriteString("| condition | decode err (trained) | decode err (untrained) | KL quiescent | KL untrained net (control) | KL uniform (control) | KL quiescent, noise added at sleep |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", r.Condition, r.DecodeErr, r.UntrainedErr, r.KL, r.KLUntrained, r.KLUniform)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.DecodeErr, r.UntrainedErr, r.KL, r.KLUntrained, r.KLUniform, r.KLNoiseAdded)
 	}
+	b.WriteString("\nQuiescence scales each network's own training noise by the noise factor, so networks trained without noise sleep without noise; they are also run with noise added at sleep (variance quiescence.noise2_sleep, the untrained control's), where they take erratic steps.\n")
 	b.WriteString("\n## Step distance, variance, bias, drift\n\n")
 	if rep.Task == "headdir" {
-		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | circular variance | signed step waking | signed step quiescent | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | step, noise added (rad) | circular variance | signed step waking | signed step quiescent | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range rep.Rows {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.SignedWake, r.SignedQuiet, r.DriftAlignment, r.DriftWeighted)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.StepNoiseAdded, r.Variance, r.SignedWake, r.SignedQuiet, r.DriftAlignment, r.DriftWeighted)
 		}
 	} else {
-		b.WriteString("| condition | step waking (m) | step quiescent (m) | quiescent variance (m²) | distance to anchor, waking (m) | distance to anchor, quiescent (m) | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| condition | step waking (m) | step quiescent (m) | step, noise added (m) | quiescent variance (m²) | distance to anchor, waking (m) | distance to anchor, quiescent (m) | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range rep.Rows {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment, r.DriftWeighted)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.StepNoiseAdded, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment, r.DriftWeighted)
 		}
 	}
-	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of sleep states (second half of the quiescent run, where no velocity input is pending) and the gradient of the waking log density (positive: toward visited states); the weighted column weights each state by the gradient's magnitude, so states where the waking density is flat (the gradient is estimator noise) count little.\n")
+	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of sleep states (second half of the quiescent run, where no velocity input is pending) and the gradient of the waking log density (positive: toward visited states; for networks trained without noise, the states of the noise-added run); the weighted column weights each state by the gradient's magnitude, so states where the waking density is flat (the gradient is estimator noise) count little.\n")
 	b.WriteString("\n## Training time\n\n| condition | seconds per step |\n|---|---|\n")
 	for _, r := range rep.Rows {
 		fmt.Fprintf(&b, "| %s | %s |\n", r.Condition, r.SecondsPerStep)
@@ -226,6 +230,12 @@ func (rep *ReactivationReport) figures(dir string) ([]string, error) {
 		labels = append(labels, r.Condition)
 		vals, errs = append(vals, float64(r.KL.Mean)), append(errs, float64(r.KL.SD))
 	}
+	for _, r := range rep.Rows {
+		if r.KLNoiseAdded.N > 0 {
+			labels = append(labels, r.Condition+" + sleep noise")
+			vals, errs = append(vals, float64(r.KLNoiseAdded.Mean)), append(errs, float64(r.KLNoiseAdded.SD))
+		}
+	}
 	if len(rep.Rows) > 0 {
 		labels = append(labels, "untrained", "uniform")
 		vals = append(vals, float64(rep.Rows[0].KLUntrained.Mean), float64(rep.Rows[0].KLUniform.Mean))
@@ -284,40 +294,51 @@ func (rep *ReactivationReport) figures(dir string) ([]string, error) {
 }
 
 // trajectoryFigure draws three waking and three quiescent decoded
-// trajectories (spatial: in the box; head direction: angle against time).
+// trajectories (spatial: in the box; head direction: angle against time),
+// and for networks trained without noise a second figure with noise added
+// at sleep.
 func (rep *ReactivationReport) trajectoryFigure(dir string, r *ReactivationResult) ([]string, error) {
+	paths, err := traceFigure(dir, "trajectories_"+r.Condition, fmt.Sprintf("%s (seed %d): decoded trajectories", r.Condition, r.Seed), "quiescent", r.quiet, 200, r)
+	if err != nil || r.quietAdded == nil {
+		return paths, err
+	}
+	// Erratic steps: a few dozen already fill the box.
+	more, err := traceFigure(dir, "trajectories_"+r.Condition+"_noise_added", fmt.Sprintf("%s (seed %d): noise added at sleep, first 50 steps", r.Condition, r.Seed), "noise added", r.quietAdded, 50, r)
+	return append(paths, more...), err
+}
+
+// traceFigure draws three waking trajectories of r and three of the
+// offline states quiet (their first steps steps), named name.
+func traceFigure(dir, base, title, name string, quiet []float64, steps int, r *ReactivationResult) ([]string, error) {
 	var series []report.Series
-	qsteps := min(r.tq, 200)
 	for k := 0; k < min(3, r.b); k++ {
-		w := report.Series{Name: fmt.Sprintf("waking %d", k+1)}
-		q := report.Series{Name: fmt.Sprintf("quiescent %d", k+1)}
-		for t := 0; t < r.t; t++ {
-			i := (t*r.b + k) * r.dim
-			if r.dim == 2 {
-				w.X, w.Y = append(w.X, r.wake[i]), append(w.Y, r.wake[i+1])
-			} else {
-				w.X, w.Y = append(w.X, float64(t)), append(w.Y, r.wake[i])
-			}
-		}
-		for t := 0; t < qsteps; t++ {
-			i := (t*r.b + k) * r.dim
-			if r.dim == 2 {
-				q.X, q.Y = append(q.X, r.quiet[i]), append(q.Y, r.quiet[i+1])
-			} else {
-				q.X, q.Y = append(q.X, float64(t)), append(q.Y, r.quiet[i])
-			}
-		}
-		series = append(series, w, q)
+		series = append(series, traceSeries(fmt.Sprintf("waking %d", k+1), r.wake, r.t, r.b, k, r.dim),
+			traceSeries(fmt.Sprintf("%s %d", name, k+1), quiet, min(r.tq, steps), r.b, k, r.dim))
 	}
 	xl, yl := "x (m)", "y (m)"
 	if r.dim == 1 {
 		xl, yl = "step", "decoded heading (rad)"
 	}
-	p, err := report.Lines(fmt.Sprintf("%s (seed %d): decoded trajectories", r.Condition, r.Seed), xl, yl, series)
+	p, err := report.Lines(title, xl, yl, series)
 	if err != nil {
 		return nil, err
 	}
-	return report.Save(p, dir, "trajectories_"+r.Condition)
+	return report.Save(p, dir, base)
+}
+
+// traceSeries is trajectory k of decoded states pos (steps x b x dim):
+// the path in the box, or the heading against time.
+func traceSeries(name string, pos []float64, steps, b, k, dim int) report.Series {
+	s := report.Series{Name: name}
+	for t := 0; t < steps; t++ {
+		i := (t*b + k) * dim
+		if dim == 2 {
+			s.X, s.Y = append(s.X, pos[i]), append(s.Y, pos[i+1])
+		} else {
+			s.X, s.Y = append(s.X, float64(t)), append(s.Y, pos[i])
+		}
+	}
+	return s
 }
 
 func (rep *ReactivationReport) densityFigures(dir string, r *ReactivationResult, lo, hi float64) ([]string, error) {

@@ -25,6 +25,13 @@ import (
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
+// reactivationAnalysisVersion numbers the meaning of the offline
+// analyses. A finished network whose summary has an older number is
+// re-analysed from its saved weights instead of being reused, so a study
+// never mixes analyses that measure different things. 2: networks trained
+// without noise sleep without it (version 1 slept them with noise added).
+const reactivationAnalysisVersion = 2
+
 // ReactivationResult is summary.json of one trained network and its
 // offline analyses. Errors are mean squared decoding errors per
 // coordinate (m^2, or rad^2 for head direction).
@@ -40,6 +47,13 @@ type ReactivationResult struct {
 	DecodeErr      analysis.Float `json:"decode_err"`
 	UntrainedErr   analysis.Float `json:"untrained_decode_err"`
 	SleepNoiseSD   float64        `json:"sleep_noise_sd"`
+	// Networks trained without noise sleep without it (their own noise
+	// times the factor, as in the reference), and are also run with noise
+	// added at sleep (quiescence.noise2_sleep): its KL and step distance.
+	// Null for networks trained with noise.
+	NoiseAddedSD   float64        `json:"noise_added_sd,omitempty"`
+	KLNoiseAdded   analysis.Float `json:"kl_noise_added"`
+	StepNoiseAdded analysis.Float `json:"step_quiescent_noise_added"`
 	KL             analysis.Float `json:"kl_quiescent_waking"`
 	KLUntrained    analysis.Float `json:"kl_untrained"`
 	KLUniform      analysis.Float `json:"kl_uniform"`
@@ -58,8 +72,11 @@ type ReactivationResult struct {
 	PCAWake       []float64      `json:"pca_cumulative_waking"`
 	PCAQuiet      []float64      `json:"pca_cumulative_quiescent"`
 	Dir           string         `json:"run_dir"`
+	// AnalysisVersion is reactivationAnalysisVersion when analysed.
+	AnalysisVersion int `json:"analysis_version"`
 
 	wake, quiet, drift, driftDelta []float64
+	quietAdded                     []float64 // no-noise networks: the noise-added sleep
 	wakeHidden, quietHidden        []float32 // subsampled hidden states (rows of n_rec)
 	b, t, tq, dim                  int
 }
@@ -75,8 +92,13 @@ type reactivationRecord struct {
 func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string, seed uint64, progress Progress, log io.Writer) (*ReactivationResult, error) {
 	name, dir := pointName(cond, seed), s.pointDir(cond, seed)
 	if r, err := loadReactivationResult(dir); err == nil {
-		fmt.Fprintf(log, "%s: finished earlier, reusing %s\n", name, dir)
-		return r, nil
+		if r.AnalysisVersion == reactivationAnalysisVersion {
+			fmt.Fprintf(log, "%s: finished earlier, reusing %s\n", name, dir)
+			return r, nil
+		}
+		fmt.Fprintf(log, "%s: finished earlier with analysis version %d; repeating the analyses (version %d) with its saved weights\n",
+			name, r.AnalysisVersion, reactivationAnalysisVersion)
+		return refreshAnalyses(s, dir, r)
 	}
 	c := reactivationConditions[cond]
 	task := s.newTask(c.biased, seed)
@@ -345,12 +367,19 @@ func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
 
 func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.Net, cond string, seed uint64, r *ReactivationResult, progress Progress) error {
 	q := s.Sleep
+	r.AnalysisVersion = reactivationAnalysisVersion
+	c := reactivationConditions[cond]
+	noiseAdded := !c.noisy
 	// Progress counts quiescent steps: the density run, the untrained
-	// control and the variance run.
-	progress.Start(fmt.Sprintf("%s_s%d quiescence", cond, seed), 2*q.Steps+q.VarSteps)
+	// control, the variance run and, without training noise, the run with
+	// noise added at sleep.
+	total := 2*q.Steps + q.VarSteps
+	if noiseAdded {
+		total += q.Steps
+	}
+	progress.Start(fmt.Sprintf("%s_s%d quiescence", cond, seed), total)
 	defer progress.Finish(fmt.Sprintf("%s_s%d: offline analyses done", cond, seed))
 	tick := func(int) { progress.Add(1, "") }
-	c := reactivationConditions[cond]
 	d := task.Dim()
 	tb := task.Sample(Stream(seed, "test"), q.Batch, nil)
 	x := tensor.FromSlice(tb.T*tb.B, task.NIn(), tb.X)
@@ -368,14 +397,12 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	wakeHidden := subsampleRows(hw.Data, hw.Rows, hw.Cols, 3000)
 	r.wakeHidden = wakeHidden
 
-	// Quiescence: input removed, noise scaled (no-noise networks get the
-	// sleep noise; GRUs keep their training noise, as in the reference).
-	sd := math.Sqrt(q.Noise2Sleep)
-	switch {
-	case c.gru:
+	// Quiescence: input removed, the network's own recurrent noise scaled
+	// by the noise factor (GRUs keep their training noise unscaled), as in
+	// the reference: a network trained without noise sleeps without it.
+	sd := net.Config().SigmaRec * q.NoiseFactor
+	if c.gru {
 		sd = net.Config().SigmaRec
-	case c.noisy:
-		sd = net.Config().SigmaRec * q.NoiseFactor
 	}
 	r.SleepNoiseSD = sd
 	nrec := net.Config().NRec
@@ -383,6 +410,17 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	sleep := quiesce(task, net, c0, q.Steps, sd, kind, Stream(seed, "sleep-noise"), 0, q.DriftStates, tick)
 	r.quiet, r.quietHidden, r.tq = sleep.pos, sleep.hidden, q.Steps
 	uq := quiesce(task, untrained, c0, q.Steps, math.Sqrt(q.Noise2Sleep), kind, Stream(seed, "sleep-noise-untrained"), 0, 0, tick).pos
+	driftStates := sleep.states
+	var added []float64
+	r.KLNoiseAdded, r.StepNoiseAdded = analysis.Float(math.NaN()), analysis.Float(math.NaN())
+	if noiseAdded {
+		// The noise-added run also supplies the drift sample: a noiseless
+		// sleep ends at a fixed point, whose drift is zero by construction.
+		r.NoiseAddedSD = math.Sqrt(q.Noise2Sleep)
+		run := quiesce(task, net, c0, q.Steps, r.NoiseAddedSD, kind, Stream(seed, "sleep-noise-added"), 0, q.DriftStates, tick)
+		added, driftStates = run.pos, run.states
+		r.quietAdded = added
+	}
 
 	// Densities and KL(quiescent || waking), with the controls.
 	p, err := fitKDE(r.wake, d, q.KDEPoints, task.Periodic())
@@ -402,6 +440,14 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	r.KLUntrained = analysis.Float(analysis.KL(uk, p, uk.Resample(q.KLSamples, klRNG), nil))
 	lu := task.LogUniform()
 	r.KLUniform = analysis.Float(analysis.KL(nil, p, task.Uniform(klRNG, q.KLSamples), func([]float64) float64 { return lu }))
+	if added != nil {
+		ak, err := fitKDE(added, d, q.KDEPoints, task.Periodic())
+		if err != nil {
+			return fmt.Errorf("quiescent density with noise added: %w", err)
+		}
+		r.KLNoiseAdded = analysis.Float(analysis.KL(ak, p, ak.Resample(q.KLSamples, klRNG), nil))
+		r.StepNoiseAdded = analysis.Float(analysis.StepDistance(added[:min(q.StepSteps, q.Steps)*tb.B*d], tb.B, d, task.Periodic()))
+	}
 
 	// Step distances, bias and variance.
 	r.StepWake = analysis.Float(analysis.StepDistance(r.wake, tb.B, d, task.Periodic()))
@@ -418,7 +464,7 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	r.Variance = analysis.Float(analysis.TrajectoryVariance(vpos, vb.B, d, 0, task.Periodic()))
 
 	// Drift: noise-free, input-free one-step change from sleep states.
-	r.drift, r.driftDelta = driftField(task, net, tensor.FromSlice(len(sleep.states)/nrec, nrec, sleep.states))
+	r.drift, r.driftDelta = driftField(task, net, tensor.FromSlice(len(driftStates)/nrec, nrec, driftStates))
 	cos, weighted, _ := analysis.DriftAlignment(r.drift, r.driftDelta, d, p)
 	r.DriftAlignment, r.DriftWeighted = analysis.Float(cos), analysis.Float(weighted)
 
@@ -491,6 +537,9 @@ func writeReactivationArrays(runPath string, r *ReactivationResult, net rnn.Net)
 		{"drift_positions.npy", r.drift, []int{len(r.drift) / r.dim, r.dim}},
 		{"drift_delta.npy", r.driftDelta, []int{len(r.driftDelta) / r.dim, r.dim}},
 	}
+	if r.quietAdded != nil {
+		files = append(files, arrayFile{"quiescent_noise_added_decoded.npy", r.quietAdded, []int{r.tq, r.b, r.dim}})
+	}
 	if nrec := net.Config().NRec; r.wakeHidden != nil {
 		files = append(files,
 			arrayFile{"hidden_waking.npy", r.wakeHidden, []int{len(r.wakeHidden) / nrec, nrec}},
@@ -545,6 +594,11 @@ func loadReactivationResult(dir string) (*ReactivationResult, error) {
 	if r.driftDelta, _, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "drift_delta.npy")); err != nil {
 		return nil, err
 	}
+	if r.NoiseAddedSD > 0 {
+		if r.quietAdded, _, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "quiescent_noise_added_decoded.npy")); err != nil {
+			return nil, err
+		}
+	}
 	return &r, nil
 }
 
@@ -570,31 +624,8 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(runDir, "config.yaml"), err)
 	}
-	c, ok := reactivationConditions[prior.Condition]
-	if !ok {
-		return nil, fmt.Errorf("%s: unknown condition %q", runDir, prior.Condition)
-	}
-	task := s.newTask(c.biased, prior.Seed)
-	nc := s.Network
-	net, err := s.newNet(prior.Condition, task, prior.Seed)
+	r, net, err := reanalyse(s, runDir, &prior)
 	if err != nil {
-		return nil, err
-	}
-	untrained, _ := s.newNet(prior.Condition, task, prior.Seed)
-	for _, p := range net.Params() {
-		path := filepath.Join(runDir, "arrays", p.Name+".npy")
-		w, shape, err := npy.ReadFloat32(path)
-		if err != nil {
-			return nil, fmt.Errorf("%s: not a finished run (weights missing: %w)", runDir, err)
-		}
-		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
-			return nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
-		}
-		copy(p.Value.Data, w)
-	}
-	r := &ReactivationResult{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
-		TrainSteps: prior.TrainSteps, SecondsPerStep: prior.SecondsPerStep, FinalLoss: prior.FinalLoss}
-	if err := analyseReactivation(s, task, net, untrained, prior.Condition, prior.Seed, r, Quiet{}); err != nil {
 		return nil, err
 	}
 	out := filepath.Join(runDir, "analyses", name)
@@ -614,6 +645,61 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	}
 	fmt.Fprintf(log, "%s: analysis %q written to %s\n", runDir, name, out)
 	return r, nil
+}
+
+// reanalyse loads the trained weights saved under runDir into study s's
+// network for prior's condition and seed and repeats the offline
+// analyses; the training record (steps, time, loss) is prior's.
+func reanalyse(s ReactivationStudy, runDir string, prior *ReactivationResult) (*ReactivationResult, rnn.Net, error) {
+	c, ok := reactivationConditions[prior.Condition]
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: unknown condition %q", runDir, prior.Condition)
+	}
+	task := s.newTask(c.biased, prior.Seed)
+	net, err := s.newNet(prior.Condition, task, prior.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	untrained, _ := s.newNet(prior.Condition, task, prior.Seed)
+	for _, p := range net.Params() {
+		path := filepath.Join(runDir, "arrays", p.Name+".npy")
+		w, shape, err := npy.ReadFloat32(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: not a finished run (weights missing: %w)", runDir, err)
+		}
+		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
+			return nil, nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
+		}
+		copy(p.Value.Data, w)
+	}
+	nc := s.Network
+	r := &ReactivationResult{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
+		TrainSteps: prior.TrainSteps, SecondsPerStep: prior.SecondsPerStep, FinalLoss: prior.FinalLoss}
+	if err := analyseReactivation(s, task, net, untrained, prior.Condition, prior.Seed, r, Quiet{}); err != nil {
+		return nil, nil, err
+	}
+	return r, net, nil
+}
+
+// refreshAnalyses repeats a finished network's analyses in place (its
+// summary, arrays and run report), keeping its trained weights.
+func refreshAnalyses(s ReactivationStudy, dir string, prior *ReactivationResult) (*ReactivationResult, error) {
+	r, net, err := reanalyse(s, dir, prior)
+	if err != nil {
+		return nil, err
+	}
+	r.Dir = dir
+	if err := writeReactivationArrays(dir, r, net); err != nil {
+		return nil, err
+	}
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "summary.json"), append(js, '\n')); err != nil {
+		return nil, err
+	}
+	return r, writeReactivationRunReport(dir, r)
 }
 
 // ResumeReactivationPoint continues one interrupted network of an

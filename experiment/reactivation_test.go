@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,16 +81,48 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 			}
 		}
 		r := rep.Row("noisy")
-		if r == nil || r.KL.N != 1 || !(float64(r.KLUniform.Mean) > 0) || !(float64(r.UntrainedErr.Mean) > 0) {
+		if r == nil || r.KL.N != 1 || !(float64(r.KLUniform.Mean) > 0) || !(float64(r.UntrainedErr.Mean) > 0) || r.KLNoiseAdded.N != 0 {
 			t.Fatalf("%s: row %+v", task, r)
 		}
-		// A second run reuses the finished networks.
+		// The network trained without noise sleeps without it, and again
+		// with noise added at sleep.
+		nb := rep.first("nonoise_biased")
+		if nb.SleepNoiseSD != 0 || nb.NoiseAddedSD != math.Sqrt(s.Sleep.Noise2Sleep) || !(float64(nb.KLNoiseAdded) >= 0) || !(float64(nb.StepNoiseAdded) > 0) {
+			t.Fatalf("%s: nonoise_biased sleep noise %g, added %g, KL %g, step %g", task, nb.SleepNoiseSD, nb.NoiseAddedSD, nb.KLNoiseAdded, nb.StepNoiseAdded)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "runs/nonoise_biased_s0/arrays/quiescent_noise_added_decoded.npy")); err != nil {
+			t.Error(err)
+		}
+		// A second run reuses the finished networks...
 		log.Reset()
 		if _, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log); err != nil {
 			t.Fatal(err)
 		}
-		if strings.Count(log.String(), "finished earlier") != len(s.Conditions) {
+		if strings.Count(log.String(), "finished earlier, reusing") != len(s.Conditions) {
 			t.Fatalf("resume: %s", log.String())
+		}
+		// ...unless a summary comes from an older analysis version: then
+		// the analyses are repeated with the saved weights, to the bit.
+		sumPath := filepath.Join(dir, "runs/nonoise_biased_s0/summary.json")
+		old, err := os.ReadFile(sumPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := strings.Replace(string(old), `"analysis_version": 2`, `"analysis_version": 1`, 1)
+		stale = strings.Replace(stale, `"kl_quiescent_waking": `, `"kl_quiescent_waking": 99`, 1)
+		if err := os.WriteFile(sumPath, []byte(stale), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		log.Reset()
+		again, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), "nonoise_biased_s0: finished earlier with analysis version 1; repeating") {
+			t.Fatalf("stale summary: %s", log.String())
+		}
+		if got := again.first("nonoise_biased"); got.KL != nb.KL || got.AnalysisVersion != reactivationAnalysisVersion {
+			t.Fatalf("re-analysis: KL %v version %d, want %v version %d", got.KL, got.AnalysisVersion, nb.KL, reactivationAnalysisVersion)
 		}
 	}
 }

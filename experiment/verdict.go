@@ -242,11 +242,23 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Ve
 			vs = append(vs, verdict(2, "Biased noisy networks concentrate quiescent activity near the anchor",
 				fmt.Sprintf("mean distance to anchor: biased %s m, unbiased %s m", b.AnchorQuiet, u.AnchorQuiet), "biased < unbiased", b.AnchorQuiet.Mean < u.AnchorQuiet.Mean))
 		}
-		if n, q := sp.Row("nonoise"), sp.Row("noisy"); n != nil && q != nil {
-			ok := n.KL.Mean > q.KL.Mean || n.StepQuiet.Mean > 3*n.StepWake.Mean || n.StepQuiet.Mean < n.StepWake.Mean/3
-			vs = append(vs, verdict(3, "No-noise networks stay put or drift off-manifold (larger KL, or tiny/erratic steps)",
-				fmt.Sprintf("KL %s vs noisy %s; quiescent step %s m vs waking %s m", n.KL, q.KL, n.StepQuiet, n.StepWake),
-				"KL above noisy, or quiescent step < 1/3 or > 3x the waking step", ok))
+		for _, pair := range [][2]string{{"nonoise", "noisy"}, {"nonoise_biased", "noisy_biased"}} {
+			n, q := sp.Row(pair[0]), sp.Row(pair[1])
+			if n == nil || q == nil {
+				continue
+			}
+			// Slept without noise, as in the reference (their own zero noise
+			// times the factor).
+			ok := n.KL.Mean > q.KL.Mean || n.StepQuiet.Mean < n.StepWake.Mean/3
+			vs = append(vs, verdict(3, fmt.Sprintf("No-noise networks stay put or drift off-manifold (%s)", pair[0]),
+				fmt.Sprintf("KL %s vs %s %s; quiescent step %s m vs waking %s m", n.KL, pair[1], q.KL, n.StepQuiet, n.StepWake),
+				"KL above the noisy network's, or quiescent step < 1/3 of the waking step", ok))
+			// With noise added at sleep they lack the denoising drift that
+			// would keep them on the manifold.
+			ok = n.StepNoiseAdded.Mean > 3*n.StepWake.Mean && n.StepNoiseAdded.Mean > 3*q.StepQuiet.Mean
+			vs = append(vs, verdict(3, fmt.Sprintf("No-noise networks driven by noise at sleep take erratic steps (%s)", pair[0]),
+				fmt.Sprintf("step with noise added %s m vs waking %s m, %s quiescent %s m", n.StepNoiseAdded, n.StepWake, pair[1], q.StepQuiet),
+				"> 3x the waking step and > 3x the noisy network's quiescent step", ok))
 		}
 		for _, cond := range []string{"noisy_biased", "noisy"} {
 			if r := sp.Row(cond); r != nil {

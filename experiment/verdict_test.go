@@ -57,7 +57,7 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 	u, b := row("noisy", 0.1, 0.8, 0.5), row("noisy_biased", 0.3, 0.8, 2)
 	b.AnchorQuiet = ms(0.3)
 	n := row("nonoise", 0.05, 0.8, 0.5) // smaller KL than noisy but frozen: steps 1/10 of waking
-	n.StepQuiet = ms(0.002)
+	n.StepQuiet, n.StepNoiseAdded = ms(0.002), ms(0.3)
 	sp := &ReactivationReport{Task: "spatial", Rows: []ReactivationRow{u, b, n}}
 	hu, hb := row("noisy", 0.1, 1, 0.3), row("noisy_biased", 0.2, 1, 0.3)
 	hu.SignedQuiet, hb.SignedQuiet = ms(0.001), ms(0.015)
@@ -68,7 +68,8 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 	for _, c := range []struct{ claim, want string }{
 		{"path-integrate (spatial)", "pass"},
 		{"near the anchor", "pass"},
-		{"No-noise networks", "pass"},
+		{"No-noise networks stay put or drift off-manifold (nonoise)", "pass"},
+		{"erratic steps (nonoise)", "pass"},
 		{"keep turning one way", "pass"},
 		{"noise x1", "pass"},
 		{"Denoising", "pass"},
@@ -76,6 +77,16 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 	} {
 		if got := findVerdict(t, vs, c.claim).Result; got != c.want {
 			t.Errorf("%s: %s, want %s", c.claim, got, c.want)
+		}
+	}
+	// No-noise networks that wander like the noisy one, and whose steps
+	// with noise added stay waking-sized, fail check 3.
+	n.StepQuiet, n.StepNoiseAdded = ms(0.01), ms(0.04)
+	sp.Rows[2] = n
+	vs = ReactivationVerdicts(sp, hd, extras)
+	for _, claim := range []string{"stay put or drift off-manifold (nonoise)", "erratic steps (nonoise)"} {
+		if got := findVerdict(t, vs, claim).Result; got != "fail" {
+			t.Errorf("%s: %s, want fail", claim, got)
 		}
 	}
 	// Gaussian sleep staying where uniform sleep does fails check 8.

@@ -175,6 +175,16 @@ func Bars(title, ylabel string, labels []string, values, errs []float64) (*plot.
 		p.Add(eb)
 	}
 	p.NominalX(labels...)
+	chars := 0
+	for _, l := range labels {
+		chars += len(l)
+	}
+	if chars > 60 {
+		// Side by side, long category names would run into each other
+		// (the plot is ~60 characters wide); slant them instead.
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	}
 	return p, nil
 }
 
