@@ -411,15 +411,13 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	r.quiet, r.quietHidden, r.tq = sleep.pos, sleep.hidden, q.Steps
 	uq := quiesce(task, untrained, c0, q.Steps, math.Sqrt(q.Noise2Sleep), kind, Stream(seed, "sleep-noise-untrained"), 0, 0, tick).pos
 	driftStates := sleep.states
-	var added []float64
 	r.KLNoiseAdded, r.StepNoiseAdded = analysis.Float(math.NaN()), analysis.Float(math.NaN())
 	if noiseAdded {
 		// The noise-added run also supplies the drift sample: a noiseless
 		// sleep ends at a fixed point, whose drift is zero by construction.
 		r.NoiseAddedSD = math.Sqrt(q.Noise2Sleep)
 		run := quiesce(task, net, c0, q.Steps, r.NoiseAddedSD, kind, Stream(seed, "sleep-noise-added"), 0, q.DriftStates, tick)
-		added, driftStates = run.pos, run.states
-		r.quietAdded = added
+		r.quietAdded, driftStates = run.pos, run.states
 	}
 
 	// Densities and KL(quiescent || waking), with the controls.
@@ -440,7 +438,7 @@ func analyseReactivation(s ReactivationStudy, task navTask, net, untrained rnn.N
 	r.KLUntrained = analysis.Float(analysis.KL(uk, p, uk.Resample(q.KLSamples, klRNG), nil))
 	lu := task.LogUniform()
 	r.KLUniform = analysis.Float(analysis.KL(nil, p, task.Uniform(klRNG, q.KLSamples), func([]float64) float64 { return lu }))
-	if added != nil {
+	if added := r.quietAdded; added != nil {
 		ak, err := fitKDE(added, d, q.KDEPoints, task.Periodic())
 		if err != nil {
 			return fmt.Errorf("quiescent density with noise added: %w", err)

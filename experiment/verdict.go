@@ -281,6 +281,17 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Ve
 			vs = append(vs, verdict(4, "Head direction: quiescent headings cover the waking distribution",
 				fmt.Sprintf("KL %s (untrained %s, uniform %s)", u.KL, u.KLUntrained, u.KLUniform), "KL < 0.5 nats", u.KL.Mean < 0.5))
 		}
+		// Waking headings are uniform on the circle whatever the bias, so
+		// the controls are uninformative; what separates reactivation is
+		// the no-noise network, which sleeps without noise and stays put.
+		for _, pair := range [][2]string{{"noisy", "nonoise"}, {"noisy_biased", "nonoise_biased"}} {
+			q, n := hd.Row(pair[0]), hd.Row(pair[1])
+			if q == nil || n == nil {
+				continue
+			}
+			vs = append(vs, verdict(4, fmt.Sprintf("Head direction: noisy networks reactivate, no-noise ones do not (%s)", pair[0]),
+				fmt.Sprintf("KL %s vs %s %s (quiescent step %s vs %s rad)", q.KL, pair[1], n.KL, q.StepQuiet, n.StepQuiet), "KL below the no-noise network's", q.KL.Mean < n.KL.Mean))
+		}
 	}
 	// Check 7: the generator against the study's sanity statistics.
 	b := navigation.DefaultConfig().Generate(rand.New(rand.NewPCG(7, 7)), 2000)

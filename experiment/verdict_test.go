@@ -61,7 +61,8 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 	sp := &ReactivationReport{Task: "spatial", Rows: []ReactivationRow{u, b, n}}
 	hu, hb := row("noisy", 0.1, 1, 0.3), row("noisy_biased", 0.2, 1, 0.3)
 	hu.SignedQuiet, hb.SignedQuiet = ms(0.001), ms(0.015)
-	hd := &ReactivationReport{Task: "headdir", Rows: []ReactivationRow{hu, hb}}
+	hn := row("nonoise", 0.15, 1, 0.3)
+	hd := &ReactivationReport{Task: "headdir", Rows: []ReactivationRow{hu, hb, hn}}
 	x1 := 0.2
 	extras := ReactivationExtras{KLNoiseX1: &x1, NoiseMatch: &NoiseMatch{Waking: 0.85, Matched: 0.8, Mismatched: 1.3}}
 	vs := ReactivationVerdicts(sp, hd, extras)
@@ -71,6 +72,7 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 		{"No-noise networks stay put or drift off-manifold (nonoise)", "pass"},
 		{"erratic steps (nonoise)", "pass"},
 		{"keep turning one way", "pass"},
+		{"no-noise ones do not (noisy)", "pass"},
 		{"noise x1", "pass"},
 		{"Denoising", "pass"},
 		{"Noise type must match", "pass"},
@@ -96,6 +98,12 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 	}
 	if got := findVerdict(t, ReactivationVerdicts(sp, hd, ReactivationExtras{}), "Noise type").Result; got != "n/a" {
 		t.Errorf("no uniform-noise network: %s, want n/a", got)
+	}
+	// A no-noise network whose headings spread as evenly as the noisy
+	// one's fails the head-direction comparison.
+	hd.Rows[2].KL = ms(0.05)
+	if got := findVerdict(t, ReactivationVerdicts(sp, hd, extras), "no-noise ones do not (noisy)").Result; got != "fail" {
+		t.Errorf("HD no-noise KL 0.05 vs noisy 0.1: %s, want fail", got)
 	}
 	// The biased network turning barely more than the unbiased one fails.
 	hb.SignedQuiet = ms(0.004)

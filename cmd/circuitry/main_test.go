@@ -209,3 +209,32 @@ print("ok")
 		t.Fatalf("overwrite: exit %d %q", code, stderr)
 	}
 }
+
+// A second demo must not delete the studies' runs: the MLP's forced run
+// directory is OUT/demo/mlp, not OUT/demo itself.
+func TestDemoKeepsStudyRuns(t *testing.T) {
+	work := t.TempDir()
+	out := filepath.Join(work, "runs")
+	keep := filepath.Join(out, "demo", "offline-reactivation-spatial-quick", "runs", "noisy_s0", "summary.json")
+	if err := os.MkdirAll(filepath.Dir(keep), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keep, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		stdout, stderr, code := runCLI(t, work, "demo", "--mlp", "--data", dataDir(t, nil), "--out", out, "--set", "train.epochs=1", "--set", "train.batch_size=10")
+		if code != 0 {
+			t.Fatalf("demo --mlp: exit %d\n%s\n%s", code, stdout, stderr)
+		}
+		if want := filepath.Join(out, "demo", "mlp"); !strings.Contains(stdout, "results in "+want) {
+			t.Fatalf("demo --mlp: want results in %s, got\n%s", want, stdout)
+		}
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Fatalf("the studies' runs were deleted: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "demo", "mlp", "summary.json")); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -562,15 +562,22 @@ func demoCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("demo config: %w", err)
 			}
-			if err := runClassifier(cmd, g, f, cfg); err != nil || mlpOnly {
+			demoDir := filepath.Join(cfg.Out.Dir, "demo")
+			if f.out != "" {
+				demoDir = filepath.Join(f.out, "demo")
+			}
+			// The MLP gets its own run directory beside the studies'
+			// (OUT/demo/mlp): --force clears only that one, so a second
+			// demo reuses the finished study runs.
+			cfg.Out.Dir, cfg.Name = demoDir, "mlp"
+			mf := *f
+			mf.out = ""
+			if err := runClassifier(cmd, g, &mf, cfg); err != nil || mlpOnly {
 				return err
 			}
 			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
-			o := experiment.ReproduceOptions{Scale: "quick", OutDir: filepath.Join(cfg.Out.Dir, "demo"), DataDir: g.dataDir,
+			o := experiment.ReproduceOptions{Scale: "quick", OutDir: demoDir, DataDir: g.dataDir,
 				Log: errw, Progress: experiment.NewProgress(errw, 30*time.Second)}
-			if f.out != "" {
-				o.OutDir = filepath.Join(f.out, "demo")
-			}
 			for _, study := range []struct{ name, limit string }{
 				{"inhibitory-normalization", "train_limit=10000"},
 				{"offline-reactivation", ""},
