@@ -205,6 +205,21 @@ type ReactivationExtras struct {
 // positions from the box centre, and of its waking positions.
 type NoiseMatch struct{ Waking, Matched, Mismatched float64 }
 
+// klVerdict: a noisy network's quiescent KL against the controls.
+// Unbiased waking positions are spread almost uniformly over the box, so
+// the uniform control is nearly the waking distribution itself: the study
+// reports unbiased noisy networks "about as close as the uniform
+// reference" (authors' run: 0.97 vs 0.94). Biased waking positions form a
+// central ring, far from uniform.
+func klVerdict(check int, claim string, r *ReactivationRow) Verdict {
+	ok, thr := r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean < r.KLUniform.Mean, "KL < both controls"
+	if !strings.HasSuffix(r.Condition, "_biased") {
+		ok, thr = r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean <= 1.1*r.KLUniform.Mean, "KL < untrained and <= 1.1 x uniform (waking ~ uniform)"
+	}
+	return verdict(check, fmt.Sprintf("%s (%s): KL below the controls", claim, r.Condition),
+		fmt.Sprintf("KL %s vs untrained %s, uniform %s", r.KL, r.KLUntrained, r.KLUniform), thr, ok)
+}
+
 // ReactivationVerdicts evaluates the study's checks on the spatial and
 // head-direction reports (either may be nil).
 func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Verdict {
@@ -222,21 +237,9 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Ve
 	}
 	if sp != nil {
 		for _, cond := range []string{"noisy", "noisy_biased"} {
-			r := sp.Row(cond)
-			if r == nil {
-				continue
+			if r := sp.Row(cond); r != nil {
+				vs = append(vs, klVerdict(2, "Noisy networks reactivate the waking distribution", r))
 			}
-			// Unbiased waking positions are spread almost uniformly over the
-			// box, so the uniform control is nearly the waking distribution
-			// itself: the study reports unbiased noisy networks "about as
-			// close as the uniform reference" (authors' run: 0.97 vs 0.94).
-			// Biased waking positions form a central ring, far from uniform.
-			ok, thr := r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean < r.KLUniform.Mean, "KL < both controls"
-			if cond == "noisy" {
-				ok, thr = r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean <= 1.1*r.KLUniform.Mean, "KL < untrained and <= 1.1 x uniform (waking ~ uniform)"
-			}
-			vs = append(vs, verdict(2, fmt.Sprintf("Noisy networks reactivate the waking distribution (%s): KL below the controls", cond),
-				fmt.Sprintf("KL %s vs untrained %s, uniform %s", r.KL, r.KLUntrained, r.KLUniform), thr, ok))
 		}
 		if u, b := sp.Row("noisy"), sp.Row("noisy_biased"); u != nil && b != nil {
 			vs = append(vs, verdict(2, "Biased noisy networks concentrate quiescent activity near the anchor",
@@ -265,6 +268,15 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Ve
 				vs = append(vs, verdict(5, fmt.Sprintf("Denoising: noise-free drift points up the waking density (%s)", cond),
 					fmt.Sprintf("gradient-weighted cosine %s (plain mean %s)", r.DriftWeighted, r.DriftAlignment), "weighted > 0", r.DriftWeighted.Mean > 0))
 			}
+		}
+		if g := sp.Row("gru_noisy"); g != nil {
+			for _, cond := range []string{"gru_noisy", "gru_noisy_biased"} {
+				if r := sp.Row(cond); r != nil {
+					vs = append(vs, klVerdict(6, "GRUs reactivate too", r))
+				}
+			}
+		} else {
+			vs = append(vs, notApplicable(6, "GRUs reactivate too", "needs the gru_noisy conditions (paper preset, or spatial-gru-quick.yaml)"))
 		}
 		if r, k := sp.Row("noisy"), x.KLNoiseX1; r != nil && k != nil {
 			vs = append(vs, verdict(6, "Reactivation persists with quiescent noise x1",
