@@ -276,7 +276,7 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Ve
 				}
 			}
 		} else {
-			vs = append(vs, notApplicable(6, "GRUs reactivate too", "needs the gru_noisy conditions (paper preset, or spatial-gru-quick.yaml)"))
+			vs = append(vs, notApplicable(6, "GRUs reactivate too", "needs the gru_noisy conditions in the spatial study (the paper preset has them)"))
 		}
 		if r, k := sp.Row("noisy"), x.KLNoiseX1; r != nil && k != nil {
 			vs = append(vs, verdict(6, "Reactivation persists with quiescent noise x1",
