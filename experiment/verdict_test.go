@@ -91,17 +91,17 @@ func TestReactivationVerdictsOtherChecks(t *testing.T) {
 			t.Errorf("%s: %s, want fail", claim, got)
 		}
 	}
-	// GRU rows get the KL verdict; without them it is n/a.
-	if got := findVerdict(t, vs, "GRUs reactivate too").Result; got != "n/a" {
+	// GRU rows get the persistence verdict; without them it is n/a.
+	if got := findVerdict(t, vs, "persists with GRUs").Result; got != "n/a" {
 		t.Errorf("no GRU rows: %s, want n/a", got)
 	}
-	withGRU := &ReactivationReport{Task: "spatial", Rows: append(append([]ReactivationRow{}, sp.Rows...), row("gru_noisy", 0.15, 0.8, 0.145), row("gru_noisy_biased", 0.6, 0.8, 0.5))}
+	withGRU := &ReactivationReport{Task: "spatial", Rows: append(append([]ReactivationRow{}, sp.Rows...), row("gru_noisy", 0.3, 0.8, 0.2), row("gru_noisy_biased", 0.9, 0.8, 5))}
 	gvs := ReactivationVerdicts(withGRU, hd, extras)
-	if got := findVerdict(t, gvs, "GRUs reactivate too (gru_noisy)").Result; got != "pass" {
-		t.Errorf("GRU KL 0.15 vs uniform 0.145: %s, want pass", got)
+	if got := findVerdict(t, gvs, "persists with GRUs (gru_noisy)").Result; got != "pass" {
+		t.Errorf("GRU KL 0.3 vs untrained 0.8: %s, want pass", got)
 	}
-	if got := findVerdict(t, gvs, "GRUs reactivate too (gru_noisy_biased)").Result; got != "fail" {
-		t.Errorf("biased GRU KL 0.6 vs uniform 0.5: %s, want fail", got)
+	if got := findVerdict(t, gvs, "persists with GRUs (gru_noisy_biased)").Result; got != "fail" {
+		t.Errorf("biased GRU KL 0.9 vs untrained 0.8: %s, want fail", got)
 	}
 	// Gaussian sleep staying where uniform sleep does fails check 8.
 	extras.NoiseMatch.Mismatched = 0.9
