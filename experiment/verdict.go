@@ -299,7 +299,8 @@ func ReactivationVerdicts(sp, hd *ReactivationReport, x ReactivationExtras) []Ve
 		}
 		// Waking headings are uniform on the circle whatever the bias, so
 		// the controls are uninformative; what separates reactivation is
-		// the no-noise network, which sleeps without noise and stays put.
+		// the no-noise network, which sleeps without noise: it stays put, or
+		// (biased) circles at an uneven pace, so its headings cluster.
 		for _, pair := range [][2]string{{"noisy", "nonoise"}, {"noisy_biased", "nonoise_biased"}} {
 			q, n := hd.Row(pair[0]), hd.Row(pair[1])
 			if q == nil || n == nil {
