@@ -634,11 +634,10 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	if err := writeReactivationArrays(out, r, net); err != nil {
 		return nil, err
 	}
-	js, _ := json.MarshalIndent(struct {
+	if err := (&RunDir{Path: out}).WriteJSON("summary.json", struct {
 		Overrides []string `json:"overrides"`
 		*ReactivationResult
-	}{overrides, r}, "", "  ")
-	if err := fsutil.WriteFileAtomic(filepath.Join(out, "summary.json"), append(js, '\n')); err != nil {
+	}{overrides, r}); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(log, "%s: analysis %q written to %s\n", runDir, name, out)
@@ -690,11 +689,7 @@ func refreshAnalyses(s ReactivationStudy, dir string, prior *ReactivationResult)
 	if err := writeReactivationArrays(dir, r, net); err != nil {
 		return nil, err
 	}
-	js, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "summary.json"), append(js, '\n')); err != nil {
+	if err := (&RunDir{Path: dir}).WriteJSON("summary.json", r); err != nil {
 		return nil, err
 	}
 	return r, writeReactivationRunReport(dir, r)
