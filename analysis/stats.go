@@ -10,8 +10,11 @@ import (
 
 // Summary describes a sample: its size, median, mean, extremes.
 type Summary struct {
-	N                      int
-	Median, Mean, Min, Max float64
+	N      int     `json:"n"`
+	Median float64 `json:"median"`
+	Mean   float64 `json:"mean"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
 }
 
 // Summarize returns the sample's summary (NaNs for an empty sample).

@@ -2,8 +2,6 @@ package experiment
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -180,31 +178,91 @@ func LoadData(cfg DataConfig, dataDir string, log io.Writer) (train, test *image
 	return train, test, src, err
 }
 
-// TrainClassifier runs a config end to end and writes its run directory.
+// classifierCheckpoint is where a classifier run keeps its checkpoint.
+const classifierCheckpoint = "checkpoints/checkpoint.bin"
+
+// ClassifierSpec is the identity of a classifier run: its config, less
+// where it is written and where its data is read from.
+func ClassifierSpec(cfg Config) RunSpec {
+	return RunSpec{Kind: "classifier", Config: cfg.YAML(), Neutral: []string{"name", "out.dir", "data.dir"}}
+}
+
+// TrainClassifier runs a config end to end under the integrity policy:
+// a new run trains; the same config finished earlier is reused (its
+// summary loaded), interrupted is resumed; another config in the run
+// directory is refused unless opt.Force.
 func TrainClassifier(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
+	sum, _, err := runClassifier(ctx, cfg, opt, false)
+	return sum, err
+}
+
+// runClassifier claims cfg's run directory and trains, resumes or reuses
+// it as the policy decides; resumeOnly refuses anything but resuming.
+func runClassifier(ctx context.Context, cfg Config, opt RunOptions, resumeOnly bool) (*Summary, Action, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, 0, err
+	}
+	dir := filepath.Join(cfg.Out.Dir, cfg.Name)
+	if resumeOnly {
+		switch act, err := Inspect(dir, ClassifierSpec(cfg), classifierCheckpoint, false); {
+		case err != nil:
+			return nil, 0, err
+		case act == Reuse || act == Reanalyse:
+			return nil, act, fmt.Errorf("%s: already finished; nothing to resume", dir)
+		case act != Resume:
+			return nil, act, fmt.Errorf("%s: no checkpoint to resume from", dir)
+		}
+	}
+	run, act, err := Claim(dir, ClassifierSpec(cfg), classifierCheckpoint, opt.Force)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer run.Close()
+	if act == Reuse || act == Reanalyse {
+		sum, err := LoadSummary(dir)
+		if err == nil && opt.Log != nil {
+			fmt.Fprintf(opt.Log, "%s: finished earlier with the same config; reusing it (--force retrains)\n", dir)
+		}
+		return sum, act, err
+	}
 	r, err := newClassifierRun(cfg, opt)
 	if err != nil {
-		return nil, err
+		return nil, act, err
 	}
-	run, err := CreateRunDir(cfg.Out.Dir, cfg.Name, opt.Force)
-	if err != nil {
-		return nil, err
-	}
-	if err := run.WriteFile("config.yaml", cfg.YAML()); err != nil {
-		return nil, err
+	if act == Resume {
+		if err := r.resumeFrom(run); err != nil {
+			return nil, act, err
+		}
 	}
 	r.run = run
 	r.sum.RunDir = run.Path
-	return r.fit(ctx)
+	sum, err := r.fit(ctx)
+	return sum, act, err
 }
 
-// trainOrResume trains cfg's run, or continues it from its checkpoint when
-// an earlier attempt was interrupted (studies and sweeps re-run points).
-func trainOrResume(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
-	dir := filepath.Join(cfg.Out.Dir, cfg.Name)
-	if _, err := os.Stat(filepath.Join(dir, "checkpoints", "checkpoint.bin")); err == nil {
-		return ResumeClassifier(ctx, dir, opt)
+// resumeFrom loads the run's checkpoint into r.
+func (r *classifierRun) resumeFrom(run *RunDir) error {
+	ckpt := filepath.Join(run.Path, classifierCheckpoint)
+	st, err := checkpoint.Load(ckpt)
+	if err != nil {
+		if errors.Is(err, checkpoint.ErrCorrupt) {
+			return fmt.Errorf("%w (the previous checkpoint is kept as %s.prev; copy it over to resume from there)", err, ckpt)
+		}
+		return fmt.Errorf("%s: no checkpoint to resume from: %w", run.Path, err)
 	}
+	if st.Kind != "classifier" || st.ConfigHash != configHash(r.cfg) {
+		return fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", ckpt, filepath.Join(run.Path, "config.yaml"))
+	}
+	if err := r.restore(st); err != nil {
+		return fmt.Errorf("%s: %w", ckpt, err)
+	}
+	run.metrics.Write(st.Metrics)
+	return nil
+}
+
+// trainOrResume runs cfg under the integrity policy (studies and sweeps
+// re-run points: finished ones are reused, interrupted ones resumed).
+func trainOrResume(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
 	return TrainClassifier(ctx, cfg, opt)
 }
 
@@ -221,35 +279,32 @@ func ResumeClassifier(ctx context.Context, runDir string, opt RunOptions) (*Summ
 		return nil, fmt.Errorf("%s: %w", filepath.Join(runDir, "config.yaml"), err)
 	}
 	cfg.Out.Dir, cfg.Name = filepath.Dir(filepath.Clean(runDir)), filepath.Base(filepath.Clean(runDir))
-	ckpt := filepath.Join(runDir, "checkpoints", "checkpoint.bin")
-	st, err := checkpoint.Load(ckpt)
+	opt.Force = false
+	sum, _, err := runClassifier(ctx, cfg, opt, true)
+	return sum, err
+}
+
+// LoadSummary reads a finished run's summary.json; a damaged one is an
+// error naming it.
+func LoadSummary(dir string) (*Summary, error) {
+	path := filepath.Join(dir, "summary.json")
+	b, err := os.ReadFile(path)
 	if err != nil {
-		if errors.Is(err, checkpoint.ErrCorrupt) {
-			return nil, fmt.Errorf("%w (the previous checkpoint is kept as %s.prev; copy it over to resume from there)", err, ckpt)
-		}
-		return nil, fmt.Errorf("%s: no checkpoint to resume from: %w", runDir, err)
+		return nil, fmt.Errorf("%s: finished run without its summary: %w", dir, err)
 	}
-	r, err := newClassifierRun(cfg, opt)
-	if err != nil {
-		return nil, err
+	var sum Summary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		return nil, fmt.Errorf("%s: damaged (%v) — remove the run with --force to retrain it", path, err)
 	}
-	if st.Kind != "classifier" || st.ConfigHash != configHash(r.cfg) {
-		return nil, fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume", ckpt, filepath.Join(runDir, "config.yaml"))
-	}
-	if err := r.restore(st); err != nil {
-		return nil, fmt.Errorf("%s: %w", ckpt, err)
-	}
-	r.run = &RunDir{Path: runDir}
-	r.run.metrics.Write(st.Metrics)
-	r.sum.RunDir = runDir
-	return r.fit(ctx)
+	return &sum, nil
 }
 
 func configHash(cfg Config) string {
-	c := cfg
-	c.Out, c.Name, c.Data.Dir = OutConfig{}, "", "" // where a run lives and reads from does not change its numbers
-	sum := sha256.Sum256(c.YAML())
-	return hex.EncodeToString(sum[:])
+	sum, err := ClassifierSpec(cfg).Fingerprint()
+	if err != nil {
+		panic(err) // a marshalled Config always parses back
+	}
+	return sum
 }
 
 // classifierRun is a training run's state; everything in loopState and
@@ -357,7 +412,10 @@ func (r *classifierRun) save() error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return checkpoint.Save(filepath.Join(dir, "checkpoint.bin"), s)
+	if err := checkpoint.Save(filepath.Join(dir, "checkpoint.bin"), s); err != nil {
+		return err
+	}
+	return r.run.Seal()
 }
 
 // restore loads a checkpoint's state into a freshly built run.
@@ -446,7 +504,10 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	if err := r.run.WriteJSON("summary.json", sum); err != nil {
 		return nil, err
 	}
-	return sum, writeRunReport(r.run, r.cfg, sum)
+	if err := writeRunReport(r.run, r.cfg, sum); err != nil {
+		return nil, err
+	}
+	return sum, r.run.MarkFinished()
 }
 
 // step trains on batch s of the epoch.

@@ -120,28 +120,3 @@ func TestTrainClassifierCancelled(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-func TestRunDirRefusesOverwrite(t *testing.T) {
-	parent := t.TempDir()
-	r, err := CreateRunDir(parent, "r", false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.AppendMetrics(map[string]int{"epoch": 1}); err != nil {
-		t.Fatal(err)
-	}
-	r.AppendMetrics(map[string]int{"epoch": 2})
-	b, _ := os.ReadFile(filepath.Join(r.Path, "metrics.jsonl"))
-	if string(b) != "{\"epoch\":1}\n{\"epoch\":2}\n" {
-		t.Fatalf("metrics = %q", b)
-	}
-	if _, err := CreateRunDir(parent, "r", false); err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Fatalf("err = %v", err)
-	}
-	if _, err := CreateRunDir(parent, "r", true); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(r.Path, "metrics.jsonl")); err == nil {
-		t.Fatal("--force kept the old metrics")
-	}
-}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -67,6 +69,16 @@ type InhibitoryStudy struct {
 	Workers        int       `yaml:"workers"`         // runs in parallel; 0 = one per core
 	DataDir        string    `yaml:"data_dir"`        // empty: discover
 	Out            OutConfig `yaml:"out"`
+
+	force bool // retrain points whose run directories hold another config (--force)
+}
+
+// WithForce returns the study with --force set: points whose directories
+// hold another config, or no record, are retrained (only their own files
+// are removed).
+func (s InhibitoryStudy) WithForce(force bool) InhibitoryStudy {
+	s.force = force
+	return s
 }
 
 // DefaultInhibitoryStudy is the authors' protocol at full scale.
@@ -118,10 +130,16 @@ func (s *InhibitoryStudy) Validate() error {
 		if !(e >= 0 && e <= 1) {
 			bad(fmt.Sprintf("eps[%d]", i), e, "want a shift bound in [0, 1]")
 		}
+		if slices.Index(s.Eps, e) < i {
+			bad(fmt.Sprintf("eps[%d]", i), e, "listed twice")
+		}
 	}
 	for i, h := range s.HParams {
 		if h < 0 || h >= len(StudyHParams) {
 			bad(fmt.Sprintf("hparams[%d]", i), h, fmt.Sprintf("want an index in [0, %d)", len(StudyHParams)))
+		}
+		if slices.Index(s.HParams, h) < i {
+			bad(fmt.Sprintf("hparams[%d]", i), h, "listed twice")
 		}
 	}
 	if s.Replicates < 1 {
@@ -193,7 +211,8 @@ func (s *InhibitoryStudy) Points() ([]Point, error) {
 			for _, cond := range s.Conditions {
 				for r := 0; r < s.Replicates; r++ {
 					c := DefaultConfig()
-					c.Name = fmt.Sprintf("%s_eps%.2f_hp%02d_r%d", cond, eps, hp, r)
+					// The shortest decimal that round-trips: distinct eps, distinct names.
+					c.Name = fmt.Sprintf("%s_eps%s_hp%02d_r%d", cond, strconv.FormatFloat(eps, 'g', -1, 64), hp, r)
 					c.Seed = s.Seed + uint64(1000*hp+r)
 					c.Data = DataConfig{Dataset: "fashion-mnist", Dir: s.DataDir, Luminosity: eps, TrainLimit: s.TrainLimit}
 					c.Model = ModelConfig{Kind: "dale", Hidden: []int{h.H, h.H}, Activation: "relu", Condition: cond, Lambda: s.Lambda, DANNCorrection: s.DANNCorrection}
@@ -223,6 +242,7 @@ type PointResult struct {
 // point has summary.json; re-running a study resumes it), in parallel,
 // then writes the comparison. log receives one line per finished point.
 func RunInhibitoryStudy(ctx context.Context, s InhibitoryStudy, dataDir string, progress Progress, log io.Writer) (*Comparison, error) {
+	log = lockedWriter(log)
 	pts, err := s.Points()
 	if err != nil {
 		return nil, err
@@ -234,24 +254,22 @@ func RunInhibitoryStudy(ctx context.Context, s InhibitoryStudy, dataDir string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(s.Dir(), 0o755); err != nil {
+	results := make([]PointResult, len(pts))
+	todo, err := s.checkPoints(pts, results)
+	if err != nil {
 		return nil, err
 	}
+	lock, err := LockDir(s.Dir())
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	if err := fsutil.WriteFileAtomic(filepath.Join(s.Dir(), "study.yaml"), toYAML(s)); err != nil {
 		return nil, err
 	}
 	workers := s.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
-	}
-	results := make([]PointResult, len(pts))
-	var todo []int
-	for i, p := range pts {
-		if r, err := loadPointResult(p); err == nil {
-			results[i] = r
-			continue
-		}
-		todo = append(todo, i)
 	}
 	fmt.Fprintf(log, "%s: %d points (%d conditions x %d eps x %d configs x %d replicates), %d already finished, %d workers; data: %s\n",
 		s.Name, len(pts), len(s.Conditions), len(s.Eps), len(s.hparamIndices()), s.Replicates, len(pts)-len(todo), workers, src)
@@ -266,7 +284,7 @@ func RunInhibitoryStudy(ctx context.Context, s InhibitoryStudy, dataDir string, 
 		i := todo[t]
 		p := pts[i]
 		start := time.Now()
-		sum, err := trainOrResume(ctx, p.Config, RunOptions{Force: true, Train: train, Test: test, Source: src, Log: log})
+		sum, err := trainOrResume(ctx, p.Config, RunOptions{Force: s.force, Train: train, Test: test, Source: src, Log: log})
 		if err != nil {
 			errs[t] = fmt.Errorf("point %s: %w", p.Config.Name, err)
 			return
@@ -292,25 +310,41 @@ func RunInhibitoryStudy(ctx context.Context, s InhibitoryStudy, dataDir string, 
 	return cmp, cmp.Write(s.Dir())
 }
 
+// checkPoints applies the integrity policy to every point before any is
+// run: finished points' results are loaded into results, the others'
+// indices returned. A refusal, or a finished point whose files do not
+// load, stops the study with nothing written.
+func (s *InhibitoryStudy) checkPoints(pts []Point, results []PointResult) (todo []int, err error) {
+	var errs []string
+	for i, p := range pts {
+		act, err := Inspect(filepath.Join(p.Config.Out.Dir, p.Config.Name), ClassifierSpec(p.Config), classifierCheckpoint, s.force)
+		if err == nil && act == Reuse {
+			results[i], err = loadPointResult(p)
+			if err == nil {
+				continue
+			}
+		}
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		todo = append(todo, i)
+	}
+	return todo, refusals(errs)
+}
+
 // loadPointResult reads a finished point's summary and test-accuracy curve.
 func loadPointResult(p Point) (PointResult, error) {
 	dir := filepath.Join(p.Config.Out.Dir, p.Config.Name)
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	sum, err := LoadSummary(dir)
 	if err != nil {
 		return PointResult{}, err
-	}
-	var sum Summary
-	if err := json.Unmarshal(b, &sum); err != nil {
-		return PointResult{}, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
-	}
-	if sum.Epochs != p.Config.Train.Epochs {
-		return PointResult{}, fmt.Errorf("%s: finished with %d epochs, config wants %d", dir, sum.Epochs, p.Config.Train.Epochs)
 	}
 	recs, err := readMetrics(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil {
-		return PointResult{}, err
+		return PointResult{}, fmt.Errorf("finished run with damaged metrics: %w — --force retrains it", err)
 	}
-	r := PointResult{Point: p, Summary: &sum}
+	r := PointResult{Point: p, Summary: sum}
 	for _, rec := range recs {
 		r.Curve = append(r.Curve, rec.TestAcc)
 	}

@@ -137,6 +137,7 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 	point := filepath.Join(dir, "runs", "inorm_full_eps0.75_hp01_r0")
 	before, _ := os.ReadFile(filepath.Join(point, "weights.safetensors"))
 	os.Remove(filepath.Join(point, "summary.json"))
+	setRecord(t, point, func(r *Record) { r.Finished = false })
 	log.Reset()
 	if _, err := RunInhibitoryStudy(context.Background(), s, "embedded", Quiet{}, &log); err != nil {
 		t.Fatal(err)

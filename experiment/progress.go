@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -92,3 +93,27 @@ func (p *lineProgress) Add(n int, status string) {
 }
 
 func (p *lineProgress) Finish(summary string) { fmt.Fprintln(p.w, summary) }
+
+// syncWriter serialises writes from networks trained side by side, so a
+// log line is never interleaved with another (or raced on).
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// lockedWriter returns w safe for concurrent use (nil: discarded).
+func lockedWriter(w io.Writer) io.Writer {
+	switch w.(type) {
+	case nil:
+		return io.Discard
+	case *syncWriter:
+		return w
+	}
+	return &syncWriter{w: w}
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -41,6 +42,16 @@ type ReactivationStudy struct {
 	// use the cores better than splitting each product; results do not
 	// depend on it.
 	Workers int `yaml:"workers"`
+
+	force bool // retrain points whose run directories hold another config (--force)
+}
+
+// WithForce returns the study with --force set: points whose directories
+// hold another config, or no record, are retrained (only their own files
+// are removed).
+func (s ReactivationStudy) WithForce(force bool) ReactivationStudy {
+	s.force = force
+	return s
 }
 
 // NetworkConfig is the continuous-time RNN.
@@ -181,6 +192,14 @@ func (s *ReactivationStudy) Validate() error {
 		if _, ok := reactivationConditions[c]; !ok {
 			bad(fmt.Sprintf("conditions[%d]", i), fmt.Sprintf("%q", c), "want one of "+reactivationConditionNames())
 		}
+		if slices.Index(s.Conditions, c) < i {
+			bad(fmt.Sprintf("conditions[%d]", i), fmt.Sprintf("%q", c), "listed twice")
+		}
+	}
+	for i, seed := range s.Seeds {
+		if slices.Index(s.Seeds, seed) < i {
+			bad(fmt.Sprintf("seeds[%d]", i), seed, "listed twice (each seed is one network per condition)")
+		}
 	}
 	n := s.Network
 	if want := map[string]int{"spatial": 2, "headdir": 1}[s.Task]; n.NIn != 0 && want != 0 && n.NIn != want {
@@ -292,10 +311,19 @@ func (s *ReactivationStudy) newTask(biased bool, seed uint64) navTask {
 // finished, analyses it, and writes the study's tables and figures.
 // Networks train Workers at a time.
 func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Progress, log io.Writer) (*ReactivationReport, error) {
+	log = lockedWriter(log)
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
 	pts := s.points()
+	if err := s.checkPoints(pts); err != nil {
+		return nil, err
+	}
+	lock, err := LockDir(s.Dir())
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	workers := s.Workers
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -335,6 +363,19 @@ func RunReactivationStudy(ctx context.Context, s ReactivationStudy, progress Pro
 	}
 	rep := newReactivationReport(s, results)
 	return rep, rep.Write(s.Dir())
+}
+
+// checkPoints applies the integrity policy to every point before any is
+// run, so a study whose config changed under finished points stops with
+// nothing written.
+func (s *ReactivationStudy) checkPoints(pts []reactivationPoint) error {
+	var errs []string
+	for _, p := range pts {
+		if _, err := Inspect(s.pointDir(p.cond, p.seed), s.pointSpec(p.cond, p.seed), reactivationCheckpoint, s.force); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	return refusals(errs)
 }
 
 // reactivationPoint is one network of a study.

@@ -63,15 +63,25 @@ func meanSD(x []float64) MeanSD {
 
 // ReactivationRow aggregates one condition over seeds.
 type ReactivationRow struct {
-	Condition                      string
-	DecodeErr, UntrainedErr        MeanSD
-	KL, KLUntrained, KLUniform     MeanSD
-	StepWake, StepQuiet, Variance  MeanSD
-	AnchorWake, AnchorQuiet        MeanSD
-	SignedWake, SignedQuiet        MeanSD
-	DriftAlignment, SecondsPerStep MeanSD
-	DriftWeighted                  MeanSD
-	KLNoiseAdded, StepNoiseAdded   MeanSD // networks trained without noise, noise added at sleep
+	Condition      string `json:"condition"`
+	DecodeErr      MeanSD `json:"decode_err"`
+	UntrainedErr   MeanSD `json:"untrained_decode_err"`
+	KL             MeanSD `json:"kl_quiescent_waking"`
+	KLUntrained    MeanSD `json:"kl_untrained"`
+	KLUniform      MeanSD `json:"kl_uniform"`
+	StepWake       MeanSD `json:"step_waking"`
+	StepQuiet      MeanSD `json:"step_quiescent"`
+	Variance       MeanSD `json:"quiescent_variance"`
+	AnchorWake     MeanSD `json:"anchor_dist_waking"`
+	AnchorQuiet    MeanSD `json:"anchor_dist_quiescent"`
+	SignedWake     MeanSD `json:"signed_step_waking"`
+	SignedQuiet    MeanSD `json:"signed_step_quiescent"`
+	DriftAlignment MeanSD `json:"drift_alignment"`
+	SecondsPerStep MeanSD `json:"seconds_per_step"`
+	DriftWeighted  MeanSD `json:"drift_alignment_weighted"`
+	// Networks trained without noise, noise added at sleep.
+	KLNoiseAdded   MeanSD `json:"kl_noise_added"`
+	StepNoiseAdded MeanSD `json:"step_quiescent_noise_added"`
 }
 
 // ReactivationReport is what `circuitry run` writes for the study.

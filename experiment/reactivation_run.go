@@ -2,8 +2,6 @@ package experiment
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +10,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
@@ -89,16 +86,42 @@ type reactivationRecord struct {
 	Seconds   float64        `json:"seconds"`
 }
 
+// reactivationCheckpoint is where a study point keeps its checkpoint.
+const reactivationCheckpoint = "checkpoints/checkpoint.bin"
+
+// pointSpec is the identity of one network of the study: the study config
+// reduced to that condition and seed (its config.yaml), less where it is
+// written and how many networks train at once.
+func (s *ReactivationStudy) pointSpec(cond string, seed uint64) RunSpec {
+	c := *s
+	c.Conditions, c.Seeds = []string{cond}, []uint64{seed}
+	return RunSpec{Kind: "reactivation", Config: toYAML(c), Neutral: []string{"name", "out.dir", "workers"},
+		AnalysisVersion: reactivationAnalysisVersion}
+}
+
 func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string, seed uint64, progress Progress, log io.Writer) (*ReactivationResult, error) {
 	name, dir := pointName(cond, seed), s.pointDir(cond, seed)
-	if r, err := loadReactivationResult(dir); err == nil {
-		if r.AnalysisVersion == reactivationAnalysisVersion {
-			fmt.Fprintf(log, "%s: finished earlier, reusing %s\n", name, dir)
-			return r, nil
+	run, act, err := Claim(dir, s.pointSpec(cond, seed), reactivationCheckpoint, s.force)
+	if err != nil {
+		return nil, err
+	}
+	defer run.Close()
+	switch act {
+	case Reuse:
+		r, err := loadReactivationResult(dir)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "%s: finished earlier with the same config, reusing %s\n", name, dir)
+		return r, nil
+	case Reanalyse:
+		prior, err := readReactivationSummary(dir)
+		if err != nil {
+			return nil, err
 		}
 		fmt.Fprintf(log, "%s: finished earlier with analysis version %d; repeating the analyses (version %d) with its saved weights\n",
-			name, r.AnalysisVersion, reactivationAnalysisVersion)
-		return refreshAnalyses(s, dir, r)
+			name, prior.AnalysisVersion, reactivationAnalysisVersion)
+		return refreshAnalyses(s, run, prior)
 	}
 	c := reactivationConditions[cond]
 	task := s.newTask(c.biased, seed)
@@ -112,29 +135,25 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 
 	traj, noise := NewRNG(seed, "trajectories"), NewRNG(seed, "noise")
 	opt := nn.NewAdam(nn.Group{Name: "all", Params: net.Params(), LR: s.Train.LR})
-	hash := s.pointHash(cond, seed)
-	ckptPath := filepath.Join(dir, "checkpoints", "checkpoint.bin")
+	hash := run.rec.ConfigSHA256
+	ckptPath := filepath.Join(dir, reactivationCheckpoint)
 	first, elapsed := 1, 0.0
-	var run *RunDir
-	st, cerr := checkpoint.Load(ckptPath)
-	switch {
-	case cerr == nil && st.Kind == "reactivation" && st.ConfigHash == hash:
+	if act == Resume {
+		st, err := checkpoint.Load(ckptPath)
+		switch {
+		case errors.Is(err, checkpoint.ErrCorrupt):
+			return nil, fmt.Errorf("%w (copy %s.prev over it to continue from there, or --force to retrain)", err, ckptPath)
+		case err != nil:
+			return nil, fmt.Errorf("%s: %w", ckptPath, err)
+		case st.Kind != "reactivation" || st.ConfigHash != hash:
+			return nil, fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", ckptPath, filepath.Join(dir, "config.yaml"))
+		}
 		if err := restoreTraining(st, net.Params(), opt, map[string]*RNG{"trajectories": traj, "noise": noise}); err != nil {
 			return nil, fmt.Errorf("%s: %w", ckptPath, err)
 		}
 		first, elapsed = st.Step, st.Elapsed
-		run = &RunDir{Path: dir}
 		run.metrics.Write(st.Metrics)
 		fmt.Fprintf(log, "%s: resuming from step %d (%s)\n", name, first, ckptPath)
-	case errors.Is(cerr, checkpoint.ErrCorrupt):
-		return nil, fmt.Errorf("%w (remove it, or copy %s.prev over it, to continue)", cerr, ckptPath)
-	default:
-		if run, err = CreateRunDir(filepath.Join(s.Dir(), "runs"), name, true); err != nil {
-			return nil, err
-		}
-		if err := run.WriteFile("config.yaml", toYAML(s)); err != nil {
-			return nil, err
-		}
 	}
 	save := func(step int, secs float64) error {
 		st := &checkpoint.State{Kind: "reactivation", ConfigHash: hash, Step: step, Elapsed: secs, OptimCounter: opt.Counter(),
@@ -146,7 +165,10 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 		if err := os.MkdirAll(filepath.Dir(ckptPath), 0o755); err != nil {
 			return err
 		}
-		return checkpoint.Save(ckptPath, st)
+		if err := checkpoint.Save(ckptPath, st); err != nil {
+			return err
+		}
+		return run.Seal()
 	}
 
 	// Training: Adam on a fresh batch every step.
@@ -210,18 +232,12 @@ func runReactivationPoint(ctx context.Context, s ReactivationStudy, cond string,
 	if err := writeReactivationRunReport(dir, r); err != nil {
 		return nil, err
 	}
+	if err := run.MarkFinished(); err != nil {
+		return nil, err
+	}
 	fmt.Fprintf(log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", name,
 		float64(r.DecodeErr), float64(r.UntrainedErr), float64(r.KL), float64(r.KLUntrained), float64(r.KLUniform))
 	return r, nil
-}
-
-// pointHash identifies what a point computes, for checkpoints: the study
-// config without where it is written, plus condition and seed.
-func (s *ReactivationStudy) pointHash(cond string, seed uint64) string {
-	c := *s
-	c.Out, c.Name, c.Seeds, c.Conditions = OutConfig{}, "", nil, nil
-	sum := sha256.Sum256(append(toYAML(c), fmt.Sprintf("%s/%d", cond, seed)...))
-	return hex.EncodeToString(sum[:])
 }
 
 // restoreTraining loads parameters, optimiser state and streams.
@@ -566,38 +582,60 @@ func writeReactivationArrays(runPath string, r *ReactivationResult, net rnn.Net)
 	return nil
 }
 
+// readReactivationSummary reads a finished run's summary.json.
+func readReactivationSummary(dir string) (*ReactivationResult, error) {
+	path := filepath.Join(dir, "summary.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: finished run without its summary: %w — --force retrains it", dir, err)
+	}
+	var r ReactivationResult
+	if err := json.Unmarshal(b, &r); err != nil || r.Condition == "" {
+		return nil, fmt.Errorf("%s: damaged or not an offline-reactivation summary — --force retrains the run", path)
+	}
+	return &r, nil
+}
+
 // loadReactivationResult reads a finished run (summary.json and the
-// arrays the study's figures need).
+// arrays the study's figures need). A missing or damaged file is an error
+// naming it: a finished run is never silently retrained.
 func loadReactivationResult(dir string) (*ReactivationResult, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	r, err := readReactivationSummary(dir)
 	if err != nil {
 		return nil, err
 	}
-	var r ReactivationResult
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "summary.json"), err)
+	read := func(name string, dims int) ([]float64, []int, error) {
+		path := filepath.Join(dir, "arrays", name)
+		x, shape, err := npy.ReadFloat64(path)
+		if err == nil && len(shape) != dims {
+			err = fmt.Errorf("shape %v, want %d dimensions", shape, dims)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: finished run with a damaged array (%v) — --force retrains it", path, err)
+		}
+		return x, shape, nil
 	}
 	var shape []int
-	if r.wake, shape, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "waking_decoded.npy")); err != nil {
+	if r.wake, shape, err = read("waking_decoded.npy", 3); err != nil {
 		return nil, err
 	}
 	r.t, r.b, r.dim = shape[0], shape[1], shape[2]
-	if r.quiet, shape, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "quiescent_decoded.npy")); err != nil {
+	if r.quiet, shape, err = read("quiescent_decoded.npy", 3); err != nil {
 		return nil, err
 	}
 	r.tq = shape[0]
-	if r.drift, _, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "drift_positions.npy")); err != nil {
+	if r.drift, _, err = read("drift_positions.npy", 2); err != nil {
 		return nil, err
 	}
-	if r.driftDelta, _, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "drift_delta.npy")); err != nil {
+	if r.driftDelta, _, err = read("drift_delta.npy", 2); err != nil {
 		return nil, err
 	}
 	if r.NoiseAddedSD > 0 {
-		if r.quietAdded, _, err = npy.ReadFloat64(filepath.Join(dir, "arrays", "quiescent_noise_added_decoded.npy")); err != nil {
+		if r.quietAdded, _, err = read("quiescent_noise_added_decoded.npy", 3); err != nil {
 			return nil, err
 		}
 	}
-	return &r, nil
+	return r, nil
 }
 
 // AnalyzeReactivationRun re-runs the offline analyses of a finished run
@@ -614,13 +652,9 @@ func AnalyzeReactivationRun(runDir, name string, overrides []string, log io.Writ
 	if err := json.Unmarshal(b, &prior); err != nil || prior.Condition == "" {
 		return nil, fmt.Errorf("%s: summary.json is not an offline-reactivation run summary", runDir)
 	}
-	cfgData, err := os.ReadFile(filepath.Join(runDir, "config.yaml"))
+	s, err := readPointStudy(runDir, overrides)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a finished run (no config.yaml)", runDir)
-	}
-	s, err := ParseReactivationStudy(cfgData, overrides)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(runDir, "config.yaml"), err)
+		return nil, err
 	}
 	r, net, err := reanalyse(s, runDir, &prior)
 	if err != nil {
@@ -680,19 +714,22 @@ func reanalyse(s ReactivationStudy, runDir string, prior *ReactivationResult) (*
 
 // refreshAnalyses repeats a finished network's analyses in place (its
 // summary, arrays and run report), keeping its trained weights.
-func refreshAnalyses(s ReactivationStudy, dir string, prior *ReactivationResult) (*ReactivationResult, error) {
-	r, net, err := reanalyse(s, dir, prior)
+func refreshAnalyses(s ReactivationStudy, run *RunDir, prior *ReactivationResult) (*ReactivationResult, error) {
+	r, net, err := reanalyse(s, run.Path, prior)
 	if err != nil {
 		return nil, err
 	}
-	r.Dir = dir
-	if err := writeReactivationArrays(dir, r, net); err != nil {
+	r.Dir = run.Path
+	if err := writeReactivationArrays(run.Path, r, net); err != nil {
 		return nil, err
 	}
-	if err := (&RunDir{Path: dir}).WriteJSON("summary.json", r); err != nil {
+	if err := run.WriteJSON("summary.json", r); err != nil {
 		return nil, err
 	}
-	return r, writeReactivationRunReport(dir, r)
+	if err := writeReactivationRunReport(run.Path, r); err != nil {
+		return nil, err
+	}
+	return r, run.MarkFinished()
 }
 
 // ResumeReactivationPoint continues one interrupted network of an
@@ -700,34 +737,40 @@ func refreshAnalyses(s ReactivationStudy, dir string, prior *ReactivationResult)
 // dir is OUT/STUDY/runs/CONDITION_sSEED.
 func ResumeReactivationPoint(ctx context.Context, dir string, progress Progress, log io.Writer) (*ReactivationResult, error) {
 	dir = filepath.Clean(dir)
-	data, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	s, err := readPointStudy(dir, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a run directory (no config.yaml)", dir)
+		return nil, err
 	}
-	s, err := ParseReactivationStudy(data, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, "config.yaml"), err)
+	if len(s.Conditions) != 1 || len(s.Seeds) != 1 {
+		return nil, fmt.Errorf("%s: not a study point (its config.yaml lists %d conditions and %d seeds)", dir, len(s.Conditions), len(s.Seeds))
 	}
+	cond, seed := s.Conditions[0], s.Seeds[0]
 	studyDir := filepath.Dir(filepath.Dir(dir))
 	s.Out.Dir, s.Name = filepath.Dir(studyDir), filepath.Base(studyDir)
-	base := filepath.Base(dir)
-	i := strings.LastIndex(base, "_s")
-	var seed uint64
-	if i < 0 {
-		return nil, fmt.Errorf("%s: not a study point directory (want CONDITION_sSEED)", dir)
+	if s.pointDir(cond, seed) != dir {
+		return nil, fmt.Errorf("%s: not where its study keeps %s seed %d (want OUT/STUDY/runs/%s)", dir, cond, seed, pointName(cond, seed))
 	}
-	if _, err := fmt.Sscan(base[i+2:], &seed); err != nil {
-		return nil, fmt.Errorf("%s: not a study point directory (want CONDITION_sSEED)", dir)
-	}
-	cond := base[:i]
-	if _, ok := reactivationConditions[cond]; !ok {
-		return nil, fmt.Errorf("%s: unknown condition %q", dir, cond)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "checkpoints", "checkpoint.bin")); err != nil {
-		if _, done := os.Stat(filepath.Join(dir, "summary.json")); done == nil {
-			return nil, fmt.Errorf("%s: already finished", dir)
-		}
+	switch act, err := Inspect(dir, s.pointSpec(cond, seed), reactivationCheckpoint, false); {
+	case err != nil:
+		return nil, err
+	case act == Reuse || act == Reanalyse:
+		return nil, fmt.Errorf("%s: already finished; nothing to resume", dir)
+	case act != Resume:
 		return nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
 	}
 	return runReactivationPoint(ctx, s, cond, seed, progress, log)
+}
+
+// readPointStudy parses a study point's config.yaml with overrides.
+func readPointStudy(dir string, overrides []string) (ReactivationStudy, error) {
+	path := filepath.Join(dir, "config.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return ReactivationStudy{}, fmt.Errorf("%s: not a run directory (no config.yaml)", dir)
+	}
+	s, err := ParseReactivationStudy(data, overrides)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
 }

@@ -98,7 +98,7 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		if _, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log); err != nil {
 			t.Fatal(err)
 		}
-		if strings.Count(log.String(), "finished earlier, reusing") != len(s.Conditions) {
+		if strings.Count(log.String(), "finished earlier with the same config, reusing") != len(s.Conditions) {
 			t.Fatalf("resume: %s", log.String())
 		}
 		// ...unless a summary comes from an older analysis version: then
@@ -113,6 +113,7 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		if err := os.WriteFile(sumPath, []byte(stale), 0o644); err != nil {
 			t.Fatal(err)
 		}
+		setRecord(t, filepath.Dir(sumPath), func(r *Record) { r.AnalysisVersion = 1 })
 		log.Reset()
 		again, err := RunReactivationStudy(context.Background(), s, Quiet{}, &log)
 		if err != nil {

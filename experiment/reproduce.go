@@ -18,6 +18,7 @@ type ReproduceOptions struct {
 	OutDir    string   // parent of the study directories; empty = the presets' (runs)
 	DataDir   string   // Fashion-MNIST location (inhibitory normalisation)
 	Overrides []string // --set, applied to every preset
+	Force     bool     // retrain points whose directories hold another config
 	Progress  Progress
 	Log       io.Writer
 }
@@ -56,7 +57,8 @@ func inhibitoryPreset(presets fs.FS, o ReproduceOptions) (InhibitoryStudy, error
 	if err != nil {
 		return InhibitoryStudy{}, err
 	}
-	return ParseInhibitoryStudy(data, o.sets())
+	s, err := ParseInhibitoryStudy(data, o.sets())
+	return s.WithForce(o.Force), err
 }
 
 // reactivationPresets reads the study-2 presets and returns the studies
@@ -73,7 +75,7 @@ func reactivationPresets(presets fs.FS, o ReproduceOptions) ([]ReactivationStudy
 		if err != nil {
 			return nil, fmt.Errorf("%s preset: %w", task, err)
 		}
-		studies = append(studies, s)
+		studies = append(studies, s.WithForce(o.Force))
 	}
 	return append(studies, uniformNoiseStudy(studies[0])), nil
 }
@@ -245,8 +247,11 @@ func (p *ReproducePlan) RunPoint(ctx context.Context, i int) error {
 
 // runInhibitoryPoint trains one point of study 1 unless it is finished.
 func runInhibitoryPoint(ctx context.Context, s InhibitoryStudy, pt Point, dataDir string, log io.Writer) error {
-	if _, err := loadPointResult(pt); err == nil {
-		fmt.Fprintf(log, "%s: finished earlier\n", pt.Config.Name)
+	switch act, err := Inspect(filepath.Join(pt.Config.Out.Dir, pt.Config.Name), ClassifierSpec(pt.Config), classifierCheckpoint, s.force); {
+	case err != nil:
+		return err
+	case act == Reuse:
+		fmt.Fprintf(log, "%s: finished earlier with the same config\n", pt.Config.Name)
 		return nil
 	}
 	if dataDir == "" {
@@ -256,7 +261,7 @@ func runInhibitoryPoint(ctx context.Context, s InhibitoryStudy, pt Point, dataDi
 	if err != nil {
 		return err
 	}
-	_, err = trainOrResume(ctx, pt.Config, RunOptions{Force: true, Train: train, Test: test, Source: src, Log: log})
+	_, err = trainOrResume(ctx, pt.Config, RunOptions{Force: s.force, Train: train, Test: test, Source: src, Log: log})
 	return err
 }
 

@@ -3,9 +3,11 @@ package experiment
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 )
@@ -13,29 +15,129 @@ import (
 // RunDir is one run's output directory:
 //
 //	config.yaml   the fully resolved config
+//	run.json      the integrity record (fingerprint, finished, owned entries)
 //	metrics.jsonl one JSON record per epoch
 //	summary.json  final results
 type RunDir struct {
 	Path    string
 	metrics bytes.Buffer
+	rec     *Record
+	spec    RunSpec
+	foreign []string // entries that were there before the run: never the run's
+	lock    *Lock
 }
 
-// CreateRunDir makes parent/name. An existing non-empty directory is an
-// error unless force, which clears it first.
-func CreateRunDir(parent, name string, force bool) (*RunDir, error) {
-	path := filepath.Join(parent, name)
-	if entries, err := os.ReadDir(path); err == nil && len(entries) > 0 {
-		if !force {
-			return nil, fmt.Errorf("run directory %s already exists; pass --force to overwrite it or choose another name", path)
-		}
-		if err := os.RemoveAll(path); err != nil {
+// Claim applies the integrity policy to dir for spec: it decides (see
+// Inspect) before writing anything, so a refusal leaves dir untouched;
+// then it locks dir, decides again under the lock, and opens it. The
+// caller must Close the RunDir. checkpoint is the run's checkpoint path
+// relative to dir.
+func Claim(dir string, spec RunSpec, checkpoint string, force bool) (*RunDir, Action, error) {
+	if _, err := Inspect(dir, spec, checkpoint, force); err != nil {
+		return nil, 0, err
+	}
+	lock, err := LockDir(dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	act, err := Inspect(dir, spec, checkpoint, force)
+	if err != nil {
+		lock.Unlock()
+		return nil, 0, err
+	}
+	r, err := openRun(dir, spec, act)
+	if err != nil {
+		lock.Unlock()
+		return nil, 0, err
+	}
+	r.lock = lock
+	return r, act, nil
+}
+
+// openRun prepares a locked dir for act: Train and Restart remove what an
+// earlier run created there and write config.yaml and run.json afresh;
+// the other actions keep the directory as it is.
+func openRun(dir string, spec RunSpec, act Action) (*RunDir, error) {
+	r := &RunDir{Path: dir, spec: spec}
+	rec, err := ReadRecord(dir)
+	switch {
+	case act != Train && act != Restart:
+		if err != nil {
 			return nil, err
 		}
+		r.rec = rec
+	case err == nil:
+		r.removeOwned(rec.Owned)
+	case errors.Is(err, os.ErrNotExist):
+		r.removeOwned(legacyOwned)
+	default: // a damaged run.json under --force: remove what circuitry writes
+		r.removeOwned(legacyOwned)
 	}
-	if err := os.MkdirAll(path, 0o755); err != nil {
-		return nil, fmt.Errorf("run directory %s: %w", path, err)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
 	}
-	return &RunDir{Path: path}, nil
+	for _, e := range entries {
+		// What circuitry writes is never foreign, so a run interrupted
+		// before it sealed a new entry can still be cleared.
+		if n := e.Name(); n != lockName && !slices.Contains(legacyOwned, n) && (r.rec == nil || !slices.Contains(r.rec.Owned, n)) {
+			r.foreign = append(r.foreign, n)
+		}
+	}
+	if r.rec != nil {
+		return r, nil
+	}
+	sum, err := spec.Fingerprint()
+	if err != nil {
+		return nil, err
+	}
+	r.rec = &Record{Kind: spec.Kind, ConfigSHA256: sum, AnalysisVersion: spec.AnalysisVersion}
+	if err := r.WriteFile("config.yaml", spec.Config); err != nil {
+		return nil, err
+	}
+	return r, r.Seal()
+}
+
+// removeOwned deletes the listed top-level entries (and nothing else).
+func (r *RunDir) removeOwned(names []string) {
+	for _, n := range names {
+		if n == "" || n == lockName || n != filepath.Base(n) || n == "." || n == ".." {
+			continue // a record never names anything outside its directory
+		}
+		os.RemoveAll(filepath.Join(r.Path, n))
+	}
+}
+
+// Close releases the directory's lock.
+func (r *RunDir) Close() { r.lock.Unlock() }
+
+// Seal records in run.json every top-level entry the run has created so
+// far. Writers call it after creating new entries (checkpoints, arrays,
+// figures), so an interrupted run can be cleared exactly.
+func (r *RunDir) Seal() error {
+	entries, err := os.ReadDir(r.Path)
+	if err != nil {
+		return err
+	}
+	owned := []string{recordName}
+	for _, e := range entries {
+		if n := e.Name(); n != lockName && n != recordName && !slices.Contains(r.foreign, n) && !isTemp(n) {
+			owned = append(owned, n)
+		}
+	}
+	r.rec.Owned = owned
+	return r.WriteJSON(recordName, r.rec)
+}
+
+// isTemp is a temporary file of fsutil.WriteFileAtomic.
+func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp") }
+
+// MarkFinished records that the run's results are complete, with the
+// spec's analysis version.
+func (r *RunDir) MarkFinished() error {
+	r.rec.Finished = true
+	r.rec.AnalysisVersion = r.spec.AnalysisVersion
+	return r.Seal()
 }
 
 // WriteFile writes name inside the run directory atomically.

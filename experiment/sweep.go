@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -75,9 +76,22 @@ func LoadSweep(path string) (*SweepSpec, []SweepPoint, error) {
 		if len(vs) == 0 {
 			return nil, nil, fmt.Errorf("%s: grid.%s has no values", path, k)
 		}
+		seen := map[string]bool{}
+		for _, v := range vs {
+			if f := flowYAML(v); seen[f] {
+				return nil, nil, fmt.Errorf("%s: grid.%s lists %s twice", path, k, f)
+			} else {
+				seen[f] = true
+			}
+		}
 	}
 	if len(s.Seeds) == 0 {
 		return nil, nil, fmt.Errorf("%s: seeds is empty", path)
+	}
+	for i, seed := range s.Seeds {
+		if slices.Index(s.Seeds, seed) < i {
+			return nil, nil, fmt.Errorf("%s: seeds lists %d twice", path, seed)
+		}
 	}
 	if s.Workers < 0 {
 		return nil, nil, fmt.Errorf("%s: workers = %d: want >= 0 (0 = one per core)", path, s.Workers)
@@ -128,17 +142,20 @@ func (s *SweepSpec) Dir() string { return filepath.Join(s.Out.Dir, s.Sweep) }
 
 func pointDir(p SweepPoint) string { return filepath.Join(p.Config.Out.Dir, p.Config.Name) }
 
-func pointFinished(p SweepPoint) bool {
-	_, err := os.Stat(filepath.Join(pointDir(p), "summary.json"))
-	return err == nil
+// inspectPoint is what the integrity policy says of a point's directory.
+func inspectPoint(p SweepPoint, force bool) (Action, error) {
+	return Inspect(pointDir(p), ClassifierSpec(p.Config), classifierCheckpoint, force)
 }
 
-// RunSweepPoint runs (or resumes) one point; finished points are skipped.
+// RunSweepPoint runs (or resumes) one point; a point finished with the
+// same config is skipped, one that holds another config refused (unless
+// opt.Force).
 func RunSweepPoint(ctx context.Context, p SweepPoint, opt RunOptions) error {
-	if pointFinished(p) {
+	if act, err := inspectPoint(p, opt.Force); err != nil {
+		return err
+	} else if act == Reuse {
 		return nil
 	}
-	opt.Force = true
 	if _, err := trainOrResume(ctx, p.Config, opt); err != nil {
 		return fmt.Errorf("point %d (%s): %w", p.Index, strings.Join(p.Overrides, " "), err)
 	}
@@ -148,23 +165,37 @@ func RunSweepPoint(ctx context.Context, p SweepPoint, opt RunOptions) error {
 // RunSweep runs every unfinished point with workers in parallel (0 = the
 // spec's workers, or one per core).
 func RunSweep(ctx context.Context, s *SweepSpec, pts []SweepPoint, workers int, opt RunOptions, progress Progress, log io.Writer) error {
+	log = lockedWriter(log)
+	opt.Log = lockedWriter(opt.Log)
 	if workers == 0 {
 		workers = s.Workers
 	}
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	var todo []SweepPoint
+	var refused []string
+	for _, p := range pts {
+		switch act, err := inspectPoint(p, opt.Force); {
+		case err != nil:
+			refused = append(refused, err.Error())
+		case act != Reuse:
+			todo = append(todo, p)
+		}
+	}
+	if err := refusals(refused); err != nil {
+		return err
+	}
+	lock, err := LockDir(s.Dir())
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	if err := WritePointsIndex(s, pts); err != nil {
 		return err
 	}
-	todo := 0
-	for _, p := range pts {
-		if !pointFinished(p) {
-			todo++
-		}
-	}
-	fmt.Fprintf(log, "%s: %d points, %d to run, %d workers\n", s.Sweep, len(pts), todo, workers)
-	progress.Start(s.Sweep, todo)
+	fmt.Fprintf(log, "%s: %d points, %d to run, %d workers\n", s.Sweep, len(pts), len(todo), workers)
+	progress.Start(s.Sweep, len(todo))
 	jobs := make(chan SweepPoint)
 	var mu sync.Mutex
 	var errs []error
@@ -186,10 +217,8 @@ func RunSweep(ctx context.Context, s *SweepSpec, pts []SweepPoint, workers int, 
 			}
 		}()
 	}
-	for _, p := range pts {
-		if !pointFinished(p) {
-			jobs <- p
-		}
+	for _, p := range todo {
+		jobs <- p
 	}
 	close(jobs)
 	wg.Wait()

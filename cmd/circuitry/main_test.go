@@ -204,9 +204,14 @@ print("ok")
 			t.Fatalf("python: %v\n%s", err, out)
 		}
 	}
-	// A second run into the same directory is refused without --force.
-	if _, stderr, code := runCLI(t, work, "train", cfg, "--out", "runs"); code == 0 || !strings.Contains(stderr, "already exists; pass --force") {
-		t.Fatalf("overwrite: exit %d %q", code, stderr)
+	// The same config again is reused; another one is refused with the
+	// keys that differ, and the run is left as it was.
+	if _, stderr, code := runCLI(t, work, "train", cfg, "--out", "runs"); code != 0 || !strings.Contains(stderr, "finished earlier with the same config; reusing it") {
+		t.Fatalf("same config: exit %d %q", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, work, "train", cfg, "--out", "runs", "--set", "train.lr=0.01"); code == 0 ||
+		!strings.Contains(stderr, "finished with train.lr=0.003, the config now says train.lr=0.01 — use --force") {
+		t.Fatalf("other config: exit %d %q", code, stderr)
 	}
 }
 

@@ -125,6 +125,9 @@ func TestResumeRefusesCorruptAndForeignCheckpoints(t *testing.T) {
 	run := filepath.Join(work, "runs", "r")
 	ck := filepath.Join(run, "checkpoints", "checkpoint.bin")
 	good, _ := os.ReadFile(ck)
+	// As if killed after its last checkpoint.
+	rec, _ := os.ReadFile(filepath.Join(run, "run.json"))
+	os.WriteFile(filepath.Join(run, "run.json"), bytes.Replace(rec, []byte(`"finished": true`), []byte(`"finished": false`), 1), 0o644)
 	os.WriteFile(ck, good[:len(good)/2], 0o644)
 	if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !bytes.Contains([]byte(stderr), []byte("truncated")) ||
 		!bytes.Contains([]byte(stderr), []byte("checkpoint.bin.prev")) {
@@ -134,7 +137,24 @@ func TestResumeRefusesCorruptAndForeignCheckpoints(t *testing.T) {
 	// A checkpoint from a different config is refused.
 	b, _ := os.ReadFile(filepath.Join(run, "config.yaml"))
 	os.WriteFile(filepath.Join(run, "config.yaml"), bytes.Replace(b, []byte("lr: 0.001"), []byte("lr: 0.002"), 1), 0o644)
-	if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !bytes.Contains([]byte(stderr), []byte("different config")) {
+	if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !bytes.Contains([]byte(stderr), []byte("edited by hand")) {
+		t.Fatalf("edited config: exit %d %s", code, stderr)
+	}
+	// A checkpoint written by another config is refused, and nothing is
+	// deleted.
+	os.WriteFile(filepath.Join(run, "config.yaml"), b, 0o644)
+	other := filepath.Join(work, "other.yaml")
+	os.WriteFile(other, bytes.Replace(b, []byte("lr: 0.001"), []byte("lr: 0.002"), 1), 0o644)
+	if _, stderr, code := runCLI(t, work, "train", other, "--data", "embedded", "--out", "o", "--set", "name=r"); code != 0 {
+		t.Fatal(stderr)
+	}
+	foreign, _ := os.ReadFile(filepath.Join(work, "o", "r", "checkpoints", "checkpoint.bin"))
+	os.WriteFile(ck, foreign, 0o644)
+	os.WriteFile(filepath.Join(run, "mine.txt"), []byte("keep"), 0o644)
+	if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !bytes.Contains([]byte(stderr), []byte("written by a different config")) {
 		t.Fatalf("foreign checkpoint: exit %d %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(run, "mine.txt")); err != nil {
+		t.Fatal("a refused resume deleted a file of the user's")
 	}
 }

@@ -131,7 +131,7 @@ type runFlags struct {
 
 func (f *runFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.sets, "set", nil, "override a config key, e.g. --set train.lr=0.01 (repeatable)")
-	cmd.Flags().BoolVar(&f.force, "force", f.force, "overwrite an existing run directory")
+	cmd.Flags().BoolVar(&f.force, "force", f.force, "retrain runs whose directories hold results of another config (only the files circuitry wrote there are removed)")
 	cmd.Flags().StringVar(&f.out, "out", "", "parent directory for the run (default: the config's out.dir)")
 }
 
@@ -179,6 +179,7 @@ func runCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("%s: %w", args[0], err)
 				}
+				s = s.WithForce(f.force)
 				if f.out != "" {
 					s.Out.Dir = f.out
 				}
@@ -195,6 +196,7 @@ func runCmd(g *globals) *cobra.Command {
 				if err != nil {
 					return fmt.Errorf("%s: %w", args[0], err)
 				}
+				s = s.WithForce(f.force)
 				if f.out != "" {
 					s.Out.Dir = f.out
 				}
@@ -314,6 +316,7 @@ func reproduceCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
 	f.StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
 	f.IntVar(&point, "point", 0, "run only this run of the study (what each Slurm array task does)")
+	f.BoolVar(&o.Force, "force", false, "retrain runs whose directories hold results of another config (only the files circuitry wrote there are removed)")
 	f.BoolVar(&slurm, "slurm", false, "write a Slurm job array (one task per run) and a verdict job")
 	f.BoolVar(&submit, "submit", false, "with --slurm: submit the array, then the verdict job after it")
 	f.IntVar(&res.CPUsPerTask, "slurm-cpus", res.CPUsPerTask, "with --slurm: CPUs per task (also GOMAXPROCS)")
@@ -396,7 +399,7 @@ func sbatch(args ...string) (string, error) {
 
 func sweepCmd(g *globals) *cobra.Command {
 	var workers, point int
-	var slurm, submit bool
+	var slurm, submit, force bool
 	cmd := &cobra.Command{
 		Use:   "sweep SPEC",
 		Short: "Run a grid of single-run configs locally, or write (and submit) a Slurm job array for it",
@@ -414,7 +417,7 @@ func sweepCmd(g *globals) *cobra.Command {
 				return err
 			}
 			errw := cmd.ErrOrStderr()
-			opt := experiment.RunOptions{DataDir: g.dataDir, Log: errw}
+			opt := experiment.RunOptions{DataDir: g.dataDir, Log: errw, Force: force}
 			switch {
 			case cmd.Flags().Changed("point"):
 				if point < 0 || point >= len(pts) {
@@ -439,6 +442,7 @@ func sweepCmd(g *globals) *cobra.Command {
 	cmd.Flags().IntVar(&point, "point", 0, "run only this point (what each Slurm array task does)")
 	cmd.Flags().BoolVar(&slurm, "slurm", false, "write SWEEP_DIR/slurm.sh, a Slurm job array with one task per point")
 	cmd.Flags().BoolVar(&submit, "submit", false, "with --slurm: submit the script with sbatch")
+	cmd.Flags().BoolVar(&force, "force", false, "retrain points whose directories hold results of another config (only the files circuitry wrote there are removed)")
 	return cmd
 }
 

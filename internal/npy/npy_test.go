@@ -75,3 +75,33 @@ print("ok")
 		t.Fatalf("numpy: %v\n%s", err, out)
 	}
 }
+
+// Every truncation, and a few forgeries, of a valid file is an error
+// naming the file, never a panic; the whole file reads back exactly.
+func TestReadRejectsDamagedFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.npy")
+	good, err := Bytes([]float64{1, 2, 3, 4, 5, 6}, 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, good, 0o644)
+	if x, shape, err := ReadFloat64(path); err != nil || len(shape) != 2 || shape[0] != 3 || x[5] != 6 {
+		t.Fatalf("good file: %v %v %v", x, shape, err)
+	}
+	if _, _, err := ReadFloat32(path); err == nil || !strings.Contains(err.Error(), "want dtype <f4") {
+		t.Fatalf("wrong dtype: %v", err)
+	}
+	bad := [][]byte{[]byte(strings.Replace(string(good), "(3, 2)", "(300000000000, 2)", 1)),
+		[]byte(strings.Replace(string(good), "(3, 2)", "(-3, 2)", 1)),
+		[]byte(strings.Replace(string(good), "False", "True ", 1))}
+	for n := 0; n < len(good); n++ {
+		bad = append(bad, good[:n])
+	}
+	for i, b := range bad {
+		os.WriteFile(path, b, 0o644)
+		if _, _, err := ReadFloat64(path); err == nil || !strings.Contains(err.Error(), path) {
+			t.Fatalf("damaged file %d (%d bytes): err = %v", i, len(b), err)
+		}
+	}
+}
