@@ -1,6 +1,12 @@
-// Package experiment turns a YAML config into a finished run: strict
-// decoding and validation with errors that name the field, key=value
-// overrides, named random streams derived from the run seed, the run
-// directory (resolved config, metrics.jsonl, summary.json, all written
-// atomically), progress reporting and the training loops.
+// Package experiment is circuitry's engine, the part every study shares:
+// strict YAML decoding with key=value overrides and errors that name the
+// field; named random streams derived from a run's seed; run directories
+// written atomically under one integrity policy (a run.json fingerprint of
+// the resolved config, reuse or resume only on a match, one-line refusals
+// naming the keys that differ, advisory locks); checkpoint restore helpers;
+// progress reporting; Slurm job arrays; the Verdict table; and the Study
+// abstraction with its one runner (RunStudy, RunStudyPoint), the Kind
+// registry the command line dispatches on, and Reproduce.
+//
+// It knows no study: those live under study/ and register a Kind.
 package experiment

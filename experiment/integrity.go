@@ -234,15 +234,15 @@ func flattenYAML(data []byte) (map[string]string, error) {
 		if err := n.Decode(&v); err != nil {
 			return err
 		}
-		flat[strings.TrimSuffix(prefix, ".")] = flowYAML(v)
+		flat[strings.TrimSuffix(prefix, ".")] = FlowYAML(v)
 		return nil
 	}
 	return flat, walk(doc.Content[0], "")
 }
 
-// refusals joins the policy's refusals of a study's points into one
+// Refusals joins the policy's refusals of a study's points into one
 // error: the first in full, then how many more.
-func refusals(errs []string) error {
+func Refusals(errs []string) error {
 	switch len(errs) {
 	case 0:
 		return nil

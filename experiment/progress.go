@@ -107,8 +107,8 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-// lockedWriter returns w safe for concurrent use (nil: discarded).
-func lockedWriter(w io.Writer) io.Writer {
+// LockedWriter returns w safe for concurrent use (nil: discarded).
+func LockedWriter(w io.Writer) io.Writer {
 	switch w.(type) {
 	case nil:
 		return io.Discard

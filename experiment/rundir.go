@@ -108,6 +108,19 @@ func (r *RunDir) removeOwned(names []string) {
 	}
 }
 
+// Fingerprint is the run's config SHA-256 (run.json's config_sha256).
+func (r *RunDir) Fingerprint() string { return r.rec.ConfigSHA256 }
+
+// Metrics is metrics.jsonl as written so far (for checkpoints).
+func (r *RunDir) Metrics() []byte { return r.metrics.Bytes() }
+
+// RestoreMetrics sets the metrics written before a checkpoint, so a
+// resumed run appends to exactly those lines.
+func (r *RunDir) RestoreMetrics(b []byte) {
+	r.metrics.Reset()
+	r.metrics.Write(b)
+}
+
 // Close releases the directory's lock.
 func (r *RunDir) Close() { r.lock.Unlock() }
 
@@ -164,4 +177,9 @@ func (r *RunDir) WriteJSON(name string, v any) error {
 		return err
 	}
 	return r.WriteFile(name, append(b, '\n'))
+}
+
+// OutConfig says where run directories go.
+type OutConfig struct {
+	Dir string `yaml:"dir"` // parent of run directories
 }

@@ -190,3 +190,12 @@ func (o *Adam) Counter() int { return o.T }
 
 // SetCounter restores t.
 func (o *Adam) SetCounter(n int) { o.T = n }
+
+// ParamsOf lists the parameters of groups, in order.
+func ParamsOf(groups []Group) []*Param {
+	var ps []*Param
+	for _, g := range groups {
+		ps = append(ps, g.Params...)
+	}
+	return ps
+}

@@ -18,8 +18,7 @@ import (
 func TestMain(m *testing.M) {
 	if os.Getenv("CIRCUITRY_TEST_MAIN") == "1" {
 		os.Args = append([]string{"circuitry"}, os.Args[1:]...)
-		main()
-		os.Exit(0)
+		os.Exit(run(testStudies()))
 	}
 	os.Exit(m.Run())
 }
@@ -127,7 +126,7 @@ func TestBadInputErrors(t *testing.T) {
 		{"ni > ne", func() []string {
 			return []string{"train", cfgPath("model:\n  kind: dale\n  hidden: [50]\n  inhibitory: [60]\n")}
 		}, "model.inhibitory[0] = 60: want 1 to the layer's 50 excitatory units (ni <= ne)"},
-		{"unknown study", func() []string { return []string{"run", cfgPath("study: sleep\n")} }, `study = "sleep"`},
+		{"unknown study", func() []string { return []string{"run", cfgPath("study: sleep\n")} }, `unknown study "sleep": want one of inhibitory-normalization, offline-reactivation`},
 		{"analyze unfinished run", func() []string { return []string{"analyze", work} }, "not a finished run (no summary.json)"},
 		{"dt > tau", func() []string {
 			return []string{"run", cfgPath("study: offline-reactivation\nnetwork: {dt: 0.2, tau: 0.1}\n")}

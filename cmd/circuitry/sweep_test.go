@@ -141,7 +141,7 @@ func TestReproducePointAndBadInput(t *testing.T) {
 	}
 	// The full command finds point 1 finished and runs only point 0.
 	stdout, stderr, code := runCLI(t, work, args...)
-	if code != 0 || !strings.Contains(stdout, "verdicts") || !strings.Contains(stderr, "1 already finished") {
+	if code != 0 || !strings.Contains(stdout, "verdicts") || !strings.Contains(stderr, "1 finished earlier") {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	cases := []errorCase{

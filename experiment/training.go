@@ -1,0 +1,116 @@
+package experiment
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/circuitry-lab/circuitry/internal/checkpoint"
+	"github.com/circuitry-lab/circuitry/internal/safetensors"
+	"github.com/circuitry-lab/circuitry/kernels"
+	"github.com/circuitry-lab/circuitry/nn"
+)
+
+// RestoreTraining loads parameters, optimiser state and streams.
+func RestoreTraining(st *checkpoint.State, params []*nn.Param, opt nn.Optimizer, streams map[string]*RNG) error {
+	if len(st.Params) != len(params) {
+		return fmt.Errorf("checkpoint has %d parameters, the model %d", len(st.Params), len(params))
+	}
+	for i, p := range params {
+		if st.Params[i].Name != p.Name || len(st.Params[i].Data) != len(p.Value.Data) {
+			return fmt.Errorf("parameter %s does not match the model's %s", st.Params[i].Name, p.Name)
+		}
+		copy(p.Value.Data, st.Params[i].Data)
+	}
+	live := opt.State()
+	if len(live) != len(st.Optim) {
+		return fmt.Errorf("optimiser state has %d buffers, want %d", len(st.Optim), len(live))
+	}
+	for i := range live {
+		copy(live[i], st.Optim[i])
+	}
+	opt.SetCounter(st.OptimCounter)
+	for name, r := range streams {
+		if err := r.Restore(st.Streams[name]); err != nil {
+			return fmt.Errorf("stream %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// SetLR applies the learning-rate schedule at step (0-based) of total to
+// every group, relative to the group's base rate.
+func SetLR(o nn.Optimizer, base []float64, schedule string, step, total int) {
+	if schedule != "cosine" {
+		return
+	}
+	f := 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(total)))
+	gs := o.ParamGroups()
+	for i := range gs {
+		gs[i].LR = base[i] * f
+	}
+}
+
+// ParamTensors lists parameters as safetensors tensors (rows x cols).
+func ParamTensors(ps []*nn.Param) []safetensors.Tensor {
+	ts := make([]safetensors.Tensor, len(ps))
+	for i, p := range ps {
+		ts[i] = safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data}
+	}
+	return ts
+}
+
+// NetworkPerCore keeps every product on its goroutine while at least one
+// network per core trains side by side (splitting small products then
+// only adds synchronisation) and returns what restores the setting.
+func NetworkPerCore(workers int) (restore func()) {
+	if workers < runtime.GOMAXPROCS(0) {
+		return func() {}
+	}
+	old := kernels.SetMaxWorkers(1)
+	return func() { kernels.SetMaxWorkers(old) }
+}
+
+// SharedProgress merges the progress of networks trained in parallel
+// into one phase; their own phase summaries become log lines.
+// SharedProgress merges the progress of work done in parallel (networks
+// trained side by side) into one phase of the underlying Progress; the
+// workers' own phase summaries become log lines.
+type SharedProgress struct {
+	mu  sync.Mutex
+	p   Progress
+	log io.Writer
+}
+
+// NewSharedProgress starts one phase of total units on p.
+func NewSharedProgress(p Progress, log io.Writer, label string, total int) *SharedProgress {
+	p.Start(label, total)
+	return &SharedProgress{p: p, log: log}
+}
+
+// Done ends the shared phase.
+func (sp *SharedProgress) Done(summary string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.p.Finish(summary)
+}
+
+// Start does nothing: a worker's phase is part of the shared one.
+func (sp *SharedProgress) Start(string, int) {}
+
+// Add advances the shared phase.
+
+func (sp *SharedProgress) Add(n int, status string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.p.Add(n, status)
+}
+
+// Finish logs a worker's summary line.
+func (sp *SharedProgress) Finish(summary string) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	fmt.Fprintln(sp.log, summary)
+}

@@ -1,0 +1,41 @@
+package experiment
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Problems collects what is wrong with a config, each problem naming the
+// field, its value and what is wanted, so one error reports them all.
+type Problems struct{ errs []error }
+
+// Add records that field has value v where want describes what is allowed.
+func (p *Problems) Add(field string, v any, want string) {
+	p.errs = append(p.errs, fmt.Errorf("%s = %v: %s", field, v, want))
+}
+
+// Err is every problem joined, or nil.
+func (p *Problems) Err() error { return errors.Join(p.errs...) }
+
+// AtLeast records field unless v >= lo.
+func (p *Problems) AtLeast(field string, v, lo int) {
+	if v < lo {
+		p.Add(field, v, fmt.Sprintf("want >= %d", lo))
+	}
+}
+
+// StudyKey records the config's study key unless it is want.
+func (p *Problems) StudyKey(got, want string) {
+	if got != want {
+		p.Add("study", fmt.Sprintf("%q", got), fmt.Sprintf("want %q", want))
+	}
+}
+
+// DirName records field unless name is one directory name (no slashes,
+// not . or ..).
+func (p *Problems) DirName(field, name string) {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		p.Add(field, fmt.Sprintf("%q", name), "want a directory name without slashes")
+	}
+}

@@ -1,0 +1,571 @@
+package classify
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/ei"
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/checkpoint"
+	"github.com/circuitry-lab/circuitry/internal/safetensors"
+	"github.com/circuitry-lab/circuitry/kernels"
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/task/images"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// RunOptions are the per-invocation settings that are not part of a
+// run's identity (so they are not in its config).
+type RunOptions struct {
+	DataDir  string              // --data: overrides config data.dir
+	Force    bool                // overwrite an existing run directory
+	Progress experiment.Progress // nil: Quiet
+	Log      io.Writer           // notices; nil: discarded
+	// Train and Test, when set, are used instead of loading data (sweeps
+	// share one read-only copy across runs).
+	Train, Test *images.Set
+	Source      images.Source
+}
+
+// EpochRecord is one line of metrics.jsonl.
+type EpochRecord struct {
+	Epoch     int            `json:"epoch"`
+	TrainLoss analysis.Float `json:"train_loss"` // null once diverged
+	TrainAcc  float64        `json:"train_acc"`
+	TestLoss  analysis.Float `json:"test_loss"`
+	TestAcc   float64        `json:"test_acc"`
+	Seconds   float64        `json:"seconds"`
+	// Dale's-law networks: the I-Norm local loss and, per hidden layer, the
+	// across-unit mean and variance of z and the gradient cosine to exact
+	// layer norm, averaged over the epoch's training batches.
+	LocalLoss analysis.Float  `json:"local_loss,omitempty"`
+	Layers    []ei.LayerStats `json:"layers,omitempty"`
+}
+
+// Summary is summary.json of a classifier run.
+type Summary struct {
+	Name          string         `json:"name"`
+	RunDir        string         `json:"run_dir"`
+	Data          string         `json:"data"`
+	TrainImages   int            `json:"train_images"`
+	TestImages    int            `json:"test_images"`
+	Luminosity    float64        `json:"luminosity"`
+	Epochs        int            `json:"epochs"`
+	FinalTestAcc  float64        `json:"final_test_acc"`  // shifted test set, as trained
+	FinalTestLoss analysis.Float `json:"final_test_loss"` // shifted test set
+	CleanTestAcc  float64        `json:"clean_test_acc"`  // unshifted test set
+	BestTestAcc   float64        `json:"best_test_acc"`
+	EpochSeconds  float64        `json:"epoch_seconds"` // mean training time per epoch
+	TotalSeconds  float64        `json:"total_seconds"`
+	Kernel        string         `json:"gemm_kernel"`
+	Diverged      bool           `json:"diverged"` // a non-finite training loss stopped the run
+	Condition     string         `json:"condition,omitempty"`
+	Final         *EpochRecord   `json:"final_epoch,omitempty"`
+}
+
+// classifier is what the training loop needs from a network.
+type classifier interface {
+	Forward(x *tensor.Mat) *tensor.Mat
+	Backward(dlogits *tensor.Mat)
+	Groups(t TrainConfig) []nn.Group
+}
+
+// mlpModel adapts an nn.Sequential.
+type mlpModel struct{ nn.Sequential }
+
+func (m mlpModel) Backward(d *tensor.Mat) { m.Sequential.Backward(d) }
+
+func (m mlpModel) Groups(t TrainConfig) []nn.Group {
+	return []nn.Group{{Name: "all", Params: m.Params(), LR: t.LR}}
+}
+
+// daleModel adapts the inhibitory-normalisation study's networks.
+type daleModel struct{ *ei.Network }
+
+func (m daleModel) Groups(t TrainConfig) []nn.Group { return m.Network.Groups(t.LR, t.LRWix, t.LRWei) }
+
+func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, error) {
+	if m.Kind == "mlp" {
+		return mlpModel{buildMLP(m, in, classes, rng)}, nil
+	}
+	var inh []int
+	if len(m.Inhibitory) > 0 {
+		inh = m.Inhibitory
+	}
+	net, err := ei.NewNetwork(ei.Conditions[m.Condition], in, m.Hidden, inh, classes, m.Lambda, rng)
+	if err != nil {
+		return nil, err
+	}
+	return daleModel{net}, nil
+}
+
+// buildMLP makes the network the config describes: [CenterRows], then
+// Linear [LayerNorm] act per hidden layer, then a Linear read-out.
+func buildMLP(m ModelConfig, in, classes int, rng *rand.Rand) nn.Sequential {
+	var net nn.Sequential
+	if m.CenterInput {
+		net = append(net, &nn.CenterRows{})
+	}
+	for i, h := range m.Hidden {
+		fc := nn.NewLinear(fmt.Sprintf("fc%d", i+1), in, h, true, rng)
+		fc.SkipInputGrad = i == 0 // the images need no gradient
+		net = append(net, fc)
+		if m.LayerNorm {
+			net = append(net, nn.NewLayerNorm(fmt.Sprintf("ln%d", i+1), h, false))
+		}
+		if m.Activation == "tanh" {
+			net = append(net, &nn.Tanh{})
+		} else {
+			net = append(net, &nn.ReLU{})
+		}
+		in = h
+	}
+	return append(net, nn.NewLinear("out", in, classes, true, rng))
+}
+
+func newOptimizer(t TrainConfig, groups []nn.Group) nn.Optimizer {
+	for i := range groups {
+		groups[i].Momentum, groups[i].WeightDecay, groups[i].Nesterov = t.Momentum, t.WeightDecay, t.Nesterov
+	}
+	if t.Optimizer == "adam" {
+		return nn.NewAdam(groups...)
+	}
+	return nn.NewSGD(groups...)
+}
+
+// LoadData finds and loads the config's dataset; dataDir (the --data flag)
+// wins over data.dir. It logs a notice when falling back to embedded data.
+func LoadData(cfg DataConfig, dataDir string, log io.Writer) (train, test *images.Set, src images.Source, err error) {
+	if dataDir == "" {
+		dataDir = cfg.Dir
+	}
+	if src, err = images.FindFashionMNIST(dataDir); err != nil {
+		return nil, nil, src, err
+	}
+	if src.Kind == "embedded" {
+		fmt.Fprintln(log, images.EmbeddedNotice)
+	}
+	train, test, err = images.LoadFashionMNIST(src)
+	return train, test, src, err
+}
+
+// CheckpointPath is where a classifier run keeps its checkpoint.
+const CheckpointPath = "checkpoints/checkpoint.bin"
+
+// Spec is the identity of a classifier run: its config, less
+// where it is written and where its data is read from.
+func Spec(cfg Config) experiment.RunSpec {
+	return experiment.RunSpec{Kind: "classifier", Config: cfg.YAML(), Neutral: []string{"name", "out.dir", "data.dir"}}
+}
+
+// StudyPoint is cfg's run as a point of a study or sweep.
+func StudyPoint(cfg Config) experiment.Point {
+	return experiment.Point{Name: cfg.Name, Dir: filepath.Join(cfg.Out.Dir, cfg.Name), Spec: Spec(cfg), Checkpoint: CheckpointPath}
+}
+
+// Train runs a config end to end under the integrity policy:
+// a new run trains; the same config finished earlier is reused (its
+// summary loaded), interrupted is resumed; another config in the run
+// directory is refused unless opt.Force.
+func Train(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
+	sum, _, err := run(ctx, cfg, opt, false)
+	return sum, err
+}
+
+// run claims cfg's run directory and trains, resumes or reuses
+// it as the policy decides; resumeOnly refuses anything but resuming.
+func run(ctx context.Context, cfg Config, opt RunOptions, resumeOnly bool) (*Summary, experiment.Action, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, 0, err
+	}
+	dir := filepath.Join(cfg.Out.Dir, cfg.Name)
+	if resumeOnly {
+		switch act, err := experiment.Inspect(dir, Spec(cfg), CheckpointPath, false); {
+		case err != nil:
+			return nil, 0, err
+		case act == experiment.Reuse || act == experiment.Reanalyse:
+			return nil, act, fmt.Errorf("%s: already finished; nothing to resume", dir)
+		case act != experiment.Resume:
+			return nil, act, fmt.Errorf("%s: no checkpoint to resume from", dir)
+		}
+	}
+	run, act, err := experiment.Claim(dir, Spec(cfg), CheckpointPath, opt.Force)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer run.Close()
+	if act == experiment.Reuse || act == experiment.Reanalyse {
+		sum, err := LoadSummary(dir)
+		if err == nil && opt.Log != nil {
+			fmt.Fprintf(opt.Log, "%s: finished earlier with the same config; reusing it (--force retrains)\n", dir)
+		}
+		return sum, act, err
+	}
+	r, err := newClassifierRun(cfg, opt)
+	if err != nil {
+		return nil, act, err
+	}
+	if act == experiment.Resume {
+		if err := r.resumeFrom(run); err != nil {
+			return nil, act, err
+		}
+	}
+	r.run = run
+	r.sum.RunDir = run.Path
+	sum, err := r.fit(ctx)
+	return sum, act, err
+}
+
+// resumeFrom loads the run's checkpoint into r.
+func (r *classifierRun) resumeFrom(run *experiment.RunDir) error {
+	ckpt := filepath.Join(run.Path, CheckpointPath)
+	st, err := checkpoint.Load(ckpt)
+	if err != nil {
+		if errors.Is(err, checkpoint.ErrCorrupt) {
+			return fmt.Errorf("%w (the previous checkpoint is kept as %s.prev; copy it over to resume from there)", err, ckpt)
+		}
+		return fmt.Errorf("%s: no checkpoint to resume from: %w", run.Path, err)
+	}
+	if st.Kind != "classifier" || st.ConfigHash != configHash(r.cfg) {
+		return fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", ckpt, filepath.Join(run.Path, "config.yaml"))
+	}
+	if err := r.restore(st); err != nil {
+		return fmt.Errorf("%s: %w", ckpt, err)
+	}
+	run.RestoreMetrics(st.Metrics)
+	return nil
+}
+
+// Resume continues a stopped run from its last checkpoint. The
+// run's config.yaml must be the one the checkpoint was written with; the
+// result is bit-identical to an uninterrupted run.
+func Resume(ctx context.Context, runDir string, opt RunOptions) (*Summary, error) {
+	data, err := os.ReadFile(filepath.Join(runDir, "config.yaml"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a run directory (no config.yaml)", runDir)
+	}
+	cfg, err := ParseConfig(data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(runDir, "config.yaml"), err)
+	}
+	cfg.Out.Dir, cfg.Name = filepath.Dir(filepath.Clean(runDir)), filepath.Base(filepath.Clean(runDir))
+	opt.Force = false
+	sum, _, err := run(ctx, cfg, opt, true)
+	return sum, err
+}
+
+// LoadSummary reads a finished run's summary.json; a damaged one is an
+// error naming it.
+func LoadSummary(dir string) (*Summary, error) {
+	path := filepath.Join(dir, "summary.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: finished run without its summary: %w", dir, err)
+	}
+	var sum Summary
+	if err := json.Unmarshal(b, &sum); err != nil {
+		return nil, fmt.Errorf("%s: damaged (%v) — remove the run with --force to retrain it", path, err)
+	}
+	return &sum, nil
+}
+
+func configHash(cfg Config) string {
+	sum, err := Spec(cfg).Fingerprint()
+	if err != nil {
+		panic(err) // a marshalled Config always parses back
+	}
+	return sum
+}
+
+// classifierRun is a training run's state; everything in loopState and
+// the streams goes into checkpoints.
+type classifierRun struct {
+	cfg         Config
+	opt         RunOptions
+	run         *experiment.RunDir
+	train, test *images.Set
+	shiftedTest []float32
+	net         classifier
+	dale        daleModel
+	groups      []nn.Group
+	params      []*nn.Param
+	optim       nn.Optimizer
+	baseLR      []float64
+	loss        *nn.SoftmaxCrossEntropy
+	order, lum  *experiment.RNG
+	sum         *Summary
+	st          loopState
+}
+
+// loopState is where training stands: the next (epoch, step), this
+// epoch's data order and running sums.
+type loopState struct {
+	Epoch, Step       int
+	Perm              []int
+	LossSum, LocalSum float64
+	Correct           int
+	Stats             []ei.LayerStats
+	TrainSeconds      float64
+	Best              float64
+	Diverged          bool
+}
+
+func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Progress == nil {
+		opt.Progress = experiment.Quiet{}
+	}
+	if opt.Log == nil {
+		opt.Log = io.Discard
+	}
+	r := &classifierRun{cfg: cfg, opt: opt}
+	train, test, src := opt.Train, opt.Test, opt.Source
+	if train == nil {
+		var err error
+		if train, test, src, err = LoadData(cfg.Data, opt.DataDir, opt.Log); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Data.TrainLimit > 0 && cfg.Data.TrainLimit < train.N {
+		train = &images.Set{N: cfg.Data.TrainLimit, Rows: train.Rows, Cols: train.Cols, Classes: train.Classes,
+			Pixels: train.Pixels[:cfg.Data.TrainLimit*train.Dim()], Labels: train.Labels[:cfg.Data.TrainLimit]}
+	}
+	if cfg.Train.BatchSize > train.N {
+		return nil, fmt.Errorf("train.batch_size = %d exceeds the %d training images", cfg.Train.BatchSize, train.N)
+	}
+	r.train, r.test = train, test
+	var err error
+	if r.net, err = buildModel(cfg.Model, train.Dim(), train.Classes, experiment.Stream(cfg.Seed, "init")); err != nil {
+		return nil, err
+	}
+	r.groups = r.net.Groups(cfg.Train)
+	r.params = nn.ParamsOf(r.groups)
+	r.optim = newOptimizer(cfg.Train, r.groups)
+	for _, g := range r.groups {
+		r.baseLR = append(r.baseLR, g.LR)
+	}
+	r.dale, _ = r.net.(daleModel)
+	r.loss = &nn.SoftmaxCrossEntropy{Smoothing: cfg.Train.LabelSmoothing}
+	// The test set's luminosity shifts are drawn once, so every epoch is
+	// evaluated on the same images.
+	r.shiftedTest = make([]float32, len(test.Pixels))
+	images.ShiftRandom(r.shiftedTest, test.Pixels, test.Dim(), cfg.Data.Luminosity, experiment.Stream(cfg.Seed, "luminosity-test"))
+	r.order, r.lum = experiment.NewRNG(cfg.Seed, "data-order"), experiment.NewRNG(cfg.Seed, "luminosity-train")
+	r.sum = &Summary{Name: cfg.Name, Data: src.String(), TrainImages: train.N, TestImages: test.N,
+		Luminosity: cfg.Data.Luminosity, Epochs: cfg.Train.Epochs, Kernel: kernels.Backend()}
+	if cfg.Model.Kind == "dale" {
+		r.sum.Condition = cfg.Model.Condition
+	}
+	r.st = loopState{Epoch: 1}
+	return r, nil
+}
+
+// save writes a checkpoint of the current position.
+func (r *classifierRun) save() error {
+	if r.dale.Network != nil {
+		r.st.Stats = r.dale.Stats()
+	}
+	loop, err := json.Marshal(r.st)
+	if err != nil {
+		return err
+	}
+	s := &checkpoint.State{Kind: "classifier", ConfigHash: configHash(r.cfg), Epoch: r.st.Epoch, Step: r.st.Step,
+		OptimCounter: r.optim.Counter(), Loop: loop, Metrics: r.run.Metrics(),
+		Streams: map[string][]byte{"data-order": r.order.State(), "luminosity-train": r.lum.State()}}
+	for _, p := range r.params {
+		s.Params = append(s.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
+	}
+	s.Optim = r.optim.State()
+	dir := filepath.Join(r.run.Path, "checkpoints")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := checkpoint.Save(filepath.Join(dir, "checkpoint.bin"), s); err != nil {
+		return err
+	}
+	return r.run.Seal()
+}
+
+// restore loads a checkpoint's state into a freshly built run.
+func (r *classifierRun) restore(s *checkpoint.State) error {
+	if err := experiment.RestoreTraining(s, r.params, r.optim, map[string]*experiment.RNG{"data-order": r.order, "luminosity-train": r.lum}); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(s.Loop, &r.st); err != nil {
+		return err
+	}
+	if r.dale.Network != nil {
+		r.dale.SetStats(r.st.Stats)
+	}
+	return nil
+}
+
+func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
+	cfg, opt, train := r.cfg, r.opt, r.train
+	bs := cfg.Train.BatchSize
+	steps := train.N / bs // the last partial batch is dropped, as in PyTorch's drop_last
+	x := tensor.New(bs, train.Dim())
+	labels := make([]uint8, bs)
+	begin := time.Now()
+	for ; r.st.Epoch <= cfg.Train.Epochs && !r.st.Diverged; r.st.Epoch++ {
+		epoch := r.st.Epoch
+		start := time.Now()
+		if r.st.Perm == nil { // a new epoch (a resumed one keeps its order)
+			r.st.Perm = make([]int, train.N)
+			for i := range r.st.Perm {
+				r.st.Perm[i] = i
+			}
+			perm := r.st.Perm
+			r.order.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			r.st.Step, r.st.LossSum, r.st.LocalSum, r.st.Correct = 0, 0, 0, 0
+			if r.dale.Network != nil {
+				r.dale.ResetStats()
+			}
+		}
+		opt.Progress.Start(fmt.Sprintf("epoch %d/%d", epoch, cfg.Train.Epochs), steps)
+		for ; r.st.Step < steps; r.st.Step++ {
+			s := r.st.Step
+			if err := ctx.Err(); err != nil {
+				if r.run != nil && r.run.Path != "" {
+					if serr := r.save(); serr != nil {
+						return nil, serr
+					}
+					return nil, fmt.Errorf("interrupted at epoch %d step %d; checkpoint written, continue with `circuitry resume %s`: %w", epoch, s, r.run.Path, err)
+				}
+				return nil, fmt.Errorf("interrupted at epoch %d step %d: %w", epoch, s, err)
+			}
+			if ce := cfg.Train.CheckpointEvery; ce > 0 && s > 0 && ((epoch-1)*steps+s)%ce == 0 {
+				if err := r.save(); err != nil {
+					return nil, err
+				}
+			}
+			r.step(x, labels, epoch, s, steps)
+			if s%50 == 0 {
+				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("loss %.3f", r.st.LossSum/float64(s+1)))
+			}
+		}
+		secs := time.Since(start).Seconds()
+		r.st.TrainSeconds += secs
+		if err := r.endEpoch(epoch, steps, secs); err != nil {
+			return nil, err
+		}
+		r.st.Perm = nil
+		r.st.Step = 0
+		if epoch < cfg.Train.Epochs && !r.st.Diverged {
+			r.st.Epoch++ // checkpoint the start of the next epoch
+			err := r.save()
+			r.st.Epoch--
+			if err != nil {
+				return nil, err
+			}
+		}
+	}
+	sum := r.sum
+	sum.Diverged = r.st.Diverged
+	sum.BestTestAcc = r.st.Best
+	_, sum.CleanTestAcc = evaluate(r.net, r.loss, r.test, r.test.Pixels, cfg.Train.EvalBatch)
+	sum.EpochSeconds = r.st.TrainSeconds / float64(cfg.Train.Epochs)
+	sum.TotalSeconds = time.Since(begin).Seconds()
+	if err := r.writeWeights(); err != nil {
+		return nil, err
+	}
+	if err := r.run.WriteJSON("summary.json", sum); err != nil {
+		return nil, err
+	}
+	if err := writeRunReport(r.run, r.cfg, sum); err != nil {
+		return nil, err
+	}
+	return sum, r.run.MarkFinished()
+}
+
+// step trains on batch s of the epoch.
+func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int) {
+	cfg, train := r.cfg, r.train
+	bs := cfg.Train.BatchSize
+	for b := 0; b < bs; b++ {
+		idx := r.st.Perm[s*bs+b]
+		copy(x.Row(b), train.Image(idx))
+		labels[b] = train.Labels[idx]
+	}
+	images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, r.lum.Rand)
+	experiment.SetLR(r.optim, r.baseLR, cfg.Train.LRSchedule, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
+	nn.ZeroGrad(r.params)
+	dale := r.dale
+	if dale.Network != nil {
+		dale.MeasureAlignment = cfg.Train.AlignEvery > 0 && s%cfg.Train.AlignEvery == 0
+	}
+	l, c := r.loss.Loss(r.net.Forward(x), labels)
+	r.net.Backward(r.loss.Backward())
+	if dale.Network != nil {
+		r.st.LocalSum += dale.LocalBackward()
+		if cfg.Model.DANNCorrection {
+			dale.CorrectGradients()
+		}
+	}
+	r.optim.Step() // also keeps Dale's-law weights >= 0 (nn.Param.NonNegative)
+	r.st.LossSum += l
+	r.st.Correct += c
+}
+
+// endEpoch evaluates, logs and records the epoch.
+func (r *classifierRun) endEpoch(epoch, steps int, secs float64) error {
+	cfg, opt := r.cfg, r.opt
+	rec := EpochRecord{Epoch: epoch, TrainLoss: analysis.Float(r.st.LossSum / float64(steps)),
+		TrainAcc: float64(r.st.Correct) / float64(steps*cfg.Train.BatchSize), Seconds: secs}
+	if r.dale.Network != nil {
+		rec.LocalLoss = analysis.Float(r.st.LocalSum / float64(steps))
+		rec.Layers = r.dale.Stats()
+	}
+	testLoss, testAcc := evaluate(r.net, r.loss, r.test, r.shiftedTest, cfg.Train.EvalBatch)
+	rec.TestLoss, rec.TestAcc = analysis.Float(testLoss), testAcc
+	opt.Progress.Finish(fmt.Sprintf("epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1fs",
+		epoch, cfg.Train.Epochs, rec.TrainLoss, 100*rec.TrainAcc, rec.TestLoss, 100*rec.TestAcc, secs))
+	if err := r.run.AppendMetrics(rec); err != nil {
+		return err
+	}
+	r.sum.FinalTestAcc, r.sum.FinalTestLoss = rec.TestAcc, rec.TestLoss
+	r.st.Best = max(r.st.Best, rec.TestAcc)
+	r.sum.Final = &rec
+	if tl := float64(rec.TrainLoss); math.IsNaN(tl) || math.IsInf(tl, 0) {
+		// Diverged: the weights are no longer finite; further epochs
+		// would only burn time. The run counts at chance.
+		r.st.Diverged = true
+		fmt.Fprintf(opt.Log, "%s: training loss is not finite at epoch %d; stopping (diverged)\n", cfg.Name, epoch)
+	}
+	return nil
+}
+
+// writeWeights saves the final parameters as weights.safetensors.
+func (r *classifierRun) writeWeights() error {
+	b, err := safetensors.Encode(experiment.ParamTensors(r.params), map[string]string{"format": "pt", "config_sha256": configHash(r.cfg)})
+	if err != nil {
+		return err
+	}
+	return r.run.WriteFile("weights.safetensors", b)
+}
+
+// evaluate returns mean loss and accuracy of net on pixels (test.N images).
+func evaluate(net classifier, loss *nn.SoftmaxCrossEntropy, test *images.Set, pixels []float32, batch int) (float64, float64) {
+	var lossSum float64
+	var correct int
+	d := test.Dim()
+	for lo := 0; lo < test.N; lo += batch {
+		hi := min(lo+batch, test.N)
+		x := tensor.FromSlice(hi-lo, d, pixels[lo*d:hi*d])
+		l, c := loss.Loss(net.Forward(x), test.Labels[lo:hi])
+		lossSum += l * float64(hi-lo)
+		correct += c
+	}
+	return lossSum / float64(test.N), float64(correct) / float64(test.N)
+}

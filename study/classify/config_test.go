@@ -1,0 +1,62 @@
+package classify
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseConfigOverrides(t *testing.T) {
+	cfg, err := ParseConfig([]byte("name: x\ntrain:\n  epochs: 3\n"), []string{"train.lr=0.05", "model.hidden=[10, 20, 30]", "data.luminosity=0.25", "train.optimizer=sgd", "seed=9"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Name != "x" || cfg.Train.Epochs != 3 || cfg.Train.LR != 0.05 || len(cfg.Model.Hidden) != 3 || cfg.Model.Hidden[2] != 30 ||
+		cfg.Data.Luminosity != 0.25 || cfg.Train.Optimizer != "sgd" || cfg.Seed != 9 || cfg.Train.BatchSize != 32 {
+		t.Fatalf("cfg = %+v", cfg)
+	}
+	// The resolved YAML parses back to the same config.
+	again, err := ParseConfig(cfg.YAML(), nil)
+	if err != nil || string(again.YAML()) != string(cfg.YAML()) {
+		t.Fatalf("round trip: %v\n%s", err, again.YAML())
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	cases := []struct {
+		yaml string
+		sets []string
+		want string
+	}{
+		{"trian:\n  lr: 1\n", nil, `unknown key "trian" (line 1); known keys here: name, seed, data, model, train, out`},
+		{"model:\n  hiden: [1]\n", nil, `unknown key "model.hiden" (line 2)`},
+		{"train: 3\n", nil, "train (line 1): want a mapping"},
+		{"- 1\n", nil, "config must be a mapping"},
+		{"train:\n  lr: [1\n", nil, "invalid YAML"},
+		{"train:\n  epochs: many\n", nil, "cannot unmarshal"},
+		{"", []string{"train.lr"}, `--set "train.lr": want key=value`},
+		{"", []string{"train=1"}, `"train" is a section`},
+		{"", []string{"seed.x=1"}, `"seed" is not a section`},
+		{"", []string{"model.hidden=5"}, "want a list of whole numbers"},
+		{"", []string{"train.lr=-0.1"}, "train.lr = -0.1: want a learning rate in (0, 10]"},
+		{"", []string{"train.lr=0"}, "train.lr = 0"},
+		{"", []string{"data.luminosity=1.5"}, "data.luminosity = 1.5: want a shift bound in [0, 1]"},
+		{"", []string{"model.hidden=[]"}, "model.hidden = []"},
+		{"", []string{"model.hidden=[10, 0]"}, "model.hidden[1] = 0"},
+		{"", []string{"model.activation=gelu"}, `model.activation = "gelu"`},
+		{"", []string{"train.optimizer=lbfgs"}, `train.optimizer = "lbfgs"`},
+		{"", []string{"train.momentum=1"}, "train.momentum = 1: want [0, 1)"},
+		{"", []string{"train.nesterov=true"}, "train.nesterov = true: needs train.momentum > 0"},
+		{"", []string{"train.batch_size=0"}, "train.batch_size = 0"},
+		{"", []string{"train.label_smoothing=1"}, "train.label_smoothing = 1"},
+		{"", []string{"train.lr_schedule=step"}, `train.lr_schedule = "step"`},
+		{"", []string{"name=a/b"}, "name ="},
+		{"", []string{"data.train_limit=-1"}, "data.train_limit = -1"},
+		{"", []string{"model.kind=dale", "model.condition=ei", "model.center_input=true"}, "model.center_input = true: only for kind mlp"},
+	}
+	for _, c := range cases {
+		_, err := ParseConfig([]byte(c.yaml), c.sets)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("yaml %q sets %v: err = %v, want %q", c.yaml, c.sets, err, c.want)
+		}
+	}
+}

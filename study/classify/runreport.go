@@ -1,0 +1,95 @@
+package classify
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/npy"
+	"github.com/circuitry-lab/circuitry/report"
+)
+
+// writeRunReport writes arrays/metrics.npy (epoch, train loss, train acc,
+// test loss, test acc per row), figures/curves.{png,svg} and report.html
+// for a finished classifier run: its summary, config and metrics.
+func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
+	recs, err := ReadMetrics(filepath.Join(run.Path, "metrics.jsonl"))
+	if err != nil {
+		return err
+	}
+	// The metrics for Python: one row per epoch.
+	rows := make([]float64, 0, 5*len(recs))
+	for _, r := range recs {
+		rows = append(rows, float64(r.Epoch), float64(r.TrainLoss), r.TrainAcc, float64(r.TestLoss), r.TestAcc)
+	}
+	arr, err := npy.Bytes(rows, len(recs), 5)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(run.Path, "arrays"), 0o755); err != nil {
+		return err
+	}
+	if err := run.WriteFile(filepath.Join("arrays", "metrics.npy"), arr); err != nil {
+		return err
+	}
+	train := report.Series{Name: "train accuracy"}
+	test := report.Series{Name: "test accuracy (shifted)"}
+	for _, r := range recs {
+		train.X, train.Y = append(train.X, float64(r.Epoch)), append(train.Y, 100*r.TrainAcc)
+		test.X, test.Y = append(test.X, float64(r.Epoch)), append(test.Y, 100*r.TestAcc)
+	}
+	p, err := report.Lines(sum.Name+": accuracy", "epoch", "accuracy (%)", []report.Series{train, test})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(run.Path, "figures"), 0o755); err != nil {
+		return err
+	}
+	if _, err := report.Save(p, filepath.Join(run.Path, "figures"), "curves"); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Run %s\n\n", sum.Name)
+	b.WriteString("| summary | value |\n|---|---|\n")
+	fmt.Fprintf(&b, "| data | %s (%d train / %d test) |\n| luminosity bound | %.2f |\n", sum.Data, sum.TrainImages, sum.TestImages, sum.Luminosity)
+	fmt.Fprintf(&b, "| final test accuracy (shifted) | %.2f%% |\n| final test accuracy (unshifted) | %.2f%% |\n| best test accuracy | %.2f%% |\n",
+		100*sum.FinalTestAcc, 100*sum.CleanTestAcc, 100*sum.BestTestAcc)
+	fmt.Fprintf(&b, "| seconds per epoch | %.1f |\n| diverged | %v |\n\n", sum.EpochSeconds, sum.Diverged)
+	b.WriteString("![curves.png](figures/curves.png)\n\n## Metrics\n\n| epoch | train loss | train acc | test loss | test acc | seconds |\n|---|---|---|---|---|---|\n")
+	for _, r := range recs {
+		fmt.Fprintf(&b, "| %d | %.4f | %.2f | %.4f | %.2f | %.1f |\n", r.Epoch, float64(r.TrainLoss), 100*r.TrainAcc, float64(r.TestLoss), 100*r.TestAcc, r.Seconds)
+	}
+	b.WriteString("\n## Config\n\n")
+	for _, line := range strings.Split(strings.TrimSpace(string(cfg.YAML())), "\n") {
+		fmt.Fprintf(&b, "`%s`\n\n", strings.ReplaceAll(line, "`", "'"))
+	}
+	page, err := report.HTML("run "+sum.Name, b.String(), run.Path)
+	if err != nil {
+		return err
+	}
+	return run.WriteFile("report.html", bytes.TrimSpace(page))
+}
+
+func ReadMetrics(path string) ([]EpochRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var recs []EpochRecord
+	dec := json.NewDecoder(f)
+	for {
+		var r EpochRecord
+		if err := dec.Decode(&r); err == io.EOF {
+			return recs, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		recs = append(recs, r)
+	}
+}

@@ -1,0 +1,438 @@
+package inhibitory
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/ei"
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/report"
+)
+
+// chanceAcc: a run whose final test accuracy is below this (10 classes,
+// chance 0.1) or whose loss diverged counts as "at chance".
+const chanceAcc = 0.15
+
+// studyMedians are the study's median final test accuracies (%) over its
+// 30 configurations at eps 0, 0.25, 0.5, 0.75.
+var studyMedians = map[string][4]float64{
+	"ei":         {86.81, 86.08, 84.58, 81.54},
+	"ei_ln":      {87.90, 87.50, 86.42, 84.13},
+	"e_ln":       {88.42, 87.73, 86.89, 85.14},
+	"inorm":      {86.05, 84.00, 80.82, 79.87},
+	"inorm_full": {88.57, 88.13, 87.33, 85.61},
+}
+
+func studyMedian(cond string, eps float64) float64 {
+	m, ok := studyMedians[cond]
+	if !ok {
+		return math.NaN()
+	}
+	for i, e := range []float64{0, 0.25, 0.5, 0.75} {
+		if math.Abs(e-eps) < 1e-9 {
+			return m[i]
+		}
+	}
+	return math.NaN()
+}
+
+// studyPairs are the comparisons the study makes, A against B.
+var studyPairs = [][2]string{
+	{"inorm_full", "e_ln"}, {"inorm", "e_ln"}, {"inorm", "ei"}, {"ei_ln", "ei"}, {"e_ln", "ei_ln"},
+	{"inorm_full", "inorm"}, {"inorm_center", "ei_ln"}, {"inorm_fa_center", "ei_ln"},
+	{"inorm_scale", "ei_ln"}, {"inorm_decorrelate", "ei_ln"}, {"mlp", "ei"}, {"ei_ln_identity", "ei_ln"},
+}
+
+// CellStats summarises one condition at one eps.
+type CellStats struct {
+	Eps         float64          `json:"eps"`
+	Acc         analysis.Summary `json:"acc"` // final test accuracy, %
+	AtChance    int              `json:"at_chance"`
+	StudyMedian analysis.Float   `json:"study_median"` // null where the study has no number
+	// Final-epoch hidden-layer statistics, medians over runs and layers.
+	ZMean            analysis.Float   `json:"z_mean"`
+	ZVar             analysis.Float   `json:"z_var"`
+	Cosine           analysis.Float   `json:"gradient_cosine"`          // median over runs and layers
+	CosineByLayer    []analysis.Float `json:"gradient_cosine_by_layer"` // median over runs, per hidden layer
+	MaxAbsZMean      float64          `json:"max_abs_z_mean"`
+	MaxAbsZVarMinus1 float64          `json:"max_abs_z_var_minus_1"`
+}
+
+// ConditionRow is one condition across eps.
+type ConditionRow struct {
+	Condition string      `json:"condition"`
+	Label     string      `json:"label"`
+	Cells     []CellStats `json:"cells"`
+}
+
+// PairCell compares condition A with B at one eps.
+type PairCell struct {
+	Eps      float64        `json:"eps"`
+	N        int            `json:"n"`         // paired configurations
+	MeanDiff float64        `json:"mean_diff"` // mean over configs of A - B, accuracy points
+	AWins    int            `json:"a_wins"`    // configs where A > B
+	MWUp     analysis.Float `json:"mann_whitney_p"`
+	WelchP   analysis.Float `json:"welch_p"` // seed-replicate protocol only; null otherwise
+}
+
+// PairRow is one comparison across eps.
+type PairRow struct {
+	A     string     `json:"a"`
+	B     string     `json:"b"`
+	Cells []PairCell `json:"cells"`
+}
+
+// Comparison is what `circuitry run` writes for the study.
+type Comparison struct {
+	Study      string         `json:"study"`
+	Protocol   string         `json:"protocol"`
+	Eps        []float64      `json:"eps"`
+	Configs    []int          `json:"configs"`
+	Replicates int            `json:"replicates"`
+	Epochs     int            `json:"epochs"`
+	Rows       []ConditionRow `json:"conditions"`
+	Pairs      []PairRow      `json:"pairs"`
+	Figures    []string       `json:"figures"`
+	results    []PointResult
+	study      Config
+}
+
+// Compare builds the comparison tables from finished points.
+func Compare(s Config, results []PointResult) *Comparison {
+	c := &Comparison{Study: s.Name, Eps: s.Eps, Configs: s.hparamIndices(), Replicates: s.Replicates, Epochs: s.Epochs, results: results, study: s}
+	c.Protocol = "paired hyper-parameter configurations, one seed each (authors' protocol; Mann-Whitney U over configurations)"
+	if s.Replicates > 1 {
+		c.Protocol = fmt.Sprintf("%d seed replicates per configuration (Welch's t-test over replicates; Mann-Whitney U over per-configuration means)", s.Replicates)
+	}
+	for _, cond := range s.Conditions {
+		row := ConditionRow{Condition: cond, Label: ei.Conditions[cond].Label}
+		for _, eps := range s.Eps {
+			row.Cells = append(row.Cells, c.cell(cond, eps))
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	have := map[string]bool{}
+	for _, cond := range s.Conditions {
+		have[cond] = true
+	}
+	for _, p := range studyPairs {
+		if !have[p[0]] || !have[p[1]] {
+			continue
+		}
+		row := PairRow{A: p[0], B: p[1]}
+		for _, eps := range s.Eps {
+			row.Cells = append(row.Cells, c.pair(p[0], p[1], eps))
+		}
+		c.Pairs = append(c.Pairs, row)
+	}
+	return c
+}
+
+// accs returns final accuracies (%) of cond at eps keyed by config, one
+// value per replicate.
+func (c *Comparison) accs(cond string, eps float64) map[int][]float64 {
+	out := map[int][]float64{}
+	for _, r := range c.results {
+		if r.Condition == cond && r.Eps == eps && r.Summary != nil {
+			out[r.HParam] = append(out[r.HParam], 100*r.Summary.FinalTestAcc)
+		}
+	}
+	return out
+}
+
+func (c *Comparison) cell(cond string, eps float64) CellStats {
+	var all, zm, zv, cos []float64
+	var byLayer [][]float64
+	cs := CellStats{Eps: eps, StudyMedian: analysis.Float(studyMedian(cond, eps))}
+	for _, r := range c.results {
+		if r.Condition != cond || r.Eps != eps || r.Summary == nil {
+			continue
+		}
+		acc := r.Summary.FinalTestAcc
+		all = append(all, 100*acc)
+		if r.Summary.Diverged || acc < chanceAcc {
+			cs.AtChance++
+		}
+		if f := r.Summary.Final; f != nil {
+			for li, l := range f.Layers {
+				if li >= len(byLayer) {
+					byLayer = append(byLayer, nil)
+				}
+				byLayer[li] = append(byLayer[li], l.Cosine)
+				zm = append(zm, l.Mean)
+				zv = append(zv, l.Var)
+				cos = append(cos, l.Cosine)
+				cs.MaxAbsZMean = math.Max(cs.MaxAbsZMean, math.Abs(l.Mean))
+				cs.MaxAbsZVarMinus1 = math.Max(cs.MaxAbsZVarMinus1, math.Abs(l.Var-1))
+			}
+		}
+	}
+	cs.Acc = analysis.Summarize(all)
+	for _, l := range byLayer {
+		cs.CosineByLayer = append(cs.CosineByLayer, analysis.Float(analysis.Median(l)))
+	}
+	cs.ZMean, cs.ZVar, cs.Cosine = analysis.Float(analysis.Median(zm)), analysis.Float(analysis.Median(zv)), analysis.Float(analysis.Median(cos))
+	return cs
+}
+
+func mean(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+func (c *Comparison) pair(a, b string, eps float64) PairCell {
+	pa, pb := c.accs(a, eps), c.accs(b, eps)
+	pc := PairCell{Eps: eps, WelchP: analysis.Float(math.NaN())}
+	var xa, xb, ra, rb []float64
+	var keys []int
+	for k := range pa {
+		if _, ok := pb[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Ints(keys)
+	var diff float64
+	for _, k := range keys {
+		ma, mb := mean(pa[k]), mean(pb[k])
+		xa, xb = append(xa, ma), append(xb, mb)
+		ra, rb = append(ra, pa[k]...), append(rb, pb[k]...)
+		diff += ma - mb
+		if ma > mb {
+			pc.AWins++
+		}
+	}
+	pc.N = len(keys)
+	pc.MeanDiff = diff / float64(max(len(keys), 1))
+	_, p := analysis.MannWhitneyU(xa, xb)
+	pc.MWUp = analysis.Float(p)
+	if c.Replicates > 1 {
+		_, _, wp := analysis.WelchT(ra, rb)
+		pc.WelchP = analysis.Float(wp)
+	}
+	return pc
+}
+
+// Write saves comparison.json, comparison.md, results.csv and the figures
+// under dir.
+func (c *Comparison) Write(dir string) error {
+	figDir := filepath.Join(dir, "figures")
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return err
+	}
+	figs, err := c.figures(figDir)
+	if err != nil {
+		return err
+	}
+	c.Figures = figs
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "comparison.json"), append(b, '\n')); err != nil {
+		return err
+	}
+	md := c.Markdown()
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "comparison.md"), []byte(md)); err != nil {
+		return err
+	}
+	page, err := report.HTML(c.Study, md, dir)
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page); err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "results.csv"), c.csv())
+}
+
+func (c *Comparison) csv() []byte {
+	var b bytes.Buffer
+	b.WriteString("condition,eps,hparam,replicate,final_test_acc,clean_test_acc,diverged,local_loss,h1_mean,h1_var,h1_cosine,h2_mean,h2_var,h2_cosine\n")
+	for _, r := range c.results {
+		s := r.Summary
+		fmt.Fprintf(&b, "%s,%g,%d,%d,%.4f,%.4f,%v", r.Condition, r.Eps, r.HParam, r.Replicate, s.FinalTestAcc, s.CleanTestAcc, s.Diverged)
+		if f := s.Final; f != nil {
+			fmt.Fprintf(&b, ",%.6g", f.LocalLoss)
+			for _, l := range f.Layers {
+				fmt.Fprintf(&b, ",%.6g,%.6g,%.6g", l.Mean, l.Var, l.Cosine)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+func fmtP(f analysis.Float) string {
+	p := float64(f)
+	if math.IsNaN(p) {
+		return "–"
+	}
+	if p < 1e-3 {
+		return fmt.Sprintf("%.1e", p)
+	}
+	return fmt.Sprintf("%.3f", p)
+}
+
+func fmtNum(f analysis.Float, prec int) string {
+	v := float64(f)
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.*f", prec, v)
+}
+
+// Markdown renders the comparison tables.
+func (c *Comparison) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s: comparison\n\nProtocol: %s. %d epochs; configurations %v.\n\n", c.Study, c.Protocol, c.Epochs, c.Configs)
+	b.WriteString("## Final test accuracy (%), per condition and luminosity bound eps\n\n")
+	b.WriteString("| condition | eps | median | mean | min | max | at chance | study median |\n|---|---|---|---|---|---|---|---|\n")
+	for _, r := range c.Rows {
+		for _, cell := range r.Cells {
+			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %d/%d | %s |\n", r.Label, cell.Eps, cell.Acc.Median, cell.Acc.Mean,
+				cell.Acc.Min, cell.Acc.Max, cell.AtChance, cell.Acc.N, fmtNum(cell.StudyMedian, 2))
+		}
+	}
+	b.WriteString("\n## Paired comparisons (A - B, accuracy points)\n\n")
+	b.WriteString("| A | B | eps | n | mean diff | A better | Mann-Whitney p | Welch p |\n|---|---|---|---|---|---|---|---|\n")
+	for _, p := range c.Pairs {
+		for _, cell := range p.Cells {
+			fmt.Fprintf(&b, "| %s | %s | %.2f | %d | %+.2f | %d/%d | %s | %s |\n", ei.Conditions[p.A].Label, ei.Conditions[p.B].Label,
+				cell.Eps, cell.N, cell.MeanDiff, cell.AWins, cell.N, fmtP(cell.MWUp), fmtP(cell.WelchP))
+		}
+	}
+	b.WriteString("\n## Hidden-layer statistics after the final epoch (medians over runs and layers)\n\n")
+	b.WriteString("z is the normalised pre-activation. Gradient cosine: between each hidden layer's Wex gradient and the one an exact-layer-norm network with the same weights would compute (errors through the layer-norm Jacobian at every hidden layer), measured every align_every steps of the final epoch; per layer, h1 = first hidden layer.\n\n")
+	b.WriteString("| condition | eps | mean z | var z | max abs mean | max abs(var-1) | gradient cosine (h1, h2, ...) |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range c.Rows {
+		for _, cell := range r.Cells {
+			var cs []string
+			for _, v := range cell.CosineByLayer {
+				cs = append(cs, fmtNum(v, 3))
+			}
+			fmt.Fprintf(&b, "| %s | %.2f | %.4f | %.4f | %.4f | %.4f | %s |\n", r.Label, cell.Eps, cell.ZMean, cell.ZVar,
+				cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, strings.Join(cs, ", "))
+		}
+	}
+	if len(c.Figures) > 0 {
+		b.WriteString("\n## Figures\n\n")
+		for _, f := range c.Figures {
+			if strings.HasSuffix(f, ".png") {
+				fmt.Fprintf(&b, "![%s](%s)\n", filepath.Base(f), filepath.Join("figures", filepath.Base(f)))
+			}
+		}
+	}
+	return b.String()
+}
+
+func (c *Comparison) figures(dir string) ([]string, error) {
+	var paths []string
+	for _, fig := range []func(string) ([]string, error){c.accuracyFigure, c.pairedFigures, c.curveFigures} {
+		ps, err := fig(dir)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, ps...)
+	}
+	return paths, nil
+}
+
+// accuracyFigure plots accuracy against eps: median, min-max dashed.
+func (c *Comparison) accuracyFigure(dir string) ([]string, error) {
+	var series []report.Series
+	for _, r := range c.Rows {
+		s := report.Series{Name: r.Label}
+		for _, cell := range r.Cells {
+			s.X = append(s.X, cell.Eps)
+			s.Y = append(s.Y, cell.Acc.Median)
+			s.Lo = append(s.Lo, cell.Acc.Min)
+			s.Hi = append(s.Hi, cell.Acc.Max)
+		}
+		series = append(series, s)
+	}
+	p, err := report.Lines("Final test accuracy (median, min-max dashed)", "luminosity bound eps", "test accuracy (%)", series)
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, "accuracy_vs_eps")
+}
+
+// pairedFigures scatter the study's headline comparisons at the widest
+// eps, paired by configuration.
+func (c *Comparison) pairedFigures(dir string) ([]string, error) {
+	var paths []string
+	epsMax := c.Eps[len(c.Eps)-1]
+	for _, pr := range c.Pairs {
+		if !(pr.A == "inorm_full" && pr.B == "e_ln") && !(pr.A == "inorm" && pr.B == "e_ln") && !(pr.A == "ei_ln" && pr.B == "ei") {
+			continue
+		}
+		pa, pb := c.accs(pr.A, epsMax), c.accs(pr.B, epsMax)
+		var x, y []float64
+		for k, va := range pa {
+			if vb, ok := pb[k]; ok {
+				x, y = append(x, mean(vb)), append(y, mean(va))
+			}
+		}
+		sp, err := report.Scatter(fmt.Sprintf("Paired by configuration, eps %.2f", epsMax), ei.Conditions[pr.B].Label+" accuracy (%)", ei.Conditions[pr.A].Label+" accuracy (%)", x, y)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := report.Save(sp, dir, fmt.Sprintf("paired_%s_vs_%s", pr.A, pr.B))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, ps...)
+	}
+	return paths, nil
+}
+
+// curveFigures plot test accuracy during training (mean over runs) per eps.
+func (c *Comparison) curveFigures(dir string) ([]string, error) {
+	var paths []string
+	for _, eps := range c.Eps {
+		var series []report.Series
+		for _, r := range c.Rows {
+			var sum []float64
+			var n []int
+			for _, pr := range c.results {
+				if pr.Condition != r.Condition || pr.Eps != eps {
+					continue
+				}
+				for e, v := range pr.Curve {
+					if e >= len(sum) {
+						sum, n = append(sum, 0), append(n, 0)
+					}
+					sum[e] += 100 * v
+					n[e]++
+				}
+			}
+			s := report.Series{Name: r.Label}
+			for e := range sum {
+				s.X = append(s.X, float64(e+1))
+				s.Y = append(s.Y, sum[e]/float64(n[e]))
+			}
+			series = append(series, s)
+		}
+		p, err := report.Lines(fmt.Sprintf("Test accuracy during training, eps %.2f (mean over runs)", eps), "epoch", "test accuracy (%)", series)
+		if err != nil {
+			return nil, err
+		}
+		ps, err := report.Save(p, dir, "curves_eps"+strconv.FormatFloat(eps, 'g', -1, 64))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, ps...)
+	}
+	return paths, nil
+}

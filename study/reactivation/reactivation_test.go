@@ -1,0 +1,258 @@
+package reactivation
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/runtest"
+	"github.com/circuitry-lab/circuitry/rnn"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+func TestReactivationConfigErrors(t *testing.T) {
+	cases := []struct {
+		sets []string
+		want string
+	}{
+		{[]string{"network.sigma2_rec=-1e-4"}, "network.sigma2_rec = -0.0001: want a noise variance >= 0"},
+		{[]string{"network.dt=0.2", "network.tau=0.1"}, "network.tau = 0.1: want a time constant >= network.dt (0.2)"},
+		{[]string{"network.n_in=3"}, "network.n_in = 3: the spatial task provides 2 input(s)"},
+		{[]string{"task=headdir", "network.n_in=2"}, "network.n_in = 2: the headdir task provides 1 input(s)"},
+		{[]string{"conditions=[noisy, sleepy]"}, `conditions[1] = "sleepy"`},
+		{[]string{"task=grid"}, `task = "grid"`},
+		{[]string{"network.noise=pink"}, `network.noise = "pink"`},
+		{[]string{"quiescence.var_discard=5000"}, "quiescence.var_discard = 5000"},
+		{[]string{"seeds=[]"}, "seeds = []"},
+		{[]string{"network.inhibitory_fraction=1"}, "network.inhibitory_fraction = 1"},
+		{[]string{"conditions=[dale]"}, "dale_norm_noisy"},
+		{[]string{"train.lr_schedule=step"}, `train.lr_schedule = "step": want "constant" or "cosine"`},
+	}
+	for _, c := range cases {
+		_, err := Parse([]byte("study: offline-reactivation\n"), c.sets)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want %q", c.sets, err, c.want)
+		}
+	}
+	presets, _ := filepath.Glob(filepath.Join("..", "..", "configs", "offline-reactivation", "*.yaml"))
+	if len(presets) < 6 {
+		t.Fatalf("found %d presets: %v", len(presets), presets)
+	}
+	for _, f := range presets {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Parse(data, nil); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
+func TestReactivationStudyTiny(t *testing.T) {
+	out := t.TempDir()
+	spec := `study: offline-reactivation
+name: tiny
+seeds: [0]
+conditions: [noisy, nonoise_biased, gru_noisy, dale_norm_noisy]
+network: {n_rec: 32, cells: 64}
+train: {steps: 30, batch: 16, seq_len: 20, log_every: 10, lr: 0.003}
+quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 20, var_batch: 10, drift_states: 100, kl_samples: 300}
+`
+	for _, task := range []string{"spatial", "headdir"} {
+		s, err := Parse([]byte(spec), []string{"out.dir=" + out, "task=" + task, "name=tiny-" + task})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		rep, err := Run(context.Background(), s, experiment.Env{Log: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := s.Dir()
+		for _, f := range []string{"report.md", "report.html", "report.json", "figures/kl_bars.png", "figures/pca.svg",
+			"runs/noisy_s0/summary.json", "runs/noisy_s0/metrics.jsonl", "runs/noisy_s0/arrays/quiescent_decoded.npy", "runs/noisy_s0/arrays/W_rec.npy", "runs/noisy_s0/arrays/hidden_quiescent.npy", "runs/noisy_s0/weights.safetensors", "runs/noisy_s0/report.html"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
+		}
+		r := rep.Row("noisy")
+		if r == nil || r.KL.N != 1 || !(float64(r.KLUniform.Mean) > 0) || !(float64(r.UntrainedErr.Mean) > 0) || r.KLNoiseAdded.N != 0 {
+			t.Fatalf("%s: row %+v", task, r)
+		}
+		// The network trained without noise sleeps without it, and again
+		// with noise added at sleep.
+		nb := rep.first("nonoise_biased")
+		if nb.SleepNoiseSD != 0 || nb.NoiseAddedSD != math.Sqrt(s.Sleep.Noise2Sleep) || !(float64(nb.KLNoiseAdded) >= 0) || !(float64(nb.StepNoiseAdded) > 0) {
+			t.Fatalf("%s: nonoise_biased sleep noise %g, added %g, KL %g, step %g", task, nb.SleepNoiseSD, nb.NoiseAddedSD, nb.KLNoiseAdded, nb.StepNoiseAdded)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "runs/nonoise_biased_s0/arrays/quiescent_noise_added_decoded.npy")); err != nil {
+			t.Error(err)
+		}
+		// A second run reuses the finished networks...
+		log.Reset()
+		if _, err := Run(context.Background(), s, experiment.Env{Log: &log}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), fmt.Sprintf("%d points, %d finished earlier, 0 to run", len(s.Conditions), len(s.Conditions))) {
+			t.Fatalf("resume: %s", log.String())
+		}
+		// ...unless a summary comes from an older analysis version: then
+		// the analyses are repeated with the saved weights, to the bit.
+		sumPath := filepath.Join(dir, "runs/nonoise_biased_s0/summary.json")
+		old, err := os.ReadFile(sumPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := strings.Replace(string(old), `"analysis_version": 2`, `"analysis_version": 1`, 1)
+		stale = strings.Replace(stale, `"kl_quiescent_waking": `, `"kl_quiescent_waking": 99`, 1)
+		if err := os.WriteFile(sumPath, []byte(stale), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		runtest.SetRecord(t, filepath.Dir(sumPath), "analysis_version", 1)
+		log.Reset()
+		again, err := Run(context.Background(), s, experiment.Env{Log: &log})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), "nonoise_biased_s0: finished earlier with analysis version 1; repeating") {
+			t.Fatalf("stale summary: %s", log.String())
+		}
+		if got := again.first("nonoise_biased"); got.KL != nb.KL || got.AnalysisVersion != AnalysisVersion {
+			t.Fatalf("re-analysis: KL %v version %d, want %v version %d", got.KL, got.AnalysisVersion, nb.KL, AnalysisVersion)
+		}
+	}
+}
+
+// TestQuiesceDriftSample: the drift sample is driftN hidden states taken
+// from the second half of the quiescent run, all rows of each snapshot.
+func TestQuiesceDriftSample(t *testing.T) {
+	s, err := Parse([]byte("study: offline-reactivation\nnetwork: {n_rec: 16, cells: 32}\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	task := s.NewTask(false, 0)
+	net, err := s.newNet("noisy", task, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := task.Sample(experiment.Stream(0, "test"), 5, nil)
+	c0 := tensor.FromSlice(b.B, task.NCells(), b.Init)
+	const steps, driftN = 40, 12 // snapshots at steps 20, 26, 32 (5 + 5 + 2 rows)
+	got := quiesce(task, net, c0, steps, 0.01, "gaussian", experiment.Stream(0, "sleep"), 0, driftN, func(int) {})
+	if len(got.states) != driftN*16 || len(got.pos) != steps*5*2 {
+		t.Fatalf("%d drift values, %d positions", len(got.states), len(got.pos))
+	}
+	want := map[int]int{20: 0, 26: 5, 32: 10}
+	rnn.NewQuiescence(net, 5).Run(c0, steps, 0.01, "gaussian", experiment.Stream(0, "sleep"), func(st int, h, _ *tensor.Mat) {
+		off, ok := want[st]
+		if !ok {
+			return
+		}
+		n := min(5, driftN-off)
+		for i, v := range h.Data[:n*16] {
+			if got.states[off*16+i] != v {
+				t.Fatalf("step %d: drift state value %d differs", st, i)
+			}
+		}
+	})
+}
+
+// TestReproduceReactivationTiny runs `reproduce offline-reactivation` on
+// tiny networks: both tasks, the uniform-noise network and its re-analyses,
+// and a verdict for every check (none left n/a).
+func TestReproduceReactivationTiny(t *testing.T) {
+	out := t.TempDir()
+	rep, err := experiment.Reproduce(context.Background(), Kind(), os.DirFS(filepath.Join("..", "..", "configs")), experiment.ReproduceOptions{
+		Scale: "quick", OutDir: out, Progress: experiment.Quiet{}, Log: io.Discard,
+		Overrides: []string{"seeds=[0]", "conditions=[noisy, noisy_biased, nonoise]", "network.n_rec=24", "network.cells=48",
+			"train.steps=20", "train.batch=8", "train.seq_len=20", "train.log_every=10",
+			"quiescence.steps=40", "quiescence.batch=10", "quiescence.step_steps=20", "quiescence.var_steps=40",
+			"quiescence.var_discard=20", "quiescence.var_batch=10", "quiescence.drift_states=50", "quiescence.kl_samples=200"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Dirs) != 3 || !strings.HasSuffix(rep.Dirs[2], "-uniform-noise") {
+		t.Fatalf("study directories %v", rep.Dirs)
+	}
+	for _, check := range []string{"| 6 |", "| 8 |"} {
+		if !strings.Contains(rep.Verdicts, check) {
+			t.Errorf("no verdict row %q in\n%s", check, rep.Verdicts)
+		}
+	}
+	if strings.Contains(rep.Verdicts, "n/a") {
+		t.Errorf("a check was left n/a:\n%s", rep.Verdicts)
+	}
+	for _, f := range []string{"runs/noisy_s0/analyses/gaussian-sleep/summary.json", "verdicts.md"} {
+		if _, err := os.Stat(filepath.Join(rep.Dirs[2], f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestReactivationPointIntegrity(t *testing.T) {
+	out := t.TempDir()
+	spec := `study: offline-reactivation
+name: tiny
+seeds: [0]
+conditions: [noisy]
+network: {n_rec: 16, cells: 32}
+train: {steps: 20, batch: 8, seq_len: 10, log_every: 10, checkpoint_every: 10}
+quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 10, var_batch: 5, drift_states: 50, kl_samples: 100}
+`
+	s, err := Parse([]byte(spec), []string{"out.dir=" + out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	point := s.pointDir("noisy", 0)
+	before := runtest.Snapshot(t, s.Dir())
+	wider, _ := Parse([]byte(spec), []string{"out.dir=" + out, "network.n_rec=64"})
+	if _, err := Run(context.Background(), wider, experiment.Env{Log: io.Discard}); err == nil ||
+		!strings.Contains(err.Error(), point+": finished with network.n_rec=16, the config now says network.n_rec=64") {
+		t.Fatalf("wider network: %v", err)
+	}
+	// More seeds add points; the finished one is still reused.
+	if _, err := Parse([]byte(spec), []string{"seeds=[0, 0]"}); err == nil || !strings.Contains(err.Error(), "seeds[1] = 0: listed twice") {
+		t.Fatalf("duplicate seeds: %v", err)
+	}
+	// A damaged array of a finished run is an error naming it, not a retrain.
+	arr := filepath.Join(point, "arrays", "waking_decoded.npy")
+	good, _ := os.ReadFile(arr)
+	os.WriteFile(arr, good[:20], 0o644)
+	damaged := runtest.Snapshot(t, s.Dir())
+	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err == nil || !strings.Contains(err.Error(), arr+": finished run with a damaged array") {
+		t.Fatalf("damaged array: %v", err)
+	}
+	runtest.SameSnapshot(t, damaged, runtest.Snapshot(t, s.Dir()))
+	os.WriteFile(arr, good, 0o644)
+	runtest.SameSnapshot(t, before, runtest.Snapshot(t, s.Dir()))
+	// resume with a checkpoint of another config refuses and deletes nothing.
+	runtest.SetRecord(t, point, "finished", false)
+	if _, err := Run(context.Background(), wider, experiment.Env{Force: true, Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	foreign, _ := os.ReadFile(filepath.Join(point, checkpointPath))
+	if _, err := Run(context.Background(), s, experiment.Env{Force: true, Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	runtest.SetRecord(t, point, "finished", false)
+	os.WriteFile(filepath.Join(point, checkpointPath), foreign, 0o644)
+	os.WriteFile(filepath.Join(point, "mine.txt"), []byte("keep"), 0o644)
+	if _, err := ResumePoint(context.Background(), point, experiment.Quiet{}, io.Discard); err == nil || !strings.Contains(err.Error(), "written by a different config") {
+		t.Fatalf("foreign checkpoint: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(point, "mine.txt")); err != nil {
+		t.Fatal("a refused resume deleted a file of the user's")
+	}
+}

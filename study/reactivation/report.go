@@ -1,0 +1,434 @@
+package reactivation
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/report"
+)
+
+// Row aggregates one condition over seeds.
+type Row struct {
+	Condition      string          `json:"condition"`
+	DecodeErr      analysis.MeanSD `json:"decode_err"`
+	UntrainedErr   analysis.MeanSD `json:"untrained_decode_err"`
+	KL             analysis.MeanSD `json:"kl_quiescent_waking"`
+	KLUntrained    analysis.MeanSD `json:"kl_untrained"`
+	KLUniform      analysis.MeanSD `json:"kl_uniform"`
+	StepWake       analysis.MeanSD `json:"step_waking"`
+	StepQuiet      analysis.MeanSD `json:"step_quiescent"`
+	Variance       analysis.MeanSD `json:"quiescent_variance"`
+	AnchorWake     analysis.MeanSD `json:"anchor_dist_waking"`
+	AnchorQuiet    analysis.MeanSD `json:"anchor_dist_quiescent"`
+	SignedWake     analysis.MeanSD `json:"signed_step_waking"`
+	SignedQuiet    analysis.MeanSD `json:"signed_step_quiescent"`
+	DriftAlignment analysis.MeanSD `json:"drift_alignment"`
+	SecondsPerStep analysis.MeanSD `json:"seconds_per_step"`
+	DriftWeighted  analysis.MeanSD `json:"drift_alignment_weighted"`
+	// Networks trained without noise, noise added at sleep.
+	KLNoiseAdded   analysis.MeanSD `json:"kl_noise_added"`
+	StepNoiseAdded analysis.MeanSD `json:"step_quiescent_noise_added"`
+}
+
+// Report is what `circuitry run` writes for the study.
+type Report struct {
+	Study   string   `json:"study"`
+	Task    string   `json:"task"`
+	Noise   string   `json:"noise"`
+	Seeds   []uint64 `json:"seeds"`
+	Rows    []Row    `json:"conditions"`
+	Figures []string `json:"figures"`
+	results []*Result
+	study   Config
+}
+
+func newReport(s Config, results []*Result) *Report {
+	rep := &Report{Study: s.Name, Task: s.Task, Noise: s.Network.Noise, Seeds: s.Seeds, results: results, study: s}
+	for _, cond := range s.Conditions {
+		var rs []*Result
+		for _, r := range results {
+			if r.Condition == cond {
+				rs = append(rs, r)
+			}
+		}
+		get := func(f func(r *Result) analysis.Float) analysis.MeanSD {
+			var x []float64
+			for _, r := range rs {
+				x = append(x, float64(f(r)))
+			}
+			return analysis.NewMeanSD(x)
+		}
+		row := Row{Condition: cond,
+			DecodeErr:      get(func(r *Result) analysis.Float { return r.DecodeErr }),
+			UntrainedErr:   get(func(r *Result) analysis.Float { return r.UntrainedErr }),
+			KL:             get(func(r *Result) analysis.Float { return r.KL }),
+			KLUntrained:    get(func(r *Result) analysis.Float { return r.KLUntrained }),
+			KLUniform:      get(func(r *Result) analysis.Float { return r.KLUniform }),
+			StepWake:       get(func(r *Result) analysis.Float { return r.StepWake }),
+			StepQuiet:      get(func(r *Result) analysis.Float { return r.StepQuiet }),
+			Variance:       get(func(r *Result) analysis.Float { return r.Variance }),
+			AnchorWake:     get(func(r *Result) analysis.Float { return r.AnchorWake }),
+			AnchorQuiet:    get(func(r *Result) analysis.Float { return r.AnchorQuiet }),
+			SignedWake:     get(func(r *Result) analysis.Float { return r.SignedWake }),
+			SignedQuiet:    get(func(r *Result) analysis.Float { return r.SignedQuiet }),
+			DriftAlignment: get(func(r *Result) analysis.Float { return r.DriftAlignment }),
+			DriftWeighted:  get(func(r *Result) analysis.Float { return r.DriftWeighted }),
+			SecondsPerStep: get(func(r *Result) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
+			KLNoiseAdded:   get(func(r *Result) analysis.Float { return r.KLNoiseAdded }),
+			StepNoiseAdded: get(func(r *Result) analysis.Float { return r.StepNoiseAdded }),
+		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	return rep
+}
+
+// Row returns the row of a condition, or nil.
+func (rep *Report) Row(cond string) *Row {
+	for i := range rep.Rows {
+		if rep.Rows[i].Condition == cond {
+			return &rep.Rows[i]
+		}
+	}
+	return nil
+}
+
+// Markdown renders the tables.
+func (rep *Report) Markdown() string {
+	var b strings.Builder
+	unit := "m²"
+	if rep.Task == "headdir" {
+		unit = "rad²"
+	}
+	fmt.Fprintf(&b, "# %s: offline reactivation (%s task)\n\nMean ± sd over seeds %v. Recurrent noise: %s. Decoding error is the mean squared error per coordinate (%s).\n\n",
+		rep.Study, rep.Task, rep.Seeds, rep.Noise, unit)
+	b.WriteString("## Path integration and KL(quiescent || waking), nats\n\n")
+	b.WriteString("| condition | decode err (trained) | decode err (untrained) | KL quiescent | KL untrained net (control) | KL uniform (control) | KL quiescent, noise added at sleep |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.DecodeErr, r.UntrainedErr, r.KL, r.KLUntrained, r.KLUniform, r.KLNoiseAdded)
+	}
+	b.WriteString("\nQuiescence scales each network's own training noise by the noise factor, so networks trained without noise sleep without noise; they are also run with noise added at sleep (variance quiescence.noise2_sleep, the untrained control's), where they take erratic steps.\n")
+	b.WriteString("\n## Step distance, variance, bias, drift\n\n")
+	if rep.Task == "headdir" {
+		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | step, noise added (rad) | circular variance | signed step waking | signed step quiescent | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, r := range rep.Rows {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.StepNoiseAdded, r.Variance, r.SignedWake, r.SignedQuiet, r.DriftAlignment, r.DriftWeighted)
+		}
+	} else {
+		b.WriteString("| condition | step waking (m) | step quiescent (m) | step, noise added (m) | quiescent variance (m²) | distance to anchor, waking (m) | distance to anchor, quiescent (m) | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|\n")
+		for _, r := range rep.Rows {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.StepNoiseAdded, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment, r.DriftWeighted)
+		}
+	}
+	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of sleep states (second half of the quiescent run, where no velocity input is pending) and the gradient of the waking log density (positive: toward visited states; for networks trained without noise, the states of the noise-added run); the weighted column weights each state by the gradient's magnitude, so states where the waking density is flat (the gradient is estimator noise) count little.\n")
+	b.WriteString("\n## Training time\n\n| condition | seconds per step |\n|---|---|\n")
+	for _, r := range rep.Rows {
+		fmt.Fprintf(&b, "| %s | %s |\n", r.Condition, r.SecondsPerStep)
+	}
+	if len(rep.Figures) > 0 {
+		b.WriteString("\n## Figures\n\n")
+		for _, f := range rep.Figures {
+			if strings.HasSuffix(f, ".png") {
+				fmt.Fprintf(&b, "![%s](figures/%s)\n", filepath.Base(f), filepath.Base(f))
+			}
+		}
+	}
+	return b.String()
+}
+
+// Write saves report.json, report.md and the figures under dir.
+func (rep *Report) Write(dir string) error {
+	figDir := filepath.Join(dir, "figures")
+	if err := os.MkdirAll(figDir, 0o755); err != nil {
+		return err
+	}
+	figs, err := rep.figures(figDir)
+	if err != nil {
+		return err
+	}
+	rep.Figures = figs
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.json"), append(b, '\n')); err != nil {
+		return err
+	}
+	md := rep.Markdown()
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(md)); err != nil {
+		return err
+	}
+	page, err := report.HTML(rep.Study, md, dir)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page)
+}
+
+func (rep *Report) first(cond string) *Result {
+	for _, r := range rep.results {
+		if r.Condition == cond {
+			return r
+		}
+	}
+	return nil
+}
+
+func (rep *Report) figures(dir string) ([]string, error) {
+	var paths []string
+	add := func(ps []string, err error) error {
+		paths = append(paths, ps...)
+		return err
+	}
+	// KL bars: every condition and the controls (first condition's controls).
+	var labels []string
+	var vals, errs []float64
+	for _, r := range rep.Rows {
+		labels = append(labels, r.Condition)
+		vals, errs = append(vals, float64(r.KL.Mean)), append(errs, float64(r.KL.SD))
+	}
+	for _, r := range rep.Rows {
+		if r.KLNoiseAdded.N > 0 {
+			labels = append(labels, r.Condition+" + sleep noise")
+			vals, errs = append(vals, float64(r.KLNoiseAdded.Mean)), append(errs, float64(r.KLNoiseAdded.SD))
+		}
+	}
+	if len(rep.Rows) > 0 {
+		labels = append(labels, "untrained", "uniform")
+		vals = append(vals, float64(rep.Rows[0].KLUntrained.Mean), float64(rep.Rows[0].KLUniform.Mean))
+		errs = append(errs, float64(rep.Rows[0].KLUntrained.SD), float64(rep.Rows[0].KLUniform.SD))
+	}
+	p, err := report.Bars("KL(quiescent || waking)", "nats", labels, vals, errs)
+	if err != nil {
+		return nil, err
+	}
+	if err := add(report.Save(p, dir, "kl_bars")); err != nil {
+		return nil, err
+	}
+	lo, hi := rep.study.NewTask(false, 0).Extent()
+	for _, cond := range rep.study.Conditions {
+		r := rep.first(cond)
+		if r == nil || r.wake == nil {
+			continue
+		}
+		if err := add(rep.trajectoryFigure(dir, r)); err != nil {
+			return nil, err
+		}
+		if err := add(rep.densityFigures(dir, r, lo, hi)); err != nil {
+			return nil, err
+		}
+	}
+	if r := rep.first(rep.study.Conditions[0]); r != nil && r.drift != nil && r.dim == 2 {
+		if err := add(driftFigure(dir, r, lo, hi)); err != nil {
+			return nil, err
+		}
+	}
+	// PCA curves, awake and asleep, for every condition's first seed.
+	var series []report.Series
+	for _, cond := range rep.study.Conditions {
+		r := rep.first(cond)
+		if r == nil {
+			continue
+		}
+		for _, c := range []struct {
+			name string
+			y    []float64
+		}{{cond + " waking", r.PCAWake}, {cond + " quiescent", r.PCAQuiet}} {
+			s := report.Series{Name: c.name}
+			for i, v := range c.y {
+				s.X, s.Y = append(s.X, float64(i+1)), append(s.Y, v)
+			}
+			series = append(series, s)
+		}
+	}
+	if p, err = report.Lines("Hidden-state variance explained", "principal components", "cumulative fraction", series); err != nil {
+		return nil, err
+	}
+	if err := add(report.Save(p, dir, "pca")); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+// trajectoryFigure draws three waking and three quiescent decoded
+// trajectories (spatial: in the box; head direction: angle against time),
+// and for networks trained without noise a second figure with noise added
+// at sleep.
+func (rep *Report) trajectoryFigure(dir string, r *Result) ([]string, error) {
+	paths, err := traceFigure(dir, "trajectories_"+r.Condition, fmt.Sprintf("%s (seed %d): decoded trajectories", r.Condition, r.Seed), "quiescent", r.quiet, 200, r)
+	if err != nil || r.quietAdded == nil {
+		return paths, err
+	}
+	// Erratic steps: a few dozen already fill the box.
+	more, err := traceFigure(dir, "trajectories_"+r.Condition+"_noise_added", fmt.Sprintf("%s (seed %d): noise added at sleep, first 50 steps", r.Condition, r.Seed), "noise added", r.quietAdded, 50, r)
+	return append(paths, more...), err
+}
+
+// traceFigure draws three waking trajectories of r and three of the
+// offline states quiet (their first steps steps), named name.
+func traceFigure(dir, base, title, name string, quiet []float64, steps int, r *Result) ([]string, error) {
+	var series []report.Series
+	for k := 0; k < min(3, r.b); k++ {
+		series = append(series, traceSeries(fmt.Sprintf("waking %d", k+1), r.wake, r.t, r.b, k, r.dim),
+			traceSeries(fmt.Sprintf("%s %d", name, k+1), quiet, min(r.tq, steps), r.b, k, r.dim))
+	}
+	xl, yl := "x (m)", "y (m)"
+	if r.dim == 1 {
+		xl, yl = "step", "decoded heading (rad)"
+	}
+	p, err := report.Lines(title, xl, yl, series)
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, base)
+}
+
+// traceSeries is trajectory k of decoded states pos (steps x b x dim):
+// the path in the box, or the heading against time.
+func traceSeries(name string, pos []float64, steps, b, k, dim int) report.Series {
+	s := report.Series{Name: name}
+	for t := 0; t < steps; t++ {
+		i := (t*b + k) * dim
+		if dim == 2 {
+			s.X, s.Y = append(s.X, pos[i]), append(s.Y, pos[i+1])
+		} else {
+			s.X, s.Y = append(s.X, float64(t)), append(s.Y, pos[i])
+		}
+	}
+	return s
+}
+
+func (rep *Report) densityFigures(dir string, r *Result, lo, hi float64) ([]string, error) {
+	if r.dim == 2 {
+		var paths []string
+		for _, c := range []struct {
+			name string
+			pts  []float64
+		}{{"waking", r.wake}, {"quiescent", r.quiet}} {
+			p := report.HeatMap(fmt.Sprintf("%s: %s density (seed %d)", r.Condition, c.name, r.Seed), report.Histogram2D(c.pts, 24, lo, hi))
+			ps, err := report.Save(p, dir, fmt.Sprintf("density_%s_%s", r.Condition, c.name))
+			if err != nil {
+				return nil, err
+			}
+			paths = append(paths, ps...)
+		}
+		return paths, nil
+	}
+	// Head direction: histograms of angles.
+	hist := func(name string, a []float64) report.Series {
+		const n = 36
+		counts := make([]float64, n)
+		for _, v := range a {
+			k := int((v - lo) / (hi - lo) * n)
+			if k >= 0 && k < n {
+				counts[k]++
+			}
+		}
+		s := report.Series{Name: name}
+		for k := range counts {
+			s.X = append(s.X, lo+(float64(k)+0.5)*(hi-lo)/n)
+			s.Y = append(s.Y, counts[k]/float64(len(a))*n/(hi-lo))
+		}
+		return s
+	}
+	p, err := report.Lines(fmt.Sprintf("%s: heading density (seed %d)", r.Condition, r.Seed), "heading (rad)", "density",
+		[]report.Series{hist("waking", r.wake), hist("quiescent", r.quiet)})
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, "density_"+r.Condition)
+}
+
+// driftFigure averages the drift of sleep states on a grid and draws it
+// as arrows (scaled for visibility).
+func driftFigure(dir string, r *Result, lo, hi float64) ([]string, error) {
+	const n = 10
+	sx, sy, cnt := make([]float64, n*n), make([]float64, n*n), make([]float64, n*n)
+	for i := 0; i+1 < len(r.drift); i += 2 {
+		c := int((r.drift[i] - lo) / (hi - lo) * n)
+		rr := int((r.drift[i+1] - lo) / (hi - lo) * n)
+		if c < 0 || rr < 0 || c >= n || rr >= n {
+			continue
+		}
+		sx[rr*n+c] += r.driftDelta[i]
+		sy[rr*n+c] += r.driftDelta[i+1]
+		cnt[rr*n+c]++
+	}
+	var x, y, dx, dy []float64
+	var maxLen float64
+	for k := range cnt {
+		if cnt[k] < 3 {
+			continue
+		}
+		mx, my := sx[k]/cnt[k], sy[k]/cnt[k]
+		x = append(x, lo+(float64(k%n)+0.5)*(hi-lo)/n)
+		y = append(y, lo+(float64(k/n)+0.5)*(hi-lo)/n)
+		dx, dy = append(dx, mx), append(dy, my)
+		maxLen = math.Max(maxLen, math.Hypot(mx, my))
+	}
+	scale := 0.8 * (hi - lo) / n / math.Max(maxLen, 1e-12)
+	for i := range dx {
+		dx[i] *= scale
+		dy[i] *= scale
+	}
+	p, err := report.Arrows(fmt.Sprintf("%s: noise-free drift of sleep states (seed %d, x%.0f)", r.Condition, r.Seed, scale), "x (m)", "y (m)", x, y, dx, dy)
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, "drift_field")
+}
+
+// writeRunReport writes figures/training.{png,svg} and
+// report.html for one trained network of an offline-reactivation study.
+func writeRunReport(dir string, r *Result) error {
+	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var recs []record
+	dec := json.NewDecoder(f)
+	for dec.More() {
+		var rec record
+		if err := dec.Decode(&rec); err != nil {
+			return fmt.Errorf("%s: %w", filepath.Join(dir, "metrics.jsonl"), err)
+		}
+		recs = append(recs, rec)
+	}
+	errS := report.Series{Name: "decoding error (training batch)"}
+	for _, rec := range recs {
+		errS.X, errS.Y = append(errS.X, float64(rec.Step)), append(errS.Y, float64(rec.DecodeErr))
+	}
+	p, err := report.Lines(fmt.Sprintf("%s seed %d: training", r.Condition, r.Seed), "step", "decoding error", []report.Series{errS})
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
+		return err
+	}
+	if _, err := report.Save(p, filepath.Join(dir, "figures"), "training"); err != nil {
+		return err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s, seed %d (%s task, %s noise)\n\n| measure | value |\n|---|---|\n", r.Condition, r.Seed, r.Task, r.Noise)
+	for _, row := range []struct {
+		k string
+		v float64
+	}{{"decoding error, trained", float64(r.DecodeErr)}, {"decoding error, untrained", float64(r.UntrainedErr)},
+		{"KL(quiescent || waking)", float64(r.KL)}, {"KL, untrained control", float64(r.KLUntrained)}, {"KL, uniform control", float64(r.KLUniform)},
+		{"step waking", float64(r.StepWake)}, {"step quiescent", float64(r.StepQuiet)}, {"quiescent variance", float64(r.Variance)},
+		{"drift alignment", float64(r.DriftAlignment)}, {"drift alignment, gradient-weighted", float64(r.DriftWeighted)}, {"seconds per training step", r.SecondsPerStep}} {
+		fmt.Fprintf(&b, "| %s | %s |\n", row.k, analysis.FormatSig(row.v))
+	}
+	b.WriteString("\n![training.png](figures/training.png)\n")
+	page, err := report.HTML(filepath.Base(dir), b.String(), dir)
+	if err != nil {
+		return err
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page)
+}

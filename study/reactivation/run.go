@@ -1,0 +1,829 @@
+package reactivation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/checkpoint"
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/internal/npy"
+	"github.com/circuitry-lab/circuitry/internal/safetensors"
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/rnn"
+	"github.com/circuitry-lab/circuitry/task/pathint"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// AnalysisVersion numbers the meaning of the offline
+// analyses. A finished network whose summary has an older number is
+// re-analysed from its saved weights instead of being reused, so a study
+// never mixes analyses that measure different things. 2: networks trained
+// without noise sleep without it (version 1 slept them with noise added).
+const AnalysisVersion = 2
+
+// Result is summary.json of one trained network and its
+// offline analyses. Errors are mean squared decoding errors per
+// coordinate (m^2, or rad^2 for head direction).
+type Result struct {
+	Condition      string         `json:"condition"`
+	Seed           uint64         `json:"seed"`
+	Task           string         `json:"task"`
+	Noise          string         `json:"noise"` // gaussian | uniform: the kind used in training and quiescence
+	NRec           int            `json:"n_rec"`
+	TrainSteps     int            `json:"train_steps"`
+	SecondsPerStep float64        `json:"seconds_per_step"`
+	FinalLoss      analysis.Float `json:"final_loss"`
+	DecodeErr      analysis.Float `json:"decode_err"`
+	UntrainedErr   analysis.Float `json:"untrained_decode_err"`
+	SleepNoiseSD   float64        `json:"sleep_noise_sd"`
+	// Networks trained without noise sleep without it (their own noise
+	// times the factor, as in the reference), and are also run with noise
+	// added at sleep (quiescence.noise2_sleep): its KL and step distance.
+	// Null for networks trained with noise.
+	NoiseAddedSD   float64        `json:"noise_added_sd,omitempty"`
+	KLNoiseAdded   analysis.Float `json:"kl_noise_added"`
+	StepNoiseAdded analysis.Float `json:"step_quiescent_noise_added"`
+	KL             analysis.Float `json:"kl_quiescent_waking"`
+	KLUntrained    analysis.Float `json:"kl_untrained"`
+	KLUniform      analysis.Float `json:"kl_uniform"`
+	StepWake       analysis.Float `json:"step_waking"`
+	StepQuiet      analysis.Float `json:"step_quiescent"`
+	Variance       analysis.Float `json:"quiescent_variance"`
+	// Spatial: mean distance to the anchor (0, 0); head direction: mean
+	// signed angular step (positive = counter-clockwise).
+	AnchorWake     analysis.Float `json:"anchor_dist_waking,omitempty"`
+	AnchorQuiet    analysis.Float `json:"anchor_dist_quiescent,omitempty"`
+	SignedWake     analysis.Float `json:"signed_step_waking,omitempty"`
+	SignedQuiet    analysis.Float `json:"signed_step_quiescent,omitempty"`
+	DriftAlignment analysis.Float `json:"drift_alignment"`
+	// DriftWeighted is the alignment weighted by |grad log p_wake|.
+	DriftWeighted analysis.Float `json:"drift_alignment_weighted"`
+	PCAWake       []float64      `json:"pca_cumulative_waking"`
+	PCAQuiet      []float64      `json:"pca_cumulative_quiescent"`
+	Dir           string         `json:"run_dir"`
+	// AnalysisVersion is reactivationAnalysisVersion when analysed.
+	AnalysisVersion int `json:"analysis_version"`
+
+	wake, quiet, drift, driftDelta []float64
+	quietAdded                     []float64 // no-noise networks: the noise-added sleep
+	wakeHidden, quietHidden        []float32 // subsampled hidden states (rows of n_rec)
+	b, t, tq, dim                  int
+}
+
+// record is one line of metrics.jsonl during training.
+type record struct {
+	Step      int            `json:"step"`
+	Loss      analysis.Float `json:"loss"`
+	DecodeErr analysis.Float `json:"decode_err"`
+	Seconds   float64        `json:"seconds"`
+}
+
+// checkpointPath is where a study point keeps its checkpoint.
+const checkpointPath = "checkpoints/checkpoint.bin"
+
+// pointSpec is the identity of one network of the study: the study config
+// reduced to that condition and seed (its config.yaml), less where it is
+// written and how many networks train at once.
+func (s *Config) pointSpec(cond string, seed uint64) experiment.RunSpec {
+	c := *s
+	c.Conditions, c.Seeds = []string{cond}, []uint64{seed}
+	return experiment.RunSpec{Kind: "reactivation", Config: experiment.ToYAML(c), Neutral: []string{"name", "out.dir", "workers"},
+		AnalysisVersion: AnalysisVersion}
+}
+
+// runPoint trains, resumes or re-analyses one network as the integrity
+// policy decides for its directory (force: retrain one that holds another
+// config), then runs its offline analyses and writes its run directory.
+func runPoint(ctx context.Context, s Config, cond string, seed uint64, force bool, progress experiment.Progress, log io.Writer) (*Result, error) {
+	name, dir := pointName(cond, seed), s.pointDir(cond, seed)
+	run, act, err := experiment.Claim(dir, s.pointSpec(cond, seed), checkpointPath, force)
+	if err != nil {
+		return nil, err
+	}
+	defer run.Close()
+	switch act {
+	case experiment.Reuse:
+		r, err := loadResult(dir)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "%s: finished earlier with the same config, reusing %s\n", name, dir)
+		return r, nil
+	case experiment.Reanalyse:
+		prior, err := readSummary(dir)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "%s: finished earlier with analysis version %d; repeating the analyses (version %d) with its saved weights\n",
+			name, prior.AnalysisVersion, AnalysisVersion)
+		return refreshAnalyses(s, run, prior)
+	}
+	t, err := newTrainer(s, cond, seed, run)
+	if err != nil {
+		return nil, err
+	}
+	if act == experiment.Resume {
+		if err := t.resume(); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "%s: resuming from step %d (%s)\n", name, t.first, filepath.Join(dir, checkpointPath))
+	}
+	r := &Result{Condition: cond, Seed: seed, Task: s.Task, Noise: s.Network.Noise, NRec: s.Network.NRec, TrainSteps: s.Train.Steps, Dir: dir}
+	if err := t.train(ctx, progress, r); err != nil {
+		return nil, err
+	}
+	analysisProgress := progress
+	if _, shared := progress.(*experiment.SharedProgress); shared {
+		// One bar over networks trained side by side counts training steps
+		// only: an analysis unit costs ~1/100 of a step and would skew the ETA.
+		analysisProgress = experiment.Quiet{}
+	}
+	untrained, _ := s.newNet(cond, t.task, seed)
+	if err := analyse(s, t.task, t.net, untrained, cond, seed, r, analysisProgress); err != nil {
+		return nil, err
+	}
+	if err := writePoint(run, r, t.net); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", name,
+		float64(r.DecodeErr), float64(r.UntrainedErr), float64(r.KL), float64(r.KLUntrained), float64(r.KLUniform))
+	return r, nil
+}
+
+// writePoint writes a finished network's arrays, summary and run report,
+// then marks the run finished.
+func writePoint(run *experiment.RunDir, r *Result, net rnn.Net) error {
+	if err := writeArrays(run.Path, r, net); err != nil {
+		return err
+	}
+	if err := run.WriteJSON("summary.json", r); err != nil {
+		return err
+	}
+	if err := writeRunReport(run.Path, r); err != nil {
+		return err
+	}
+	return run.MarkFinished()
+}
+
+// trainer is one network's training: everything a checkpoint holds.
+type trainer struct {
+	s           Config
+	name        string
+	run         *experiment.RunDir
+	task        pathint.Task
+	net         rnn.Net
+	opt         nn.Optimizer
+	traj, noise *experiment.RNG
+	first       int     // the next step
+	elapsed     float64 // training seconds before this process
+}
+
+func newTrainer(s Config, cond string, seed uint64, run *experiment.RunDir) (*trainer, error) {
+	task := s.NewTask(conditions[cond].biased, seed)
+	net, err := s.newNet(cond, task, seed)
+	if err != nil {
+		return nil, err
+	}
+	return &trainer{s: s, name: pointName(cond, seed), run: run, task: task, net: net,
+		opt:  nn.NewAdam(nn.Group{Name: "all", Params: net.Params(), LR: s.Train.LR}),
+		traj: experiment.NewRNG(seed, "trajectories"), noise: experiment.NewRNG(seed, "noise"), first: 1}, nil
+}
+
+// resume loads the run's checkpoint, refusing one of another config.
+func (t *trainer) resume() error {
+	path := filepath.Join(t.run.Path, checkpointPath)
+	st, err := checkpoint.Load(path)
+	switch {
+	case errors.Is(err, checkpoint.ErrCorrupt):
+		return fmt.Errorf("%w (copy %s.prev over it to continue from there, or --force to retrain)", err, path)
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, err)
+	case st.Kind != "reactivation" || st.ConfigHash != t.run.Fingerprint():
+		return fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", path, filepath.Join(t.run.Path, "config.yaml"))
+	}
+	if err := experiment.RestoreTraining(st, t.net.Params(), t.opt, map[string]*experiment.RNG{"trajectories": t.traj, "noise": t.noise}); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	t.first, t.elapsed = st.Step, st.Elapsed
+	t.run.RestoreMetrics(st.Metrics)
+	return nil
+}
+
+// save checkpoints the position before step.
+func (t *trainer) save(step int, secs float64) error {
+	st := &checkpoint.State{Kind: "reactivation", ConfigHash: t.run.Fingerprint(), Step: step, Elapsed: secs, OptimCounter: t.opt.Counter(),
+		Optim: t.opt.State(), Metrics: t.run.Metrics(),
+		Streams: map[string][]byte{"trajectories": t.traj.State(), "noise": t.noise.State()}}
+	for _, p := range t.net.Params() {
+		st.Params = append(st.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
+	}
+	path := filepath.Join(t.run.Path, checkpointPath)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := checkpoint.Save(path, st); err != nil {
+		return err
+	}
+	return t.run.Seal()
+}
+
+// train runs Adam on a fresh batch every step from t.first, checkpointing
+// every train.checkpoint_every steps and on interruption, and records the
+// training time and final loss in r.
+func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Result) error {
+	s, task, net := t.s, t.task, t.net
+	mse := &nn.MSE{}
+	var batch pathint.Batch // reused every step
+	baseLR := []float64{s.Train.LR}
+	progress.Start(t.name, s.Train.Steps)
+	start := time.Now()
+	secs := func() float64 { return t.elapsed + time.Since(start).Seconds() }
+	var loss float64
+	for step := t.first; step <= s.Train.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			if serr := t.save(step, secs()); serr != nil {
+				return serr
+			}
+			return fmt.Errorf("interrupted at step %d; checkpoint written, re-run the study to resume: %w", step, err)
+		}
+		if ce := s.Train.CheckpointEvery; ce > 0 && step > t.first && (step-1)%ce == 0 {
+			if err := t.save(step, secs()); err != nil {
+				return err
+			}
+		}
+		b := task.Sample(t.traj.Rand, s.Train.Batch, &batch)
+		x, c0, tgt := tensor.FromSlice(b.T*b.B, task.NIn(), b.X), tensor.FromSlice(b.B, s.Network.Cells, b.Init), tensor.FromSlice(b.T*b.B, s.Network.Cells, b.Target)
+		experiment.SetLR(t.opt, baseLR, s.Train.LRSchedule, step-1, s.Train.Steps)
+		nn.ZeroGrad(net.Params())
+		y := net.Forward(x, c0, t.noise.Rand)
+		loss = mse.Loss(y, tgt)
+		net.Backward(mse.Backward())
+		t.opt.Step()
+		if p, ok := net.(interface{ Project() }); ok {
+			p.Project() // Dale's law: restore the weight signs
+		}
+		if step%s.Train.LogEvery == 0 || step == s.Train.Steps {
+			rec := record{Step: step, Loss: analysis.Float(loss), DecodeErr: analysis.Float(decodeError(task, y, b.Truth)), Seconds: secs()}
+			if err := t.run.AppendMetrics(rec); err != nil {
+				return err
+			}
+			progress.Add(s.Train.LogEvery, fmt.Sprintf("loss %.3g err %.4f", loss, float64(rec.DecodeErr)))
+		}
+	}
+	r.SecondsPerStep = secs() / float64(s.Train.Steps)
+	r.FinalLoss = analysis.Float(loss)
+	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", t.name, s.Train.Steps, r.SecondsPerStep, loss))
+	return nil
+}
+
+// newNet builds the condition's network with the seed's initial weights.
+func (s *Config) newNet(cond string, task pathint.Task, seed uint64) (rnn.Net, error) {
+	c, nc := conditions[cond], s.Network
+	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
+		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
+	if c.noisy {
+		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
+	}
+	if c.dale {
+		cfg.Inhibitory = int(nc.InhibitoryFraction * float64(nc.NRec))
+		cfg.Normalize, cfg.NormGain = c.normalize, nc.NormGain
+	}
+	if c.gru {
+		return rnn.NewGRU(cfg, experiment.Stream(seed, "init"))
+	}
+	return rnn.New(cfg, experiment.Stream(seed, "init"))
+}
+
+// decodeError is the mean squared decoding error per coordinate of the
+// outputs y (rows) against the true states.
+func decodeError(task pathint.Task, y *tensor.Mat, truth []float64) float64 {
+	d := task.Dim()
+	buf := make([]float64, d)
+	var s float64
+	for i := 0; i < y.Rows; i++ {
+		task.Decode(buf, y.Row(i))
+		for c := 0; c < d; c++ {
+			e := buf[c] - truth[i*d+c]
+			if task.Periodic() {
+				e = math.Remainder(e, 2*math.Pi)
+			}
+			s += e * e
+		}
+	}
+	return s / float64(y.Rows*d)
+}
+
+func decodeRows(task pathint.Task, y *tensor.Mat, dst []float64) {
+	d := task.Dim()
+	for i := 0; i < y.Rows; i++ {
+		task.Decode(dst[i*d:(i+1)*d], y.Row(i))
+	}
+}
+
+// quietRun is what one quiescent run keeps.
+type quietRun struct {
+	pos    []float64 // decoded states from step keepFrom on (steps x B x dim)
+	hidden []float32 // every stride-th step's hidden states of the first 20 trajectories (PCA)
+	states []float32 // driftN hidden states from the second half of the run (drift field)
+}
+
+// quiesce runs net offline for steps steps from codes c0. The drift
+// sample comes from the second half of the run: by then the state has
+// forgotten the encoded start, and sleep states carry no pending velocity
+// input (a waking state does, and its input-free step continues the last
+// movement, which would swamp the denoising drift).
+func quiesce(task pathint.Task, net rnn.Net, c0 *tensor.Mat, steps int, sd float64, kind string, rng *rand.Rand, keepFrom, driftN int, tick func(int)) quietRun {
+	b, d := c0.Rows, task.Dim()
+	out := quietRun{pos: make([]float64, (steps-keepFrom)*b*d)}
+	q := rnn.NewQuiescence(net, b)
+	stride := max(1, steps/200)
+	rows := min(b, 20)
+	burn := steps / 2
+	snaps := (driftN + b - 1) / b
+	every := max(1, (steps-burn)/max(1, snaps))
+	q.Run(c0, steps, sd, kind, rng, func(st int, h, y *tensor.Mat) {
+		tick(st)
+		if st >= burn && (st-burn)%every == 0 && len(out.states) < driftN*h.Cols {
+			n := min(b, driftN-len(out.states)/h.Cols)
+			out.states = append(out.states, h.Data[:n*h.Cols]...)
+		}
+		if st < keepFrom {
+			return
+		}
+		off := (st - keepFrom) * b * d
+		for i := 0; i < b; i++ {
+			task.Decode(out.pos[off+i*d:off+(i+1)*d], y.Row(i))
+		}
+		if st%stride == 0 {
+			out.hidden = append(out.hidden, h.Data[:rows*h.Cols]...)
+		}
+	})
+	return out
+}
+
+// fitKDE fits a KDE to at most limit evenly spaced states; a degenerate
+// cloud (a network whose state never moves) gets 1e-6 jitter so its
+// density, and the KL, stay defined.
+func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
+	n := len(pts) / d
+	if limit > 0 && n > limit {
+		sub := make([]float64, 0, limit*d)
+		for i := 0; i < limit; i++ {
+			j := i * n / limit
+			sub = append(sub, pts[j*d:(j+1)*d]...)
+		}
+		pts = sub
+	}
+	period := 0.0
+	if periodic {
+		period = 2 * math.Pi
+	}
+	k, err := analysis.NewKDE(pts, d, period)
+	if err == nil {
+		return k, nil
+	}
+	jit := make([]float64, len(pts))
+	rng := rand.New(rand.NewPCG(1, uint64(len(pts))))
+	for i, v := range pts {
+		jit[i] = v + 1e-6*rng.NormFloat64()
+	}
+	return analysis.NewKDE(jit, d, period)
+}
+
+func analyse(s Config, task pathint.Task, net, untrained rnn.Net, cond string, seed uint64, r *Result, progress experiment.Progress) error {
+	o := &offline{s: s, q: s.Sleep, task: task, net: net, untrained: untrained, c: conditions[cond], seed: seed, r: r, d: task.Dim(), kind: s.Network.Noise}
+	r.AnalysisVersion = AnalysisVersion
+	// Progress counts quiescent steps: the density run, the untrained
+	// control, the variance run and, without training noise, the run with
+	// noise added at sleep.
+	total := 2*o.q.Steps + o.q.VarSteps
+	if !o.c.noisy {
+		total += o.q.Steps
+	}
+	progress.Start(fmt.Sprintf("%s_s%d quiescence", cond, seed), total)
+	defer progress.Finish(fmt.Sprintf("%s_s%d: offline analyses done", cond, seed))
+	o.tick = func(int) { progress.Add(1, "") }
+	o.waking()
+	o.sleep()
+	if err := o.densities(); err != nil {
+		return err
+	}
+	o.distances()
+	o.driftAndPCA()
+	return nil
+}
+
+// offline is what the analyses of one trained network share.
+type offline struct {
+	s              Config
+	q              QuiescenceConfig
+	task           pathint.Task
+	net, untrained rnn.Net
+	c              condition
+	seed           uint64
+	r              *Result
+	tick           func(int)
+	d              int            // state dimension
+	kind           string         // noise kind
+	tb             *pathint.Batch // the waking test batch
+	c0             *tensor.Mat    // its encoded initial states
+	sd             float64        // quiescent noise sd
+	wakeDensity    *analysis.KDE
+	untrainedQuiet []float64 // the untrained control's decoded sleep
+	driftStates    []float32 // sleep states for the drift field
+}
+
+// waking decodes the test trajectories, and the untrained control's error.
+func (o *offline) waking() {
+	r, task, d := o.r, o.task, o.d
+	o.tb = task.Sample(experiment.Stream(o.seed, "test"), o.q.Batch, nil)
+	tb := o.tb
+	x := tensor.FromSlice(tb.T*tb.B, task.NIn(), tb.X)
+	o.c0 = tensor.FromSlice(tb.B, task.NCells(), tb.Init)
+	r.b, r.t, r.dim = tb.B, tb.T, d
+	uy := o.untrained.Forward(x, o.c0, experiment.Stream(o.seed, "test-noise"))
+	r.UntrainedErr = analysis.Float(decodeError(task, uy, tb.Truth))
+	y := o.net.Forward(x, o.c0, experiment.Stream(o.seed, "test-noise"))
+	r.DecodeErr = analysis.Float(decodeError(task, y, tb.Truth))
+	r.wake = make([]float64, tb.T*tb.B*d)
+	decodeRows(task, y, r.wake)
+	hw := o.net.Hidden()
+	r.wakeHidden = subsampleRows(hw.Data, hw.Rows, hw.Cols, 3000)
+}
+
+// sleep runs the network and the untrained control with the input
+// removed: the network's own recurrent noise scaled by the noise factor
+// (GRUs keep their training noise unscaled), as in the reference, so a
+// network trained without noise sleeps without it; such a network also
+// sleeps once with noise added.
+func (o *offline) sleep() {
+	r, q := o.r, o.q
+	o.sd = o.net.Config().SigmaRec * q.NoiseFactor
+	if o.c.gru {
+		o.sd = o.net.Config().SigmaRec
+	}
+	r.SleepNoiseSD = o.sd
+	sleep := quiesce(o.task, o.net, o.c0, q.Steps, o.sd, o.kind, experiment.Stream(o.seed, "sleep-noise"), 0, q.DriftStates, o.tick)
+	r.quiet, r.quietHidden, r.tq = sleep.pos, sleep.hidden, q.Steps
+	o.untrainedQuiet = quiesce(o.task, o.untrained, o.c0, q.Steps, math.Sqrt(q.Noise2Sleep), o.kind, experiment.Stream(o.seed, "sleep-noise-untrained"), 0, 0, o.tick).pos
+	o.driftStates = sleep.states
+	r.KLNoiseAdded, r.StepNoiseAdded = analysis.Float(math.NaN()), analysis.Float(math.NaN())
+	if !o.c.noisy {
+		// The noise-added run also supplies the drift sample: a noiseless
+		// sleep ends at a fixed point, whose drift is zero by construction.
+		r.NoiseAddedSD = math.Sqrt(q.Noise2Sleep)
+		run := quiesce(o.task, o.net, o.c0, q.Steps, r.NoiseAddedSD, o.kind, experiment.Stream(o.seed, "sleep-noise-added"), 0, q.DriftStates, o.tick)
+		r.quietAdded, o.driftStates = run.pos, run.states
+	}
+}
+
+// densities fits the KDEs and estimates KL(quiescent || waking), with the
+// controls.
+func (o *offline) densities() error {
+	r, q, task, d := o.r, o.q, o.task, o.d
+	p, err := fitKDE(r.wake, d, q.KDEPoints, task.Periodic())
+	if err != nil {
+		return fmt.Errorf("waking density: %w", err)
+	}
+	o.wakeDensity = p
+	qk, err := fitKDE(r.quiet, d, q.KDEPoints, task.Periodic())
+	if err != nil {
+		return fmt.Errorf("quiescent density: %w", err)
+	}
+	uk, err := fitKDE(o.untrainedQuiet, d, q.KDEPoints, task.Periodic())
+	if err != nil {
+		return fmt.Errorf("untrained density: %w", err)
+	}
+	klRNG := experiment.Stream(o.seed, "kl")
+	r.KL = analysis.Float(analysis.KL(qk, p, qk.Resample(q.KLSamples, klRNG), nil))
+	r.KLUntrained = analysis.Float(analysis.KL(uk, p, uk.Resample(q.KLSamples, klRNG), nil))
+	lu := task.LogUniform()
+	r.KLUniform = analysis.Float(analysis.KL(nil, p, task.Uniform(klRNG, q.KLSamples), func([]float64) float64 { return lu }))
+	if added := r.quietAdded; added != nil {
+		ak, err := fitKDE(added, d, q.KDEPoints, task.Periodic())
+		if err != nil {
+			return fmt.Errorf("quiescent density with noise added: %w", err)
+		}
+		r.KLNoiseAdded = analysis.Float(analysis.KL(ak, p, ak.Resample(q.KLSamples, klRNG), nil))
+		r.StepNoiseAdded = analysis.Float(analysis.StepDistance(added[:min(q.StepSteps, q.Steps)*o.tb.B*d], o.tb.B, d, task.Periodic()))
+	}
+	return nil
+}
+
+// distances measures step distances, the bias (anchor distance or signed
+// turning) and the steady-state quiescent variance.
+func (o *offline) distances() {
+	r, q, task, d, b := o.r, o.q, o.task, o.d, o.tb.B
+	r.StepWake = analysis.Float(analysis.StepDistance(r.wake, b, d, task.Periodic()))
+	r.StepQuiet = analysis.Float(analysis.StepDistance(r.quiet[:min(q.StepSteps, q.Steps)*b*d], b, d, task.Periodic()))
+	if task.Periodic() {
+		r.SignedWake = analysis.Float(analysis.MeanSignedStep(r.wake, b))
+		r.SignedQuiet = analysis.Float(analysis.MeanSignedStep(r.quiet, b))
+	} else {
+		r.AnchorWake = analysis.Float(meanNorm(r.wake))
+		r.AnchorQuiet = analysis.Float(meanNorm(r.quiet))
+	}
+	vb := task.Sample(experiment.Stream(o.seed, "variance"), q.VarBatch, nil)
+	vpos := quiesce(task, o.net, tensor.FromSlice(vb.B, task.NCells(), vb.Init), q.VarSteps, o.sd, o.kind, experiment.Stream(o.seed, "variance-noise"), q.VarDiscard, 0, o.tick).pos
+	r.Variance = analysis.Float(analysis.TrajectoryVariance(vpos, vb.B, d, 0, task.Periodic()))
+}
+
+// driftAndPCA measures the drift field (the noise-free, input-free
+// one-step change from sleep states) against the waking density, and the
+// PCA of hidden states awake and asleep.
+func (o *offline) driftAndPCA() {
+	r, nrec := o.r, o.net.Config().NRec
+	r.drift, r.driftDelta = driftField(o.task, o.net, tensor.FromSlice(len(o.driftStates)/nrec, nrec, o.driftStates))
+	cos, weighted, _ := analysis.DriftAlignment(r.drift, r.driftDelta, o.d, o.wakeDensity)
+	r.DriftAlignment, r.DriftWeighted = analysis.Float(cos), analysis.Float(weighted)
+	r.PCAWake = firstN(analysis.ExplainedVariance(r.wakeHidden, len(r.wakeHidden)/nrec, nrec), 20)
+	r.PCAQuiet = firstN(analysis.ExplainedVariance(r.quietHidden, len(r.quietHidden)/nrec, nrec), 20)
+}
+
+func firstN(x []float64, n int) []float64 { return x[:min(n, len(x))] }
+
+func meanNorm(pos []float64) float64 {
+	var s float64
+	for i := 0; i+1 < len(pos); i += 2 {
+		s += math.Hypot(pos[i], pos[i+1])
+	}
+	return s / float64(len(pos)/2)
+}
+
+// subsampleRows copies at most limit evenly spaced rows of x (n x m).
+func subsampleRows(x []float32, n, m, limit int) []float32 {
+	k := min(n, limit)
+	out := make([]float32, 0, k*m)
+	for i := 0; i < k; i++ {
+		j := i * n / k
+		out = append(out, x[j*m:(j+1)*m]...)
+	}
+	return out
+}
+
+// driftField decodes (smoothly) the hidden states h and their noise-free,
+// input-free successors, returning positions and displacements.
+func driftField(task pathint.Task, net rnn.Net, h *tensor.Mat) (pos, delta []float64) {
+	n := h.Rows
+	hn := tensor.New(n, h.Cols)
+	net.Step(hn, h)
+	y, yn := tensor.New(n, net.Config().NOut), tensor.New(n, net.Config().NOut)
+	net.Output(y, h)
+	net.Output(yn, hn)
+	d := task.Dim()
+	pos, delta = make([]float64, n*d), make([]float64, n*d)
+	next := make([]float64, d)
+	for i := 0; i < n; i++ {
+		task.SmoothDecode(pos[i*d:(i+1)*d], y.Row(i))
+		task.SmoothDecode(next, yn.Row(i))
+		for c := 0; c < d; c++ {
+			dv := next[c] - pos[i*d+c]
+			if task.Periodic() {
+				dv = math.Remainder(dv, 2*math.Pi)
+			}
+			delta[i*d+c] = dv
+		}
+	}
+	return pos, delta
+}
+
+func writeArrays(runPath string, r *Result, net rnn.Net) error {
+	dir := filepath.Join(runPath, "arrays")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	type arrayFile struct {
+		name  string
+		data  any
+		shape []int
+	}
+	files := []arrayFile{
+		{"waking_decoded.npy", r.wake, []int{r.t, r.b, r.dim}},
+		{"quiescent_decoded.npy", r.quiet, []int{r.tq, r.b, r.dim}},
+		{"drift_positions.npy", r.drift, []int{len(r.drift) / r.dim, r.dim}},
+		{"drift_delta.npy", r.driftDelta, []int{len(r.driftDelta) / r.dim, r.dim}},
+	}
+	if r.quietAdded != nil {
+		files = append(files, arrayFile{"quiescent_noise_added_decoded.npy", r.quietAdded, []int{r.tq, r.b, r.dim}})
+	}
+	if nrec := net.Config().NRec; r.wakeHidden != nil {
+		files = append(files,
+			arrayFile{"hidden_waking.npy", r.wakeHidden, []int{len(r.wakeHidden) / nrec, nrec}},
+			arrayFile{"hidden_quiescent.npy", r.quietHidden, []int{len(r.quietHidden) / nrec, nrec}})
+	}
+	weights := experiment.ParamTensors(net.Params())
+	for _, t := range weights { // the trained weights, for `circuitry analyze` and Python
+		files = append(files, arrayFile{t.Name + ".npy", t.Data, t.Shape})
+	}
+	st, err := safetensors.Encode(weights, map[string]string{"condition": r.Condition, "seed": fmt.Sprint(r.Seed)})
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(runPath, "weights.safetensors"), st); err != nil {
+		return err
+	}
+	for _, f := range files {
+		b, err := npy.Bytes(f.data, f.shape...)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.name, err)
+		}
+		if err := fsutil.WriteFileAtomic(filepath.Join(dir, f.name), b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readSummary reads a finished run's summary.json.
+func readSummary(dir string) (*Result, error) {
+	path := filepath.Join(dir, "summary.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: finished run without its summary: %w — --force retrains it", dir, err)
+	}
+	var r Result
+	if err := json.Unmarshal(b, &r); err != nil || r.Condition == "" {
+		return nil, fmt.Errorf("%s: damaged or not an offline-reactivation summary — --force retrains the run", path)
+	}
+	return &r, nil
+}
+
+// loadResult reads a finished run (summary.json and the
+// arrays the study's figures need). A missing or damaged file is an error
+// naming it: a finished run is never silently retrained.
+func loadResult(dir string) (*Result, error) {
+	r, err := readSummary(dir)
+	if err != nil {
+		return nil, err
+	}
+	read := func(name string, dims int) ([]float64, []int, error) {
+		path := filepath.Join(dir, "arrays", name)
+		x, shape, err := npy.ReadFloat64(path)
+		if err == nil && len(shape) != dims {
+			err = fmt.Errorf("shape %v, want %d dimensions", shape, dims)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: finished run with a damaged array (%v) — --force retrains it", path, err)
+		}
+		return x, shape, nil
+	}
+	var shape []int
+	if r.wake, shape, err = read("waking_decoded.npy", 3); err != nil {
+		return nil, err
+	}
+	r.t, r.b, r.dim = shape[0], shape[1], shape[2]
+	if r.quiet, shape, err = read("quiescent_decoded.npy", 3); err != nil {
+		return nil, err
+	}
+	r.tq = shape[0]
+	if r.drift, _, err = read("drift_positions.npy", 2); err != nil {
+		return nil, err
+	}
+	if r.driftDelta, _, err = read("drift_delta.npy", 2); err != nil {
+		return nil, err
+	}
+	if r.NoiseAddedSD > 0 {
+		if r.quietAdded, _, err = read("quiescent_noise_added_decoded.npy", 3); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// AnalyzeRun re-runs the offline analyses of a finished run
+// directory with its saved weights, after applying overrides to its
+// config (e.g. quiescence.noise_factor=1 for the temperature check, or
+// network.noise=gaussian for a uniform-trained network), and writes them
+// under RUN_DIR/analyses/NAME.
+func AnalyzeRun(runDir, name string, overrides []string, log io.Writer) (*Result, error) {
+	var prior Result
+	b, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a finished run (no summary.json); train it with `circuitry run CONFIG` first", runDir)
+	}
+	if err := json.Unmarshal(b, &prior); err != nil || prior.Condition == "" {
+		return nil, fmt.Errorf("%s: summary.json is not an offline-reactivation run summary", runDir)
+	}
+	s, err := readPointStudy(runDir, overrides)
+	if err != nil {
+		return nil, err
+	}
+	r, net, err := reanalyse(s, runDir, &prior)
+	if err != nil {
+		return nil, err
+	}
+	out := filepath.Join(runDir, "analyses", name)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	r.Dir = out
+	if err := writeArrays(out, r, net); err != nil {
+		return nil, err
+	}
+	if err := (&experiment.RunDir{Path: out}).WriteJSON("summary.json", struct {
+		Overrides []string `json:"overrides"`
+		*Result
+	}{overrides, r}); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "%s: analysis %q written to %s\n", runDir, name, out)
+	return r, nil
+}
+
+// reanalyse loads the trained weights saved under runDir into study s's
+// network for prior's condition and seed and repeats the offline
+// analyses; the training record (steps, time, loss) is prior's.
+func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error) {
+	c, ok := conditions[prior.Condition]
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: unknown condition %q", runDir, prior.Condition)
+	}
+	task := s.NewTask(c.biased, prior.Seed)
+	net, err := s.newNet(prior.Condition, task, prior.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	untrained, _ := s.newNet(prior.Condition, task, prior.Seed)
+	for _, p := range net.Params() {
+		path := filepath.Join(runDir, "arrays", p.Name+".npy")
+		w, shape, err := npy.ReadFloat32(path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: not a finished run (weights missing: %w)", runDir, err)
+		}
+		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
+			return nil, nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
+		}
+		copy(p.Value.Data, w)
+	}
+	nc := s.Network
+	r := &Result{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
+		TrainSteps: prior.TrainSteps, SecondsPerStep: prior.SecondsPerStep, FinalLoss: prior.FinalLoss}
+	if err := analyse(s, task, net, untrained, prior.Condition, prior.Seed, r, experiment.Quiet{}); err != nil {
+		return nil, nil, err
+	}
+	return r, net, nil
+}
+
+// refreshAnalyses repeats a finished network's analyses in place (its
+// summary, arrays and run report), keeping its trained weights.
+func refreshAnalyses(s Config, run *experiment.RunDir, prior *Result) (*Result, error) {
+	r, net, err := reanalyse(s, run.Path, prior)
+	if err != nil {
+		return nil, err
+	}
+	r.Dir = run.Path
+	return r, writePoint(run, r, net)
+}
+
+// ResumePoint continues one interrupted network of an
+// offline-reactivation study from its checkpoint and runs its analyses.
+// dir is OUT/STUDY/runs/CONDITION_sSEED.
+func ResumePoint(ctx context.Context, dir string, progress experiment.Progress, log io.Writer) (*Result, error) {
+	dir = filepath.Clean(dir)
+	s, err := readPointStudy(dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Conditions) != 1 || len(s.Seeds) != 1 {
+		return nil, fmt.Errorf("%s: not a study point (its config.yaml lists %d conditions and %d seeds)", dir, len(s.Conditions), len(s.Seeds))
+	}
+	cond, seed := s.Conditions[0], s.Seeds[0]
+	studyDir := filepath.Dir(filepath.Dir(dir))
+	s.Out.Dir, s.Name = filepath.Dir(studyDir), filepath.Base(studyDir)
+	if s.pointDir(cond, seed) != dir {
+		return nil, fmt.Errorf("%s: not where its study keeps %s seed %d (want OUT/STUDY/runs/%s)", dir, cond, seed, pointName(cond, seed))
+	}
+	switch act, err := experiment.Inspect(dir, s.pointSpec(cond, seed), checkpointPath, false); {
+	case err != nil:
+		return nil, err
+	case act == experiment.Reuse || act == experiment.Reanalyse:
+		return nil, fmt.Errorf("%s: already finished; nothing to resume", dir)
+	case act != experiment.Resume:
+		return nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
+	}
+	return runPoint(ctx, s, cond, seed, false, progress, log)
+}
+
+// readPointStudy parses a study point's config.yaml with overrides.
+func readPointStudy(dir string, overrides []string) (Config, error) {
+	path := filepath.Join(dir, "config.yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: not a run directory (no config.yaml)", dir)
+	}
+	s, err := Parse(data, overrides)
+	if err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}

@@ -1,0 +1,216 @@
+package sweep
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/study/classify"
+	"go.yaml.in/yaml/v3"
+)
+
+// Spec is a grid of single-run configs: every combination of the
+// grid's values (keys as in --set) times every seed.
+type Spec struct {
+	Sweep   string                 `yaml:"sweep"`   // name: the sweep's directory under out.dir
+	Base    string                 `yaml:"base"`    // the single-run config file the points start from (relative to the spec)
+	Grid    map[string][]any       `yaml:"grid"`    // key -> values, e.g. train.lr: [0.001, 0.003]
+	Seeds   []uint64               `yaml:"seeds"`   // one run per seed at every grid point
+	Workers int                    `yaml:"workers"` // local parallel runs; 0 = one per core
+	Slurm   experiment.SlurmConfig `yaml:"slurm"`
+	Out     experiment.OutConfig   `yaml:"out"`
+	Extra   map[string]yaml.Node   `yaml:",inline"` // rejected: unknown keys
+}
+
+// Point is one run of a sweep.
+type Point struct {
+	Index     int
+	Overrides []string
+	Config    classify.Config
+}
+
+// Load reads and validates a sweep spec and expands its points.
+func Load(path string) (*Spec, []Point, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sweep: %w", err)
+	}
+	s := &Spec{Seeds: []uint64{1}, Slurm: experiment.SlurmConfig{Time: "01:00:00", CPUsPerTask: 2, Mem: "4G"}, Out: experiment.OutConfig{Dir: "runs"}}
+	if err := yaml.Unmarshal(data, s); err != nil {
+		return nil, nil, fmt.Errorf("%s: invalid YAML: %w", path, err)
+	}
+	if err := s.validate(); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if !filepath.IsAbs(s.Base) {
+		s.Base = filepath.Join(filepath.Dir(path), s.Base)
+	}
+	base, err := os.ReadFile(s.Base)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: base: %w", path, err)
+	}
+	if experiment.StudyOf(base) != "" {
+		return nil, nil, fmt.Errorf("%s: base %s is a study config; sweeps take single-run configs", path, s.Base)
+	}
+	var pts []Point
+	for _, c := range s.combinations() {
+		for _, seed := range s.Seeds {
+			i := len(pts)
+			sets := append(append([]string{}, c...), fmt.Sprintf("seed=%d", seed), fmt.Sprintf("name=p%04d", i),
+				"out.dir="+filepath.Join(s.Out.Dir, s.Sweep, "runs"))
+			cfg, err := classify.ParseConfig(base, sets)
+			if err != nil {
+				return nil, nil, fmt.Errorf("%s: grid point %v: %w", path, c, err)
+			}
+			pts = append(pts, Point{Index: i, Overrides: append(append([]string{}, c...), fmt.Sprintf("seed=%d", seed)), Config: cfg})
+		}
+	}
+	return s, pts, nil
+}
+
+// validate checks the spec's own keys (not the base config's).
+func (s *Spec) validate() error {
+	for k := range s.Extra {
+		return fmt.Errorf("unknown key %q; known keys: sweep, base, grid, seeds, workers, slurm, out", k)
+	}
+	if s.Sweep == "" || filepath.Base(s.Sweep) != s.Sweep {
+		return fmt.Errorf("sweep = %q: want a directory name without slashes", s.Sweep)
+	}
+	if s.Base == "" {
+		return fmt.Errorf("base: want the path of a single-run config")
+	}
+	if len(s.Grid) == 0 {
+		return fmt.Errorf("grid is empty: give at least one key with values, e.g. train.lr: [0.001, 0.003]")
+	}
+	for k, vs := range s.Grid {
+		if len(vs) == 0 {
+			return fmt.Errorf("grid.%s has no values", k)
+		}
+		seen := map[string]bool{}
+		for _, v := range vs {
+			f := experiment.FlowYAML(v)
+			if seen[f] {
+				return fmt.Errorf("grid.%s lists %s twice", k, f)
+			}
+			seen[f] = true
+		}
+	}
+	if len(s.Seeds) == 0 {
+		return fmt.Errorf("seeds is empty")
+	}
+	for i, seed := range s.Seeds {
+		if slices.Index(s.Seeds, seed) < i {
+			return fmt.Errorf("seeds lists %d twice", seed)
+		}
+	}
+	if s.Workers < 0 {
+		return fmt.Errorf("workers = %d: want >= 0 (0 = one per core)", s.Workers)
+	}
+	if s.Slurm.CPUsPerTask < 1 {
+		return fmt.Errorf("slurm.cpus_per_task = %d: want >= 1", s.Slurm.CPUsPerTask)
+	}
+	return nil
+}
+
+// combinations lists every combination of the grid's values as --set
+// overrides, keys in sorted order.
+func (s *Spec) combinations() [][]string {
+	keys := make([]string, 0, len(s.Grid))
+	for k := range s.Grid {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	combos := [][]string{{}}
+	for _, k := range keys {
+		var next [][]string
+		for _, c := range combos {
+			for _, v := range s.Grid[k] {
+				next = append(next, append(append([]string{}, c...), k+"="+experiment.FlowYAML(v)))
+			}
+		}
+		combos = next
+	}
+	return combos
+}
+
+// Dir is the sweep's directory.
+func (s *Spec) Dir() string { return filepath.Join(s.Out.Dir, s.Sweep) }
+
+// runner runs a sweep as an experiment.Study: one classifier run a point.
+type runner struct {
+	spec    *Spec
+	pts     []Point
+	workers int
+	runs    classify.Runs
+}
+
+// New is the sweep's study; workers overrides the spec's (0: keep it).
+func New(spec *Spec, pts []Point, workers int) experiment.Study {
+	if workers == 0 {
+		workers = spec.Workers
+	}
+	r := &runner{spec: spec, pts: pts, workers: workers}
+	for _, p := range pts {
+		r.runs.Configs = append(r.runs.Configs, p.Config)
+	}
+	return r
+}
+
+func (r *runner) Name() string                        { return r.spec.Sweep }
+func (r *runner) Dir() string                         { return r.spec.Dir() }
+func (r *runner) Workers() int                        { return r.workers }
+func (r *runner) Units(int) int                       { return 1 }
+func (r *runner) Points() ([]experiment.Point, error) { return r.runs.Points() }
+
+// Open writes points.tsv and loads the data the points share.
+func (r *runner) Open(env experiment.Env) error {
+	if err := WritePointsIndex(r.spec, r.pts); err != nil {
+		return err
+	}
+	_, err := r.runs.Load(env.DataDir, env.Log)
+	return err
+}
+
+// RunPoint trains (or resumes) point i.
+func (r *runner) RunPoint(ctx context.Context, i int, env experiment.Env) error {
+	if _, err := r.runs.Run(ctx, i, env); err != nil {
+		p := r.pts[i]
+		return fmt.Errorf("point %d (%s): %w", p.Index, strings.Join(p.Overrides, " "), err)
+	}
+	return nil
+}
+
+// Finish merges the finished points.
+func (r *runner) Finish(context.Context, experiment.Env) (experiment.Result, error) {
+	return ReportDir(r.Dir())
+}
+
+// WritePointsIndex records which overrides each point has, for `report`.
+func WritePointsIndex(s *Spec, pts []Point) error {
+	if err := os.MkdirAll(s.Dir(), 0o755); err != nil {
+		return err
+	}
+	var b strings.Builder
+	for _, p := range pts {
+		fmt.Fprintf(&b, "p%04d\t%s\n", p.Index, strings.Join(p.Overrides, " "))
+	}
+	return fsutil.WriteFileAtomic(filepath.Join(s.Dir(), "points.tsv"), []byte(b.String()))
+}
+
+// SlurmArray is the sweep's job array: one task per point, run from
+// workdir (relative paths in the spec resolve there), with --data dataDir
+// when set.
+func (s *Spec) SlurmArray(pts []Point, exe, specPath, workdir, dataDir string) experiment.SlurmArray {
+	args := []string{exe, "sweep", specPath}
+	if dataDir != "" {
+		args = append(args, "--data", dataDir)
+	}
+	return experiment.SlurmArray{Name: s.Sweep, Tasks: len(pts), Resources: s.Slurm, Workdir: workdir, LogDir: filepath.Join(s.Dir(), "slurm"),
+		Command: experiment.ShellWords(args...) + ` --point "$SLURM_ARRAY_TASK_ID"`}
+}
