@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/internal/race"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -339,6 +340,9 @@ func TestSubtractiveINorm(t *testing.T) {
 // A training step of every condition allocates nothing once its buffers
 // exist (products small enough to run on one goroutine).
 func TestTrainingStepNoAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
 	for _, cond := range []string{"ei", "ei_ln", "e_ln", "inorm", "inorm_full", "inorm_sub", "mlp"} {
 		rng := rand.New(rand.NewPCG(7, 7))
 		net, err := NewNetwork(Conditions[cond], 20, []int{16, 16}, nil, 10, 0.01, rng)

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/internal/race"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
@@ -206,6 +207,9 @@ func TestTrainingReducesLoss(t *testing.T) {
 }
 
 func TestLinearNoAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
 	rng := rand.New(rand.NewPCG(6, 6))
 	net := Sequential{NewLinear("a", 20, 30, true, rng), &ReLU{}, NewLayerNorm("n", 30, true), NewLinear("b", 30, 5, true, rng)}
 	x := randMat(rng, 8, 20, 1)

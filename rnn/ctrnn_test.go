@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/internal/race"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -131,6 +132,9 @@ func TestNoiseStatistics(t *testing.T) {
 }
 
 func TestTimeLoopsDoNotAllocate(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
 	cfg := Config{NIn: 2, NRec: 32, NOut: 16, NInit: 16, Alpha: 0.2, Activation: "relu", SigmaRec: 0.01, Noise: "gaussian"}
 	rng := rand.New(rand.NewPCG(4, 4))
 	net, _ := New(cfg, rng)

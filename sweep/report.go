@@ -113,9 +113,6 @@ func (rep *Report) write(dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
-			return err
-		}
 		if _, err := report.Save(p, filepath.Join(dir, "figures"), "accuracy"); err != nil {
 			return err
 		}

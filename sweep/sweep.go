@@ -193,9 +193,6 @@ func (r *runner) Finish(context.Context, experiment.Env) (experiment.Result, err
 
 // WritePointsIndex records which overrides each point has, for `report`.
 func WritePointsIndex(s *Spec, pts []Point) error {
-	if err := os.MkdirAll(s.Dir(), 0o755); err != nil {
-		return err
-	}
 	var b strings.Builder
 	for _, p := range pts {
 		fmt.Fprintf(&b, "p%04d\t%s\n", p.Index, strings.Join(p.Overrides, " "))

@@ -158,3 +158,37 @@ func TestResumeRefusesCorruptAndForeignCheckpoints(t *testing.T) {
 		t.Fatal("a refused resume deleted a file of the user's")
 	}
 }
+
+// A second process on a run directory that another is writing fails at
+// once with one line, and leaves the running run intact.
+func TestSecondProcessOnALockedRun(t *testing.T) {
+	work := t.TempDir()
+	cfg := filepath.Join(work, "c.yaml")
+	os.WriteFile(cfg, []byte("name: r\ndata:\n  train_limit: 3000\nmodel:\n  hidden: [256, 128]\ntrain:\n  epochs: 20\n  batch_size: 20\n  checkpoint_every: 25\n"), 0o644)
+	first := exec.Command(os.Args[0], "train", cfg, "--data", "embedded")
+	first.Dir = work
+	first.Env = append(os.Environ(), "CIRCUITRY_TEST_MAIN=1", "CIRCUITRY_DATA=")
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { first.Process.Kill(); first.Wait() }()
+	ckpt := filepath.Join(work, "runs", "r", "checkpoints", "checkpoint.bin")
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(ckpt); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first run never checkpointed")
+		}
+	}
+	for _, args := range [][]string{{"train", cfg, "--data", "embedded", "--force"}, {"resume", filepath.Join("runs", "r"), "--data", "embedded"}} {
+		start := time.Now()
+		_, stderr, code := runCLI(t, work, args...)
+		if code == 0 || !bytes.Contains([]byte(stderr), []byte("in use by process")) || bytes.Count([]byte(stderr), []byte("\n")) != 1 || time.Since(start) > 20*time.Second {
+			t.Fatalf("%v: exit %d after %s: %q", args, code, time.Since(start), stderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(work, "runs", "r", "config.yaml")); err != nil {
+		t.Fatal("the refused --force removed the running run's config.yaml")
+	}
+}

@@ -8,8 +8,13 @@ import (
 )
 
 // WriteFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so readers never see a partial file.
+// renames it over path, so readers never see a partial file. It creates
+// path's directory when needed, so writers of figures, arrays and reports
+// need not.
 func WriteFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err

@@ -388,9 +388,6 @@ func (r *classifierRun) save() error {
 	}
 	s.Optim = r.optim.State()
 	dir := filepath.Join(r.run.Path, "checkpoints")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	if err := checkpoint.Save(filepath.Join(dir, "checkpoint.bin"), s); err != nil {
 		return err
 	}

@@ -31,9 +31,6 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Join(run.Path, "arrays"), 0o755); err != nil {
-		return err
-	}
 	if err := run.WriteFile(filepath.Join("arrays", "metrics.npy"), arr); err != nil {
 		return err
 	}
@@ -45,9 +42,6 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 	}
 	p, err := report.Lines(sum.Name+": accuracy", "epoch", "accuracy (%)", []report.Series{train, test})
 	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Join(run.Path, "figures"), 0o755); err != nil {
 		return err
 	}
 	if _, err := report.Save(p, filepath.Join(run.Path, "figures"), "curves"); err != nil {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -227,9 +226,6 @@ func (c *Comparison) pair(a, b string, eps float64) PairCell {
 // under dir.
 func (c *Comparison) Write(dir string) error {
 	figDir := filepath.Join(dir, "figures")
-	if err := os.MkdirAll(figDir, 0o755); err != nil {
-		return err
-	}
 	figs, err := c.figures(figDir)
 	if err != nil {
 		return err

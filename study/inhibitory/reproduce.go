@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/circuitry-lab/circuitry/experiment"
@@ -86,9 +85,6 @@ func (r *runner) Open(env experiment.Env) error {
 	}
 	fmt.Fprintf(env.Log, "%s: %d conditions x %d eps x %d configs x %d replicates; data: %s\n",
 		r.cfg.Name, len(r.cfg.Conditions), len(r.cfg.Eps), len(r.cfg.hparamIndices()), r.cfg.Replicates, src)
-	if err := os.MkdirAll(r.Dir(), 0o755); err != nil {
-		return err
-	}
 	return fsutil.WriteFileAtomic(filepath.Join(r.Dir(), "study.yaml"), experiment.ToYAML(r.cfg))
 }
 

@@ -144,9 +144,6 @@ func (rep *Report) Markdown() string {
 // Write saves report.json, report.md and the figures under dir.
 func (rep *Report) Write(dir string) error {
 	figDir := filepath.Join(dir, "figures")
-	if err := os.MkdirAll(figDir, 0o755); err != nil {
-		return err
-	}
 	figs, err := rep.figures(figDir)
 	if err != nil {
 		return err
@@ -406,9 +403,6 @@ func writeRunReport(dir string, r *Result) error {
 	}
 	p, err := report.Lines(fmt.Sprintf("%s seed %d: training", r.Condition, r.Seed), "step", "decoding error", []report.Series{errS})
 	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "figures"), 0o755); err != nil {
 		return err
 	}
 	if _, err := report.Save(p, filepath.Join(dir, "figures"), "training"); err != nil {

@@ -228,9 +228,6 @@ func (t *trainer) save(step int, secs float64) error {
 		st.Params = append(st.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
 	}
 	path := filepath.Join(t.run.Path, checkpointPath)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
 	if err := checkpoint.Save(path, st); err != nil {
 		return err
 	}
@@ -599,9 +596,6 @@ func driftField(task pathint.Task, net rnn.Net, h *tensor.Mat) (pos, delta []flo
 
 func writeArrays(runPath string, r *Result, net rnn.Net) error {
 	dir := filepath.Join(runPath, "arrays")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	type arrayFile struct {
 		name  string
 		data  any
@@ -723,9 +717,6 @@ func AnalyzeRun(runDir, name string, overrides []string, log io.Writer) (*Result
 		return nil, err
 	}
 	out := filepath.Join(runDir, "analyses", name)
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return nil, err
-	}
 	r.Dir = out
 	if err := writeArrays(out, r, net); err != nil {
 		return nil, err
