@@ -2,7 +2,6 @@ package inhibitory
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -231,22 +230,7 @@ func (c *Comparison) Write(dir string) error {
 		return err
 	}
 	c.Figures = figs
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "comparison.json"), append(b, '\n')); err != nil {
-		return err
-	}
-	md := c.Markdown()
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "comparison.md"), []byte(md)); err != nil {
-		return err
-	}
-	page, err := report.HTML(c.Study, md, dir)
-	if err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page); err != nil {
+	if err := report.WriteStudy(dir, "comparison", c.Study, c.Markdown(), c); err != nil {
 		return err
 	}
 	return fsutil.WriteFileAtomic(filepath.Join(dir, "results.csv"), c.csv())

@@ -149,22 +149,7 @@ func (rep *Report) Write(dir string) error {
 		return err
 	}
 	rep.Figures = figs
-	b, err := json.MarshalIndent(rep, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.json"), append(b, '\n')); err != nil {
-		return err
-	}
-	md := rep.Markdown()
-	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "report.md"), []byte(md)); err != nil {
-		return err
-	}
-	page, err := report.HTML(rep.Study, md, dir)
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page)
+	return report.WriteStudy(dir, "report", rep.Study, rep.Markdown(), rep)
 }
 
 func (rep *Report) first(cond string) *Result {
