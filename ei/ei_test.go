@@ -162,8 +162,10 @@ func TestINormLocalLossGradients(t *testing.T) {
 	}, 1e-3, 200))
 }
 
-// The full variant is the layer-norm Jacobian at z applied to the error:
-// compare with finite differences of f(z) = g . LN(z).
+// The full variant with ẑ (the standardized option) is the layer-norm
+// Jacobian at z applied to the error: compare with finite differences of
+// f(z) = g . LN(z). With the study's raw z it is not, unless z is already
+// normalised.
 func TestFullVariantIsLayerNormJacobian(t *testing.T) {
 	rng := rand.New(rand.NewPCG(6, 6))
 	for _, n := range []int{5, 64} {
@@ -176,7 +178,12 @@ func TestFullVariantIsLayerNormJacobian(t *testing.T) {
 			g[k] = float32(rng.NormFloat64())
 		}
 		got := make([]float32, n)
-		Full.BackwardRow(got, g, z, nil)
+		Full.BackwardRow(got, g, z, nil, true)
+		raw := make([]float32, n)
+		Full.BackwardRow(raw, g, z, nil, false)
+		if math.Abs(float64(raw[0]-got[0])) < 1e-3 {
+			t.Fatalf("n=%d: raw-z full equals the layer-norm Jacobian at an unnormalised z", n)
+		}
 		f := func(v []float64) float64 {
 			var s, ss float64
 			for _, x := range v {
@@ -216,24 +223,39 @@ func TestVariantValues(t *testing.T) {
 	// mean(g) = 3; sum(g z)/n = (-1+2-3+6)/4 = 1; w.g = 0.5+0.5+0.75 = 1.75
 	cases := []struct {
 		v    Variant
+		std  bool // ẑ instead of the study's raw z
 		want []float64
 	}{
-		{None, []float64{1, 2, 3, 6}},
-		{Center, []float64{-2, -1, 0, 3}},
-		{FACenter, []float64{-0.75, 0.25, 1.25, 4.25}},
-		{Scale, []float64{inv, 2 * inv, 3 * inv, 6 * inv}},
+		{None, false, []float64{1, 2, 3, 6}},
+		{Center, false, []float64{-2, -1, 0, 3}},
+		{FACenter, false, []float64{-0.75, 0.25, 1.25, 4.25}},
+		{Scale, false, []float64{inv, 2 * inv, 3 * inv, 6 * inv}},
+		// Raw z: subtract z*sum(g z)/n = z.
+		{Decorrelate, false, []float64{2, 1, 4, 5}},
+		{Full, false, []float64{-1 * inv, -2 * inv, 1 * inv, 2 * inv}},
 		// ẑ = z*inv, mean(g ẑ) = inv: subtract ẑ*inv = z*inv^2.
-		{Decorrelate, []float64{1 + inv*inv, 2 - inv*inv, 3 + inv*inv, 6 - inv*inv}},
-		{Full, []float64{(-2 + inv*inv) * inv, (-1 - inv*inv) * inv, inv * inv * inv, (3 - inv*inv) * inv}},
+		{Decorrelate, true, []float64{1 + inv*inv, 2 - inv*inv, 3 + inv*inv, 6 - inv*inv}},
+		{Full, true, []float64{(-2 + inv*inv) * inv, (-1 - inv*inv) * inv, inv * inv * inv, (3 - inv*inv) * inv}},
 	}
 	for _, c := range cases {
 		got := make([]float32, 4)
-		c.v.BackwardRow(got, g, z, w)
+		c.v.BackwardRow(got, g, z, w, c.std)
 		for k := range got {
 			if math.Abs(float64(got[k])-c.want[k]) > 1e-5 {
-				t.Errorf("%v: got %v, want %v", c.v, got, c.want)
+				t.Errorf("%v (standardized %v): got %v, want %v", c.v, c.std, got, c.want)
 				break
 			}
+		}
+	}
+	// Where z is not normalised the raw-z variants follow the study's
+	// formulas: z = (0, 2, 4, 6), mean 3, var 5, sum(g z)/n = 13.
+	z2 := []float32{0, 2, 4, 6}
+	s2 := 1 / math.Sqrt(5+normEps)
+	got := make([]float32, 4)
+	Full.BackwardRow(got, g, z2, nil, false)
+	for k, want := range []float64{(1 - 3 - 0) * s2, (2 - 3 - 26) * s2, (3 - 3 - 52) * s2, (6 - 3 - 78) * s2} {
+		if math.Abs(float64(got[k])-want) > 1e-4 {
+			t.Fatalf("raw full at unnormalised z: got %v, want %g at %d", got, want, k)
 		}
 	}
 	if _, err := ParseVariant("ful"); err == nil {

@@ -31,9 +31,12 @@ type INorm struct {
 	Wex, B, Wix, Bix *nn.Param // Bix nil in the subtractive-only layer
 	Wei              *nn.Param // fixed in the divisive layer, learned (local loss) in the subtractive-only one
 	Variant          Variant
-	FA               []float32 // fa_center weights
-	Lambda           float64
-	SkipInputGrad    bool // the input is data: Backward returns nil instead of dL/dx
+	// StandardizedZ makes full and decorrelate use ẑ instead of the
+	// study's raw z (see Variant).
+	StandardizedZ bool
+	FA            []float32 // fa_center weights
+	Lambda        float64
+	SkipInputGrad bool // the input is data: Backward returns nil instead of dL/dx
 	// Subtractive makes the study's earlier subtractive-only layer: no
 	// divisive pathway (D = 1), local loss lambda*mean_batch[mean_k(o)^2]
 	// training Wix and Wei.
@@ -153,7 +156,7 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 	de := tensor.Ensure(&l.dz, g.Rows, g.Cols)
 	for n := 0; n < g.Rows; n++ {
 		dr := de.Row(n)
-		l.Variant.BackwardRow(dr, g.Row(n), l.z.Row(n), l.FA)
+		l.Variant.BackwardRow(dr, g.Row(n), l.z.Row(n), l.FA, l.StandardizedZ)
 		inv := 1 / l.d[n]
 		for k := range dr {
 			dr[k] *= inv

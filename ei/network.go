@@ -18,6 +18,9 @@ type Condition struct {
 	Core    string // "dann", "eonly", "linear", "inorm" or "inorm_sub" (subtractive only)
 	Norm    string // "none", "ln" (exact layer norm) or "ln_identity" (straight-through backward)
 	Variant Variant
+	// StandardizedZ: full and decorrelate use ẑ, not the study's raw z
+	// (a named option, model.zhat_backward; off in the study).
+	StandardizedZ bool
 }
 
 // Conditions lists every condition, by config name.
@@ -126,6 +129,9 @@ func NewNetwork(cond Condition, in int, hidden, inhibitory []int, classes int, l
 			b.inorm = NewSubtractiveINorm(name, d, h, ni, cond.Variant, lambda, rng)
 		default:
 			return nil, fmt.Errorf("condition %s: unknown core %q", cond.Name, cond.Core)
+		}
+		if b.inorm != nil {
+			b.inorm.StandardizedZ = cond.StandardizedZ
 		}
 		if i == 0 { // the input is data: no dL/dx needed
 			switch {

@@ -11,16 +11,18 @@ import (
 // z); with g = dL/dz at N's output and s_z = sqrt(var_k z + 1e-5):
 //
 //	none        g                                          (inference-only normalisation)
-//	full        (g - mean(g) - ẑ*sum_k(g_k ẑ_k)/ne) / s_z  (layer-norm Jacobian at z)
+//	full        (g - mean(g) - z*sum_k(g_k z_k)/ne) / s_z  ("GradNorm")
 //	center      g - mean(g)
 //	fa_center   g - w.g, w fixed positive, sum 1           (lateral inhibition)
 //	scale       g / s_z
-//	decorrelate g - ẑ*sum_k(g_k ẑ_k)/ne
+//	decorrelate g - z*sum_k(g_k z_k)/ne
 //
-// where ẑ = (z - mean(z)) / s_z. The study writes z for ẑ: the two agree
-// when z is already normalised, which the inhibition ensures (|mean| <
-// 0.05, var ~ 1 in trained layers); using ẑ makes full exactly the
-// layer-norm Jacobian at any z.
+// with the raw z, as the study writes and the authors' code computes.
+// With standardized (the option model.zhat_backward) full and decorrelate
+// use ẑ = (z - mean(z)) / s_z instead, which makes full exactly the
+// layer-norm Jacobian at any z; the two differ whenever the learned
+// normalisation is imperfect (the study reports I-Norm variance ~0.74 at
+// eps 0.75), which is where the variants differ.
 type Variant int
 
 // The backward variants of the study.
@@ -69,9 +71,10 @@ func FAWeights(n int, rng *rand.Rand) []float32 {
 // normEps is the epsilon inside every standard deviation of the study.
 const normEps = 1e-5
 
-// BackwardRow applies variant v to one sample: dst = N_v^T g at z. w is
-// used only by FACenter. dst may alias g.
-func (v Variant) BackwardRow(dst, g, z, w []float32) {
+// BackwardRow applies variant v to one sample: dst = N_v^T g at z, with
+// the raw z (standardized false, the study's) or ẑ in full and
+// decorrelate. w is used only by FACenter. dst may alias g.
+func (v Variant) BackwardRow(dst, g, z, w []float32, standardized bool) {
 	n := float64(len(g))
 	var sg, sgz, sz, szz float64
 	for k, gv := range g {
@@ -83,15 +86,21 @@ func (v Variant) BackwardRow(dst, g, z, w []float32) {
 	mz := sz / n
 	inv := 1 / math.Sqrt(max(szz/n-mz*mz, 0)+normEps)
 	invS := float32(inv)
-	// mean(g ẑ) = (mean(g z) - mean(g) mean(z)) / s_z
-	mg, cgz := float32(sg/n), float32((sgz/n-(sg/n)*mz)*inv)
-	zhat := func(k int) float32 { return float32((float64(z[k]) - mz) * inv) }
+	mg := float32(sg / n)
+	// The decorrelating term c*zz(k): raw, sum(g z)/n times z; or
+	// standardized, mean(g ẑ) = (mean(g z) - mean(g) mean(z)) / s_z times ẑ.
+	c := float32(sgz / n)
+	zz := func(k int) float32 { return z[k] }
+	if standardized {
+		c = float32((sgz/n - (sg/n)*mz) * inv)
+		zz = func(k int) float32 { return float32((float64(z[k]) - mz) * inv) }
+	}
 	switch v {
 	case None:
 		copy(dst, g)
 	case Full:
 		for k, gv := range g {
-			dst[k] = (gv - mg - zhat(k)*cgz) * invS
+			dst[k] = (gv - mg - zz(k)*c) * invS
 		}
 	case Center:
 		for k, gv := range g {
@@ -111,7 +120,7 @@ func (v Variant) BackwardRow(dst, g, z, w []float32) {
 		}
 	case Decorrelate:
 		for k, gv := range g {
-			dst[k] = gv - zhat(k)*cgz
+			dst[k] = gv - zz(k)*c
 		}
 	}
 }

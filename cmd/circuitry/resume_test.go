@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -69,6 +70,9 @@ func TestKilledClassifierResumesBitIdentical(t *testing.T) {
 		cfg := filepath.Join(work, "c.yaml")
 		os.WriteFile(cfg, []byte("name: r\ndata:\n  train_limit: 3000\n"+model), 0o644)
 		args := []string{"train", cfg, "--data", "embedded", "--set", "train.epochs=3", "--set", "train.batch_size=20", "--set", "train.checkpoint_every=25"}
+		if strings.Contains(model, "dale") { // the study's protocol: file order, a fresh test shift per evaluation
+			args = append(args, "--set", "train.shuffle=false", "--set", "data.fixed_test_shift=false")
+		}
 		if _, stderr, code := runCLI(t, work, append(args, "--out", "a")...); code != 0 {
 			t.Fatalf("uninterrupted run: %s", stderr)
 		}

@@ -101,7 +101,9 @@ func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, err
 	if len(m.Inhibitory) > 0 {
 		inh = m.Inhibitory
 	}
-	net, err := ei.NewNetwork(ei.Conditions[m.Condition], in, m.Hidden, inh, classes, m.Lambda, rng)
+	cond := ei.Conditions[m.Condition]
+	cond.StandardizedZ = m.ZHatBackward
+	net, err := ei.NewNetwork(cond, in, m.Hidden, inh, classes, m.Lambda, rng)
 	if err != nil {
 		return nil, err
 	}
@@ -302,6 +304,7 @@ type classifierRun struct {
 	baseLR      []float64
 	loss        *nn.SoftmaxCrossEntropy
 	order, lum  *experiment.RNG
+	lumTest     *experiment.RNG // the test set's shifts
 	sum         *Summary
 	st          loopState
 }
@@ -359,8 +362,14 @@ func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 	r.loss = &nn.SoftmaxCrossEntropy{Smoothing: cfg.Train.LabelSmoothing}
 	// The test set's luminosity shifts are drawn once, so every epoch is
 	// evaluated on the same images.
+	// The test set's luminosity shifts: drawn once (data.fixed_test_shift),
+	// so every epoch is evaluated on the same images, or afresh before
+	// every evaluation, as in the authors' code.
 	r.shiftedTest = make([]float32, len(test.Pixels))
-	images.ShiftRandom(r.shiftedTest, test.Pixels, test.Dim(), cfg.Data.Luminosity, experiment.Stream(cfg.Seed, "luminosity-test"))
+	r.lumTest = experiment.NewRNG(cfg.Seed, "luminosity-test")
+	if cfg.Data.FixedTestShift {
+		images.ShiftRandom(r.shiftedTest, test.Pixels, test.Dim(), cfg.Data.Luminosity, r.lumTest.Rand)
+	}
 	r.order, r.lum = experiment.NewRNG(cfg.Seed, "data-order"), experiment.NewRNG(cfg.Seed, "luminosity-train")
 	r.sum = &Summary{Name: cfg.Name, Data: src.String(), TrainImages: train.N, TestImages: test.N,
 		Luminosity: cfg.Data.Luminosity, Epochs: cfg.Train.Epochs, Kernel: kernels.Backend()}
@@ -382,7 +391,7 @@ func (r *classifierRun) save() error {
 	}
 	s := &checkpoint.State{Kind: "classifier", ConfigHash: configHash(r.cfg), Epoch: r.st.Epoch, Step: r.st.Step,
 		OptimCounter: r.optim.Counter(), Loop: loop, Metrics: r.run.Metrics(),
-		Streams: map[string][]byte{"data-order": r.order.State(), "luminosity-train": r.lum.State()}}
+		Streams: map[string][]byte{"data-order": r.order.State(), "luminosity-train": r.lum.State(), "luminosity-test": r.lumTest.State()}}
 	for _, p := range r.params {
 		s.Params = append(s.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
 	}
@@ -396,7 +405,7 @@ func (r *classifierRun) save() error {
 
 // restore loads a checkpoint's state into a freshly built run.
 func (r *classifierRun) restore(s *checkpoint.State) error {
-	if err := experiment.RestoreTraining(s, r.params, r.optim, map[string]*experiment.RNG{"data-order": r.order, "luminosity-train": r.lum}); err != nil {
+	if err := experiment.RestoreTraining(s, r.params, r.optim, map[string]*experiment.RNG{"data-order": r.order, "luminosity-train": r.lum, "luminosity-test": r.lumTest}); err != nil {
 		return err
 	}
 	if err := json.Unmarshal(s.Loop, &r.st); err != nil {
@@ -419,12 +428,7 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 		epoch := r.st.Epoch
 		start := time.Now()
 		if r.st.Perm == nil { // a new epoch (a resumed one keeps its order)
-			r.st.Perm = make([]int, train.N)
-			for i := range r.st.Perm {
-				r.st.Perm[i] = i
-			}
-			perm := r.st.Perm
-			r.order.Shuffle(len(perm), func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+			r.st.Perm = epochOrder(train.N, cfg.Train.Shuffle, r.order)
 			r.st.Step, r.st.LossSum, r.st.LocalSum, r.st.Correct = 0, 0, 0, 0
 			if r.dale.Network != nil {
 				r.dale.ResetStats()
@@ -486,6 +490,27 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	return sum, r.run.MarkFinished()
 }
 
+// epochOrder is the order of the n training images in one epoch: a new
+// permutation from the data-order stream, or file order (the authors').
+func epochOrder(n int, shuffle bool, order *experiment.RNG) []int {
+	perm := make([]int, n)
+	for i := range perm {
+		perm[i] = i
+	}
+	if shuffle {
+		order.Shuffle(n, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+	}
+	return perm
+}
+
+// shiftTest draws the test set's luminosity shifts afresh before an
+// evaluation, unless they were drawn once (data.fixed_test_shift).
+func (r *classifierRun) shiftTest() {
+	if !r.cfg.Data.FixedTestShift {
+		images.ShiftRandom(r.shiftedTest, r.test.Pixels, r.test.Dim(), r.cfg.Data.Luminosity, r.lumTest.Rand)
+	}
+}
+
 // step trains on batch s of the epoch.
 func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int) {
 	cfg, train := r.cfg, r.train
@@ -524,6 +549,7 @@ func (r *classifierRun) endEpoch(epoch, steps int, secs float64) error {
 		rec.LocalLoss = analysis.Float(r.st.LocalSum / float64(steps))
 		rec.Layers = r.dale.Stats()
 	}
+	r.shiftTest()
 	testLoss, testAcc := evaluate(r.net, r.loss, r.test, r.shiftedTest, cfg.Train.EvalBatch)
 	rec.TestLoss, rec.TestAcc = analysis.Float(testLoss), testAcc
 	opt.Progress.Finish(fmt.Sprintf("epoch %d/%d: train loss %.4f acc %.2f%% | test loss %.4f acc %.2f%% | %.1fs",

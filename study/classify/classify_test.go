@@ -3,9 +3,11 @@ package classify
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -137,5 +139,39 @@ func TestClassifierRunRefusesOtherConfig(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, "config.yaml"))
 	if !strings.Contains(string(b), "batch_size: 64") || sum.Epochs != 1 {
 		t.Fatalf("forced run's config.yaml:\n%s", b)
+	}
+}
+
+// The authors' protocol: file order every epoch and a fresh test shift
+// on every evaluation; shuffle and a fixed test shift are options.
+func TestDataOrderAndTestShift(t *testing.T) {
+	order := experiment.NewRNG(1, "data-order")
+	if p := epochOrder(5, false, order); fmt.Sprint(p) != "[0 1 2 3 4]" {
+		t.Fatalf("file order: %v", p)
+	}
+	a, b := epochOrder(50, true, order), epochOrder(50, true, order)
+	if fmt.Sprint(a) == fmt.Sprint(b) || fmt.Sprint(a) == fmt.Sprint(epochOrder(50, false, order)) {
+		t.Fatal("shuffle gives the same order twice, or file order")
+	}
+	for _, fixed := range []bool{true, false} {
+		cfg := tinyConfig(t, "s")
+		cfg.Data.FixedTestShift = fixed
+		var shifts [][]float32
+		for run := 0; run < 2; run++ {
+			r, err := newClassifierRun(cfg, RunOptions{DataDir: "embedded"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.shiftTest()
+			first := append([]float32(nil), r.shiftedTest...)
+			r.shiftTest()
+			if same := slices.Equal(first, r.shiftedTest); same != fixed {
+				t.Fatalf("fixed_test_shift=%v: two evaluations see the same shifts: %v", fixed, same)
+			}
+			shifts = append(shifts, first)
+		}
+		if !slices.Equal(shifts[0], shifts[1]) {
+			t.Fatalf("fixed_test_shift=%v: the shifts are not reproducible from the seed", fixed)
+		}
 	}
 }

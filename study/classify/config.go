@@ -26,6 +26,10 @@ type DataConfig struct {
 	Dir        string  `yaml:"dir"`         // empty: discover (--data, $CIRCUITRY_DATA, Debian, cache, embedded)
 	Luminosity float64 `yaml:"luminosity"`  // eps: per-image additive shift U(-eps, eps), train and test, in [0, 1]
 	TrainLimit int     `yaml:"train_limit"` // use only the first N training images; 0 = all
+	// FixedTestShift draws the test set's luminosity shifts once, so every
+	// epoch is evaluated on the same images (true); false draws them
+	// afresh on every evaluation, as the authors' code does.
+	FixedTestShift bool `yaml:"fixed_test_shift"`
 }
 
 // ModelConfig is the network.
@@ -41,8 +45,15 @@ type ModelConfig struct {
 	Lambda      float64 `yaml:"lambda"`     // dale: weight of the I-Norm local loss, >= 0
 	Inhibitory  []int   `yaml:"inhibitory"` // dale: interneurons per hidden layer; empty = the study's max(1, floor(0.1 H))
 	// dale: divide DANN layers' Wix gradients by sqrt(ne) and Wei gradients
-	// by d before each step (Cornford et al. 2021's corrected SGD).
+	// by d before each step (Cornford et al. 2021's corrected SGD). Off in
+	// the inhibitory-normalisation study, whose SGD is plain (update, then
+	// clip at 0): on, hidden Wix steps come out ~sqrt(H) times and Wei
+	// steps d times smaller.
 	DANNCorrection bool `yaml:"dann_correction"`
+	// dale: I-Norm's full and decorrelate backward use the standardized
+	// ẑ = (z - mean z)/s_z instead of the study's raw z (ei.Variant); full
+	// then is the exact layer-norm Jacobian. Off in the study.
+	ZHatBackward bool `yaml:"zhat_backward"`
 }
 
 // TrainConfig is the optimisation recipe.
@@ -60,6 +71,10 @@ type TrainConfig struct {
 	WeightDecay    float64 `yaml:"weight_decay"`    // L2 coefficient added to gradients
 	LabelSmoothing float64 `yaml:"label_smoothing"` // in [0, 1)
 	EvalBatch      int     `yaml:"eval_batch"`      // images per evaluation forward pass
+	// Shuffle draws a new order of the training images every epoch (the
+	// data-order stream); false takes them in file order every epoch, as
+	// the authors' study-1 code does (only the luminosity draws change).
+	Shuffle bool `yaml:"shuffle"`
 	// CheckpointEvery writes a checkpoint every N training steps (0: only
 	// at the end of each epoch and on interruption).
 	CheckpointEvery int `yaml:"checkpoint_every"`
@@ -70,13 +85,13 @@ func DefaultConfig() Config {
 	return Config{
 		Name: "mlp",
 		Seed: 1,
-		Data: DataConfig{Dataset: "fashion-mnist", Luminosity: 0.75},
+		Data: DataConfig{Dataset: "fashion-mnist", Luminosity: 0.75, FixedTestShift: true},
 		Model: ModelConfig{
-			Kind: "mlp", Hidden: []int{500, 500}, Activation: "relu", Condition: "ei", Lambda: 0.01, DANNCorrection: true,
+			Kind: "mlp", Hidden: []int{500, 500}, Activation: "relu", Condition: "ei", Lambda: 0.01,
 		},
 		Train: TrainConfig{
 			Epochs: 10, BatchSize: 32, Optimizer: "adam", LR: 1e-3, LRSchedule: "constant", LRWix: 1e-2, LRWei: 1e-3, AlignEvery: 10,
-			LabelSmoothing: 0.1, EvalBatch: 1000,
+			LabelSmoothing: 0.1, EvalBatch: 1000, Shuffle: true,
 		},
 		Out: experiment.OutConfig{Dir: "runs"},
 	}

@@ -42,25 +42,47 @@ var StudyHParams = []HParams{
 // hyper-parameter configuration, replicate) point of the
 // inhibitory-normalisation study, then a comparison.
 type Config struct {
-	Study          string               `yaml:"study"`           // inhibitory-normalization
-	Name           string               `yaml:"name"`            // study directory under out.dir
-	Seed           uint64               `yaml:"seed"`            // point seed = seed + 1000*config + replicate (shared by conditions and eps: paired)
-	Conditions     []string             `yaml:"conditions"`      // see ei.Conditions
-	Eps            []float64            `yaml:"eps"`             // luminosity shift bounds, each in [0, 1]
-	HParams        []int                `yaml:"hparams"`         // indices into the study's 30 configurations; empty = all 30
-	Replicates     int                  `yaml:"replicates"`      // seeds per point; 1 = the authors' protocol
-	Epochs         int                  `yaml:"epochs"`          // per run
-	BatchSize      int                  `yaml:"batch_size"`      // 32 in the study
-	Lambda         float64              `yaml:"lambda"`          // I-Norm local-loss weight (0.01)
-	LabelSmoothing float64              `yaml:"label_smoothing"` // 0.1
-	Momentum       float64              `yaml:"momentum"`        // 0 in the study
-	WeightDecay    float64              `yaml:"weight_decay"`    // 0 in the study
-	AlignEvery     int                  `yaml:"align_every"`     // gradient-cosine measurement period in steps
-	DANNCorrection bool                 `yaml:"dann_correction"` // Cornford et al.'s corrected SGD for DANN layers' Wix and Wei
-	TrainLimit     int                  `yaml:"train_limit"`     // 0 = all training images
-	Workers        int                  `yaml:"workers"`         // runs in parallel; 0 = one per core
-	DataDir        string               `yaml:"data_dir"`        // empty: discover
-	Out            experiment.OutConfig `yaml:"out"`
+	Study          string    `yaml:"study"`           // inhibitory-normalization
+	Name           string    `yaml:"name"`            // study directory under out.dir
+	Seed           uint64    `yaml:"seed"`            // point seed = seed + replicate: the authors use seed 0 for every config
+	Conditions     []string  `yaml:"conditions"`      // see ei.Conditions
+	Eps            []float64 `yaml:"eps"`             // luminosity shift bounds, each in [0, 1]
+	HParams        []int     `yaml:"hparams"`         // indices into the study's 30 configurations; empty = all 30
+	Replicates     int       `yaml:"replicates"`      // seeds per point; 1 = the authors' protocol
+	Epochs         int       `yaml:"epochs"`          // per run
+	BatchSize      int       `yaml:"batch_size"`      // 32 in the study
+	Lambda         float64   `yaml:"lambda"`          // I-Norm local-loss weight (0.01)
+	LabelSmoothing float64   `yaml:"label_smoothing"` // 0.1
+	Momentum       float64   `yaml:"momentum"`        // 0 in the study
+	WeightDecay    float64   `yaml:"weight_decay"`    // 0 in the study
+	AlignEvery     int       `yaml:"align_every"`     // gradient-cosine measurement period in steps
+
+	// Options that are not the authors' protocol, all off in the study's
+	// presets; each says what it changes.
+	//
+	// DANNCorrection: Cornford et al.'s corrected SGD for the DANN layers'
+	// Wix (gradient / sqrt(ne)) and Wei (/ d): hidden Wix steps ~sqrt(H)
+	// times and Wei steps d times smaller than the study's plain SGD.
+	DANNCorrection bool `yaml:"dann_correction"`
+	// ZHatBackward: I-Norm's full and decorrelate backward use the
+	// standardized ẑ instead of the raw z (full becomes the exact
+	// layer-norm Jacobian; Wex/b updates differ by 8-24% where the learned
+	// normalisation is imperfect).
+	ZHatBackward bool `yaml:"zhat_backward"`
+	// Shuffle: a new training order every epoch instead of file order.
+	Shuffle bool `yaml:"shuffle"`
+	// FixedTestShift: the test set's shifts drawn once instead of afresh
+	// on every evaluation.
+	FixedTestShift bool `yaml:"fixed_test_shift"`
+	// SeedPerConfig: point seed = seed + 1000*config + replicate, so each
+	// configuration gets its own initial weights and draws; the authors
+	// use one seed for all.
+	SeedPerConfig bool `yaml:"seed_per_config"`
+
+	TrainLimit int                  `yaml:"train_limit"` // 0 = all training images
+	Workers    int                  `yaml:"workers"`     // runs in parallel; 0 = one per core
+	DataDir    string               `yaml:"data_dir"`    // empty: discover
+	Out        experiment.OutConfig `yaml:"out"`
 }
 
 // Default is the authors' protocol at full scale.
@@ -69,7 +91,7 @@ func Default() Config {
 		Study: "inhibitory-normalization", Name: "inhibitory-normalization", Seed: 0,
 		Conditions: []string{"ei", "ei_ln", "e_ln", "inorm", "inorm_full"},
 		Eps:        []float64{0, 0.25, 0.5, 0.75}, Replicates: 1, Epochs: 50, BatchSize: 32,
-		Lambda: 0.01, LabelSmoothing: 0.1, AlignEvery: 10, DANNCorrection: true, Out: experiment.OutConfig{Dir: "runs"},
+		Lambda: 0.01, LabelSmoothing: 0.1, AlignEvery: 10, Out: experiment.OutConfig{Dir: "runs"},
 	}
 }
 
@@ -177,12 +199,16 @@ func (s *Config) Points() ([]Point, error) {
 					c := classify.DefaultConfig()
 					// The shortest decimal that round-trips: distinct eps, distinct names.
 					c.Name = fmt.Sprintf("%s_eps%s_hp%02d_r%d", cond, strconv.FormatFloat(eps, 'g', -1, 64), hp, r)
-					c.Seed = s.Seed + uint64(1000*hp+r)
-					c.Data = classify.DataConfig{Dataset: "fashion-mnist", Dir: s.DataDir, Luminosity: eps, TrainLimit: s.TrainLimit}
-					c.Model = classify.ModelConfig{Kind: "dale", Hidden: []int{h.H, h.H}, Activation: "relu", Condition: cond, Lambda: s.Lambda, DANNCorrection: s.DANNCorrection}
+					c.Seed = s.Seed + uint64(r)
+					if s.SeedPerConfig {
+						c.Seed += uint64(1000 * hp)
+					}
+					c.Data = classify.DataConfig{Dataset: "fashion-mnist", Dir: s.DataDir, Luminosity: eps, TrainLimit: s.TrainLimit, FixedTestShift: s.FixedTestShift}
+					c.Model = classify.ModelConfig{Kind: "dale", Hidden: []int{h.H, h.H}, Activation: "relu", Condition: cond, Lambda: s.Lambda,
+						DANNCorrection: s.DANNCorrection, ZHatBackward: s.ZHatBackward}
 					c.Train = classify.TrainConfig{Epochs: s.Epochs, BatchSize: s.BatchSize, Optimizer: "sgd", LR: h.LR, LRWix: h.LRWix, LRWei: h.LRWei,
 						LRSchedule: "constant", Momentum: s.Momentum, WeightDecay: s.WeightDecay, LabelSmoothing: s.LabelSmoothing,
-						EvalBatch: 1000, AlignEvery: s.AlignEvery}
+						EvalBatch: 1000, AlignEvery: s.AlignEvery, Shuffle: s.Shuffle}
 					c.Out = experiment.OutConfig{Dir: filepath.Join(s.Dir(), "runs")}
 					if err := c.Validate(); err != nil {
 						return nil, fmt.Errorf("point %s: %w", c.Name, err)

@@ -78,7 +78,7 @@ func TestPresetsParse(t *testing.T) {
 
 func TestInhibitoryStudyEndToEnd(t *testing.T) {
 	out := t.TempDir()
-	spec := "study: inhibitory-normalization\nname: tiny\nconditions: [ei, e_ln, inorm, inorm_full]\neps: [0, 0.75]\nhparams: [0, 1]\nepochs: 2\ntrain_limit: 2000\nworkers: 2\n"
+	spec := "study: inhibitory-normalization\nname: tiny\nconditions: [ei, e_ln, inorm, inorm_full]\neps: [0, 0.75]\nhparams: [1, 11]\nepochs: 2\ntrain_limit: 2000\nworkers: 2\n"
 	s, err := Parse([]byte(spec), []string{"out.dir=" + out})
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 	}
 	// A point interrupted after its last checkpoint continues from it and
 	// ends with the same numbers.
-	point := filepath.Join(dir, "runs", "inorm_full_eps0.75_hp01_r0")
+	point := filepath.Join(dir, "runs", "inorm_full_eps0.75_hp11_r0")
 	before, _ := os.ReadFile(filepath.Join(point, "weights.safetensors"))
 	os.Remove(filepath.Join(point, "summary.json"))
 	runtest.SetRecord(t, point, "finished", false)
@@ -179,5 +179,36 @@ func TestInhibitoryStudyRefusesChangedPoints(t *testing.T) {
 		if _, err := Parse([]byte(spec), []string{bad}); err == nil || !strings.Contains(err.Error(), "listed twice") {
 			t.Errorf("%s: %v", bad, err)
 		}
+	}
+}
+
+// The study's presets train the authors' protocol: seed 0 for every
+// configuration, file order, a fresh test shift per evaluation, plain
+// projected SGD, raw-z error normalisation; each deviation is an option.
+func TestPresetsAreTheAuthorsProtocol(t *testing.T) {
+	for _, f := range []string{"quick.yaml", "paper.yaml"} {
+		data, err := os.ReadFile(filepath.Join("..", "..", "configs", "inhibitory-normalization", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Parse(data, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pts, _ := s.Points()
+		for _, p := range pts {
+			c := p.Config
+			if c.Seed != 0 || c.Train.Shuffle || c.Data.FixedTestShift || c.Model.DANNCorrection || c.Model.ZHatBackward ||
+				c.Train.Optimizer != "sgd" || c.Train.Momentum != 0 || c.Train.WeightDecay != 0 || c.Train.BatchSize != 32 || c.Train.LabelSmoothing != 0.1 {
+				t.Fatalf("%s: %s deviates from the authors' protocol: %+v %+v %+v", f, c.Name, c.Data, c.Model, c.Train)
+			}
+		}
+	}
+	s, _ := Parse([]byte("study: inhibitory-normalization\nhparams: [3]\nconditions: [inorm_full]\neps: [0.5]\n"),
+		[]string{"dann_correction=true", "zhat_backward=true", "shuffle=true", "fixed_test_shift=true", "seed_per_config=true"})
+	pts, _ := s.Points()
+	c := pts[0].Config
+	if c.Seed != 3000 || !c.Train.Shuffle || !c.Data.FixedTestShift || !c.Model.DANNCorrection || !c.Model.ZHatBackward {
+		t.Fatalf("options not applied: seed %d %+v %+v %+v", c.Seed, c.Data, c.Model, c.Train)
 	}
 }
