@@ -73,7 +73,9 @@ type block struct {
 }
 
 // LayerStats are a hidden layer's statistics, averaged over the batches
-// since the last reset: per-sample mean and variance of z across units,
+// since the last reset: per-sample mean and variance across units of the
+// layer's output before ReLU and before any layer norm (I-Norm: z; E and
+// E-I networks: the raw pre-activation),
 // and the cosine between its Wex gradient and the one exact layer norm
 // would give (over the batches where alignment was measured).
 type LayerStats struct {
@@ -191,12 +193,14 @@ func (b *block) forward(x *tensor.Mat) *tensor.Mat {
 		}
 	}
 	b.z = z
-	b.accumulateMoments(z)
+	// The study's moments are those of the layer's output before any layer
+	// norm: I-Norm's z, the E and E-I networks' raw pre-activation.
+	b.accumulateMoments(a)
 	return b.relu.Forward(z)
 }
 
 // accumulateMoments adds the batch's mean over samples of the across-unit
-// mean and variance of z.
+// mean and (population) variance of z.
 func (b *block) accumulateMoments(z *tensor.Mat) {
 	var sm, sv float64
 	for i := 0; i < z.Rows; i++ {

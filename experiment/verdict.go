@@ -15,7 +15,7 @@ type Verdict struct {
 	Claim     string `json:"claim"`
 	Measured  string `json:"measured"`
 	Threshold string `json:"threshold"`
-	Result    string `json:"result"` // pass, fail, or n/a (the run lacks what the check needs)
+	Result    string `json:"result"` // pass, fail, underpowered (the runs cannot reach the study's threshold), or n/a (they lack what the check needs)
 }
 
 func NewVerdict(check int, claim, measured, threshold string, pass bool) Verdict {
@@ -28,6 +28,12 @@ func NewVerdict(check int, claim, measured, threshold string, pass bool) Verdict
 
 func NotApplicable(check int, claim, why string) Verdict {
 	return Verdict{check, claim, why, "–", "n/a"}
+}
+
+// Underpowered is a check whose test cannot reach the study's threshold
+// with the runs made (too few configurations): neither pass nor fail.
+func Underpowered(check int, claim, measured, threshold string) Verdict {
+	return Verdict{check, claim, measured, threshold, "underpowered"}
 }
 
 // VerdictTable renders verdicts as a Markdown table.

@@ -70,6 +70,12 @@ type Summary struct {
 	Diverged      bool           `json:"diverged"` // a non-finite training loss stopped the run
 	Condition     string         `json:"condition,omitempty"`
 	Final         *EpochRecord   `json:"final_epoch,omitempty"`
+	// TrainEvalLayers are the study's activity moments: each hidden
+	// layer's across-unit mean and variance (before ReLU and any layer
+	// norm) on the last batch of a training-set evaluation pass after the
+	// final epoch, with fresh luminosity draws (Dale's-law networks that
+	// did not diverge).
+	TrainEvalLayers []ei.LayerStats `json:"train_eval_last_batch_layers,omitempty"`
 }
 
 // classifier is what the training loop needs from a network.
@@ -475,6 +481,9 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	sum := r.sum
 	sum.Diverged = r.st.Diverged
 	sum.BestTestAcc = r.st.Best
+	if r.dale.Network != nil && !r.st.Diverged {
+		sum.TrainEvalLayers = r.trainEvalMoments()
+	}
 	_, sum.CleanTestAcc = evaluate(r.net, r.loss, r.test, r.test.Pixels, cfg.Train.EvalBatch)
 	sum.EpochSeconds = r.st.TrainSeconds / float64(cfg.Train.Epochs)
 	sum.TotalSeconds = time.Since(begin).Seconds()
@@ -488,6 +497,24 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 		return nil, err
 	}
 	return sum, r.run.MarkFinished()
+}
+
+// trainEvalMoments measures the hidden layers' moments on the last batch
+// of an evaluation pass over the training images in file order (the
+// remainder batch when batch_size does not divide them), shifted with
+// fresh draws, as the authors log them.
+func (r *classifierRun) trainEvalMoments() []ei.LayerStats {
+	train, bs, d := r.train, r.cfg.Train.BatchSize, r.train.Dim()
+	last := train.N % bs
+	if last == 0 {
+		last = bs
+	}
+	x := tensor.New(last, d)
+	copy(x.Data, train.Pixels[(train.N-last)*d:train.N*d])
+	images.ShiftRandom(x.Data, x.Data, d, r.cfg.Data.Luminosity, experiment.Stream(r.cfg.Seed, "luminosity-train-eval"))
+	r.dale.ResetStats()
+	r.dale.Forward(x)
+	return r.dale.Stats()
 }
 
 // epochOrder is the order of the n training images in one epoch: a new

@@ -13,6 +13,7 @@ import (
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/report"
+	"github.com/circuitry-lab/circuitry/study/classify"
 )
 
 // chanceAcc: a run whose final test accuracy is below this (10 classes,
@@ -42,11 +43,12 @@ func studyMedian(cond string, eps float64) float64 {
 	return math.NaN()
 }
 
-// studyPairs are the comparisons the study makes, A against B.
+// studyPairs are the comparisons the study makes, A against B; "LN+" in
+// its checks 5-8 is E-only LN+ (e_ln), its reference.
 var studyPairs = [][2]string{
 	{"inorm_full", "e_ln"}, {"inorm", "e_ln"}, {"inorm", "ei"}, {"ei_ln", "ei"}, {"e_ln", "ei_ln"},
-	{"inorm_full", "inorm"}, {"inorm_center", "ei_ln"}, {"inorm_fa_center", "ei_ln"},
-	{"inorm_scale", "ei_ln"}, {"inorm_decorrelate", "ei_ln"}, {"mlp", "ei"}, {"ei_ln_identity", "ei_ln"},
+	{"inorm_full", "inorm"}, {"inorm_center", "e_ln"}, {"inorm_fa_center", "e_ln"},
+	{"inorm_scale", "e_ln"}, {"inorm_decorrelate", "e_ln"}, {"mlp", "ei"}, {"ei_ln_identity", "ei_ln"},
 }
 
 // CellStats summarises one condition at one eps.
@@ -55,13 +57,22 @@ type CellStats struct {
 	Acc         analysis.Summary `json:"acc"` // final test accuracy, %
 	AtChance    int              `json:"at_chance"`
 	StudyMedian analysis.Float   `json:"study_median"` // null where the study has no number
-	// Final-epoch hidden-layer statistics, medians over runs and layers.
-	ZMean            analysis.Float   `json:"z_mean"`
-	ZVar             analysis.Float   `json:"z_var"`
-	Cosine           analysis.Float   `json:"gradient_cosine"`          // median over runs and layers
-	CosineByLayer    []analysis.Float `json:"gradient_cosine_by_layer"` // median over runs, per hidden layer
-	MaxAbsZMean      float64          `json:"max_abs_z_mean"`
-	MaxAbsZVarMinus1 float64          `json:"max_abs_z_var_minus_1"`
+	// The study's activity moments: per run the mean over hidden layers of
+	// the across-unit mean and variance on the last batch of a training-set
+	// evaluation pass after the final epoch; medians over the runs that did
+	// not diverge (MomentsExcluded counts those that did).
+	ZMean            analysis.Float `json:"z_mean"`
+	ZVar             analysis.Float `json:"z_var"`
+	MomentsExcluded  int            `json:"moments_excluded"`
+	MaxAbsZMean      float64        `json:"max_abs_z_mean"`
+	MaxAbsZVarMinus1 float64        `json:"max_abs_z_var_minus_1"`
+	// ExactLNCosine is circuitry's whole-network diagnostic (not the
+	// study's per-layer gradient alignment): the cosine between each hidden
+	// layer's Wex gradient and the one an exact-layer-norm network with the
+	// same weights would compute, median over runs and layers of the final
+	// epoch; per hidden layer in ExactLNCosineByLayer.
+	ExactLNCosine        analysis.Float   `json:"exact_ln_gradient_cosine"`
+	ExactLNCosineByLayer []analysis.Float `json:"exact_ln_gradient_cosine_by_layer"`
 }
 
 // ConditionRow is one condition across eps.
@@ -156,29 +167,50 @@ func (c *Comparison) cell(cond string, eps float64) CellStats {
 		}
 		acc := r.Summary.FinalTestAcc
 		all = append(all, 100*acc)
-		if r.Summary.Diverged || acc < chanceAcc {
-			cs.AtChance++
-		}
 		if f := r.Summary.Final; f != nil {
 			for li, l := range f.Layers {
 				if li >= len(byLayer) {
 					byLayer = append(byLayer, nil)
 				}
 				byLayer[li] = append(byLayer[li], l.Cosine)
-				zm = append(zm, l.Mean)
-				zv = append(zv, l.Var)
 				cos = append(cos, l.Cosine)
-				cs.MaxAbsZMean = math.Max(cs.MaxAbsZMean, math.Abs(l.Mean))
-				cs.MaxAbsZVarMinus1 = math.Max(cs.MaxAbsZVarMinus1, math.Abs(l.Var-1))
 			}
+		}
+		if r.Summary.Diverged || acc < chanceAcc {
+			cs.AtChance++
+			cs.MomentsExcluded++ // a collapsed network's moments say nothing of normalisation
+			continue
+		}
+		if m, v, ok := runMoments(r.Summary); ok {
+			zm, zv = append(zm, m), append(zv, v)
+			cs.MaxAbsZMean = math.Max(cs.MaxAbsZMean, math.Abs(m))
+			cs.MaxAbsZVarMinus1 = math.Max(cs.MaxAbsZVarMinus1, math.Abs(v-1))
 		}
 	}
 	cs.Acc = analysis.Summarize(all)
 	for _, l := range byLayer {
-		cs.CosineByLayer = append(cs.CosineByLayer, analysis.Float(analysis.Median(l)))
+		cs.ExactLNCosineByLayer = append(cs.ExactLNCosineByLayer, analysis.Float(analysis.Median(l)))
 	}
-	cs.ZMean, cs.ZVar, cs.Cosine = analysis.Float(analysis.Median(zm)), analysis.Float(analysis.Median(zv)), analysis.Float(analysis.Median(cos))
+	cs.ZMean, cs.ZVar, cs.ExactLNCosine = analysis.Float(analysis.Median(zm)), analysis.Float(analysis.Median(zv)), analysis.Float(analysis.Median(cos))
 	return cs
+}
+
+// runMoments is a run's activity moments averaged over its hidden layers:
+// from the training-set evaluation pass (the study's), or, for runs
+// written before it existed, the final epoch's average.
+func runMoments(s *classify.Summary) (mean, variance float64, ok bool) {
+	layers := s.TrainEvalLayers
+	if len(layers) == 0 && s.Final != nil {
+		layers = s.Final.Layers
+	}
+	if len(layers) == 0 {
+		return 0, 0, false
+	}
+	for _, l := range layers {
+		mean += l.Mean / float64(len(layers))
+		variance += l.Var / float64(len(layers))
+	}
+	return mean, variance, true
 }
 
 func mean(x []float64) float64 {
@@ -292,17 +324,17 @@ func (c *Comparison) Markdown() string {
 				cell.Eps, cell.N, cell.MeanDiff, cell.AWins, cell.N, fmtP(cell.MWUp), fmtP(cell.WelchP))
 		}
 	}
-	b.WriteString("\n## Hidden-layer statistics after the final epoch (medians over runs and layers)\n\n")
-	b.WriteString("z is the normalised pre-activation. Gradient cosine: between each hidden layer's Wex gradient and the one an exact-layer-norm network with the same weights would compute (errors through the layer-norm Jacobian at every hidden layer), measured every align_every steps of the final epoch; per layer, h1 = first hidden layer.\n\n")
-	b.WriteString("| condition | eps | mean z | var z | max abs mean | max abs(var-1) | gradient cosine (h1, h2, ...) |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("\n## Activity moments and gradient diagnostics\n\n")
+	b.WriteString("Moments, as the study logs them: each hidden layer's output before ReLU and before any layer norm (I-Norm: z; E and E-I networks: the raw pre-activation), across-unit mean and variance on the last batch of a training-set evaluation pass after the final epoch, averaged over the hidden layers; medians over runs, diverged runs excluded (counted). Exact-LN cosine: circuitry's whole-network diagnostic, not the study's per-layer gradient alignment: between each hidden layer's Wex gradient and the one an exact-layer-norm network with the same weights would compute, measured every align_every steps of the final epoch; per layer, h1 = first hidden layer.\n\n")
+	b.WriteString("| condition | eps | mean | var | diverged, excluded | max abs mean | max abs(var-1) | exact-LN cosine (h1, h2, ...) |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range c.Rows {
 		for _, cell := range r.Cells {
 			var cs []string
-			for _, v := range cell.CosineByLayer {
+			for _, v := range cell.ExactLNCosineByLayer {
 				cs = append(cs, fmtNum(v, 3))
 			}
-			fmt.Fprintf(&b, "| %s | %.2f | %.4f | %.4f | %.4f | %.4f | %s |\n", r.Label, cell.Eps, cell.ZMean, cell.ZVar,
-				cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, strings.Join(cs, ", "))
+			fmt.Fprintf(&b, "| %s | %.2f | %s | %s | %d | %.4f | %.4f | %s |\n", r.Label, cell.Eps, fmtNum(cell.ZMean, 4), fmtNum(cell.ZVar, 4),
+				cell.MomentsExcluded, cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, strings.Join(cs, ", "))
 		}
 	}
 	if len(c.Figures) > 0 {
