@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"strings"
 )
 
@@ -40,8 +41,8 @@ func (o ReproduceOptions) Env() Env {
 
 // PlanReproduction builds kind's plan at the options' scale.
 func PlanReproduction(k Kind, presets fs.FS, o ReproduceOptions) (*Plan, error) {
-	if o.Scale != "quick" && o.Scale != "paper" {
-		return nil, fmt.Errorf("--scale %q: want quick or paper", o.Scale)
+	if !slices.Contains(k.Scales, o.Scale) {
+		return nil, fmt.Errorf("--scale %q: %s has the scales %s", o.Scale, k.Name, strings.Join(k.Scales, ", "))
 	}
 	return k.Plan(presets, o.Scale, o.Sets())
 }

@@ -172,6 +172,9 @@ func RunStudyPoint(ctx context.Context, st Study, i int, env Env) error {
 // configs' `study:` key and of `circuitry reproduce NAME`.
 type Kind struct {
 	Name string
+	// Scales are the preset scales `reproduce --scale` accepts, smallest
+	// first (e.g. quick, paper).
+	Scales []string
 	// Parse decodes and validates a config of this study.
 	Parse func(data []byte, sets []string) (Study, error)
 	// Plan lists the studies `reproduce` runs at a scale (presets holds
@@ -197,8 +200,8 @@ type Registry struct{ kinds []Kind }
 
 // Register adds k; a second kind with the same name is an error.
 func (r *Registry) Register(k Kind) error {
-	if k.Name == "" || k.Parse == nil || k.Plan == nil {
-		return fmt.Errorf("study kind %q: want a name, Parse and Plan", k.Name)
+	if k.Name == "" || k.Parse == nil || k.Plan == nil || len(k.Scales) == 0 {
+		return fmt.Errorf("study kind %q: want a name, scales, Parse and Plan", k.Name)
 	}
 	if _, err := r.Lookup(k.Name); err == nil {
 		return fmt.Errorf("study kind %q is registered twice", k.Name)

@@ -59,7 +59,8 @@ func toyKind() experiment.Kind {
 		return &toyStudy{c}, nil
 	}
 	return experiment.Kind{
-		Name:  "toy",
+		Name:   "toy",
+		Scales: []string{"quick", "paper"},
 		Parse: parse,
 		Plan: func(_ fs.FS, scale string, sets []string) (*experiment.Plan, error) {
 			st, err := parse([]byte("study: toy\n"), sets)

@@ -57,7 +57,7 @@ func TestInhibitoryStudyConfigErrors(t *testing.T) {
 }
 
 func TestPresetsParse(t *testing.T) {
-	for _, f := range []string{"quick.yaml", "paper.yaml"} {
+	for _, f := range []string{"quick.yaml", "medium.yaml", "paper.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "configs", "inhibitory-normalization", f))
 		if err != nil {
 			t.Fatal(err)
@@ -186,7 +186,7 @@ func TestInhibitoryStudyRefusesChangedPoints(t *testing.T) {
 // configuration, file order, a fresh test shift per evaluation, plain
 // projected SGD, raw-z error normalisation; each deviation is an option.
 func TestPresetsAreTheAuthorsProtocol(t *testing.T) {
-	for _, f := range []string{"quick.yaml", "paper.yaml"} {
+	for _, f := range []string{"quick.yaml", "medium.yaml", "paper.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", "..", "configs", "inhibitory-normalization", f))
 		if err != nil {
 			t.Fatal(err)

@@ -17,7 +17,8 @@ import (
 // configs/inhibitory-normalization/{quick,paper}.yaml.
 func Kind() experiment.Kind {
 	return experiment.Kind{
-		Name: "inhibitory-normalization",
+		Name:   "inhibitory-normalization",
+		Scales: []string{"quick", "medium", "paper"},
 		Parse: func(data []byte, sets []string) (experiment.Study, error) {
 			cfg, err := Parse(data, sets)
 			if err != nil {

@@ -15,7 +15,8 @@ import (
 // and `resume` of one interrupted network.
 func Kind() experiment.Kind {
 	return experiment.Kind{
-		Name: "offline-reactivation",
+		Name:   "offline-reactivation",
+		Scales: []string{"quick", "paper"},
 		Parse: func(data []byte, sets []string) (experiment.Study, error) {
 			cfg, err := Parse(data, sets)
 			if err != nil {
