@@ -61,7 +61,7 @@ func toyKind() experiment.Kind {
 	return experiment.Kind{
 		Name:   "toy",
 		Scales: []string{"quick", "paper"},
-		Parse: parse,
+		Parse:  parse,
 		Plan: func(_ fs.FS, scale string, sets []string) (*experiment.Plan, error) {
 			st, err := parse([]byte("study: toy\n"), sets)
 			if err != nil {
