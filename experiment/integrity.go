@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -35,11 +36,29 @@ type RunSpec struct {
 	Config          []byte   // the resolved config as YAML, written as config.yaml
 	Neutral         []string // dotted keys that do not change the results (name, out.dir, ...)
 	AnalysisVersion int      // the meaning of the run's analyses; a change re-analyses, not retrains
+	// Version is the trainer's version for this kind of point, raised when
+	// the same config now trains something else (an architecture made the
+	// study's): runs of an older version are another config (the pseudo-key
+	// trainer.version). 0, the first, adds nothing to the fingerprint.
+	Version int
+}
+
+// versionKey is the pseudo-key under which a trainer version enters the
+// fingerprint and the refusal's list of differing keys.
+const versionKey = "trainer.version"
+
+// flat is the spec's config flattened, with its trainer version.
+func (s RunSpec) flat() (map[string]string, error) {
+	flat, err := flattenYAML(s.Config)
+	if err == nil && s.Version > 0 {
+		flat[versionKey] = strconv.Itoa(s.Version)
+	}
+	return flat, err
 }
 
 // Fingerprint is the SHA-256 of the canonical form of the spec's config.
 func (s RunSpec) Fingerprint() (string, error) {
-	flat, err := flattenYAML(s.Config)
+	flat, err := s.flat()
 	if err != nil {
 		return "", err
 	}
@@ -51,6 +70,7 @@ type Record struct {
 	Kind            string   `json:"kind"`
 	ConfigSHA256    string   `json:"config_sha256"`
 	AnalysisVersion int      `json:"analysis_version"`
+	TrainerVersion  int      `json:"trainer_version,omitempty"`
 	Finished        bool     `json:"finished"`
 	Owned           []string `json:"owned"` // top-level entries the run created; --force removes only these
 }
@@ -154,7 +174,10 @@ func mismatch(dir string, rec *Record, spec RunSpec) error {
 		return fmt.Errorf("%s: %s with another config (its config.yaml is unreadable: %v)%s", dir, verb, err, hint)
 	}
 	was, err1 := flattenYAML(old)
-	now, err2 := flattenYAML(spec.Config)
+	if rec.TrainerVersion > 0 && err1 == nil {
+		was[versionKey] = strconv.Itoa(rec.TrainerVersion)
+	}
+	now, err2 := spec.flat()
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("%s: %s with another config (%v)%s", dir, verb, err, hint)
 	}

@@ -132,3 +132,35 @@ func TestLockDir(t *testing.T) {
 	}
 	l2.Unlock()
 }
+
+// A trainer version raised under a finished run (an architecture made the
+// study's) makes it another config, and the refusal says so.
+func TestTrainerVersion(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	spec := specOf("a: 1\n")
+	run, _, err := Claim(dir, spec, "ckpt", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.MarkFinished()
+	run.Close()
+	v2 := spec
+	v2.Version = 2
+	if _, err := Inspect(dir, v2, "ckpt", false); err == nil || !strings.Contains(err.Error(), "finished with trainer.version=(unset), the config now says trainer.version=2") {
+		t.Fatalf("version 2 over version 0: %v", err)
+	}
+	run, _, err = Claim(dir, v2, "ckpt", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.MarkFinished()
+	run.Close()
+	if act, err := Inspect(dir, v2, "ckpt", false); err != nil || act != Reuse {
+		t.Fatalf("version 2 again: %v %v", act, err)
+	}
+	other := v2
+	other.Config = []byte("a: 2\n")
+	if _, err := Inspect(dir, other, "ckpt", false); err == nil || !strings.Contains(err.Error(), "finished with a=1, the config now says a=2") {
+		t.Fatalf("a version-2 run with another config: %v", err)
+	}
+}

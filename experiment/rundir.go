@@ -91,7 +91,7 @@ func openRun(dir string, spec RunSpec, act Action) (*RunDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.rec = &Record{Kind: spec.Kind, ConfigSHA256: sum, AnalysisVersion: spec.AnalysisVersion}
+	r.rec = &Record{Kind: spec.Kind, ConfigSHA256: sum, AnalysisVersion: spec.AnalysisVersion, TrainerVersion: spec.Version}
 	if err := r.WriteFile("config.yaml", spec.Config); err != nil {
 		return nil, err
 	}

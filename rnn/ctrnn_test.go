@@ -72,7 +72,7 @@ func TestBPTTGradients(t *testing.T) {
 }
 
 func TestGRUGradients(t *testing.T) {
-	cfg := Config{NIn: 2, NRec: 6, NOut: 4, NInit: 3, SigmaRec: 0.05, Noise: "gaussian", SigmaIn: 0.02}
+	cfg := Config{NIn: 2, NRec: 6, NOut: 4, NInit: 3, Alpha: 0.2, SigmaRec: 0.05, Noise: "gaussian", SigmaIn: 0.02}
 	rng := rand.New(rand.NewPCG(2, 3))
 	net, err := NewGRU(cfg, rng)
 	if err != nil {
@@ -80,18 +80,48 @@ func TestGRUGradients(t *testing.T) {
 	}
 	checkBPTT(t, net, rng)
 	const B = 3
-	// Step with zero input equals a Forward step on a zero input.
+	// Step with zero input equals a Forward step on a zero input without noise.
 	h := randMat(rng, B, 6)
 	next := tensor.New(B, 6)
 	net.Step(next, h)
-	gh := tensor.New(B, 18)
-	tensor.MatMul(gh, h, false, net.Wh.Value, true, 1, 0)
+	quiet := *net
+	quiet.Cfg.SigmaRec, quiet.Cfg.SigmaIn, quiet.Cfg.SigmaOut = 0, 0, 0
+	quiet.t, quiet.b = 0, 0
+	c0 := randMat(rng, B, 3)
+	quiet.Forward(tensor.New(B, 2), c0, nil)
+	h0 := tensor.New(B, 6)
+	quiet.Encode(h0, c0)
 	want := tensor.New(B, 6)
-	gruUpdate(want.Data, nil, h.Data, make([]float32, B*18), gh.Data, B, 6)
-	for i := range want.Data {
-		if math.Abs(float64(want.Data[i]-next.Data[i])) > 1e-6 {
-			t.Fatal("Step differs from the update with zero input")
+	quiet.Step(want, h0)
+	for i, v := range quiet.Hidden().Data {
+		if math.Abs(float64(v-want.Data[i])) > 1e-6 {
+			t.Fatal("Step differs from a Forward step with zero input")
 		}
+	}
+	if next.Data[0] == h.Data[0] {
+		t.Fatal("Step did not move the state")
+	}
+}
+
+// One continuous-time GRU step by hand (the study's Eqs. A.3-A.6): the
+// reset gate multiplies h before U_h, and the leak alpha scales the move.
+func TestGRUStepMatchesDefinition(t *testing.T) {
+	cfg := Config{NIn: 1, NRec: 1, NOut: 1, NInit: 1, Alpha: 0.2, Noise: "gaussian"}
+	net, _ := NewGRU(cfg, rand.New(rand.NewPCG(1, 1)))
+	copy(net.E.Value.Data, []float32{0.5})
+	copy(net.Wi.Value.Data, []float32{0.3, -0.2, 0.7}) // W_z, W_g, W_h
+	copy(net.Uzg.Value.Data, []float32{0.4, 0.9})      // U_z, U_g
+	copy(net.Uh.Value.Data, []float32{-1.5})
+	copy(net.Wout.Value.Data, []float32{1})
+	net.Forward(tensor.FromSlice(1, 1, []float32{2}), tensor.FromSlice(1, 1, []float32{1}), nil)
+	sig := func(v float64) float64 { return 1 / (1 + math.Exp(-v)) }
+	h0, x := 0.5, 2.0
+	z := sig(0.3*x + 0.4*h0)
+	g := sig(-0.2*x + 0.9*h0)
+	n := math.Tanh(0.7*x - 1.5*(g*h0))
+	want := h0 + 0.2*(1-z)*(n-h0)
+	if got := float64(net.Hidden().Data[0]); math.Abs(got-want) > 1e-6 {
+		t.Fatalf("h1 = %.7f, want %.7f", got, want)
 	}
 }
 

@@ -8,53 +8,53 @@ import (
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
-// GRU is a gated recurrent network with PyTorch's gate equations, no
-// biases (like the study's vanilla network), Gaussian or uniform noise
-// added to the hidden state after each update:
+// GRU is the study's continuous-time gated recurrent network (Krishna et
+// al., Eqs. A.3-A.6), no biases, noise added to the state after each step:
 //
-//	r_t = sigma(W_ir x_t + W_hr h_{t-1})
-//	z_t = sigma(W_iz x_t + W_hz h_{t-1})
-//	n_t = tanh(W_in x_t + r_t * (W_hn h_{t-1}))
-//	h_t = (1 - z_t) * n_t + z_t * h_{t-1} + sigma_rec xi_t
+//	z_t = sigma(W_z x_t + U_z h_{t-1})             update gate
+//	g_t = sigma(W_g x_t + U_g h_{t-1})             reset gate
+//	u_t = W_h x_t + U_h (g_t * h_{t-1})            the reset multiplies h before the product
+//	h_t = h_{t-1} + alpha (1 - z_t) (tanh(u_t) - h_{t-1}) + sigma_rec xi_t
 //
-// W_i = [W_ir; W_iz; W_in] (3H x n_in) and W_h = [W_hr; W_hz; W_hn]
-// (3H x H) are stacked as in torch.nn.GRU; h_0 = E c_0, y_t = W_out h_t.
-// Config.Alpha and Activation are unused.
+// with alpha = Config.Alpha (dt/tau, 0.2 in the study). W_i = [W_z; W_g;
+// W_h] (3H x n_in) and U_zg = [U_z; U_g] (2H x H) are stacked; h_0 = E c_0,
+// y_t = W_out h_t. A discrete-time torch.nn.GRU (reset after the product,
+// no leak) is another architecture. Config.Activation is unused (tanh).
 type GRU struct {
-	Cfg             Config
-	E, Wi, Wh, Wout *nn.Param
-
-	t, b   int
-	x, c0  *tensor.Mat
-	h      *tensor.Mat // (T+1)*B x H
-	gi     *tensor.Mat // T*B x 3H: W_i x
-	gh     *tensor.Mat // T*B x 3H: W_h h_{t-1}
-	gates  *tensor.Mat // T*B x 3H: r, z, n
-	y      *tensor.Mat
-	dh     *tensor.Mat // T*B x H
-	dgi    *tensor.Mat // T*B x 3H: d(W_i x)
-	dgh    *tensor.Mat // T*B x 3H: d(W_h h_{t-1})
-	carry  *tensor.Mat // B x H
-	stepGH *tensor.Mat
+	Cfg                     Config
+	E, Wi, Uzg, Uh, Wout    *nn.Param
+	t, b                    int
+	x, c0                   *tensor.Mat
+	h                       *tensor.Mat // (T+1)*B x H
+	gi                      *tensor.Mat // T*B x 3H: W_i x
+	p                       *tensor.Mat // B x 2H: U_zg h_{t-1}, one step
+	gates                   *tensor.Mat // T*B x 3H: z, g, tanh(u)
+	gh                      *tensor.Mat // T*B x H: g * h_{t-1}
+	y                       *tensor.Mat
+	dh                      *tensor.Mat // T*B x H
+	dgi                     *tensor.Mat // T*B x 3H: d(W_i x)
+	dgh                     *tensor.Mat // T*B x H: d(g * h_{t-1})
+	du                      *tensor.Mat // T*B x H: d(W_h x + U_h (g * h_{t-1})), also in dgi's last block
+	dp                      *tensor.Mat // T*B x 2H: d(U_zg h_{t-1})
+	carry                   *tensor.Mat // B x H
+	stepP, stepGH, stepQ, q *tensor.Mat
+	stepGates               []float32
 }
 
-// NewGRU returns a GRU initialised like torch.nn.GRU (uniform ±1/sqrt(H))
-// with E and W_out like Linear layers.
+// NewGRU returns a GRU whose weight matrices are initialised like
+// PyTorch's Linear layers (uniform ±1/sqrt(fan_in)), as in the study's
+// code: W_i from n_in, U_zg and U_h from H.
 func NewGRU(cfg Config, rng *rand.Rand) (*GRU, error) {
-	cfg.Alpha, cfg.Activation = 1, "tanh" // unused; keeps Validate meaningful
+	cfg.Activation = "tanh"
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	h := cfg.NRec
 	g := &GRU{Cfg: cfg,
-		E: nn.NewParam("E", h, cfg.NInit), Wi: nn.NewParam("W_i", 3*h, cfg.NIn),
-		Wh: nn.NewParam("W_h", 3*h, h), Wout: nn.NewParam("W_out", cfg.NOut, h)}
+		E: nn.NewParam("E", h, cfg.NInit), Wi: nn.NewParam("W_i", 3*h, cfg.NIn), Uzg: nn.NewParam("U_zg", 2*h, h),
+		Uh: nn.NewParam("U_h", h, h), Wout: nn.NewParam("W_out", cfg.NOut, h)}
 	for _, p := range g.Params() {
-		fan := p.Value.Cols
-		if p == g.Wi || p == g.Wh {
-			fan = h
-		}
-		bound := 1 / math.Sqrt(float64(fan))
+		bound := 1 / math.Sqrt(float64(p.Value.Cols))
 		for i := range p.Value.Data {
 			p.Value.Data[i] = float32((2*rng.Float64() - 1) * bound)
 		}
@@ -62,8 +62,8 @@ func NewGRU(cfg Config, rng *rand.Rand) (*GRU, error) {
 	return g, nil
 }
 
-// Params lists E, W_i, W_h, W_out.
-func (g *GRU) Params() []*nn.Param { return []*nn.Param{g.E, g.Wi, g.Wh, g.Wout} }
+// Params lists E, W_i, U_zg, U_h, W_out.
+func (g *GRU) Params() []*nn.Param { return []*nn.Param{g.E, g.Wi, g.Uzg, g.Uh, g.Wout} }
 
 // Config returns the configuration.
 func (g *GRU) Config() Config { return g.Cfg }
@@ -76,29 +76,49 @@ func (g *GRU) ensure(t, b int) {
 	g.t, g.b = t, b
 	g.x = tensor.New(t*b, c.NIn)
 	g.h = tensor.New((t+1)*b, h)
-	g.gi, g.gh, g.gates = tensor.New(t*b, 3*h), tensor.New(t*b, 3*h), tensor.New(t*b, 3*h)
+	g.gi, g.gates = tensor.New(t*b, 3*h), tensor.New(t*b, 3*h)
+	g.p, g.q = tensor.New(b, 2*h), tensor.New(b, h)
+	g.gh = tensor.New(t*b, h)
 	g.y = tensor.New(t*b, c.NOut)
 	g.dh = tensor.New(t*b, h)
-	g.dgi, g.dgh = tensor.New(t*b, 3*h), tensor.New(t*b, 3*h)
+	g.dgi, g.dgh, g.dp, g.du = tensor.New(t*b, 3*h), tensor.New(t*b, h), tensor.New(t*b, 2*h), tensor.New(t*b, h)
 	g.carry = tensor.New(b, h)
 }
 
 func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
 
-// gruUpdate computes gates and the new state for one batch of rows:
-// gi, gh are the input and recurrent pre-activations (rows x 3H).
-func gruUpdate(dst, gates, hPrev, gi, gh []float32, rows, h int) {
+// gruGates computes, for rows of states hPrev with input parts gi (rows x
+// 3H, nil for zero input) and recurrent parts p = U_zg h (rows x 2H), the
+// gates z and g into gates (rows x 3H) and the reset state g*h into gh.
+func gruGates(gates, gh, hPrev, gi, p []float32, rows, h int) {
+	for i := 0; i < rows; i++ {
+		o, po := i*3*h, i*2*h
+		for j := 0; j < h; j++ {
+			az, ag := p[po+j], p[po+h+j]
+			if gi != nil {
+				az, ag = az+gi[o+j], ag+gi[o+h+j]
+			}
+			z, gg := sigmoid(az), sigmoid(ag)
+			gates[o+j], gates[o+h+j] = z, gg
+			gh[i*h+j] = gg * hPrev[i*h+j]
+		}
+	}
+}
+
+// gruState finishes the step: n = tanh(W_h x + U_h (g*h)) with q = U_h
+// (g*h), then h = h + alpha (1 - z)(n - h).
+func gruState(dst, gates, hPrev, gi, q []float32, rows, h int, alpha float32) {
 	for i := 0; i < rows; i++ {
 		o := i * 3 * h
 		for j := 0; j < h; j++ {
-			r := sigmoid(gi[o+j] + gh[o+j])
-			z := sigmoid(gi[o+h+j] + gh[o+h+j])
-			n := float32(math.Tanh(float64(gi[o+2*h+j] + r*gh[o+2*h+j])))
-			if gates != nil {
-				gates[o+j], gates[o+h+j], gates[o+2*h+j] = r, z, n
+			u := q[i*h+j]
+			if gi != nil {
+				u += gi[o+2*h+j]
 			}
+			n := float32(math.Tanh(float64(u)))
+			gates[o+2*h+j] = n
 			hp := hPrev[i*h+j]
-			dst[i*h+j] = (1-z)*n + z*hp
+			dst[i*h+j] = hp + alpha*(1-gates[o+j])*(n-hp)
 		}
 	}
 }
@@ -118,11 +138,13 @@ func (g *GRU) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 	for s := 0; s < t; s++ {
 		prev := g.h.RowRange(s*b, (s+1)*b)
 		cur := g.h.RowRange((s+1)*b, (s+2)*b)
-		ghs := g.gh.RowRange(s*b, (s+1)*b)
 		gis := g.gi.RowRange(s*b, (s+1)*b)
 		gts := g.gates.RowRange(s*b, (s+1)*b)
-		tensor.MatMul(&ghs, &prev, false, g.Wh.Value, true, 1, 0)
-		gruUpdate(cur.Data, gts.Data, prev.Data, gis.Data, ghs.Data, b, h)
+		ghs := g.gh.RowRange(s*b, (s+1)*b)
+		tensor.MatMul(g.p, &prev, false, g.Uzg.Value, true, 1, 0)
+		gruGates(gts.Data, ghs.Data, prev.Data, gis.Data, g.p.Data, b, h)
+		tensor.MatMul(g.q, &ghs, false, g.Uh.Value, true, 1, 0)
+		gruState(cur.Data, gts.Data, prev.Data, gis.Data, g.q.Data, b, h, float32(c.Alpha))
 		fillNoise(cur.Data, c.SigmaRec, c.Noise, noise)
 	}
 	hs := g.h.RowRange(b, (t+1)*b)
@@ -137,13 +159,14 @@ func (g *GRU) Hidden() *tensor.Mat {
 	return &h
 }
 
-// Backward accumulates gradients by BPTT. With q = dL/dh_t:
+// Backward accumulates gradients by BPTT. With q = dL/dh_t, a = alpha:
 //
-//	dn = q (1-z),  dz = q (h_{t-1} - n),  da_n = dn (1 - n^2)
-//	d(W_hn h) = da_n r,  dr = da_n (W_hn h),  da_r = dr r (1-r),  da_z = dz z (1-z)
-//	dL/dh_{t-1} = q z + [da_r, da_z, da_n r] W_h
+//	dn = q a (1-z),  dz = -q a (n - h_{t-1}),  du = dn (1 - n^2)
+//	d(g*h) = du U_h,  dg = d(g*h) h_{t-1},  da_z = dz z (1-z),  da_g = dg g (1-g)
+//	dL/dh_{t-1} = q (1 - a (1-z)) + d(g*h) g + [da_z, da_g] U_zg
 func (g *GRU) Backward(dy *tensor.Mat) {
 	t, b, h := g.t, g.b, g.Cfg.NRec
+	alpha := float32(g.Cfg.Alpha)
 	hs := g.h.RowRange(b, (t+1)*b)
 	tensor.MatMul(g.Wout.Grad, dy, true, &hs, false, 1, 1)
 	tensor.MatMul(g.dh, dy, false, g.Wout.Value, false, 1, 0)
@@ -152,30 +175,38 @@ func (g *GRU) Backward(dy *tensor.Mat) {
 		dhs := g.dh.RowRange(s*b, (s+1)*b)
 		prev := g.h.RowRange(s*b, (s+1)*b)
 		gts := g.gates.RowRange(s*b, (s+1)*b)
-		ghs := g.gh.RowRange(s*b, (s+1)*b)
 		dgi := g.dgi.RowRange(s*b, (s+1)*b)
 		dgh := g.dgh.RowRange(s*b, (s+1)*b)
+		dp := g.dp.RowRange(s*b, (s+1)*b)
+		du := g.du.RowRange(s*b, (s+1)*b)
+		// q = dL/dh_t; the direct path to h_{t-1}, and du.
 		for i := 0; i < b; i++ {
 			o := i * 3 * h
 			for j := 0; j < h; j++ {
 				q := dhs.Data[i*h+j] + g.carry.Data[i*h+j]
-				r, z, n := gts.Data[o+j], gts.Data[o+h+j], gts.Data[o+2*h+j]
+				z, n := gts.Data[o+j], gts.Data[o+2*h+j]
 				hp := prev.Data[i*h+j]
-				dn := q * (1 - z)
-				dz := q * (hp - n)
-				dan := dn * (1 - n*n)
-				dr := dan * ghs.Data[o+2*h+j]
-				dar := dr * r * (1 - r)
-				daz := dz * z * (1 - z)
-				dgi.Data[o+j], dgi.Data[o+h+j], dgi.Data[o+2*h+j] = dar, daz, dan
-				dgh.Data[o+j], dgh.Data[o+h+j], dgh.Data[o+2*h+j] = dar, daz, dan*r
-				g.carry.Data[i*h+j] = q * z
+				d := q * alpha * (1 - z) * (1 - n*n)
+				dgi.Data[o+2*h+j], du.Data[i*h+j] = d, d
+				dgi.Data[o+j] = -q * alpha * (n - hp) * z * (1 - z) // da_z
+				g.carry.Data[i*h+j] = q * (1 - alpha*(1-z))
 			}
 		}
-		tensor.MatMul(g.carry, &dgh, false, g.Wh.Value, false, 1, 1)
+		tensor.MatMul(&dgh, &du, false, g.Uh.Value, false, 1, 0)
+		for i := 0; i < b; i++ {
+			o, po := i*3*h, i*2*h
+			for j := 0; j < h; j++ {
+				gg, hp, d := gts.Data[o+h+j], prev.Data[i*h+j], dgh.Data[i*h+j]
+				dgi.Data[o+h+j] = d * hp * gg * (1 - gg) // da_g
+				dp.Data[po+j], dp.Data[po+h+j] = dgi.Data[o+j], dgi.Data[o+h+j]
+				g.carry.Data[i*h+j] += d * gg
+			}
+		}
+		tensor.MatMul(g.carry, &dp, false, g.Uzg.Value, false, 1, 1)
 	}
 	hprev := g.h.RowRange(0, t*b)
-	tensor.MatMul(g.Wh.Grad, g.dgh, true, &hprev, false, 1, 1)
+	tensor.MatMul(g.Uzg.Grad, g.dp, true, &hprev, false, 1, 1)
+	tensor.MatMul(g.Uh.Grad, g.du, true, g.gh, false, 1, 1)
 	tensor.MatMul(g.Wi.Grad, g.dgi, true, g.x, false, 1, 1)
 	tensor.MatMul(g.E.Grad, g.carry, true, g.c0, false, 1, 1)
 }
@@ -185,21 +216,18 @@ func (g *GRU) Encode(h, c0 *tensor.Mat) { tensor.MatMul(h, c0, false, g.E.Value,
 
 // Step sets dst to the noise-free update of h with zero input.
 func (g *GRU) Step(dst, h *tensor.Mat) {
-	gh := tensor.Ensure(&g.stepGH, h.Rows, 3*g.Cfg.NRec)
-	tensor.MatMul(gh, h, false, g.Wh.Value, true, 1, 0)
-	gruUpdateNoInput(dst.Data, h.Data, gh.Data, h.Rows, g.Cfg.NRec)
-}
-
-func gruUpdateNoInput(dst, hPrev, gh []float32, rows, h int) {
-	for i := 0; i < rows; i++ {
-		o := i * 3 * h
-		for j := 0; j < h; j++ {
-			r := sigmoid(gh[o+j])
-			z := sigmoid(gh[o+h+j])
-			n := float32(math.Tanh(float64(r * gh[o+2*h+j])))
-			dst[i*h+j] = (1-z)*n + z*hPrev[i*h+j]
-		}
+	rows, n := h.Rows, g.Cfg.NRec
+	p := tensor.Ensure(&g.stepP, rows, 2*n)
+	gh := tensor.Ensure(&g.stepGH, rows, n)
+	q := tensor.Ensure(&g.stepQ, rows, n)
+	if cap(g.stepGates) < rows*3*n {
+		g.stepGates = make([]float32, rows*3*n)
 	}
+	gates := g.stepGates[:rows*3*n]
+	tensor.MatMul(p, h, false, g.Uzg.Value, true, 1, 0)
+	gruGates(gates, gh.Data, h.Data, nil, p.Data, rows, n)
+	tensor.MatMul(q, gh, false, g.Uh.Value, true, 1, 0)
+	gruState(dst.Data, gates, h.Data, nil, q.Data, rows, n, float32(g.Cfg.Alpha))
 }
 
 // Output sets y = W_out h.

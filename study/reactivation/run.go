@@ -97,8 +97,14 @@ const checkpointPath = "checkpoints/checkpoint.bin"
 func (s *Config) pointSpec(cond string, seed uint64) experiment.RunSpec {
 	c := *s
 	c.Conditions, c.Seeds = []string{cond}, []uint64{seed}
-	return experiment.RunSpec{Kind: "reactivation", Config: experiment.ToYAML(c), Neutral: []string{"name", "out.dir", "workers"},
+	spec := experiment.RunSpec{Kind: "reactivation", Config: experiment.ToYAML(c), Neutral: []string{"name", "out.dir", "workers"},
 		AnalysisVersion: AnalysisVersion}
+	if conditions[cond].gru {
+		// 2: the study's continuous-time GRU (version 1 was a discrete
+		// torch.nn.GRU: another architecture for the same config).
+		spec.Version = 2
+	}
+	return spec
 }
 
 // runPoint trains, resumes or re-analyses one network as the integrity
