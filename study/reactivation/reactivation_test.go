@@ -111,7 +111,7 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		if err != nil {
 			t.Fatal(err)
 		}
-		stale := strings.Replace(string(old), `"analysis_version": 2`, `"analysis_version": 1`, 1)
+		stale := strings.Replace(string(old), fmt.Sprintf(`"analysis_version": %d`, AnalysisVersion), `"analysis_version": 1`, 1)
 		stale = strings.Replace(stale, `"kl_quiescent_waking": `, `"kl_quiescent_waking": 99`, 1)
 		if err := os.WriteFile(sumPath, []byte(stale), 0o644); err != nil {
 			t.Fatal(err)
@@ -254,5 +254,41 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 	}
 	if _, err := os.Stat(filepath.Join(point, "mine.txt")); err != nil {
 		t.Fatal("a refused resume deleted a file of the user's")
+	}
+}
+
+// The untrained control is a fresh vanilla RNN of the network's shape,
+// whatever the condition's architecture, not the network's own initial
+// weights; the uniform control is also given as the authors' code
+// computes it (ln box more, spatial task only).
+func TestUntrainedControlAndUniformAsCoded(t *testing.T) {
+	s := Default()
+	s.Network.NRec, s.Network.Cells = 16, 32
+	task := s.NewTask(false, 0)
+	u, err := s.newUntrained(task, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := u.(*rnn.CTRNN); !ok {
+		t.Fatalf("untrained control is a %T", u)
+	}
+	for _, cond := range []string{"noisy", "gru_noisy"} {
+		net, _ := s.newNet(cond, task, 0)
+		if fmt.Sprint(net.Params()[0].Value.Data[:4]) == fmt.Sprint(u.Params()[0].Value.Data[:4]) {
+			t.Errorf("%s: the untrained control starts from the network's own weights", cond)
+		}
+	}
+	if cfg := u.Config(); cfg.SigmaRec != math.Sqrt(s.Network.Sigma2Rec) {
+		t.Fatalf("untrained noise sd %g", cfg.SigmaRec)
+	}
+	r := &Result{}
+	o := &offline{s: s, q: s.Sleep, task: task, r: r, d: 2}
+	r.wake, r.quiet = []float64{0, 0, 0.1, 0, 0, 0.2, -0.3, 0.1}, []float64{0, 0.1, 0.2, 0, 0, 0.3, -0.2, 0.1}
+	o.untrainedQuiet = []float64{1, 1, -1, 0.5, 0.2, 0.9, 0.7, -0.8}
+	if err := o.densities(); err != nil {
+		t.Fatal(err)
+	}
+	if d := float64(r.KLUniformAsCoded - r.KLUniform); math.Abs(d-math.Log(2.2)) > 1e-12 {
+		t.Fatalf("as coded - correct = %g, want ln 2.2", d)
 	}
 }

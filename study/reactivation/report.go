@@ -21,6 +21,7 @@ type Row struct {
 	KL             analysis.MeanSD `json:"kl_quiescent_waking"`
 	KLUntrained    analysis.MeanSD `json:"kl_untrained"`
 	KLUniform      analysis.MeanSD `json:"kl_uniform"`
+	KLUniformCoded analysis.MeanSD `json:"kl_uniform_as_coded"`
 	StepWake       analysis.MeanSD `json:"step_waking"`
 	StepQuiet      analysis.MeanSD `json:"step_quiescent"`
 	Variance       analysis.MeanSD `json:"quiescent_variance"`
@@ -70,6 +71,7 @@ func newReport(s Config, results []*Result) *Report {
 			KL:             get(func(r *Result) analysis.Float { return r.KL }),
 			KLUntrained:    get(func(r *Result) analysis.Float { return r.KLUntrained }),
 			KLUniform:      get(func(r *Result) analysis.Float { return r.KLUniform }),
+			KLUniformCoded: get(func(r *Result) analysis.Float { return r.KLUniformAsCoded }),
 			StepWake:       get(func(r *Result) analysis.Float { return r.StepWake }),
 			StepQuiet:      get(func(r *Result) analysis.Float { return r.StepQuiet }),
 			Variance:       get(func(r *Result) analysis.Float { return r.Variance }),
@@ -108,11 +110,11 @@ func (rep *Report) Markdown() string {
 	fmt.Fprintf(&b, "# %s: offline reactivation (%s task)\n\nMean ± sd over seeds %v. Recurrent noise: %s. Decoding error is the mean squared error per coordinate (%s).\n\n",
 		rep.Study, rep.Task, rep.Seeds, rep.Noise, unit)
 	b.WriteString("## Path integration and KL(quiescent || waking), nats\n\n")
-	b.WriteString("| condition | decode err (trained) | decode err (untrained) | KL quiescent | KL untrained net (control) | KL uniform (control) | KL quiescent, noise added at sleep |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| condition | decode err (trained) | decode err (untrained) | KL quiescent | KL untrained net (control) | KL uniform, correct density (control) | KL uniform as coded (+ln box) | KL quiescent, noise added at sleep |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.DecodeErr, r.UntrainedErr, r.KL, r.KLUntrained, r.KLUniform, r.KLNoiseAdded)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.DecodeErr, r.UntrainedErr, r.KL, r.KLUntrained, r.KLUniform, r.KLUniformCoded, r.KLNoiseAdded)
 	}
-	b.WriteString("\nQuiescence scales each network's own training noise by the noise factor, so networks trained without noise sleep without noise; they are also run with noise added at sleep (variance quiescence.noise2_sleep, the untrained control's), where they take erratic steps.\n")
+	b.WriteString("\nQuiescence scales each network's own training noise by the noise factor, so networks trained without noise sleep without noise; they are also run with noise added at sleep (variance quiescence.noise2_sleep), where they take erratic steps. The untrained control is a freshly initialised vanilla RNN of the same shape slept with the task's training noise doubled. The uniform control is given with the correct density and as the authors' code computes it (a 1-D pdf per coordinate, ln box more); verdicts use the correct density.\n")
 	b.WriteString("\n## Step distance, variance, bias, drift\n\n")
 	if rep.Task == "headdir" {
 		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | step, noise added (rad) | circular variance | signed step waking | signed step quiescent | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|\n")

@@ -29,7 +29,11 @@ import (
 // re-analysed from its saved weights instead of being reused, so a study
 // never mixes analyses that measure different things. 2: networks trained
 // without noise sleep without it (version 1 slept them with noise added).
-const AnalysisVersion = 2
+// 3: the untrained control is a freshly initialised vanilla RNN (not the
+// network's own initial weights, not a GRU) slept with the task's training
+// noise doubled (head direction: 2e-2, not the spatial 2e-4), and the
+// uniform control is reported as coded too.
+const AnalysisVersion = 3
 
 // Result is summary.json of one trained network and its
 // offline analyses. Errors are mean squared decoding errors per
@@ -55,10 +59,14 @@ type Result struct {
 	StepNoiseAdded analysis.Float `json:"step_quiescent_noise_added"`
 	KL             analysis.Float `json:"kl_quiescent_waking"`
 	KLUntrained    analysis.Float `json:"kl_untrained"`
-	KLUniform      analysis.Float `json:"kl_uniform"`
-	StepWake       analysis.Float `json:"step_waking"`
-	StepQuiet      analysis.Float `json:"step_quiescent"`
-	Variance       analysis.Float `json:"quiescent_variance"`
+	KLUniform      analysis.Float `json:"kl_uniform"` // the correct density (1/box^2, 1/2pi)
+	// KLUniformAsCoded is the uniform control as the authors' code computes
+	// it for the box: a 1-D pdf per coordinate, ln(box) = 0.79 nats more
+	// (spatial task; null for head direction).
+	KLUniformAsCoded analysis.Float `json:"kl_uniform_as_coded"`
+	StepWake         analysis.Float `json:"step_waking"`
+	StepQuiet        analysis.Float `json:"step_quiescent"`
+	Variance         analysis.Float `json:"quiescent_variance"`
 	// Spatial: mean distance to the anchor (0, 0); head direction: mean
 	// signed angular step (positive = counter-clockwise).
 	AnchorWake     analysis.Float `json:"anchor_dist_waking,omitempty"`
@@ -154,7 +162,10 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, force boo
 		// only: an analysis unit costs ~1/100 of a step and would skew the ETA.
 		analysisProgress = experiment.Quiet{}
 	}
-	untrained, _ := s.newNet(cond, t.task, seed)
+	untrained, err := s.newUntrained(t.task, seed)
+	if err != nil {
+		return nil, err
+	}
 	if err := analyse(s, t.task, t.net, untrained, cond, seed, r, analysisProgress); err != nil {
 		return nil, err
 	}
@@ -305,6 +316,16 @@ func (s *Config) newNet(cond string, task pathint.Task, seed uint64) (rnn.Net, e
 		return rnn.NewGRU(cfg, experiment.Stream(seed, "init"))
 	}
 	return rnn.New(cfg, experiment.Stream(seed, "init"))
+}
+
+// newUntrained is the study's untrained control: a freshly initialised
+// vanilla RNN of the network's shape (whatever the condition's
+// architecture), with the task's noisy training noise.
+func (s *Config) newUntrained(task pathint.Task, seed uint64) (rnn.Net, error) {
+	nc := s.Network
+	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
+		Noise: nc.Noise, SigmaRec: math.Sqrt(nc.Sigma2Rec)}
+	return rnn.New(cfg, experiment.Stream(seed, "init-untrained"))
 }
 
 // decodeError is the mean squared decoding error per coordinate of the
@@ -478,7 +499,7 @@ func (o *offline) sleep() {
 	r.SleepNoiseSD = o.sd
 	sleep := quiesce(o.task, o.net, o.c0, q.Steps, o.sd, o.kind, experiment.Stream(o.seed, "sleep-noise"), 0, q.DriftStates, o.tick)
 	r.quiet, r.quietHidden, r.tq = sleep.pos, sleep.hidden, q.Steps
-	o.untrainedQuiet = quiesce(o.task, o.untrained, o.c0, q.Steps, math.Sqrt(q.Noise2Sleep), o.kind, experiment.Stream(o.seed, "sleep-noise-untrained"), 0, 0, o.tick).pos
+	o.untrainedQuiet = quiesce(o.task, o.untrained, o.c0, q.Steps, math.Sqrt(2*o.s.Network.Sigma2Rec), o.kind, experiment.Stream(o.seed, "sleep-noise-untrained"), 0, 0, o.tick).pos
 	o.driftStates = sleep.states
 	r.KLNoiseAdded, r.StepNoiseAdded = analysis.Float(math.NaN()), analysis.Float(math.NaN())
 	if !o.c.noisy {
@@ -512,6 +533,11 @@ func (o *offline) densities() error {
 	r.KLUntrained = analysis.Float(analysis.KL(uk, p, uk.Resample(q.KLSamples, klRNG), nil))
 	lu := task.LogUniform()
 	r.KLUniform = analysis.Float(analysis.KL(nil, p, task.Uniform(klRNG, q.KLSamples), func([]float64) float64 { return lu }))
+	r.KLUniformAsCoded = analysis.Float(math.NaN())
+	if !task.Periodic() {
+		lo, hi := task.Extent()
+		r.KLUniformAsCoded = r.KLUniform + analysis.Float(math.Log(hi-lo))
+	}
 	if added := r.quietAdded; added != nil {
 		ak, err := fitKDE(added, d, q.KDEPoints, task.Periodic())
 		if err != nil {
@@ -750,7 +776,10 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	untrained, _ := s.newNet(prior.Condition, task, prior.Seed)
+	untrained, err := s.newUntrained(task, prior.Seed)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, p := range net.Params() {
 		path := filepath.Join(runDir, "arrays", p.Name+".npy")
 		w, shape, err := npy.ReadFloat32(path)

@@ -30,9 +30,9 @@ type NoiseMatch struct{ Waking, Matched, Mismatched float64 }
 // reference" (authors' run: 0.97 vs 0.94). Biased waking positions form a
 // central ring, far from uniform.
 func klVerdict(check int, claim string, r *Row) experiment.Verdict {
-	ok, thr := r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean < r.KLUniform.Mean, "KL < both controls"
+	ok, thr := r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean < r.KLUniform.Mean, "KL < both controls (uniform: correct density)"
 	if !strings.HasSuffix(r.Condition, "_biased") {
-		ok, thr = r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean <= 1.1*r.KLUniform.Mean, "KL < untrained and <= 1.1 x uniform (waking ~ uniform)"
+		ok, thr = r.KL.Mean < r.KLUntrained.Mean && r.KL.Mean <= 1.1*r.KLUniform.Mean, "KL < untrained and <= 1.1 x uniform, correct density (waking ~ uniform)"
 	}
 	return experiment.NewVerdict(check, fmt.Sprintf("%s (%s): KL below the controls", claim, r.Condition),
 		fmt.Sprintf("KL %s vs untrained %s, uniform %s", r.KL, r.KLUntrained, r.KLUniform), thr, ok)
