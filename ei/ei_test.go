@@ -248,12 +248,12 @@ func TestVariantValues(t *testing.T) {
 		}
 	}
 	// Where z is not normalised the raw-z variants follow the study's
-	// formulas: z = (0, 2, 4, 6), mean 3, var 5, sum(g z)/n = 13.
+	// formulas: z = (0, 2, 4, 6), mean 3, var 5, sum(g z)/n = 13: (g - mean g - 13 z) / s_z.
 	z2 := []float32{0, 2, 4, 6}
 	s2 := 1 / math.Sqrt(5+normEps)
 	got := make([]float32, 4)
 	Full.BackwardRow(got, g, z2, nil, false)
-	for k, want := range []float64{(1 - 3 - 0) * s2, (2 - 3 - 26) * s2, (3 - 3 - 52) * s2, (6 - 3 - 78) * s2} {
+	for k, want := range []float64{(1 - 3 - 0) * s2, (2 - 3 - 26) * s2, -52 * s2, (6 - 3 - 78) * s2} {
 		if math.Abs(float64(got[k])-want) > 1e-4 {
 			t.Fatalf("raw full at unnormalised z: got %v, want %g at %d", got, want, k)
 		}

@@ -37,6 +37,9 @@ type INorm struct {
 	FA            []float32 // fa_center weights
 	Lambda        float64
 	SkipInputGrad bool // the input is data: Backward returns nil instead of dL/dx
+	// Workers caps the goroutines of each of its products (0: as many as
+	// pay); 1 when networks train side by side, one per core.
+	Workers int
 	// Subtractive makes the study's earlier subtractive-only layer: no
 	// divisive pathway (D = 1), local loss lambda*mean_batch[mean_k(o)^2]
 	// training Wix and Wei.
@@ -65,7 +68,7 @@ func NewINorm(name string, d, ne, ni int, v Variant, lambda float64, rng *rand.R
 	initDANN(l.Wex.Value, l.Wix.Value, l.Wei.Value, rng)
 	w := tensor.New(ne, d)
 	w.Copy(l.Wex.Value)
-	tensor.MatMul(w, l.Wei.Value, false, l.Wix.Value, false, -1, 1)
+	tensor.MatMulN(l.Workers, w, l.Wei.Value, false, l.Wix.Value, false, -1, 1)
 	wd := mat.NewDense(ne, d, nil)
 	for k := 0; k < ne; k++ {
 		for j := 0; j < d; j++ {
@@ -114,10 +117,10 @@ func (l *INorm) Forward(x *tensor.Mat) *tensor.Mat {
 	ne, ni := l.Wex.Value.Rows, l.Wix.Value.Rows
 	z := tensor.Ensure(&l.z, x.Rows, ne)
 	hI := tensor.Ensure(&l.hI, x.Rows, ni)
-	tensor.MatMul(z, x, false, l.Wex.Value, true, 1, 0)
+	tensor.MatMulN(l.Workers, z, x, false, l.Wex.Value, true, 1, 0)
 	z.AddRow(l.B.Value.Data)
-	tensor.MatMul(hI, x, false, l.Wix.Value, true, 1, 0)
-	tensor.MatMul(z, hI, false, l.Wei.Value, true, -1, 1) // e - i
+	tensor.MatMulN(l.Workers, hI, x, false, l.Wix.Value, true, 1, 0)
+	tensor.MatMulN(l.Workers, z, hI, false, l.Wei.Value, true, -1, 1) // e - i
 	if cap(l.d) < x.Rows {
 		l.d = make([]float32, x.Rows)
 	}
@@ -129,7 +132,7 @@ func (l *INorm) Forward(x *tensor.Mat) *tensor.Mat {
 		return z
 	}
 	r := tensor.Ensure(&l.r, x.Rows, ne)
-	tensor.MatMul(r, x, false, l.Bix.Value, true, 1, 0)
+	tensor.MatMulN(l.Workers, r, x, false, l.Bix.Value, true, 1, 0)
 	for n := 0; n < x.Rows; n++ {
 		var ss float64
 		for _, v := range r.Row(n) {
@@ -162,13 +165,13 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 			dr[k] *= inv
 		}
 	}
-	tensor.MatMul(l.Wex.Grad, de, true, l.x, false, 1, 1)
+	tensor.MatMulN(l.Workers, l.Wex.Grad, de, true, l.x, false, 1, 1)
 	de.SumRowsInto(l.B.Grad.Data)
 	if l.SkipInputGrad {
 		return nil
 	}
 	dx := tensor.Ensure(&l.dx, g.Rows, l.Wex.Value.Cols)
-	tensor.MatMul(dx, de, false, l.Wex.Value, false, 1, 0)
+	tensor.MatMulN(l.Workers, dx, de, false, l.Wex.Value, false, 1, 0)
 	return dx
 }
 
@@ -178,16 +181,16 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 // through both the excitatory and inhibitory paths, dx = (Wex - Wei Wix)^T da.
 // It exists for the gradient-alignment measure.
 func (l *INorm) BackwardExactLN(da *tensor.Mat) *tensor.Mat {
-	tensor.MatMul(l.Wex.Grad, da, true, l.x, false, 1, 1)
+	tensor.MatMulN(l.Workers, l.Wex.Grad, da, true, l.x, false, 1, 1)
 	da.SumRowsInto(l.B.Grad.Data)
 	if l.SkipInputGrad {
 		return nil
 	}
 	dx := tensor.Ensure(&l.dx, da.Rows, l.Wex.Value.Cols)
-	tensor.MatMul(dx, da, false, l.Wex.Value, false, 1, 0)
+	tensor.MatMulN(l.Workers, dx, da, false, l.Wex.Value, false, 1, 0)
 	dhI := tensor.Ensure(&l.dhI, da.Rows, l.Wix.Value.Rows)
-	tensor.MatMul(dhI, da, false, l.Wei.Value, false, 1, 0)
-	tensor.MatMul(dx, dhI, false, l.Wix.Value, false, -1, 1)
+	tensor.MatMulN(l.Workers, dhI, da, false, l.Wei.Value, false, 1, 0)
+	tensor.MatMulN(l.Workers, dx, dhI, false, l.Wix.Value, false, -1, 1)
 	return dx
 }
 
@@ -242,12 +245,12 @@ func (l *INorm) LocalBackward() float64 {
 		}
 	}
 	dhI := tensor.Ensure(&l.dhI, bsz, l.Wix.Value.Rows)
-	tensor.MatMul(dhI, dI, false, l.Wei.Value, false, 1, 0)
-	tensor.MatMul(l.Wix.Grad, dhI, true, l.x, false, 1, 1)
+	tensor.MatMulN(l.Workers, dhI, dI, false, l.Wei.Value, false, 1, 0)
+	tensor.MatMulN(l.Workers, l.Wix.Grad, dhI, true, l.x, false, 1, 1)
 	if l.Subtractive { // i = Wei hI: dWei = dI^T hI
-		tensor.MatMul(l.Wei.Grad, dI, true, l.hI, false, 1, 1)
+		tensor.MatMulN(l.Workers, l.Wei.Grad, dI, true, l.hI, false, 1, 1)
 	} else {
-		tensor.MatMul(l.Bix.Grad, dR, true, l.x, false, 1, 1)
+		tensor.MatMulN(l.Workers, l.Bix.Grad, dR, true, l.x, false, 1, 1)
 	}
 	return l.Lambda * loss / float64(bsz)
 }

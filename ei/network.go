@@ -225,8 +225,8 @@ func (b *block) accumulateMoments(z *tensor.Mat) {
 // run (every hidden layer's error through the layer-norm Jacobian at its
 // pre-activation), keeps each hidden layer's Wex gradient from it, clears
 // the gradients, and then runs the network's own backward pass; the
-// cosine between the two Wex gradients is the study's gradient-alignment
-// measure.
+// cosine between the two Wex gradients is circuitry's whole-network
+// exact-LN cosine (not the study's per-layer gradient alignment).
 func (n *Network) Backward(dlogits *tensor.Mat) {
 	if n.MeasureAlignment {
 		n.backward(dlogits, true)
@@ -350,6 +350,26 @@ func (n *Network) LocalBackward() float64 {
 		}
 	}
 	return l
+}
+
+// SetWorkers caps the goroutines of every product of the network (see
+// DANN.Workers).
+func (n *Network) SetWorkers(w int) {
+	for _, b := range n.hidden {
+		switch {
+		case b.dann != nil:
+			b.dann.Workers = w
+		case b.lin != nil:
+			b.lin.Workers = w
+		default:
+			b.inorm.Workers = w
+		}
+	}
+	if n.outLin != nil {
+		n.outLin.Workers = w
+	} else {
+		n.outDANN.Workers = w
+	}
 }
 
 // Stats returns each hidden layer's statistics since the last ResetStats.

@@ -22,6 +22,11 @@ type Env struct {
 	Force    bool      // --force: retrain points whose directories hold another config
 	Progress Progress  // nil: Quiet
 	Log      io.Writer // notices, one line per event; nil: discarded
+	// GEMMWorkers caps the goroutines of each matrix product of a point's
+	// network (0: as many as pay). RunStudy sets 1 when at least one point
+	// per core runs side by side: splitting small products then only adds
+	// synchronisation. Results do not depend on it.
+	GEMMWorkers int
 }
 
 func (e Env) withDefaults() Env {
@@ -123,7 +128,9 @@ func RunStudy(ctx context.Context, st Study, env Env) (Result, error) {
 	shared := NewSharedProgress(env.Progress, env.Log, fmt.Sprintf("%s (%d to run)", st.Name(), len(todo)), units)
 	penv := env
 	penv.Progress = shared
-	defer NetworkPerCore(workers)()
+	if workers >= runtime.GOMAXPROCS(0) {
+		penv.GEMMWorkers = 1
+	}
 	errs := make([]error, len(todo))
 	parallel.Each(len(todo), workers, func(t int) {
 		if ctx.Err() != nil {

@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"sync"
 
 	"github.com/circuitry-lab/circuitry/internal/checkpoint"
 	"github.com/circuitry-lab/circuitry/internal/safetensors"
-	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
 )
 
@@ -60,17 +58,6 @@ func ParamTensors(ps []*nn.Param) []safetensors.Tensor {
 		ts[i] = safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data}
 	}
 	return ts
-}
-
-// NetworkPerCore keeps every product on its goroutine while at least one
-// network per core trains side by side (splitting small products then
-// only adds synchronisation) and returns what restores the setting.
-func NetworkPerCore(workers int) (restore func()) {
-	if workers < runtime.GOMAXPROCS(0) {
-		return func() {}
-	}
-	old := kernels.SetMaxWorkers(1)
-	return func() { kernels.SetMaxWorkers(old) }
 }
 
 // SharedProgress merges the progress of networks trained in parallel

@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // Cache blocks around the micro-kernel's register tile: mc x kc of packed
@@ -102,6 +101,15 @@ func UseKernel(name string) (string, error) {
 // Work is split across up to runtime.GOMAXPROCS(0) goroutines when the
 // product is large enough to pay for them.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	SgemmN(0, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// SgemmN is Sgemm using at most workers goroutines (0: as many as the
+// product's size pays for, up to GOMAXPROCS). Callers that already run
+// independent products on every core — networks trained side by side —
+// pass 1: splitting small products then only adds synchronisation. The
+// split never changes the result's bits.
+func SgemmN(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -112,7 +120,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	}
 	g := gemm{kern: active, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
 	g.dotPath = useDot && g.kern.dot != nil && !transA && transB && m <= dotMaxM && k >= dotMinK
-	workers := gemmWorkers(m, n, k)
+	workers = gemmWorkers(m, n, k, workers)
 	if workers == 1 {
 		g.part(0, 1, m, n)
 		return
@@ -150,22 +158,13 @@ func (g gemm) parallel(workers, m, n int) {
 	wg.Wait()
 }
 
-// maxWorkers caps the goroutines of one product (0: GOMAXPROCS).
-var maxWorkers atomic.Int32
-
-// SetMaxWorkers caps how many goroutines one Sgemm may use (0 restores the
-// default, GOMAXPROCS) and returns the previous cap. Callers that already
-// run independent products on every core (networks trained side by side)
-// set 1: splitting small products then only adds synchronisation.
-func SetMaxWorkers(n int) int { return int(maxWorkers.Swap(int32(max(n, 0)))) }
-
 // gemmWorkers picks how many goroutines a product deserves: about one per
-// 4 MFLOP, never more than the cores Go may use.
-func gemmWorkers(m, n, k int) int {
+// 4 MFLOP, never more than the cores Go may use nor than most (> 0).
+func gemmWorkers(m, n, k, most int) int {
 	flops := 2 * m * n * k
 	w := runtime.GOMAXPROCS(0)
-	if c := int(maxWorkers.Load()); c > 0 {
-		w = min(w, c)
+	if most > 0 {
+		w = min(w, most)
 	}
 	if lim := flops/(4<<20) + 1; lim < w {
 		w = lim

@@ -285,9 +285,32 @@ func BenchmarkSgemmNT(b *testing.B) {
 
 func TestDotPathNoAllocs(t *testing.T) {
 	a, b, c := make([]float32, 37*300), make([]float32, 45*300), make([]float32, 37*45)
-	defer SetMaxWorkers(SetMaxWorkers(1))
 	Sgemm(false, true, 37, 45, 300, 1, a, 300, b, 300, 0, c, 45)
 	if allocs := testing.AllocsPerRun(20, func() { Sgemm(false, true, 37, 45, 300, 1, a, 300, b, 300, 0, c, 45) }); allocs != 0 {
 		t.Fatalf("the dot-product path allocates %v times per call", allocs)
+	}
+}
+
+// SgemmN's worker cap changes how a product is split, never its bits.
+func TestWorkerCapKeepsBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	m, n, k := 300, 260, 400
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(rng.NormFloat64())
+	}
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	ref := make([]float32, m*n)
+	Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, ref, n)
+	for _, w := range []int{1, 2, 3} {
+		c := make([]float32, m*n)
+		SgemmN(w, false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+		for i := range c {
+			if c[i] != ref[i] {
+				t.Fatalf("workers %d: element %d is %v, uncapped %v", w, i, c[i], ref[i])
+			}
+		}
 	}
 }

@@ -42,6 +42,10 @@ type Config struct {
 	Inhibitory             int     // Dale's law: number of inhibitory units (0 = unconstrained)
 	Normalize              string  // "" (none), "layer" or "divisive": normalise the drive u_t before f
 	NormGain               float64 // scale of the normalised drive (0 means 1): f(gain * norm(u_t))
+	// Workers caps the goroutines of each product (0: as many as pay); 1
+	// when networks train side by side, one per core. Results do not
+	// depend on it.
+	Workers int
 }
 
 // lnEps keeps the normalisation finite for a silent population.
@@ -213,14 +217,14 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 	fillNoise(n.x.Data, c.SigmaIn, c.Noise, noise)
 	n.c0 = c0
 	h0 := n.h.RowRange(0, b)
-	tensor.MatMul(&h0, c0, false, n.E.Value, true, 1, 0)
-	tensor.MatMul(n.u, n.x, false, n.Win.Value, true, 1, 0)
+	tensor.MatMulN(n.Cfg.Workers, &h0, c0, false, n.E.Value, true, 1, 0)
+	tensor.MatMulN(n.Cfg.Workers, n.u, n.x, false, n.Win.Value, true, 1, 0)
 	alpha := float32(c.Alpha)
 	for s := 0; s < t; s++ {
 		prev := n.h.RowRange(s*b, (s+1)*b)
 		cur := n.h.RowRange((s+1)*b, (s+2)*b)
 		us := n.u.RowRange(s*b, (s+1)*b)
-		tensor.MatMul(&us, &prev, false, n.Wrec.Value, true, 1, 1)
+		tensor.MatMulN(n.Cfg.Workers, &us, &prev, false, n.Wrec.Value, true, 1, 1)
 		drive := us.Data
 		if c.Normalize != "" {
 			zs := n.z.RowRange(s*b, (s+1)*b)
@@ -230,7 +234,7 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 		leakNoiseStep(cur.Data, prev.Data, drive, alpha, c.Activation, c.SigmaRec, c.Noise, noise)
 	}
 	hs := n.h.RowRange(b, (t+1)*b)
-	tensor.MatMul(n.y, &hs, false, n.Wout.Value, true, 1, 0)
+	tensor.MatMulN(n.Cfg.Workers, n.y, &hs, false, n.Wout.Value, true, 1, 0)
 	fillNoise(n.y.Data, c.SigmaOut, c.Noise, noise)
 	return n.y
 }
@@ -345,8 +349,8 @@ func (n *CTRNN) Hidden() *tensor.Mat {
 func (n *CTRNN) Backward(dy *tensor.Mat) {
 	c, t, b := n.Cfg, n.t, n.b
 	hs := n.h.RowRange(b, (t+1)*b)
-	tensor.MatMul(n.Wout.Grad, dy, true, &hs, false, 1, 1)
-	tensor.MatMul(n.dh, dy, false, n.Wout.Value, false, 1, 0)
+	tensor.MatMulN(n.Cfg.Workers, n.Wout.Grad, dy, true, &hs, false, 1, 1)
+	tensor.MatMulN(n.Cfg.Workers, n.dh, dy, false, n.Wout.Value, false, 1, 0)
 	n.carry.Zero()
 	alpha := float32(c.Alpha)
 	for s := t - 1; s >= 0; s-- {
@@ -365,12 +369,12 @@ func (n *CTRNN) Backward(dy *tensor.Mat) {
 		}
 		// carry = (1 - alpha) g + du W_rec
 		copy(n.carry.Data, n.tmp.Data)
-		tensor.MatMul(n.carry, &du, false, n.Wrec.Value, false, 1, 1)
+		tensor.MatMulN(n.Cfg.Workers, n.carry, &du, false, n.Wrec.Value, false, 1, 1)
 	}
 	hprev := n.h.RowRange(0, t*b)
-	tensor.MatMul(n.Wrec.Grad, n.du, true, &hprev, false, 1, 1)
-	tensor.MatMul(n.Win.Grad, n.du, true, n.x, false, 1, 1)
-	tensor.MatMul(n.E.Grad, n.carry, true, n.c0, false, 1, 1)
+	tensor.MatMulN(n.Cfg.Workers, n.Wrec.Grad, n.du, true, &hprev, false, 1, 1)
+	tensor.MatMulN(n.Cfg.Workers, n.Win.Grad, n.du, true, n.x, false, 1, 1)
+	tensor.MatMulN(n.Cfg.Workers, n.E.Grad, n.carry, true, n.c0, false, 1, 1)
 }
 
 // backStep computes g = dh + carry, du = alpha f'(u) g and keep = (1-alpha) g.

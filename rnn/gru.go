@@ -133,22 +133,22 @@ func (g *GRU) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 	fillNoise(g.x.Data, c.SigmaIn, c.Noise, noise)
 	g.c0 = c0
 	h0 := g.h.RowRange(0, b)
-	tensor.MatMul(&h0, c0, false, g.E.Value, true, 1, 0)
-	tensor.MatMul(g.gi, g.x, false, g.Wi.Value, true, 1, 0)
+	tensor.MatMulN(g.Cfg.Workers, &h0, c0, false, g.E.Value, true, 1, 0)
+	tensor.MatMulN(g.Cfg.Workers, g.gi, g.x, false, g.Wi.Value, true, 1, 0)
 	for s := 0; s < t; s++ {
 		prev := g.h.RowRange(s*b, (s+1)*b)
 		cur := g.h.RowRange((s+1)*b, (s+2)*b)
 		gis := g.gi.RowRange(s*b, (s+1)*b)
 		gts := g.gates.RowRange(s*b, (s+1)*b)
 		ghs := g.gh.RowRange(s*b, (s+1)*b)
-		tensor.MatMul(g.p, &prev, false, g.Uzg.Value, true, 1, 0)
+		tensor.MatMulN(g.Cfg.Workers, g.p, &prev, false, g.Uzg.Value, true, 1, 0)
 		gruGates(gts.Data, ghs.Data, prev.Data, gis.Data, g.p.Data, b, h)
-		tensor.MatMul(g.q, &ghs, false, g.Uh.Value, true, 1, 0)
+		tensor.MatMulN(g.Cfg.Workers, g.q, &ghs, false, g.Uh.Value, true, 1, 0)
 		gruState(cur.Data, gts.Data, prev.Data, gis.Data, g.q.Data, b, h, float32(c.Alpha))
 		fillNoise(cur.Data, c.SigmaRec, c.Noise, noise)
 	}
 	hs := g.h.RowRange(b, (t+1)*b)
-	tensor.MatMul(g.y, &hs, false, g.Wout.Value, true, 1, 0)
+	tensor.MatMulN(g.Cfg.Workers, g.y, &hs, false, g.Wout.Value, true, 1, 0)
 	fillNoise(g.y.Data, c.SigmaOut, c.Noise, noise)
 	return g.y
 }
@@ -168,8 +168,8 @@ func (g *GRU) Backward(dy *tensor.Mat) {
 	t, b, h := g.t, g.b, g.Cfg.NRec
 	alpha := float32(g.Cfg.Alpha)
 	hs := g.h.RowRange(b, (t+1)*b)
-	tensor.MatMul(g.Wout.Grad, dy, true, &hs, false, 1, 1)
-	tensor.MatMul(g.dh, dy, false, g.Wout.Value, false, 1, 0)
+	tensor.MatMulN(g.Cfg.Workers, g.Wout.Grad, dy, true, &hs, false, 1, 1)
+	tensor.MatMulN(g.Cfg.Workers, g.dh, dy, false, g.Wout.Value, false, 1, 0)
 	g.carry.Zero()
 	for s := t - 1; s >= 0; s-- {
 		dhs := g.dh.RowRange(s*b, (s+1)*b)
@@ -192,7 +192,7 @@ func (g *GRU) Backward(dy *tensor.Mat) {
 				g.carry.Data[i*h+j] = q * (1 - alpha*(1-z))
 			}
 		}
-		tensor.MatMul(&dgh, &du, false, g.Uh.Value, false, 1, 0)
+		tensor.MatMulN(g.Cfg.Workers, &dgh, &du, false, g.Uh.Value, false, 1, 0)
 		for i := 0; i < b; i++ {
 			o, po := i*3*h, i*2*h
 			for j := 0; j < h; j++ {
@@ -202,17 +202,19 @@ func (g *GRU) Backward(dy *tensor.Mat) {
 				g.carry.Data[i*h+j] += d * gg
 			}
 		}
-		tensor.MatMul(g.carry, &dp, false, g.Uzg.Value, false, 1, 1)
+		tensor.MatMulN(g.Cfg.Workers, g.carry, &dp, false, g.Uzg.Value, false, 1, 1)
 	}
 	hprev := g.h.RowRange(0, t*b)
-	tensor.MatMul(g.Uzg.Grad, g.dp, true, &hprev, false, 1, 1)
-	tensor.MatMul(g.Uh.Grad, g.du, true, g.gh, false, 1, 1)
-	tensor.MatMul(g.Wi.Grad, g.dgi, true, g.x, false, 1, 1)
-	tensor.MatMul(g.E.Grad, g.carry, true, g.c0, false, 1, 1)
+	tensor.MatMulN(g.Cfg.Workers, g.Uzg.Grad, g.dp, true, &hprev, false, 1, 1)
+	tensor.MatMulN(g.Cfg.Workers, g.Uh.Grad, g.du, true, g.gh, false, 1, 1)
+	tensor.MatMulN(g.Cfg.Workers, g.Wi.Grad, g.dgi, true, g.x, false, 1, 1)
+	tensor.MatMulN(g.Cfg.Workers, g.E.Grad, g.carry, true, g.c0, false, 1, 1)
 }
 
 // Encode sets h = E c0.
-func (g *GRU) Encode(h, c0 *tensor.Mat) { tensor.MatMul(h, c0, false, g.E.Value, true, 1, 0) }
+func (g *GRU) Encode(h, c0 *tensor.Mat) {
+	tensor.MatMulN(g.Cfg.Workers, h, c0, false, g.E.Value, true, 1, 0)
+}
 
 // Step sets dst to the noise-free update of h with zero input.
 func (g *GRU) Step(dst, h *tensor.Mat) {
@@ -224,11 +226,13 @@ func (g *GRU) Step(dst, h *tensor.Mat) {
 		g.stepGates = make([]float32, rows*3*n)
 	}
 	gates := g.stepGates[:rows*3*n]
-	tensor.MatMul(p, h, false, g.Uzg.Value, true, 1, 0)
+	tensor.MatMulN(g.Cfg.Workers, p, h, false, g.Uzg.Value, true, 1, 0)
 	gruGates(gates, gh.Data, h.Data, nil, p.Data, rows, n)
-	tensor.MatMul(q, gh, false, g.Uh.Value, true, 1, 0)
+	tensor.MatMulN(g.Cfg.Workers, q, gh, false, g.Uh.Value, true, 1, 0)
 	gruState(dst.Data, gates, h.Data, nil, q.Data, rows, n, float32(g.Cfg.Alpha))
 }
 
 // Output sets y = W_out h.
-func (g *GRU) Output(y, h *tensor.Mat) { tensor.MatMul(y, h, false, g.Wout.Value, true, 1, 0) }
+func (g *GRU) Output(y, h *tensor.Mat) {
+	tensor.MatMulN(g.Cfg.Workers, y, h, false, g.Wout.Value, true, 1, 0)
+}

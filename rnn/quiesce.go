@@ -58,14 +58,16 @@ func (q *Quiescence) Run(c0 *tensor.Mat, steps int, sd float64, kind string, rng
 }
 
 // Encode sets h = E c0.
-func (n *CTRNN) Encode(h, c0 *tensor.Mat) { tensor.MatMul(h, c0, false, n.E.Value, true, 1, 0) }
+func (n *CTRNN) Encode(h, c0 *tensor.Mat) {
+	tensor.MatMulN(n.Cfg.Workers, h, c0, false, n.E.Value, true, 1, 0)
+}
 
 // Step sets dst = (1-alpha) h + alpha f(W_rec h) (of the normalised
 // W_rec h with Normalize): the noise-free,
 // input-free update. dst and h must not alias.
 func (n *CTRNN) Step(dst, h *tensor.Mat) {
 	u := tensor.Ensure(&n.stepU, h.Rows, h.Cols)
-	tensor.MatMul(u, h, false, n.Wrec.Value, true, 1, 0)
+	tensor.MatMulN(n.Cfg.Workers, u, h, false, n.Wrec.Value, true, 1, 0)
 	if n.Cfg.Normalize != "" {
 		if cap(n.stepInv) < h.Rows {
 			n.stepInv = make([]float32, h.Rows)
@@ -77,7 +79,9 @@ func (n *CTRNN) Step(dst, h *tensor.Mat) {
 }
 
 // Output sets y = W_out h.
-func (n *CTRNN) Output(y, h *tensor.Mat) { tensor.MatMul(y, h, false, n.Wout.Value, true, 1, 0) }
+func (n *CTRNN) Output(y, h *tensor.Mat) {
+	tensor.MatMulN(n.Cfg.Workers, y, h, false, n.Wout.Value, true, 1, 0)
+}
 
 // Config returns the configuration.
 func (n *CTRNN) Config() Config { return n.Cfg }

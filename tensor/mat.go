@@ -117,6 +117,12 @@ func mustSameShape(op string, a, b *Mat) {
 // MatMul sets dst = alpha * op(a) * op(b) + beta * dst, where op transposes
 // when the matching flag is set. Shapes are programming errors and panic.
 func MatMul(dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta float32) {
+	MatMulN(0, dst, a, transA, b, transB, alpha, beta)
+}
+
+// MatMulN is MatMul on at most workers goroutines (0: as many as pay; see
+// kernels.SgemmN). Layers pass their Workers field.
+func MatMulN(workers int, dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta float32) {
 	m, k := a.Rows, a.Cols
 	if transA {
 		m, k = k, m
@@ -128,7 +134,7 @@ func MatMul(dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta floa
 	if k != kb || dst.Rows != m || dst.Cols != n {
 		panic(fmt.Sprintf("tensor: MatMul %dx%d(T=%v) * %dx%d(T=%v) into %dx%d", a.Rows, a.Cols, transA, b.Rows, b.Cols, transB, dst.Rows, dst.Cols))
 	}
-	kernels.Sgemm(transA, transB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, dst.Data, dst.Stride)
+	kernels.SgemmN(workers, transA, transB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, dst.Data, dst.Stride)
 }
 
 // AddRow adds the vector v (len Cols) to every row of m.

@@ -34,6 +34,9 @@ type RunOptions struct {
 	// share one read-only copy across runs).
 	Train, Test *images.Set
 	Source      images.Source
+	// GEMMWorkers caps the goroutines of the network's products (0: as
+	// many as pay; 1 when runs train side by side, one per core).
+	GEMMWorkers int
 }
 
 // EpochRecord is one line of metrics.jsonl.
@@ -83,12 +86,21 @@ type classifier interface {
 	Forward(x *tensor.Mat) *tensor.Mat
 	Backward(dlogits *tensor.Mat)
 	Groups(t TrainConfig) []nn.Group
+	SetWorkers(w int) // caps the goroutines of its products
 }
 
 // mlpModel adapts an nn.Sequential.
 type mlpModel struct{ nn.Sequential }
 
 func (m mlpModel) Backward(d *tensor.Mat) { m.Sequential.Backward(d) }
+
+func (m mlpModel) SetWorkers(w int) {
+	for _, l := range m.Sequential {
+		if lin, ok := l.(*nn.Linear); ok {
+			lin.Workers = w
+		}
+	}
+}
 
 func (m mlpModel) Groups(t TrainConfig) []nn.Group {
 	return []nn.Group{{Name: "all", Params: m.Params(), LR: t.LR}}
@@ -358,6 +370,7 @@ func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 	if r.net, err = buildModel(cfg.Model, train.Dim(), train.Classes, experiment.Stream(cfg.Seed, "init")); err != nil {
 		return nil, err
 	}
+	r.net.SetWorkers(opt.GEMMWorkers)
 	r.groups = r.net.Groups(cfg.Train)
 	r.params = nn.ParamsOf(r.groups)
 	r.optim = newOptimizer(cfg.Train, r.groups)

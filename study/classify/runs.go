@@ -50,7 +50,8 @@ func (r *Runs) Load(dataDir string, log io.Writer) (images.Source, error) {
 func (r *Runs) Run(ctx context.Context, i int, env experiment.Env) (*Summary, error) {
 	c := r.Configs[i]
 	start := time.Now()
-	sum, err := Train(ctx, c, RunOptions{DataDir: env.DataDir, Force: env.Force, Log: env.Log, Train: r.train, Test: r.test, Source: r.src})
+	sum, err := Train(ctx, c, RunOptions{DataDir: env.DataDir, Force: env.Force, Log: env.Log, Train: r.train, Test: r.test, Source: r.src,
+		GEMMWorkers: env.GEMMWorkers})
 	if err != nil {
 		return nil, err
 	}

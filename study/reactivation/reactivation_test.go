@@ -139,7 +139,7 @@ func TestQuiesceDriftSample(t *testing.T) {
 		t.Fatal(err)
 	}
 	task := s.NewTask(false, 0)
-	net, err := s.newNet("noisy", task, 0)
+	net, err := s.newNet("noisy", task, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestUntrainedControlAndUniformAsCoded(t *testing.T) {
 	s := Default()
 	s.Network.NRec, s.Network.Cells = 16, 32
 	task := s.NewTask(false, 0)
-	u, err := s.newUntrained(task, 0)
+	u, err := s.newUntrained(task, 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func TestUntrainedControlAndUniformAsCoded(t *testing.T) {
 		t.Fatalf("untrained control is a %T", u)
 	}
 	for _, cond := range []string{"noisy", "gru_noisy"} {
-		net, _ := s.newNet(cond, task, 0)
+		net, _ := s.newNet(cond, task, 0, 0)
 		if fmt.Sprint(net.Params()[0].Value.Data[:4]) == fmt.Sprint(u.Params()[0].Value.Data[:4]) {
 			t.Errorf("%s: the untrained control starts from the network's own weights", cond)
 		}

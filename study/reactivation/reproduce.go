@@ -103,7 +103,7 @@ func (r *runner) Open(experiment.Env) error { return nil }
 
 func (r *runner) RunPoint(ctx context.Context, i int, env experiment.Env) error {
 	p := r.pts[i]
-	_, err := runPoint(ctx, r.cfg, p.cond, p.seed, env.Force, env.Progress, env.Log)
+	_, err := runPoint(ctx, r.cfg, p.cond, p.seed, env)
 	return err
 }
 

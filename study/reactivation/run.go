@@ -118,7 +118,8 @@ func (s *Config) pointSpec(cond string, seed uint64) experiment.RunSpec {
 // runPoint trains, resumes or re-analyses one network as the integrity
 // policy decides for its directory (force: retrain one that holds another
 // config), then runs its offline analyses and writes its run directory.
-func runPoint(ctx context.Context, s Config, cond string, seed uint64, force bool, progress experiment.Progress, log io.Writer) (*Result, error) {
+func runPoint(ctx context.Context, s Config, cond string, seed uint64, env experiment.Env) (*Result, error) {
+	force, progress, log := env.Force, env.Progress, env.Log
 	name, dir := pointName(cond, seed), s.pointDir(cond, seed)
 	run, act, err := experiment.Claim(dir, s.pointSpec(cond, seed), checkpointPath, force)
 	if err != nil {
@@ -142,7 +143,7 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, force boo
 			name, prior.AnalysisVersion, AnalysisVersion)
 		return refreshAnalyses(s, run, prior)
 	}
-	t, err := newTrainer(s, cond, seed, run)
+	t, err := newTrainer(s, cond, seed, run, env.GEMMWorkers)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +163,7 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, force boo
 		// only: an analysis unit costs ~1/100 of a step and would skew the ETA.
 		analysisProgress = experiment.Quiet{}
 	}
-	untrained, err := s.newUntrained(t.task, seed)
+	untrained, err := s.newUntrained(t.task, seed, env.GEMMWorkers)
 	if err != nil {
 		return nil, err
 	}
@@ -205,9 +206,9 @@ type trainer struct {
 	elapsed     float64 // training seconds before this process
 }
 
-func newTrainer(s Config, cond string, seed uint64, run *experiment.RunDir) (*trainer, error) {
+func newTrainer(s Config, cond string, seed uint64, run *experiment.RunDir, workers int) (*trainer, error) {
 	task := s.NewTask(conditions[cond].biased, seed)
-	net, err := s.newNet(cond, task, seed)
+	net, err := s.newNet(cond, task, seed, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -301,10 +302,10 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 }
 
 // newNet builds the condition's network with the seed's initial weights.
-func (s *Config) newNet(cond string, task pathint.Task, seed uint64) (rnn.Net, error) {
+func (s *Config) newNet(cond string, task pathint.Task, seed uint64, workers int) (rnn.Net, error) {
 	c, nc := conditions[cond], s.Network
 	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
-		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out)}
+		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out), Workers: workers}
 	if c.noisy {
 		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
 	}
@@ -321,10 +322,10 @@ func (s *Config) newNet(cond string, task pathint.Task, seed uint64) (rnn.Net, e
 // newUntrained is the study's untrained control: a freshly initialised
 // vanilla RNN of the network's shape (whatever the condition's
 // architecture), with the task's noisy training noise.
-func (s *Config) newUntrained(task pathint.Task, seed uint64) (rnn.Net, error) {
+func (s *Config) newUntrained(task pathint.Task, seed uint64, workers int) (rnn.Net, error) {
 	nc := s.Network
 	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
-		Noise: nc.Noise, SigmaRec: math.Sqrt(nc.Sigma2Rec)}
+		Noise: nc.Noise, SigmaRec: math.Sqrt(nc.Sigma2Rec), Workers: workers}
 	return rnn.New(cfg, experiment.Stream(seed, "init-untrained"))
 }
 
@@ -772,11 +773,11 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 		return nil, nil, fmt.Errorf("%s: unknown condition %q", runDir, prior.Condition)
 	}
 	task := s.NewTask(c.biased, prior.Seed)
-	net, err := s.newNet(prior.Condition, task, prior.Seed)
+	net, err := s.newNet(prior.Condition, task, prior.Seed, 0)
 	if err != nil {
 		return nil, nil, err
 	}
-	untrained, err := s.newUntrained(task, prior.Seed)
+	untrained, err := s.newUntrained(task, prior.Seed, 0)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -837,7 +838,7 @@ func ResumePoint(ctx context.Context, dir string, progress experiment.Progress, 
 	case act != experiment.Resume:
 		return nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
 	}
-	return runPoint(ctx, s, cond, seed, false, progress, log)
+	return runPoint(ctx, s, cond, seed, experiment.Env{Progress: progress, Log: log})
 }
 
 // readPointStudy parses a study point's config.yaml with overrides.
