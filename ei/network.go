@@ -136,14 +136,8 @@ func NewNetwork(cond Condition, in int, hidden, inhibitory []int, classes int, l
 			b.inorm.StandardizedZ = cond.StandardizedZ
 		}
 		if i == 0 { // the input is data: no dL/dx needed
-			switch {
-			case b.dann != nil:
-				b.dann.SkipInputGrad = true
-			case b.lin != nil:
-				b.lin.SkipInputGrad = true
-			default:
-				b.inorm.SkipInputGrad = true
-			}
+			skip, _ := b.flags()
+			*skip = true
 		}
 		n.hidden = append(n.hidden, b)
 		d = h
@@ -352,18 +346,23 @@ func (n *Network) LocalBackward() float64 {
 	return l
 }
 
+// flags are the block's layer's SkipInputGrad and Workers settings.
+func (b *block) flags() (skipInputGrad *bool, workers *int) {
+	switch {
+	case b.dann != nil:
+		return &b.dann.SkipInputGrad, &b.dann.Workers
+	case b.lin != nil:
+		return &b.lin.SkipInputGrad, &b.lin.Workers
+	}
+	return &b.inorm.SkipInputGrad, &b.inorm.Workers
+}
+
 // SetWorkers caps the goroutines of every product of the network (see
 // DANN.Workers).
 func (n *Network) SetWorkers(w int) {
 	for _, b := range n.hidden {
-		switch {
-		case b.dann != nil:
-			b.dann.Workers = w
-		case b.lin != nil:
-			b.lin.Workers = w
-		default:
-			b.inorm.Workers = w
-		}
+		_, workers := b.flags()
+		*workers = w
 	}
 	if n.outLin != nil {
 		n.outLin.Workers = w

@@ -56,20 +56,27 @@ func TestInhibitoryStudyConfigErrors(t *testing.T) {
 	}
 }
 
+// presetPoints parses the study's preset f and expands its points.
+func presetPoints(t *testing.T, f string) []Point {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "configs", "inhibitory-normalization", f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Parse(data, nil)
+	if err != nil {
+		t.Fatalf("%s: %v", f, err)
+	}
+	pts, err := s.Points()
+	if err != nil {
+		t.Fatalf("%s: %v", f, err)
+	}
+	return pts
+}
+
 func TestPresetsParse(t *testing.T) {
 	for _, f := range []string{"quick.yaml", "medium.yaml", "paper.yaml"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "configs", "inhibitory-normalization", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := Parse(data, nil)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		pts, err := s.Points()
-		if err != nil {
-			t.Fatal(err)
-		}
+		pts := presetPoints(t, f)
 		if f == "paper.yaml" && len(pts) != 30*4*13 {
 			t.Fatalf("paper: %d points", len(pts))
 		}
@@ -187,16 +194,7 @@ func TestInhibitoryStudyRefusesChangedPoints(t *testing.T) {
 // projected SGD, raw-z error normalisation; each deviation is an option.
 func TestPresetsAreTheAuthorsProtocol(t *testing.T) {
 	for _, f := range []string{"quick.yaml", "medium.yaml", "paper.yaml"} {
-		data, err := os.ReadFile(filepath.Join("..", "..", "configs", "inhibitory-normalization", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s, err := Parse(data, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pts, _ := s.Points()
-		for _, p := range pts {
+		for _, p := range presetPoints(t, f) {
 			c := p.Config
 			if c.Seed != 0 || c.Train.Shuffle || c.Data.FixedTestShift || c.Model.DANNCorrection || c.Model.ZHatBackward ||
 				c.Train.Optimizer != "sgd" || c.Train.Momentum != 0 || c.Train.WeightDecay != 0 || c.Train.BatchSize != 32 || c.Train.LabelSmoothing != 0.1 {
