@@ -168,6 +168,7 @@ func setChild(m *yaml.Node, key string, v *yaml.Node) {
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
 }
 
+// ToYAML marshals a config struct (config.yaml, study.yaml).
 func ToYAML(v any) []byte {
 	b, err := yaml.Marshal(v)
 	if err != nil {

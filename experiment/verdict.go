@@ -18,6 +18,7 @@ type Verdict struct {
 	Result    string `json:"result"` // pass, fail, underpowered (the runs cannot reach the study's threshold), or n/a (they lack what the check needs)
 }
 
+// NewVerdict is a judged check: pass or fail.
 func NewVerdict(check int, claim, measured, threshold string, pass bool) Verdict {
 	r := "fail"
 	if pass {
@@ -26,6 +27,7 @@ func NewVerdict(check int, claim, measured, threshold string, pass bool) Verdict
 	return Verdict{check, claim, measured, threshold, r}
 }
 
+// NotApplicable is a check the runs lack what it needs for (why says what).
 func NotApplicable(check int, claim, why string) Verdict {
 	return Verdict{check, claim, why, "–", "n/a"}
 }

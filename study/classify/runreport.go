@@ -69,6 +69,7 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 	return run.WriteFile("report.html", bytes.TrimSpace(page))
 }
 
+// ReadMetrics reads a run's metrics.jsonl.
 func ReadMetrics(path string) ([]EpochRecord, error) {
 	f, err := os.Open(path)
 	if err != nil {

@@ -35,6 +35,8 @@ type Task interface {
 	Extent() (lo, hi float64)
 }
 
+// Batch is one batch of trajectories, time-major: inputs X (T*B x n_in),
+// initial codes Init (B x cells), targets (T*B x cells), true states.
 type Batch struct {
 	T, B    int
 	X       []float32
