@@ -138,6 +138,21 @@ func Inspect(dir string, spec RunSpec, checkpoint string, force bool) (Action, e
 	return Restart, nil
 }
 
+// Resumable is nil when dir holds an interrupted run of spec with a
+// checkpoint (what `circuitry resume` continues), or an error saying why
+// not: another config, already finished, or no checkpoint.
+func Resumable(dir string, spec RunSpec, checkpoint string) error {
+	switch act, err := Inspect(dir, spec, checkpoint, false); {
+	case err != nil:
+		return err
+	case act == Reuse || act == Reanalyse:
+		return fmt.Errorf("%s: already finished; nothing to resume", dir)
+	case act != Resume:
+		return fmt.Errorf("%s: no checkpoint to resume from", dir)
+	}
+	return nil
+}
+
 func onlyLock(entries []os.DirEntry) bool {
 	for _, e := range entries {
 		if e.Name() != lockName {

@@ -209,13 +209,8 @@ func run(ctx context.Context, cfg Config, opt RunOptions, resumeOnly bool) (*Sum
 	}
 	dir := filepath.Join(cfg.Out.Dir, cfg.Name)
 	if resumeOnly {
-		switch act, err := experiment.Inspect(dir, Spec(cfg), CheckpointPath, false); {
-		case err != nil:
+		if err := experiment.Resumable(dir, Spec(cfg), CheckpointPath); err != nil {
 			return nil, 0, err
-		case act == experiment.Reuse || act == experiment.Reanalyse:
-			return nil, act, fmt.Errorf("%s: already finished; nothing to resume", dir)
-		case act != experiment.Resume:
-			return nil, act, fmt.Errorf("%s: no checkpoint to resume from", dir)
 		}
 	}
 	run, act, err := experiment.Claim(dir, Spec(cfg), CheckpointPath, opt.Force)

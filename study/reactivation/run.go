@@ -830,13 +830,8 @@ func ResumePoint(ctx context.Context, dir string, progress experiment.Progress, 
 	if s.pointDir(cond, seed) != dir {
 		return nil, fmt.Errorf("%s: not where its study keeps %s seed %d (want OUT/STUDY/runs/%s)", dir, cond, seed, pointName(cond, seed))
 	}
-	switch act, err := experiment.Inspect(dir, s.pointSpec(cond, seed), checkpointPath, false); {
-	case err != nil:
+	if err := experiment.Resumable(dir, s.pointSpec(cond, seed), checkpointPath); err != nil {
 		return nil, err
-	case act == experiment.Reuse || act == experiment.Reanalyse:
-		return nil, fmt.Errorf("%s: already finished; nothing to resume", dir)
-	case act != experiment.Resume:
-		return nil, fmt.Errorf("%s: no checkpoint to resume from", dir)
 	}
 	return runPoint(ctx, s, cond, seed, experiment.Env{Progress: progress, Log: log})
 }
