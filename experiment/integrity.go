@@ -32,10 +32,16 @@ const recordName = "run.json"
 
 // RunSpec identifies a run: what trains it and with which config.
 type RunSpec struct {
-	Kind            string   // the trainer: "classifier", "reactivation", ...
-	Config          []byte   // the resolved config as YAML, written as config.yaml
-	Neutral         []string // dotted keys that do not change the results (name, out.dir, ...)
-	AnalysisVersion int      // the meaning of the run's analyses; a change re-analyses, not retrains
+	Kind    string   // the trainer: "classifier", "reactivation", ...
+	Config  []byte   // the resolved config as YAML, written as config.yaml
+	Neutral []string // dotted keys that do not change the results (name, out.dir, ...)
+	// Analysis are the dotted key prefixes (e.g. "quiescence.") that only
+	// the analyses of a trained model read. They have their own
+	// fingerprint: a finished run whose analysis keys changed is
+	// re-analysed with its saved weights, not retrained or refused, since
+	// what it trained is provably the same.
+	Analysis        []string
+	AnalysisVersion int // the meaning of the run's analyses; a change re-analyses, not retrains
 	// Version is the trainer's version for this kind of point, raised when
 	// the same config now trains something else (an architecture made the
 	// study's): runs of an older version are another config (the pseudo-key
@@ -56,19 +62,68 @@ func (s RunSpec) flat() (map[string]string, error) {
 	return flat, err
 }
 
-// Fingerprint is the SHA-256 of the canonical form of the spec's config.
+// Fingerprint is the SHA-256 of the canonical form of the spec's
+// training config: every key but the neutral and the analysis ones.
 func (s RunSpec) Fingerprint() (string, error) {
 	flat, err := s.flat()
 	if err != nil {
 		return "", err
 	}
-	return canonicalHash(flat, s.Neutral), nil
+	return canonicalHash(flat, s.ignored()), nil
+}
+
+// AnalysisFingerprint is the SHA-256 of the canonical form of the
+// analysis keys alone; empty when the spec has none.
+func (s RunSpec) AnalysisFingerprint() (string, error) {
+	if len(s.Analysis) == 0 {
+		return "", nil
+	}
+	flat, err := s.flat()
+	if err != nil {
+		return "", err
+	}
+	only := map[string]string{}
+	for k, v := range flat {
+		if s.isAnalysis(k) {
+			only[k] = v
+		}
+	}
+	return canonicalHash(only, nil), nil
+}
+
+// legacyFingerprint is the hash a run record of circuitry before the
+// analysis split holds: every key but the neutral ones.
+func (s RunSpec) legacyFingerprint() (string, error) {
+	flat, err := s.flat()
+	if err != nil {
+		return "", err
+	}
+	return canonicalHash(flat, s.neutral()), nil
+}
+
+func (s RunSpec) neutral() func(string) bool {
+	return func(k string) bool { return slices.Contains(s.Neutral, k) }
+}
+
+func (s RunSpec) isAnalysis(key string) bool {
+	for _, p := range s.Analysis {
+		if strings.HasPrefix(key, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// ignored is the predicate of the keys the training fingerprint leaves out.
+func (s RunSpec) ignored() func(string) bool {
+	return func(k string) bool { return slices.Contains(s.Neutral, k) || s.isAnalysis(k) }
 }
 
 // Record is run.json.
 type Record struct {
 	Kind            string   `json:"kind"`
-	ConfigSHA256    string   `json:"config_sha256"`
+	ConfigSHA256    string   `json:"config_sha256"`             // the training config (RunSpec.Fingerprint)
+	AnalysisSHA256  string   `json:"analysis_sha256,omitempty"` // the analysis keys the results were computed with
 	AnalysisVersion int      `json:"analysis_version"`
 	TrainerVersion  int      `json:"trainer_version,omitempty"`
 	Finished        bool     `json:"finished"`
@@ -82,7 +137,7 @@ const (
 	Train     Action = iota // nothing there (or --force): train from the start
 	Resume                  // same config, interrupted, with a checkpoint: continue it
 	Reuse                   // same config, finished: load its results
-	Reanalyse               // same config, finished with an older analysis version
+	Reanalyse               // same training config, finished with an older analysis version or other analysis keys
 	Restart                 // same config, interrupted before its first checkpoint
 )
 
@@ -123,11 +178,21 @@ func Inspect(dir string, spec RunSpec, checkpoint string, force bool) (Action, e
 	if rec.Kind != spec.Kind {
 		return 0, fmt.Errorf("%s: holds a %s run, not a %s run — use --force to retrain or another out dir", dir, rec.Kind, spec.Kind)
 	}
+	analysis, err := spec.AnalysisFingerprint()
+	if err != nil {
+		return 0, err
+	}
 	if rec.ConfigSHA256 != want {
-		return 0, mismatch(dir, rec, spec)
+		legacy, err := spec.legacyFingerprint()
+		if err != nil || rec.AnalysisSHA256 != "" || rec.ConfigSHA256 != legacy {
+			return 0, mismatch(dir, rec, spec)
+		}
+		// A record from before the analysis split with exactly this config:
+		// the same training; it is re-analysed once and then carries both.
+		analysis = "legacy"
 	}
 	switch {
-	case rec.Finished && rec.AnalysisVersion != spec.AnalysisVersion:
+	case rec.Finished && (rec.AnalysisVersion != spec.AnalysisVersion || rec.AnalysisSHA256 != analysis):
 		return Reanalyse, nil
 	case rec.Finished:
 		return Reuse, nil
@@ -196,11 +261,11 @@ func mismatch(dir string, rec *Record, spec RunSpec) error {
 	if err := errors.Join(err1, err2); err != nil {
 		return fmt.Errorf("%s: %s with another config (%v)%s", dir, verb, err, hint)
 	}
-	if canonicalHash(was, spec.Neutral) != rec.ConfigSHA256 {
+	if canonicalHash(was, spec.ignored()) != rec.ConfigSHA256 && canonicalHash(was, spec.neutral()) != rec.ConfigSHA256 {
 		return fmt.Errorf("%s: its config.yaml is not the config the run %s with (edited by hand?)%s", dir, verb, hint)
 	}
 	var before, after []string
-	for _, k := range diffKeys(was, now, spec.Neutral) {
+	for _, k := range diffKeys(was, now, spec.ignored()) {
 		before = append(before, k+"="+orUnset(was, k))
 		after = append(after, k+"="+orUnset(now, k))
 	}
@@ -215,15 +280,15 @@ func orUnset(m map[string]string, k string) string {
 }
 
 // diffKeys lists, sorted, the non-neutral keys whose values differ.
-func diffKeys(a, b map[string]string, neutral []string) []string {
+func diffKeys(a, b map[string]string, ignore func(string) bool) []string {
 	var keys []string
 	for k, v := range a {
-		if w, ok := b[k]; (!ok || w != v) && !slices.Contains(neutral, k) {
+		if w, ok := b[k]; (!ok || w != v) && !ignore(k) {
 			keys = append(keys, k)
 		}
 	}
 	for k := range b {
-		if _, ok := a[k]; !ok && !slices.Contains(neutral, k) {
+		if _, ok := a[k]; !ok && !ignore(k) {
 			keys = append(keys, k)
 		}
 	}
@@ -231,11 +296,12 @@ func diffKeys(a, b map[string]string, neutral []string) []string {
 	return keys
 }
 
-// canonicalHash hashes "key=value" lines, sorted by key, neutral keys left out.
-func canonicalHash(flat map[string]string, neutral []string) string {
+// canonicalHash hashes "key=value" lines, sorted by key, the ignored keys
+// (nil: none) left out.
+func canonicalHash(flat map[string]string, ignore func(string) bool) string {
 	keys := make([]string, 0, len(flat))
 	for k := range flat {
-		if !slices.Contains(neutral, k) {
+		if ignore == nil || !ignore(k) {
 			keys = append(keys, k)
 		}
 	}

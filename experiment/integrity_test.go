@@ -164,3 +164,82 @@ func TestTrainerVersion(t *testing.T) {
 		t.Fatalf("a version-2 run with another config: %v", err)
 	}
 }
+
+// Analysis keys have their own fingerprint: changing one re-analyses a
+// finished run (never retrains or refuses it) and lets an interrupted one
+// resume; a training key still refuses, naming only training keys.
+func TestAnalysisKeysReanalyse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	spec := func(lr, steps string) RunSpec {
+		s := specOf("name: a\nout: {dir: x}\ntrain: {lr: " + lr + "}\nquiescence: {steps: " + steps + "}\n")
+		s.Analysis = []string{"quiescence."}
+		return s
+	}
+	run, _, err := Claim(dir, spec("0.1", "100"), "ckpt", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "ckpt"), []byte("x"), 0o644)
+	run.Close()
+	if act, err := Inspect(dir, spec("0.1", "200"), "ckpt", false); err != nil || act != Resume {
+		t.Fatalf("interrupted, other analysis keys: %v %v", act, err)
+	}
+	run, _, _ = Claim(dir, spec("0.1", "100"), "ckpt", false)
+	run.MarkFinished()
+	run.Close()
+	if act, err := Inspect(dir, spec("0.1", "100"), "ckpt", false); err != nil || act != Reuse {
+		t.Fatalf("same: %v %v", act, err)
+	}
+	changed := spec("0.1", "200")
+	run, act, err := Claim(dir, changed, "ckpt", false)
+	if err != nil || act != Reanalyse {
+		t.Fatalf("finished, other analysis keys: %v %v", act, err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "config.yaml")); !strings.Contains(string(b), "steps: 200") {
+		t.Fatalf("config.yaml not updated for the re-analysis:\n%s", b)
+	}
+	// Interrupted re-analysis: still to do.
+	if act, _ := Inspect(dir, changed, "ckpt", false); act != Reanalyse {
+		t.Fatalf("before MarkFinished: %v", act)
+	}
+	run.MarkFinished()
+	run.Close()
+	if act, _ := Inspect(dir, changed, "ckpt", false); act != Reuse {
+		t.Fatalf("after the re-analysis: %v", act)
+	}
+	_, err = Inspect(dir, spec("0.2", "300"), "ckpt", false)
+	want := dir + ": finished with train.lr=0.1, the config now says train.lr=0.2 — use --force to retrain or another out dir"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant  %s", err, want)
+	}
+}
+
+// A record written before the analysis split (one hash over every
+// non-neutral key, no analysis hash) is the same training when that hash
+// matches: re-analysed once, not refused.
+func TestLegacyRecordReanalysed(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	spec := specOf("name: a\ntrain: {lr: 0.1}\nquiescence: {steps: 100}\n")
+	run, _, err := Claim(dir, spec, "ckpt", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.MarkFinished()
+	run.Close()
+	split := spec
+	split.Analysis = []string{"quiescence."}
+	if act, err := Inspect(dir, split, "ckpt", false); err != nil || act != Reanalyse {
+		t.Fatalf("legacy record: %v %v", act, err)
+	}
+	run, _, _ = Claim(dir, split, "ckpt", false)
+	run.MarkFinished()
+	run.Close()
+	if act, err := Inspect(dir, split, "ckpt", false); err != nil || act != Reuse {
+		t.Fatalf("after its re-analysis: %v %v", act, err)
+	}
+	other := specOf("name: a\ntrain: {lr: 0.1}\nquiescence: {steps: 200}\n")
+	other.Analysis = split.Analysis
+	if act, err := Inspect(dir, other, "ckpt", false); err != nil || act != Reanalyse {
+		t.Fatalf("then other analysis keys: %v %v", act, err)
+	}
+}

@@ -64,12 +64,14 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 		}
 		dirs = append(dirs, st.Dir())
 	}
-	vs, err := plan.Verdicts(ctx, results, env)
+	sets, err := plan.Verdicts(ctx, results, env)
 	if err != nil {
 		return nil, err
 	}
-	md := fmt.Sprintf("# %s (%s scale): verdicts\n\nStudies: %s.\n\n", plan.Title, o.Scale, strings.Join(dirs, ", ")) +
-		VerdictTable("The study's checks", vs)
+	md := fmt.Sprintf("# %s (%s scale): verdicts\n\nStudies: %s.\n", plan.Title, o.Scale, strings.Join(dirs, ", "))
+	for _, set := range sets {
+		md += "\n" + VerdictTable(set.Title, set.Verdicts)
+	}
 	for i, d := range dirs {
 		if err := WriteVerdicts(d, md, results[i].Markdown()); err != nil {
 			return nil, err

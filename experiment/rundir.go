@@ -66,6 +66,9 @@ func openRun(dir string, spec RunSpec, act Action) (*RunDir, error) {
 			return nil, err
 		}
 		r.rec = rec
+		if err := r.updateAnalysisConfig(); err != nil {
+			return nil, err
+		}
 	case err == nil:
 		r.removeOwned(rec.Owned)
 	case errors.Is(err, os.ErrNotExist):
@@ -91,7 +94,11 @@ func openRun(dir string, spec RunSpec, act Action) (*RunDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.rec = &Record{Kind: spec.Kind, ConfigSHA256: sum, AnalysisVersion: spec.AnalysisVersion, TrainerVersion: spec.Version}
+	analysis, err := spec.AnalysisFingerprint()
+	if err != nil {
+		return nil, err
+	}
+	r.rec = &Record{Kind: spec.Kind, ConfigSHA256: sum, AnalysisSHA256: analysis, AnalysisVersion: spec.AnalysisVersion, TrainerVersion: spec.Version}
 	if err := r.WriteFile("config.yaml", spec.Config); err != nil {
 		return nil, err
 	}
@@ -145,11 +152,33 @@ func (r *RunDir) Seal() error {
 // isTemp is a temporary file of fsutil.WriteFileAtomic.
 func isTemp(name string) bool { return strings.HasPrefix(name, ".") && strings.Contains(name, ".tmp") }
 
+// updateAnalysisConfig rewrites config.yaml of a run resumed or
+// re-analysed under other analysis keys (the training keys are the
+// record's, Inspect checked), so it says what the analyses will use. The
+// record takes the new analysis fingerprint only in MarkFinished: an
+// interrupted re-analysis is repeated.
+func (r *RunDir) updateAnalysisConfig() error {
+	analysis, err := r.spec.AnalysisFingerprint()
+	if err != nil || analysis == r.rec.AnalysisSHA256 {
+		return err
+	}
+	return r.WriteFile("config.yaml", r.spec.Config)
+}
+
 // MarkFinished records that the run's results are complete, with the
-// spec's analysis version.
+// spec's analysis version and analysis keys (and, for a record from
+// before the analysis split, its training fingerprint).
 func (r *RunDir) MarkFinished() error {
+	sum, err := r.spec.Fingerprint()
+	if err != nil {
+		return err
+	}
+	analysis, err := r.spec.AnalysisFingerprint()
+	if err != nil {
+		return err
+	}
 	r.rec.Finished = true
-	r.rec.AnalysisVersion = r.spec.AnalysisVersion
+	r.rec.ConfigSHA256, r.rec.AnalysisSHA256, r.rec.AnalysisVersion = sum, analysis, r.spec.AnalysisVersion
 	return r.Seal()
 }
 

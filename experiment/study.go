@@ -198,7 +198,15 @@ type Plan struct {
 	Title   string // e.g. "Offline reactivation"
 	Studies []Study
 	// Verdicts judges the finished studies; results are in Studies' order.
-	Verdicts func(ctx context.Context, results []Result, env Env) ([]Verdict, error)
+	// A study with more than one experiment (study 2: the authors' uniform
+	// noise and the theory's Gaussian noise) gives one table per experiment.
+	Verdicts func(ctx context.Context, results []Result, env Env) ([]VerdictSet, error)
+}
+
+// VerdictSet is one verdict table: the checks of one experiment.
+type VerdictSet struct {
+	Title    string // e.g. "The study's checks", "Uniform noise (the authors' experiment)"
+	Verdicts []Verdict
 }
 
 // Registry holds the studies the command line knows. A new study is a

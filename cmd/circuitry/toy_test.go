@@ -68,9 +68,10 @@ func toyKind() experiment.Kind {
 				return nil, err
 			}
 			return &experiment.Plan{Title: "Toy", Studies: []experiment.Study{st},
-				Verdicts: func(_ context.Context, rs []experiment.Result, _ experiment.Env) ([]experiment.Verdict, error) {
+				Verdicts: func(_ context.Context, rs []experiment.Result, _ experiment.Env) ([]experiment.VerdictSet, error) {
 					sums := rs[0].(toyResult).sums
-					return []experiment.Verdict{experiment.NewVerdict(1, "points count to value x steps", fmt.Sprint(sums), "2, 4, 6", fmt.Sprint(sums) == "[2 4 6]")}, nil
+					return []experiment.VerdictSet{{Title: "The study's checks", Verdicts: []experiment.Verdict{
+						experiment.NewVerdict(1, "points count to value x steps", fmt.Sprint(sums), "2, 4, 6", fmt.Sprint(sums) == "[2 4 6]")}}}, nil
 				}}, nil
 		},
 		ResumePoint: func(ctx context.Context, dir string, env experiment.Env) (string, error) {

@@ -45,8 +45,8 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 		return nil, err
 	}
 	return &experiment.Plan{Title: "Inhibitory normalisation", Studies: []experiment.Study{st},
-		Verdicts: func(_ context.Context, rs []experiment.Result, _ experiment.Env) ([]experiment.Verdict, error) {
-			return Verdicts(rs[0].(*Comparison)), nil
+		Verdicts: func(_ context.Context, rs []experiment.Result, _ experiment.Env) ([]experiment.VerdictSet, error) {
+			return []experiment.VerdictSet{{Title: "The study's checks", Verdicts: Verdicts(rs[0].(*Comparison))}}, nil
 		}}, nil
 }
 

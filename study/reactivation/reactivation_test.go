@@ -166,8 +166,9 @@ func TestQuiesceDriftSample(t *testing.T) {
 }
 
 // TestReproduceReactivationTiny runs `reproduce offline-reactivation` on
-// tiny networks: both tasks, the uniform-noise network and its re-analyses,
-// and a verdict for every check (none left n/a).
+// tiny networks: both tasks of both experiments (uniform and Gaussian
+// noise), the re-analyses, and a verdict for every check of the authors'
+// experiment (none left n/a) in its own table.
 func TestReproduceReactivationTiny(t *testing.T) {
 	out := t.TempDir()
 	rep, err := experiment.Reproduce(context.Background(), Kind(), os.DirFS(filepath.Join("..", "..", "configs")), experiment.ReproduceOptions{
@@ -180,19 +181,23 @@ func TestReproduceReactivationTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Dirs) != 3 || !strings.HasSuffix(rep.Dirs[2], "-uniform-noise") {
+	if len(rep.Dirs) != 4 || !strings.HasSuffix(rep.Dirs[2], "spatial-gaussian-quick") {
 		t.Fatalf("study directories %v", rep.Dirs)
 	}
+	uniform, gaussian, ok := strings.Cut(rep.Verdicts, "Gaussian noise: the theory's experiment")
+	if !ok || !strings.Contains(uniform, "Uniform [0, 1) noise") {
+		t.Fatalf("want a table per experiment, uniform first:\n%s", rep.Verdicts)
+	}
 	for _, check := range []string{"| 6 |", "| 8 |"} {
-		if !strings.Contains(rep.Verdicts, check) {
-			t.Errorf("no verdict row %q in\n%s", check, rep.Verdicts)
+		if !strings.Contains(uniform, check) || !strings.Contains(gaussian, check) {
+			t.Errorf("no verdict row %q in both tables of\n%s", check, rep.Verdicts)
 		}
 	}
-	if strings.Contains(rep.Verdicts, "n/a") {
-		t.Errorf("a check was left n/a:\n%s", rep.Verdicts)
+	if strings.Contains(uniform, "n/a") {
+		t.Errorf("a check of the authors' experiment was left n/a:\n%s", uniform)
 	}
 	for _, f := range []string{"runs/noisy_s0/analyses/gaussian-sleep/summary.json", "verdicts.md"} {
-		if _, err := os.Stat(filepath.Join(rep.Dirs[2], f)); err != nil {
+		if _, err := os.Stat(filepath.Join(rep.Dirs[0], f)); err != nil {
 			t.Error(err)
 		}
 	}

@@ -35,42 +35,75 @@ func Kind() experiment.Kind {
 	}
 }
 
-// Presets reads the study-2 presets at a scale and returns the studies
-// `reproduce` runs, in this order: spatial, head direction, and check 8's
-// uniform-noise spatial network (UniformNoiseStudy).
-func Presets(presets fs.FS, scale string, sets []string) ([]Config, error) {
-	var studies []Config
-	for _, task := range []string{"spatial", "headdir"} {
-		data, err := fs.ReadFile(presets, "offline-reactivation/"+task+"-"+scale+".yaml")
-		if err != nil {
-			return nil, err
-		}
-		s, err := Parse(data, sets)
-		if err != nil {
-			return nil, fmt.Errorf("%s preset: %w", task, err)
-		}
-		studies = append(studies, s)
-	}
-	return append(studies, UniformNoiseStudy(studies[0])), nil
+// Experiment is one of the study's two experiments at one scale: the
+// spatial and head-direction studies with one noise kind.
+type Experiment struct {
+	Title            string // the verdict table's title
+	Noise            string // uniform | gaussian
+	Spatial, HeadDir Config
 }
 
-// plan is the three studies at one scale and the verdicts over them.
+// experiments are the two experiments, the authors' first: their code's
+// uniform [0, 1) noise, with which the published figures were made, and
+// the theory's zero-mean Gaussian noise.
+var experiments = []struct{ title, infix, noise string }{
+	{"Uniform [0, 1) noise: the authors' experiment (their code; the published figures)", "", "uniform"},
+	{"Gaussian noise: the theory's experiment", "gaussian-", "gaussian"},
+}
+
+// Presets reads the study-2 presets at a scale: for each experiment the
+// spatial and head-direction studies, configs/offline-reactivation/
+// {spatial,headdir}-[gaussian-]SCALE.yaml.
+func Presets(presets fs.FS, scale string, sets []string) ([]Experiment, error) {
+	var out []Experiment
+	for _, e := range experiments {
+		x := Experiment{Title: e.title, Noise: e.noise}
+		for _, task := range []string{"spatial", "headdir"} {
+			name := "offline-reactivation/" + task + "-" + e.infix + scale + ".yaml"
+			data, err := fs.ReadFile(presets, name)
+			if err != nil {
+				return nil, err
+			}
+			s, err := Parse(data, sets)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if s.Network.Noise != e.noise {
+				return nil, fmt.Errorf("%s: network.noise = %q, but the preset is the %s experiment's", name, s.Network.Noise, e.noise)
+			}
+			if task == "spatial" {
+				x.Spatial = s
+			} else {
+				x.HeadDir = s
+			}
+		}
+		out = append(out, x)
+	}
+	return out, nil
+}
+
+// plan is both experiments at one scale (four studies) and a verdict
+// table for each.
 func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) {
-	cfgs, err := Presets(presets, scale, sets)
+	xs, err := Presets(presets, scale, sets)
 	if err != nil {
 		return nil, err
 	}
 	p := &experiment.Plan{Title: "Offline reactivation"}
-	for _, c := range cfgs {
-		p.Studies = append(p.Studies, New(c))
+	for _, x := range xs {
+		p.Studies = append(p.Studies, New(x.Spatial), New(x.HeadDir))
 	}
-	p.Verdicts = func(_ context.Context, rs []experiment.Result, env experiment.Env) ([]experiment.Verdict, error) {
-		sp, hd, uni := rs[0].(*Report), rs[1].(*Report), rs[2].(*Report)
-		x, err := measureExtras(cfgs[0], sp, cfgs[2], uni, env.Log)
-		if err != nil {
-			return nil, err
+	p.Verdicts = func(_ context.Context, rs []experiment.Result, env experiment.Env) ([]experiment.VerdictSet, error) {
+		var sets []experiment.VerdictSet
+		for i, x := range xs {
+			sp, hd := rs[2*i].(*Report), rs[2*i+1].(*Report)
+			extras, err := measureExtras(x, sp, env.Log)
+			if err != nil {
+				return nil, err
+			}
+			sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: Verdicts(sp, hd, extras)})
 		}
-		return Verdicts(sp, hd, x), nil
+		return sets, nil
 	}
 	return p, nil
 }
@@ -132,41 +165,34 @@ func Run(ctx context.Context, cfg Config, env experiment.Env) (*Report, error) {
 	return res.(*Report), nil
 }
 
-// UniformNoiseStudy is check 8's network: the spatial study's noisy
-// condition, first seed, trained and slept with the reference's uniform
-// [0,1) noise.
-func UniformNoiseStudy(s Config) Config {
-	u := s
-	u.Name = s.Name + "-uniform-noise"
-	u.Network.Noise = "uniform"
-	u.Conditions = []string{"noisy"}
-	u.Seeds = s.Seeds[:1]
-	return u
-}
-
 // measureExtras re-analyses finished spatial networks for checks 6
-// (quiescent noise x1) and 8 (the uniform-noise network slept with
-// Gaussian noise).
-func measureExtras(sp Config, spRep *Report, uni Config, uniRep *Report, log io.Writer) (Extras, error) {
-	var x Extras
-	if spRep.Row("noisy") != nil {
-		var sum float64
-		for _, seed := range sp.Seeds {
-			r, err := AnalyzeRun(sp.pointDir("noisy", seed), "noise-x1", []string{"quiescence.noise_factor=1"}, log)
-			if err != nil {
-				return x, err
-			}
-			sum += float64(r.KL)
-		}
-		k := sum / float64(len(sp.Seeds))
-		x.KLNoiseX1 = &k
+// (quiescent noise x1) and, in the uniform-noise experiment, 8 (its noisy
+// network slept with zero-mean Gaussian noise of the same sd, a mismatch
+// named by quiescence.noise).
+func measureExtras(x Experiment, rep *Report, log io.Writer) (Extras, error) {
+	var out Extras
+	sp := x.Spatial
+	if rep.Row("noisy") == nil {
+		return out, nil
 	}
-	if row := uniRep.Row("noisy"); row != nil {
-		r, err := AnalyzeRun(uni.pointDir("noisy", uni.Seeds[0]), "gaussian-sleep", []string{"network.noise=gaussian"}, log)
+	var sum float64
+	for _, seed := range sp.Seeds {
+		r, err := AnalyzeRun(sp.pointDir("noisy", seed), "noise-x1", []string{"quiescence.noise_factor=1"}, log)
 		if err != nil {
-			return x, err
+			return out, err
 		}
-		x.NoiseMatch = &NoiseMatch{Waking: float64(row.AnchorWake.Mean), Matched: float64(row.AnchorQuiet.Mean), Mismatched: float64(r.AnchorQuiet)}
+		sum += float64(r.KL)
 	}
-	return x, nil
+	k := sum / float64(len(sp.Seeds))
+	out.KLNoiseX1 = &k
+	if x.Noise != "uniform" {
+		return out, nil
+	}
+	row := rep.Row("noisy")
+	r, err := AnalyzeRun(sp.pointDir("noisy", sp.Seeds[0]), "gaussian-sleep", []string{"quiescence.noise=gaussian"}, log)
+	if err != nil {
+		return out, err
+	}
+	out.NoiseMatch = &NoiseMatch{Waking: float64(row.AnchorWake.Mean), Matched: float64(row.AnchorQuiet.Mean), Mismatched: float64(r.AnchorQuiet)}
+	return out, nil
 }

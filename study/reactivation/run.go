@@ -42,7 +42,7 @@ type Result struct {
 	Condition      string         `json:"condition"`
 	Seed           uint64         `json:"seed"`
 	Task           string         `json:"task"`
-	Noise          string         `json:"noise"` // gaussian | uniform: the kind used in training and quiescence
+	Noise          string         `json:"noise"` // gaussian | uniform: the training noise
 	NRec           int            `json:"n_rec"`
 	TrainSteps     int            `json:"train_steps"`
 	SecondsPerStep float64        `json:"seconds_per_step"`
@@ -50,6 +50,9 @@ type Result struct {
 	DecodeErr      analysis.Float `json:"decode_err"`
 	UntrainedErr   analysis.Float `json:"untrained_decode_err"`
 	SleepNoiseSD   float64        `json:"sleep_noise_sd"`
+	// SleepNoise is the quiescent noise kind: the training noise unless
+	// quiescence.noise names the other (a deliberate mismatch).
+	SleepNoise string `json:"sleep_noise"`
 	// Networks trained without noise sleep without it (their own noise
 	// times the factor, as in the reference), and are also run with noise
 	// added at sleep (quiescence.noise2_sleep): its KL and step distance.
@@ -105,8 +108,10 @@ const checkpointPath = "checkpoints/checkpoint.bin"
 func (s *Config) pointSpec(cond string, seed uint64) experiment.RunSpec {
 	c := *s
 	c.Conditions, c.Seeds = []string{cond}, []uint64{seed}
-	spec := experiment.RunSpec{Kind: "reactivation", Config: experiment.ToYAML(c), Neutral: []string{"name", "out.dir", "workers"},
-		AnalysisVersion: AnalysisVersion}
+	// The quiescence section is read only by the offline analyses: a change
+	// there re-analyses a finished network with its saved weights.
+	spec := experiment.RunSpec{Kind: "reactivation", Config: experiment.ToYAML(c), Neutral: []string{"name", "out.dir", "workers", "train.checkpoint_every"},
+		Analysis: []string{"quiescence."}, AnalysisVersion: AnalysisVersion}
 	if conditions[cond].gru {
 		// 2: the study's continuous-time GRU (version 1 was a discrete
 		// torch.nn.GRU: another architecture for the same config).
@@ -426,7 +431,8 @@ func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
 }
 
 func analyse(s Config, task pathint.Task, net, untrained rnn.Net, cond string, seed uint64, r *Result, progress experiment.Progress) error {
-	o := &offline{s: s, q: s.Sleep, task: task, net: net, untrained: untrained, c: conditions[cond], seed: seed, r: r, d: task.Dim(), kind: s.Network.Noise}
+	o := &offline{s: s, q: s.Sleep, task: task, net: net, untrained: untrained, c: conditions[cond], seed: seed, r: r, d: task.Dim(), kind: s.sleepNoise()}
+	r.SleepNoise = o.kind
 	r.AnalysisVersion = AnalysisVersion
 	// Progress counts quiescent steps: the density run, the untrained
 	// control, the variance run and, without training noise, the run with
