@@ -222,10 +222,17 @@ func KL(q *KDE, p *KDE, samples []float64, logQ func(x []float64) float64) float
 	} else {
 		q.LogPDF(lq, samples)
 	}
+	return ClippedKL(lq, lp)
+}
+
+// ClippedKL is the Monte-Carlo KL(Q || P) from the log densities of Q
+// (lq) and P (lp) at samples drawn from Q: the mean log ratio, each ratio
+// clipped to [1e-7, 1e7] as the study's estimator does.
+func ClippedKL(lq, lp []float64) float64 {
 	var s float64
 	lo, hi := math.Log(1e-7), math.Log(1e7)
 	for j := range lp {
 		s += math.Min(math.Max(lq[j]-lp[j], lo), hi)
 	}
-	return s / float64(m)
+	return s / float64(len(lp))
 }

@@ -150,3 +150,30 @@ func DriftAlignment(pos, delta []float64, d int, wake *KDE) (meanCos, weightedCo
 	}
 	return s / float64(counted), sw / w, counted
 }
+
+// CumulativeVarianceFromCov returns the cumulative fraction of variance
+// explained by the first k principal components, k = 1..m, of data whose
+// covariance matrix (m x m, row-major, symmetric) is cov: what
+// ExplainedVariance computes, for data accumulated in blocks too large to
+// hold at once. Nil if the eigendecomposition fails or the variance is 0.
+func CumulativeVarianceFromCov(cov []float64, m int) []float64 {
+	var eig mat.EigenSym
+	if !eig.Factorize(mat.NewSymDense(m, cov), false) {
+		return nil
+	}
+	vals := eig.Values(nil) // ascending
+	var total float64
+	for _, v := range vals {
+		total += max(v, 0)
+	}
+	if !(total > 0) {
+		return nil
+	}
+	cum := make([]float64, m)
+	var s float64
+	for i := range m {
+		s += max(vals[m-1-i], 0)
+		cum[i] = s / total
+	}
+	return cum
+}

@@ -253,3 +253,83 @@ func Arrows(title, xlabel, ylabel string, x, y, dx, dy []float64) (*plot.Plot, e
 	}
 	return p, nil
 }
+
+// matrixXYZ is a rows x cols matrix as a heat-map grid: column c at x = c,
+// row r at y = rows-1-r, so row 0 is drawn at the top as in a table.
+type matrixXYZ struct {
+	z          [][]float64
+	rows, cols int
+}
+
+func (m matrixXYZ) Dims() (c, r int)   { return m.cols, m.rows }
+func (m matrixXYZ) Z(c, r int) float64 { return m.z[m.rows-1-r][c] }
+func (m matrixXYZ) X(c int) float64    { return float64(c) }
+func (m matrixXYZ) Y(r int) float64    { return float64(r) }
+
+// MatrixHeatMap draws a labelled matrix (rows x cols) on a fixed colour
+// scale [lo, hi] (values outside are drawn at the ends), each cell
+// printed with its value (so no colour bar is needed; the caller names
+// the scale in the title), as the study's KL matrix.
+func MatrixHeatMap(title, xlabel, ylabel string, rowLabels, colLabels []string, z [][]float64, lo, hi float64) (*plot.Plot, error) {
+	rows, cols := len(rowLabels), len(colLabels)
+	if rows == 0 || cols == 0 || len(z) != rows || !(hi > lo) {
+		return nil, fmt.Errorf("matrix heat map %q: %d row labels, %d column labels, %d rows, scale [%g, %g]", title, rows, cols, len(z), lo, hi)
+	}
+	clipped := make([][]float64, rows)
+	for i, row := range z {
+		if len(row) != cols {
+			return nil, fmt.Errorf("matrix heat map %q: row %d has %d values, want %d", title, i, len(row), cols)
+		}
+		clipped[i] = make([]float64, cols)
+		for j, v := range row {
+			clipped[i][j] = math.Min(math.Max(v, lo), hi)
+			if math.IsNaN(v) {
+				clipped[i][j] = lo
+			}
+		}
+	}
+	pal := moreland.Kindlmann().Palette(64)
+	p := newPlot(title, xlabel, ylabel)
+	h := plotter.NewHeatMap(matrixXYZ{clipped, rows, cols}, pal)
+	h.Min, h.Max = lo, hi
+	p.Add(h)
+	var xys plotter.XYs
+	var texts []string
+	for i, row := range z {
+		for j, v := range row {
+			xys = append(xys, plotter.XY{X: float64(j), Y: float64(rows - 1 - i)})
+			texts = append(texts, FormatCell(v))
+		}
+	}
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
+	if err != nil {
+		return nil, err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
+		labels.TextStyle[i].Color = color.White
+	}
+	p.Add(labels)
+	xt := make([]plot.Tick, cols)
+	for j, l := range colLabels {
+		xt[j] = plot.Tick{Value: float64(j), Label: l}
+	}
+	yt := make([]plot.Tick, rows)
+	for i, l := range rowLabels {
+		yt[i] = plot.Tick{Value: float64(rows - 1 - i), Label: l}
+	}
+	p.X.Tick.Marker, p.Y.Tick.Marker = plot.ConstantTicks(xt), plot.ConstantTicks(yt)
+	p.X.Tick.Label.Rotation = math.Pi / 6
+	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, float64(cols)-0.5, -0.5, float64(rows)-0.5
+	return p, nil
+}
+
+// FormatCell prints a matrix value in a heat-map cell (2 significant
+// decimals; "–" for a missing one).
+func FormatCell(v float64) string {
+	if math.IsNaN(v) {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
+}

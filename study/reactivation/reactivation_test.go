@@ -289,7 +289,7 @@ func TestUntrainedControlAndUniformAsCoded(t *testing.T) {
 	r := &Result{}
 	o := &offline{s: s, q: s.Sleep, task: task, r: r, d: 2}
 	r.wake, r.quiet = []float64{0, 0, 0.1, 0, 0, 0.2, -0.3, 0.1}, []float64{0, 0.1, 0.2, 0, 0, 0.3, -0.2, 0.1}
-	o.untrainedQuiet = []float64{1, 1, -1, 0.5, 0.2, 0.9, 0.7, -0.8}
+	r.untrainedQuiet = []float64{1, 1, -1, 0.5, 0.2, 0.9, 0.7, -0.8}
 	if err := o.densities(); err != nil {
 		t.Fatal(err)
 	}

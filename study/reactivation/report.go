@@ -35,16 +35,28 @@ type Row struct {
 	// Networks trained without noise, noise added at sleep.
 	KLNoiseAdded   analysis.MeanSD `json:"kl_noise_added"`
 	StepNoiseAdded analysis.MeanSD `json:"step_quiescent_noise_added"`
+	// Spatial: the 10th and 90th percentile of the waking distance to the
+	// anchor (mean over seeds).
+	AnchorWakeP10 analysis.MeanSD `json:"anchor_dist_waking_p10"`
+	AnchorWakeP90 analysis.MeanSD `json:"anchor_dist_waking_p90"`
+	// PCA (Fig. 1c): cumulative variance of PCs 1-10, awake and asleep, and
+	// the largest gap between the two curves over PCs 1-10.
+	PCA10Wake  analysis.MeanSD `json:"pca_pc10_waking"`
+	PCA10Quiet analysis.MeanSD `json:"pca_pc10_quiescent"`
+	PCAGap     analysis.MeanSD `json:"pca_max_gap_pc1_10"`
 }
 
 // Report is what `circuitry run` writes for the study.
 type Report struct {
-	Study   string   `json:"study"`
-	Task    string   `json:"task"`
-	Noise   string   `json:"noise"`
-	Seeds   []uint64 `json:"seeds"`
-	Rows    []Row    `json:"conditions"`
-	Figures []string `json:"figures"`
+	Study string   `json:"study"`
+	Task  string   `json:"task"`
+	Noise string   `json:"noise"`
+	Seeds []uint64 `json:"seeds"`
+	Rows  []Row    `json:"conditions"`
+	// KL is the matrix of every quiescent source against every waking
+	// source (the study's Fig. 2e).
+	KL      *KLMatrix `json:"kl_matrix"`
+	Figures []string  `json:"figures"`
 	results []*Result
 	study   Config
 }
@@ -84,10 +96,37 @@ func newReport(s Config, results []*Result) *Report {
 			SecondsPerStep: get(func(r *Result) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
 			KLNoiseAdded:   get(func(r *Result) analysis.Float { return r.KLNoiseAdded }),
 			StepNoiseAdded: get(func(r *Result) analysis.Float { return r.StepNoiseAdded }),
+			AnchorWakeP10:  get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 0) }),
+			AnchorWakeP90:  get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 1) }),
+			PCA10Wake:      get(func(r *Result) analysis.Float { return curveAt(r.PCAWake, 9) }),
+			PCA10Quiet:     get(func(r *Result) analysis.Float { return curveAt(r.PCAQuiet, 9) }),
+			PCAGap:         get(func(r *Result) analysis.Float { return maxGap(r.PCAWake, r.PCAQuiet, 10) }),
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
 	return rep
+}
+
+func bandAt(b []float64, i int) analysis.Float {
+	if i < len(b) {
+		return analysis.Float(b[i])
+	}
+	return analysis.Float(math.NaN())
+}
+
+// curveAt is PC i+1's cumulative variance (NaN if the curve is shorter).
+func curveAt(c []float64, i int) analysis.Float { return bandAt(c, i) }
+
+// maxGap is the largest |a_k - b_k| over the first n PCs.
+func maxGap(a, b []float64, n int) analysis.Float {
+	if len(a) < n || len(b) < n {
+		return analysis.Float(math.NaN())
+	}
+	var g float64
+	for k := 0; k < n; k++ {
+		g = math.Max(g, math.Abs(a[k]-b[k]))
+	}
+	return analysis.Float(g)
 }
 
 // Row returns the row of a condition, or nil.
@@ -107,14 +146,23 @@ func (rep *Report) Markdown() string {
 	if rep.Task == "headdir" {
 		unit = "rad²"
 	}
-	fmt.Fprintf(&b, "# %s: offline reactivation (%s task)\n\nMean ± sd over seeds %v. Recurrent noise: %s. Decoding error is the mean squared error per coordinate (%s).\n\n",
-		rep.Study, rep.Task, rep.Seeds, rep.Noise, unit)
+	fmt.Fprintf(&b, "# %s: offline reactivation (%s task)\n\nMean ± sd over seeds %v. Recurrent noise: %s in training, %s in quiescence%s. Decoding error is the mean squared error per coordinate (%s).\n\n",
+		rep.Study, rep.Task, rep.Seeds, rep.Noise, rep.study.sleepNoise(), mismatchNote(rep.study), unit)
 	b.WriteString("## Path integration and KL(quiescent || waking), nats\n\n")
 	b.WriteString("| condition | decode err (trained) | decode err (untrained) | KL quiescent | KL untrained net (control) | KL uniform, correct density (control) | KL uniform as coded (+ln box) | KL quiescent, noise added at sleep |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rep.Rows {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.DecodeErr, r.UntrainedErr, r.KL, r.KLUntrained, r.KLUniform, r.KLUniformCoded, r.KLNoiseAdded)
 	}
-	b.WriteString("\nQuiescence scales each network's own training noise by the noise factor, so networks trained without noise sleep without noise; they are also run with noise added at sleep (variance quiescence.noise2_sleep), where they take erratic steps. The untrained control is a freshly initialised vanilla RNN of the same shape slept with the task's training noise doubled. The uniform control is given with the correct density and as the authors' code computes it (a 1-D pdf per coordinate, ln box more); verdicts use the correct density.\n")
+	b.WriteString("\nQuiescence scales each network's own training noise by the noise factor, so networks trained without noise sleep without noise; they are also run with noise added at sleep (variance quiescence.noise2_sleep), where they take erratic steps. The untrained control is a freshly initialised vanilla RNN of the same shape slept with the task's training noise doubled. The uniform control is given with the correct density and as the authors' code computes it (a 1-D pdf per coordinate, ln box more); the verdict on unbiased networks uses the as-coded one, which the study's figure shows, and on biased networks the correct one.\n")
+	if rep.KL != nil {
+		b.WriteString("\n## KL matrix (the study's Fig. 2e)\n\n" + rep.KL.markdown())
+	}
+	b.WriteString("\n## PCA of hidden states (the study's Fig. 1c)\n\n")
+	fmt.Fprintf(&b, "Separate centred PCAs of %d trajectories awake (%d steps) and asleep (%d quiescent steps).\n\n| condition | cumulative variance PC1-10, waking | quiescent | largest gap PC1-10 |\n|---|---|---|---|\n",
+		rep.study.Sleep.PCABatch, rep.study.Train.SeqLen, rep.study.Sleep.PCASteps)
+	for _, r := range rep.Rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.Condition, r.PCA10Wake, r.PCA10Quiet, r.PCAGap)
+	}
 	b.WriteString("\n## Step distance, variance, bias, drift\n\n")
 	if rep.Task == "headdir" {
 		b.WriteString("| condition | step waking (rad) | step quiescent (rad) | step, noise added (rad) | circular variance | signed step waking | signed step quiescent | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|\n")
@@ -122,9 +170,10 @@ func (rep *Report) Markdown() string {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.StepNoiseAdded, r.Variance, r.SignedWake, r.SignedQuiet, r.DriftAlignment, r.DriftWeighted)
 		}
 	} else {
-		b.WriteString("| condition | step waking (m) | step quiescent (m) | step, noise added (m) | quiescent variance (m²) | distance to anchor, waking (m) | distance to anchor, quiescent (m) | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("| condition | step waking (m) | step quiescent (m) | step, noise added (m) | quiescent variance (m²) | distance to anchor, waking (m) | waking 10th-90th percentile (m) | distance to anchor, quiescent (m) | drift alignment | drift alignment, weighted |\n|---|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range rep.Rows {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.StepNoiseAdded, r.Variance, r.AnchorWake, r.AnchorQuiet, r.DriftAlignment, r.DriftWeighted)
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %.3f-%.3f | %s | %s | %s |\n", r.Condition, r.StepWake, r.StepQuiet, r.StepNoiseAdded, r.Variance, r.AnchorWake,
+				float64(r.AnchorWakeP10.Mean), float64(r.AnchorWakeP90.Mean), r.AnchorQuiet, r.DriftAlignment, r.DriftWeighted)
 		}
 	}
 	b.WriteString("\nDrift alignment: mean cosine between the noise-free, input-free one-step drift of sleep states (second half of the quiescent run, where no velocity input is pending) and the gradient of the waking log density (positive: toward visited states; for networks trained without noise, the states of the noise-added run); the weighted column weights each state by the gradient's magnitude, so states where the waking density is flat (the gradient is estimator noise) count little.\n")
@@ -141,6 +190,14 @@ func (rep *Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// mismatchNote flags a quiescent noise kind other than the training one.
+func mismatchNote(s Config) string {
+	if s.sleepNoise() != s.Network.Noise {
+		return " (a deliberate mismatch, quiescence.noise)"
+	}
+	return ""
 }
 
 // Write saves report.json, report.md and the figures under dir.
@@ -193,6 +250,22 @@ func (rep *Report) figures(dir string) ([]string, error) {
 	}
 	if err := add(report.Save(p, dir, "kl_bars")); err != nil {
 		return nil, err
+	}
+	if m := rep.KL; m != nil {
+		z := make([][]float64, len(m.Mean))
+		for i, row := range m.Mean {
+			for _, v := range row {
+				z[i] = append(z[i], float64(v))
+			}
+		}
+		p, err := report.MatrixHeatMap(fmt.Sprintf("KL(quiescent || waking), nats, colour scale 0-10, mean of %d seed(s)", m.Seeds),
+			"quiescent source", "waking source", m.Waking, m.Quiescent, z, 0, 10)
+		if err != nil {
+			return nil, err
+		}
+		if err := add(report.Save(p, dir, "kl_matrix")); err != nil {
+			return nil, err
+		}
 	}
 	lo, hi := rep.study.NewTask(false, 0).Extent()
 	for _, cond := range rep.study.Conditions {

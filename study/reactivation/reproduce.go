@@ -150,6 +150,11 @@ func (r *runner) Finish(context.Context, experiment.Env) (experiment.Result, err
 		}
 	}
 	rep := newReport(r.cfg, results)
+	m, err := klMatrix(r.cfg, results)
+	if err != nil {
+		return nil, err
+	}
+	rep.KL = m
 	return rep, rep.Write(r.Dir())
 }
 

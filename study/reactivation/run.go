@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
@@ -32,8 +33,11 @@ import (
 // 3: the untrained control is a freshly initialised vanilla RNN (not the
 // network's own initial weights, not a GRU) slept with the task's training
 // noise doubled (head direction: 2e-2, not the spatial 2e-4), and the
-// uniform control is reported as coded too.
-const AnalysisVersion = 3
+// uniform control is reported as coded too. 4: the PCA at the study's
+// size (1000 trajectories, 100 waking and 200 quiescent steps), the
+// untrained control's decoded sleep saved (the KL matrix), the quiescent
+// noise kind recorded, waking anchor-distance percentiles.
+const AnalysisVersion = 4
 
 // Result is summary.json of one trained network and its
 // offline analyses. Errors are mean squared decoding errors per
@@ -72,8 +76,12 @@ type Result struct {
 	Variance         analysis.Float `json:"quiescent_variance"`
 	// Spatial: mean distance to the anchor (0, 0); head direction: mean
 	// signed angular step (positive = counter-clockwise).
-	AnchorWake     analysis.Float `json:"anchor_dist_waking,omitempty"`
-	AnchorQuiet    analysis.Float `json:"anchor_dist_quiescent,omitempty"`
+	AnchorWake  analysis.Float `json:"anchor_dist_waking,omitempty"`
+	AnchorQuiet analysis.Float `json:"anchor_dist_quiescent,omitempty"`
+	// AnchorWakeBand is the 10th and 90th percentile of the waking
+	// positions' distance to the anchor (spatial): the biased task's
+	// central ring is 0.24-0.40 m.
+	AnchorWakeBand []float64      `json:"anchor_dist_waking_p10_p90,omitempty"`
 	SignedWake     analysis.Float `json:"signed_step_waking,omitempty"`
 	SignedQuiet    analysis.Float `json:"signed_step_quiescent,omitempty"`
 	DriftAlignment analysis.Float `json:"drift_alignment"`
@@ -87,6 +95,7 @@ type Result struct {
 
 	wake, quiet, drift, driftDelta []float64
 	quietAdded                     []float64 // no-noise networks: the noise-added sleep
+	untrainedQuiet                 []float64 // the untrained control's decoded sleep (same starts)
 	wakeHidden, quietHidden        []float32 // subsampled hidden states (rows of n_rec)
 	b, t, tq, dim                  int
 }
@@ -470,7 +479,6 @@ type offline struct {
 	c0             *tensor.Mat    // its encoded initial states
 	sd             float64        // quiescent noise sd
 	wakeDensity    *analysis.KDE
-	untrainedQuiet []float64 // the untrained control's decoded sleep
 	driftStates    []float32 // sleep states for the drift field
 }
 
@@ -506,7 +514,7 @@ func (o *offline) sleep() {
 	r.SleepNoiseSD = o.sd
 	sleep := quiesce(o.task, o.net, o.c0, q.Steps, o.sd, o.kind, experiment.Stream(o.seed, "sleep-noise"), 0, q.DriftStates, o.tick)
 	r.quiet, r.quietHidden, r.tq = sleep.pos, sleep.hidden, q.Steps
-	o.untrainedQuiet = quiesce(o.task, o.untrained, o.c0, q.Steps, math.Sqrt(2*o.s.Network.Sigma2Rec), o.kind, experiment.Stream(o.seed, "sleep-noise-untrained"), 0, 0, o.tick).pos
+	r.untrainedQuiet = quiesce(o.task, o.untrained, o.c0, q.Steps, math.Sqrt(2*o.s.Network.Sigma2Rec), o.kind, experiment.Stream(o.seed, "sleep-noise-untrained"), 0, 0, o.tick).pos
 	o.driftStates = sleep.states
 	r.KLNoiseAdded, r.StepNoiseAdded = analysis.Float(math.NaN()), analysis.Float(math.NaN())
 	if !o.c.noisy {
@@ -531,7 +539,7 @@ func (o *offline) densities() error {
 	if err != nil {
 		return fmt.Errorf("quiescent density: %w", err)
 	}
-	uk, err := fitKDE(o.untrainedQuiet, d, q.KDEPoints, task.Periodic())
+	uk, err := fitKDE(r.untrainedQuiet, d, q.KDEPoints, task.Periodic())
 	if err != nil {
 		return fmt.Errorf("untrained density: %w", err)
 	}
@@ -567,6 +575,7 @@ func (o *offline) distances() {
 		r.SignedQuiet = analysis.Float(analysis.MeanSignedStep(r.quiet, b))
 	} else {
 		r.AnchorWake = analysis.Float(meanNorm(r.wake))
+		r.AnchorWakeBand = normPercentiles(r.wake, 0.1, 0.9)
 		r.AnchorQuiet = analysis.Float(meanNorm(r.quiet))
 	}
 	vb := task.Sample(experiment.Stream(o.seed, "variance"), q.VarBatch, nil)
@@ -582,8 +591,7 @@ func (o *offline) driftAndPCA() {
 	r.drift, r.driftDelta = driftField(o.task, o.net, tensor.FromSlice(len(o.driftStates)/nrec, nrec, o.driftStates))
 	cos, weighted, _ := analysis.DriftAlignment(r.drift, r.driftDelta, o.d, o.wakeDensity)
 	r.DriftAlignment, r.DriftWeighted = analysis.Float(cos), analysis.Float(weighted)
-	r.PCAWake = firstN(analysis.ExplainedVariance(r.wakeHidden, len(r.wakeHidden)/nrec, nrec), 20)
-	r.PCAQuiet = firstN(analysis.ExplainedVariance(r.quietHidden, len(r.quietHidden)/nrec, nrec), 20)
+	r.PCAWake, r.PCAQuiet = pcaCurves(o.task, o.net, o.q, o.sd, o.kind, o.seed)
 }
 
 func firstN(x []float64, n int) []float64 { return x[:min(n, len(x))] }
@@ -594,6 +602,21 @@ func meanNorm(pos []float64) float64 {
 		s += math.Hypot(pos[i], pos[i+1])
 	}
 	return s / float64(len(pos)/2)
+}
+
+// normPercentiles are percentiles of the distances of 2-D positions to
+// the origin.
+func normPercentiles(pos []float64, ps ...float64) []float64 {
+	d := make([]float64, len(pos)/2)
+	for i := range d {
+		d[i] = math.Hypot(pos[2*i], pos[2*i+1])
+	}
+	slices.Sort(d)
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		out[i] = d[min(len(d)-1, int(p*float64(len(d))))]
+	}
+	return out
 }
 
 // subsampleRows copies at most limit evenly spaced rows of x (n x m).
@@ -643,6 +666,7 @@ func writeArrays(runPath string, r *Result, net rnn.Net) error {
 	files := []arrayFile{
 		{"waking_decoded.npy", r.wake, []int{r.t, r.b, r.dim}},
 		{"quiescent_decoded.npy", r.quiet, []int{r.tq, r.b, r.dim}},
+		{"untrained_quiescent_decoded.npy", r.untrainedQuiet, []int{r.tq, r.b, r.dim}},
 		{"drift_positions.npy", r.drift, []int{len(r.drift) / r.dim, r.dim}},
 		{"drift_delta.npy", r.driftDelta, []int{len(r.driftDelta) / r.dim, r.dim}},
 	}
@@ -719,6 +743,9 @@ func loadResult(dir string) (*Result, error) {
 		return nil, err
 	}
 	r.tq = shape[0]
+	if r.untrainedQuiet, _, err = read("untrained_quiescent_decoded.npy", 3); err != nil {
+		return nil, err
+	}
 	if r.drift, _, err = read("drift_positions.npy", 2); err != nil {
 		return nil, err
 	}

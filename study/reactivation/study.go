@@ -86,6 +86,8 @@ type QuiescenceConfig struct {
 	DriftStates int     `yaml:"drift_states"` // sleep states sampled for the drift field (2000)
 	KLSamples   int     `yaml:"kl_samples"`   // Monte-Carlo samples (2500)
 	KDEPoints   int     `yaml:"kde_points"`   // at most this many decoded states per KDE (subsampled evenly); 0 = all
+	PCABatch    int     `yaml:"pca_batch"`    // trajectories of the PCA (1000), awake for train.seq_len steps
+	PCASteps    int     `yaml:"pca_steps"`    // and asleep for this many steps (200)
 	// Noise is the kind of the quiescent noise: empty (the study's) = the
 	// training noise, network.noise. Naming the other kind is a deliberate
 	// mismatch (the noise-mismatch check, science file check 8), printed
@@ -114,7 +116,7 @@ func Default() Config {
 		Network: NetworkConfig{NRec: 512, Cells: 512, Activation: "relu", Dt: 0.02, Tau: 0.1, Sigma2Rec: 1e-4, Noise: "uniform", InhibitoryFraction: 0.2, NormGain: 1},
 		Train:   RNNTrainConfig{Steps: 2500, Batch: 200, SeqLen: 100, LR: 1e-3, LogEvery: 50, CheckpointEvery: 250},
 		Sleep: QuiescenceConfig{Steps: 1000, Batch: 200, NoiseFactor: math.Sqrt2, Noise2Sleep: 2e-4, StepSteps: 100,
-			VarSteps: 2000, VarDiscard: 1000, VarBatch: 500, DriftStates: 2000, KLSamples: 2500},
+			VarSteps: 2000, VarDiscard: 1000, VarBatch: 500, DriftStates: 2000, KLSamples: 2500, PCABatch: 1000, PCASteps: 200},
 		Spatial: SpatialConfig{Box: 2.2, PlaceSigma: 0.2, Drift: 0.05},
 		HeadDir: HeadDirConfig{Spread: math.Pi / 6},
 		Out:     experiment.OutConfig{Dir: "runs"},
@@ -197,6 +199,9 @@ func (s *Config) validateAnalyses(p *experiment.Problems) {
 	q := s.Sleep
 	if q.Steps < 2 || q.Batch < 1 || q.StepSteps < 2 || q.VarBatch < 1 || q.DriftStates < 1 || q.KLSamples < 1 {
 		bad("quiescence", fmt.Sprintf("%+v", q), "want steps, step_steps >= 2 and batch, var_batch, drift_states, kl_samples >= 1")
+	}
+	if q.PCABatch < 2 || q.PCASteps < 2 {
+		bad("quiescence", fmt.Sprintf("pca_batch %d, pca_steps %d", q.PCABatch, q.PCASteps), "want pca_batch, pca_steps >= 2")
 	}
 	if q.VarDiscard < 0 || q.VarSteps-q.VarDiscard < 2 {
 		bad("quiescence.var_discard", q.VarDiscard, fmt.Sprintf("want 0 <= var_discard <= var_steps - 2 (var_steps = %d)", q.VarSteps))
