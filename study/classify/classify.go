@@ -79,6 +79,10 @@ type Summary struct {
 	// final epoch, with fresh luminosity draws (Dale's-law networks that
 	// did not diverge).
 	TrainEvalLayers []ei.LayerStats `json:"train_eval_last_batch_layers,omitempty"`
+	// LastStepAlignment is the study's per-layer output and gradient
+	// alignment (ei.LayerAlignment) on the batch of the last training step,
+	// as the study logs it (Dale's-law networks that did not diverge).
+	LastStepAlignment []ei.LayerAlignment `json:"last_step_alignment,omitempty"`
 }
 
 // classifier is what the training loop needs from a network.
@@ -489,6 +493,9 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	sum := r.sum
 	sum.Diverged = r.st.Diverged
 	sum.BestTestAcc = r.st.Best
+	if sum.Diverged {
+		sum.LastStepAlignment = nil
+	}
 	if r.dale.Network != nil && !r.st.Diverged {
 		sum.TrainEvalLayers = r.trainEvalMoments()
 	}
@@ -565,6 +572,9 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 	l, c := r.loss.Loss(r.net.Forward(x), labels)
 	r.net.Backward(r.loss.Backward())
 	if dale.Network != nil {
+		if epoch == cfg.Train.Epochs && s == steps-1 && !math.IsNaN(l) && !math.IsInf(l, 0) {
+			r.sum.LastStepAlignment = dale.Alignment() // from this step's forward state
+		}
 		r.st.LocalSum += dale.LocalBackward()
 		if cfg.Model.DANNCorrection {
 			dale.CorrectGradients()

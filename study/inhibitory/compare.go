@@ -73,6 +73,11 @@ type CellStats struct {
 	// epoch; per hidden layer in ExactLNCosineByLayer.
 	ExactLNCosine        analysis.Float   `json:"exact_ln_gradient_cosine"`
 	ExactLNCosineByLayer []analysis.Float `json:"exact_ln_gradient_cosine_by_layer"`
+	// The study's per-layer diagnostics at the last training step
+	// (ei.LayerAlignment): per run the mean over hidden layers, median
+	// over the runs that did not diverge.
+	GradientAlignment analysis.Float `json:"gradient_alignment"`
+	OutputAlignment   analysis.Float `json:"output_alignment"`
 }
 
 // ConditionRow is one condition across eps.
@@ -158,7 +163,7 @@ func (c *Comparison) accs(cond string, eps float64) map[int][]float64 {
 }
 
 func (c *Comparison) cell(cond string, eps float64) CellStats {
-	var all, zm, zv, cos []float64
+	var all, zm, zv, cos, galign, oalign []float64
 	var byLayer [][]float64
 	cs := CellStats{Eps: eps, StudyMedian: analysis.Float(studyMedian(cond, eps))}
 	for _, r := range c.results {
@@ -181,6 +186,9 @@ func (c *Comparison) cell(cond string, eps float64) CellStats {
 			cs.MomentsExcluded++ // a collapsed network's moments say nothing of normalisation
 			continue
 		}
+		if g, o, ok := runAlignment(r.Summary); ok {
+			galign, oalign = append(galign, g), append(oalign, o)
+		}
 		if m, v, ok := runMoments(r.Summary); ok {
 			zm, zv = append(zm, m), append(zv, v)
 			cs.MaxAbsZMean = math.Max(cs.MaxAbsZMean, math.Abs(m))
@@ -192,7 +200,24 @@ func (c *Comparison) cell(cond string, eps float64) CellStats {
 		cs.ExactLNCosineByLayer = append(cs.ExactLNCosineByLayer, analysis.Float(analysis.Median(l)))
 	}
 	cs.ZMean, cs.ZVar, cs.ExactLNCosine = analysis.Float(analysis.Median(zm)), analysis.Float(analysis.Median(zv)), analysis.Float(analysis.Median(cos))
+	cs.GradientAlignment, cs.OutputAlignment = analysis.Float(analysis.Median(galign)), analysis.Float(analysis.Median(oalign))
 	return cs
+}
+
+// runAlignment is a run's last-step gradient and output alignment,
+// averaged over its hidden layers (the study's figures average the two);
+// false if the run has none (an MLP, or written before it was measured).
+func runAlignment(s *classify.Summary) (grad, out float64, ok bool) {
+	n := 0
+	for _, l := range s.LastStepAlignment {
+		if g, o := float64(l.Gradient), float64(l.Output); !math.IsNaN(g) && !math.IsNaN(o) {
+			grad, out, n = grad+g, out+o, n+1
+		}
+	}
+	if n == 0 {
+		return 0, 0, false
+	}
+	return grad / float64(n), out / float64(n), true
 }
 
 // runMoments is a run's activity moments averaged over its hidden layers:
@@ -325,16 +350,16 @@ func (c *Comparison) Markdown() string {
 		}
 	}
 	b.WriteString("\n## Activity moments and gradient diagnostics\n\n")
-	b.WriteString("Moments, as the study logs them: each hidden layer's output before ReLU and before any layer norm (I-Norm: z; E and E-I networks: the raw pre-activation), across-unit mean and variance on the last batch of a training-set evaluation pass after the final epoch, averaged over the hidden layers; medians over runs, diverged runs excluded (counted). Exact-LN cosine: circuitry's whole-network diagnostic, not the study's per-layer gradient alignment: between each hidden layer's Wex gradient and the one an exact-layer-norm network with the same weights would compute, measured every align_every steps of the final epoch; per layer, h1 = first hidden layer.\n\n")
-	b.WriteString("| condition | eps | mean | var | diverged, excluded | max abs mean | max abs(var-1) | exact-LN cosine (h1, h2, ...) |\n|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("Moments, as the study logs them: each hidden layer's output before ReLU and before any layer norm (I-Norm: z; E and E-I networks: the raw pre-activation), across-unit mean and variance on the last batch of a training-set evaluation pass after the final epoch, averaged over the hidden layers; medians over runs, diverged runs excluded (counted). Gradient and output alignment: the study's per-layer diagnostics at the last training step (gradient: cosine between the Wex gradient of sum ReLU(LN(z)) by exact layer-norm autograd and that of sum ReLU(N(z)) by the layer's own backward; output: cosine between ReLU(LN(z)) and ReLU(z)), mean over hidden layers, median over runs that did not diverge. Exact-LN cosine: circuitry's whole-network diagnostic, not the study's per-layer gradient alignment: between each hidden layer's Wex gradient and the one an exact-layer-norm network with the same weights would compute, measured every align_every steps of the final epoch; per layer, h1 = first hidden layer.\n\n")
+	b.WriteString("| condition | eps | mean | var | diverged, excluded | max abs mean | max abs(var-1) | gradient alignment | output alignment | exact-LN cosine (h1, h2, ...) |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range c.Rows {
 		for _, cell := range r.Cells {
 			var cs []string
 			for _, v := range cell.ExactLNCosineByLayer {
 				cs = append(cs, fmtNum(v, 3))
 			}
-			fmt.Fprintf(&b, "| %s | %.2f | %s | %s | %d | %.4f | %.4f | %s |\n", r.Label, cell.Eps, fmtNum(cell.ZMean, 4), fmtNum(cell.ZVar, 4),
-				cell.MomentsExcluded, cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, strings.Join(cs, ", "))
+			fmt.Fprintf(&b, "| %s | %.2f | %s | %s | %d | %.4f | %.4f | %s | %s | %s |\n", r.Label, cell.Eps, fmtNum(cell.ZMean, 4), fmtNum(cell.ZVar, 4),
+				cell.MomentsExcluded, cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, fmtNum(cell.GradientAlignment, 3), fmtNum(cell.OutputAlignment, 3), strings.Join(cs, ", "))
 		}
 	}
 	if len(c.Figures) > 0 {

@@ -123,6 +123,11 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 			if r.Condition == "inorm_full" && (c.MaxAbsZMean > 0.05 || c.MaxAbsZVarMinus1 > 0.1 || float64(c.ExactLNCosine) < 0.99) {
 				t.Errorf("inorm_full eps %.2f: max |mean| %.3g, max |var-1| %.3g, cosine %.3f", c.Eps, c.MaxAbsZMean, c.MaxAbsZVarMinus1, c.ExactLNCosine)
 			}
+			// The study's last-step alignment is recorded for every Dale run;
+			// GradNorm's gradient is nearly exact LN's on a normalised layer.
+			if g := float64(c.GradientAlignment); !(g > -1 && g <= 1) || (r.Condition == "inorm_full" && g < 0.9) {
+				t.Errorf("%s eps %.2f: gradient alignment %v", r.Condition, c.Eps, g)
+			}
 		}
 	}
 	// Verdicts: one row per check, every row a well-formed table row.

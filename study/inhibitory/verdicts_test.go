@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/study/classify"
@@ -253,4 +254,47 @@ func TestPrintStudyVerdicts(t *testing.T) {
 		t.Skip("set CIRCUITRY_PRINT_VERDICTS=1 to print the verdicts on the study's own numbers")
 	}
 	fmt.Print(experiment.VerdictTable("The study's own numbers", Verdicts(loadStudyTable(t).comparison(30))))
+}
+
+// The study's alignment numbers (inference-only: gradient 0.1-0.3, output
+// 0.7-0.97; GradNorm: >= 0.96) pass; a degraded copy of each fails; runs
+// without the diagnostic are n/a, saying so.
+func TestAlignmentVerdicts(t *testing.T) {
+	set := func(c *Comparison, cond string, g, o float64) {
+		r := c.row(cond)
+		for i := range r.Cells {
+			r.Cells[i].GradientAlignment, r.Cells[i].OutputAlignment = analysis.Float(g), analysis.Float(o)
+		}
+	}
+	result := func(c *Comparison, claim string) string {
+		for _, v := range Verdicts(c) {
+			if strings.HasPrefix(v.Claim, claim) {
+				return v.Result
+			}
+		}
+		t.Fatalf("no verdict %q", claim)
+		return ""
+	}
+	const inf, gn = "Inference-only: gradient alignment", "GradNorm: gradient alignment"
+	c := loadStudyTable(t).comparison(30)
+	if result(c, inf) != "n/a" || result(c, gn) != "n/a" {
+		t.Fatal("without the diagnostic the alignment checks must be n/a")
+	}
+	set(c, "inorm", 0.2, 0.85)
+	set(c, "inorm_full", 0.98, 0.99)
+	if result(c, inf) != "pass" || result(c, gn) != "pass" {
+		t.Fatalf("study-like alignment: %s, %s", result(c, inf), result(c, gn))
+	}
+	set(c, "inorm", 0.6, 0.85) // the gradient as aligned as GradNorm's would be
+	if result(c, inf) != "fail" {
+		t.Fatal("inference-only gradient alignment 0.6 passed")
+	}
+	set(c, "inorm", 0.2, 0.4) // the forward output not LN-like either
+	if result(c, inf) != "fail" {
+		t.Fatal("inference-only output alignment 0.4 passed")
+	}
+	set(c, "inorm_full", 0.9, 0.99)
+	if result(c, gn) != "fail" {
+		t.Fatal("GradNorm alignment 0.9 passed")
+	}
 }
