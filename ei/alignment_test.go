@@ -117,3 +117,32 @@ func TestOutputAlignment(t *testing.T) {
 		t.Fatalf("offset z: %v, want well below 1", got)
 	}
 }
+
+// Under Float16Autocast the logits move by about half precision's
+// relative step (2^-11), not more, and not at all in float32.
+func TestFloat16AutocastForward(t *testing.T) {
+	for _, name := range []string{"ei", "inorm_full"} {
+		rng := rand.New(rand.NewPCG(21, 22))
+		n, _ := NewNetwork(Conditions[name], 40, []int{30, 30}, nil, 10, 1, rng)
+		x := tensor.New(8, 40)
+		for i := range x.Data {
+			x.Data[i] = float32(rng.Float64())
+		}
+		want := n.Forward(x).Clone()
+		n.SetPrecision(tensor.Float16Autocast)
+		got := n.Forward(x)
+		var d, s float64
+		for i, v := range got.Data {
+			d += math.Abs(float64(v - want.Data[i]))
+			s += math.Abs(float64(want.Data[i]))
+		}
+		rel := d / s
+		if !(rel > 1e-5 && rel < 1e-2) {
+			t.Errorf("%s: relative change of the logits under fp16 %.2e, want ~1e-3", name, rel)
+		}
+		n.SetPrecision(tensor.Float32)
+		if again := n.Forward(x); again.Data[0] != want.Data[0] {
+			t.Errorf("%s: float32 after fp16 differs", name)
+		}
+	}
+}

@@ -20,9 +20,13 @@ type DANN struct {
 	SkipInputGrad bool
 	// Workers caps the goroutines of each of its products (0: as many as
 	// pay); 1 when networks train side by side, one per core.
-	Workers  int
-	x, hI, z *tensor.Mat
-	dhI, dx  *tensor.Mat
+	Workers int
+	// Precision of its products (tensor.Float16Autocast: the study's fp16
+	// autocast); half holds the rounded operands.
+	Precision tensor.Precision
+	half      tensor.HalfScratch
+	x, hI, z  *tensor.Mat
+	dhI, dx   *tensor.Mat
 }
 
 // NewDANN returns a d -> ne layer with ni inhibitory units and the DANN
@@ -44,11 +48,11 @@ func NewDANN(name string, d, ne, ni int, rng *rand.Rand) *DANN {
 func (l *DANN) Forward(x *tensor.Mat) *tensor.Mat {
 	l.x = x
 	z := tensor.Ensure(&l.z, x.Rows, l.Wex.Value.Rows)
-	tensor.MatMulN(l.Workers, z, x, false, l.Wex.Value, true, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, z, x, false, l.Wex.Value, true, 1, 0)
 	if l.Wix != nil {
 		hI := tensor.Ensure(&l.hI, x.Rows, l.Wix.Value.Rows)
-		tensor.MatMulN(l.Workers, hI, x, false, l.Wix.Value, true, 1, 0)
-		tensor.MatMulN(l.Workers, z, hI, false, l.Wei.Value, true, -1, 1)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, hI, x, false, l.Wix.Value, true, 1, 0)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, z, hI, false, l.Wei.Value, true, -1, 1)
 	}
 	z.AddRow(l.B.Value.Data)
 	return z
@@ -57,20 +61,20 @@ func (l *DANN) Forward(x *tensor.Mat) *tensor.Mat {
 // Backward accumulates dWex = dz^T x, db = sum dz, dWei = -dz^T hI,
 // dWix = dhI^T x with dhI = -dz Wei, and returns dx = dz Wex + dhI Wix.
 func (l *DANN) Backward(dz *tensor.Mat) *tensor.Mat {
-	tensor.MatMulN(l.Workers, l.Wex.Grad, dz, true, l.x, false, 1, 1)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wex.Grad, dz, true, l.x, false, 1, 1)
 	dz.SumRowsInto(l.B.Grad.Data)
 	var dx *tensor.Mat
 	if !l.SkipInputGrad {
 		dx = tensor.Ensure(&l.dx, dz.Rows, l.Wex.Value.Cols)
-		tensor.MatMulN(l.Workers, dx, dz, false, l.Wex.Value, false, 1, 0)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, dz, false, l.Wex.Value, false, 1, 0)
 	}
 	if l.Wix != nil {
-		tensor.MatMulN(l.Workers, l.Wei.Grad, dz, true, l.hI, false, -1, 1)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wei.Grad, dz, true, l.hI, false, -1, 1)
 		dhI := tensor.Ensure(&l.dhI, dz.Rows, l.Wix.Value.Rows)
-		tensor.MatMulN(l.Workers, dhI, dz, false, l.Wei.Value, false, -1, 0)
-		tensor.MatMulN(l.Workers, l.Wix.Grad, dhI, true, l.x, false, 1, 1)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, dz, false, l.Wei.Value, false, -1, 0)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wix.Grad, dhI, true, l.x, false, 1, 1)
 		if dx != nil {
-			tensor.MatMulN(l.Workers, dx, dhI, false, l.Wix.Value, false, 1, 1)
+			tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, dhI, false, l.Wix.Value, false, 1, 1)
 		}
 	}
 	return dx

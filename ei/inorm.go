@@ -40,6 +40,10 @@ type INorm struct {
 	// Workers caps the goroutines of each of its products (0: as many as
 	// pay); 1 when networks train side by side, one per core.
 	Workers int
+	// Precision of its products (tensor.Float16Autocast: the study's fp16
+	// autocast); half holds the rounded operands.
+	Precision tensor.Precision
+	half      tensor.HalfScratch
 	// Subtractive makes the study's earlier subtractive-only layer: no
 	// divisive pathway (D = 1), local loss lambda*mean_batch[mean_k(o)^2]
 	// training Wix and Wei.
@@ -117,10 +121,10 @@ func (l *INorm) Forward(x *tensor.Mat) *tensor.Mat {
 	ne, ni := l.Wex.Value.Rows, l.Wix.Value.Rows
 	z := tensor.Ensure(&l.z, x.Rows, ne)
 	hI := tensor.Ensure(&l.hI, x.Rows, ni)
-	tensor.MatMulN(l.Workers, z, x, false, l.Wex.Value, true, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, z, x, false, l.Wex.Value, true, 1, 0)
 	z.AddRow(l.B.Value.Data)
-	tensor.MatMulN(l.Workers, hI, x, false, l.Wix.Value, true, 1, 0)
-	tensor.MatMulN(l.Workers, z, hI, false, l.Wei.Value, true, -1, 1) // e - i
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, hI, x, false, l.Wix.Value, true, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, z, hI, false, l.Wei.Value, true, -1, 1) // e - i
 	if cap(l.d) < x.Rows {
 		l.d = make([]float32, x.Rows)
 	}
@@ -132,7 +136,7 @@ func (l *INorm) Forward(x *tensor.Mat) *tensor.Mat {
 		return z
 	}
 	r := tensor.Ensure(&l.r, x.Rows, ne)
-	tensor.MatMulN(l.Workers, r, x, false, l.Bix.Value, true, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, r, x, false, l.Bix.Value, true, 1, 0)
 	for n := 0; n < x.Rows; n++ {
 		var ss float64
 		for _, v := range r.Row(n) {
@@ -165,13 +169,13 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 			dr[k] *= inv
 		}
 	}
-	tensor.MatMulN(l.Workers, l.Wex.Grad, de, true, l.x, false, 1, 1)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wex.Grad, de, true, l.x, false, 1, 1)
 	de.SumRowsInto(l.B.Grad.Data)
 	if l.SkipInputGrad {
 		return nil
 	}
 	dx := tensor.Ensure(&l.dx, g.Rows, l.Wex.Value.Cols)
-	tensor.MatMulN(l.Workers, dx, de, false, l.Wex.Value, false, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, de, false, l.Wex.Value, false, 1, 0)
 	return dx
 }
 
@@ -181,16 +185,16 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 // through both the excitatory and inhibitory paths, dx = (Wex - Wei Wix)^T da.
 // It exists for the gradient-alignment measure.
 func (l *INorm) BackwardExactLN(da *tensor.Mat) *tensor.Mat {
-	tensor.MatMulN(l.Workers, l.Wex.Grad, da, true, l.x, false, 1, 1)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wex.Grad, da, true, l.x, false, 1, 1)
 	da.SumRowsInto(l.B.Grad.Data)
 	if l.SkipInputGrad {
 		return nil
 	}
 	dx := tensor.Ensure(&l.dx, da.Rows, l.Wex.Value.Cols)
-	tensor.MatMulN(l.Workers, dx, da, false, l.Wex.Value, false, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, da, false, l.Wex.Value, false, 1, 0)
 	dhI := tensor.Ensure(&l.dhI, da.Rows, l.Wix.Value.Rows)
-	tensor.MatMulN(l.Workers, dhI, da, false, l.Wei.Value, false, 1, 0)
-	tensor.MatMulN(l.Workers, dx, dhI, false, l.Wix.Value, false, -1, 1)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, da, false, l.Wei.Value, false, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, dhI, false, l.Wix.Value, false, -1, 1)
 	return dx
 }
 
@@ -245,12 +249,12 @@ func (l *INorm) LocalBackward() float64 {
 		}
 	}
 	dhI := tensor.Ensure(&l.dhI, bsz, l.Wix.Value.Rows)
-	tensor.MatMulN(l.Workers, dhI, dI, false, l.Wei.Value, false, 1, 0)
-	tensor.MatMulN(l.Workers, l.Wix.Grad, dhI, true, l.x, false, 1, 1)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, dI, false, l.Wei.Value, false, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wix.Grad, dhI, true, l.x, false, 1, 1)
 	if l.Subtractive { // i = Wei hI: dWei = dI^T hI
-		tensor.MatMulN(l.Workers, l.Wei.Grad, dI, true, l.hI, false, 1, 1)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wei.Grad, dI, true, l.hI, false, 1, 1)
 	} else {
-		tensor.MatMulN(l.Workers, l.Bix.Grad, dR, true, l.x, false, 1, 1)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Bix.Grad, dR, true, l.x, false, 1, 1)
 	}
 	return l.Lambda * loss / float64(bsz)
 }

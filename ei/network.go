@@ -371,6 +371,26 @@ func (n *Network) SetWorkers(w int) {
 	}
 }
 
+// SetPrecision sets the precision of every layer's matrix products
+// (tensor.Float16Autocast: the study's fp16 autocast).
+func (n *Network) SetPrecision(p tensor.Precision) {
+	for _, b := range n.hidden {
+		switch {
+		case b.dann != nil:
+			b.dann.Precision = p
+		case b.lin != nil:
+			b.lin.Precision = p
+		default:
+			b.inorm.Precision = p
+		}
+	}
+	if n.outLin != nil {
+		n.outLin.Precision = p
+	} else {
+		n.outDANN.Precision = p
+	}
+}
+
 // Stats returns each hidden layer's statistics since the last ResetStats.
 func (n *Network) Stats() []LayerStats {
 	out := make([]LayerStats, len(n.hidden))

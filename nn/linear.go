@@ -16,9 +16,13 @@ type Linear struct {
 	// Workers caps the goroutines of each of its products (0: as many as
 	// pay); 1 when networks train side by side, one per core.
 	Workers int
-	x       *tensor.Mat
-	y       *tensor.Mat
-	dx      *tensor.Mat
+	// Precision of its products (tensor.Float16Autocast: the study's fp16
+	// autocast); half holds the rounded operands.
+	Precision tensor.Precision
+	half      tensor.HalfScratch
+	x         *tensor.Mat
+	y         *tensor.Mat
+	dx        *tensor.Mat
 }
 
 // NewLinear returns a Linear layer initialised like PyTorch's default:
@@ -44,7 +48,7 @@ func uniform(x []float32, bound float64, rng *rand.Rand) {
 func (l *Linear) Forward(x *tensor.Mat) *tensor.Mat {
 	l.x = x
 	y := tensor.Ensure(&l.y, x.Rows, l.W.Value.Rows)
-	tensor.MatMulN(l.Workers, y, x, false, l.W.Value, true, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, y, x, false, l.W.Value, true, 1, 0)
 	if l.B != nil {
 		y.AddRow(l.B.Value.Data)
 	}
@@ -54,7 +58,7 @@ func (l *Linear) Forward(x *tensor.Mat) *tensor.Mat {
 // Backward accumulates dW += dy^T x and db += sum_rows dy; returns dy W
 // (nil with SkipInputGrad).
 func (l *Linear) Backward(dy *tensor.Mat) *tensor.Mat {
-	tensor.MatMulN(l.Workers, l.W.Grad, dy, true, l.x, false, 1, 1)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.W.Grad, dy, true, l.x, false, 1, 1)
 	if l.B != nil {
 		dy.SumRowsInto(l.B.Grad.Data)
 	}
@@ -62,7 +66,7 @@ func (l *Linear) Backward(dy *tensor.Mat) *tensor.Mat {
 		return nil
 	}
 	dx := tensor.Ensure(&l.dx, dy.Rows, l.W.Value.Cols)
-	tensor.MatMulN(l.Workers, dx, dy, false, l.W.Value, false, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, dy, false, l.W.Value, false, 1, 0)
 	return dx
 }
 

@@ -116,8 +116,21 @@ type daleModel struct{ *ei.Network }
 func (m daleModel) Groups(t TrainConfig) []nn.Group { return m.Network.Groups(t.LR, t.LRWix, t.LRWei) }
 
 func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, error) {
+	prec := tensor.Float32
+	if m.Precision != "" {
+		var err error
+		if prec, err = tensor.ParsePrecision(m.Precision); err != nil {
+			return nil, fmt.Errorf("model.precision: %w", err)
+		}
+	}
 	if m.Kind == "mlp" {
-		return mlpModel{buildMLP(m, in, classes, rng)}, nil
+		net := buildMLP(m, in, classes, rng)
+		for _, l := range net {
+			if lin, ok := l.(*nn.Linear); ok {
+				lin.Precision = prec
+			}
+		}
+		return mlpModel{net}, nil
 	}
 	var inh []int
 	if len(m.Inhibitory) > 0 {
@@ -129,6 +142,7 @@ func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, err
 	if err != nil {
 		return nil, err
 	}
+	net.SetPrecision(prec)
 	return daleModel{net}, nil
 }
 

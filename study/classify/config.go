@@ -7,6 +7,7 @@ import (
 
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/tensor"
 )
 
 // Config is a classifier training run. Every field has a default (see
@@ -54,6 +55,12 @@ type ModelConfig struct {
 	// ẑ = (z - mean z)/s_z instead of the study's raw z (ei.Variant); full
 	// then is the exact layer-norm Jacobian. Off in the study.
 	ZHatBackward bool `yaml:"zhat_backward"`
+	// Precision of the matrix products: "" or float32, or
+	// float16_autocast, the authors' (PyTorch autocast on a GPU: fp16
+	// inputs and results, fp32 accumulation; see tensor.Float16Autocast).
+	// Empty is float32 and leaves the config's fingerprint as it was before
+	// the option existed.
+	Precision string `yaml:"precision,omitempty"`
 }
 
 // TrainConfig is the optimisation recipe.
@@ -131,6 +138,11 @@ func (c *Config) Validate() error {
 // validateModel checks the model section (and the Dale-only learning rates).
 func (c *Config) validateModel(p *experiment.Problems) {
 	bad := p.Add
+	if c.Model.Precision != "" {
+		if _, err := tensor.ParsePrecision(c.Model.Precision); err != nil {
+			bad("model.precision", fmt.Sprintf("%q", c.Model.Precision), `want "float32" or "float16_autocast"`)
+		}
+	}
 	if c.Model.Kind == "dale" {
 		if _, ok := ei.Conditions[c.Model.Condition]; !ok {
 			bad("model.condition", fmt.Sprintf("%q", c.Model.Condition), fmt.Sprintf("want one of %v", ei.ConditionNames()))

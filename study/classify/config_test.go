@@ -52,6 +52,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"", []string{"name=a/b"}, "name ="},
 		{"", []string{"data.train_limit=-1"}, "data.train_limit = -1"},
 		{"", []string{"model.kind=dale", "model.condition=ei", "model.center_input=true"}, "model.center_input = true: only for kind mlp"},
+		{"", []string{"model.kind=dale", "model.condition=ei", "model.precision=half"}, `model.precision = "half": want "float32" or "float16_autocast"`},
 	}
 	for _, c := range cases {
 		_, err := ParseConfig([]byte(c.yaml), c.sets)

@@ -9,6 +9,7 @@ import (
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/study/classify"
+	"github.com/circuitry-lab/circuitry/tensor"
 )
 
 // HParams is one of the study's random hyper-parameter configurations.
@@ -69,6 +70,13 @@ type Config struct {
 	// layer-norm Jacobian; Wex/b updates differ by 8-24% where the learned
 	// normalisation is imperfect).
 	ZHatBackward bool `yaml:"zhat_backward"`
+	// Precision: float32 (the presets') or float16_autocast, an emulation
+	// of the autocast the authors' GPU runs used (fp16 product inputs and
+	// results, fp32 accumulation and everything else; see
+	// tensor.Float16Autocast). Not bit-identical to a GPU's fp16 products;
+	// the science file suggests fp16 may explain part of inference-only
+	// I-Norm's divergences (9-13 of 30 per eps).
+	Precision string `yaml:"precision"`
 	// Shuffle: a new training order every epoch instead of file order.
 	Shuffle bool `yaml:"shuffle"`
 	// FixedTestShift: the test set's shifts drawn once instead of afresh
@@ -91,7 +99,7 @@ func Default() Config {
 		Study: "inhibitory-normalization", Name: "inhibitory-normalization", Seed: 0,
 		Conditions: []string{"ei", "ei_ln", "e_ln", "inorm", "inorm_full"},
 		Eps:        []float64{0, 0.25, 0.5, 0.75}, Replicates: 1, Epochs: 50, BatchSize: 32,
-		Lambda: 0.01, LabelSmoothing: 0.1, AlignEvery: 10, Out: experiment.OutConfig{Dir: "runs"},
+		Lambda: 0.01, LabelSmoothing: 0.1, AlignEvery: 10, Precision: "float32", Out: experiment.OutConfig{Dir: "runs"},
 	}
 }
 
@@ -106,6 +114,9 @@ func (s *Config) Validate() error {
 	bad := p.Add
 	p.StudyKey(s.Study, "inhibitory-normalization")
 	p.DirName("name", s.Name)
+	if _, err := tensor.ParsePrecision(s.Precision); err != nil {
+		bad("precision", fmt.Sprintf("%q", s.Precision), `want "float32" or "float16_autocast"`)
+	}
 	if len(s.Conditions) == 0 {
 		bad("conditions", "[]", "want at least one condition")
 	}
@@ -205,7 +216,7 @@ func (s *Config) Points() ([]Point, error) {
 					}
 					c.Data = classify.DataConfig{Dataset: "fashion-mnist", Dir: s.DataDir, Luminosity: eps, TrainLimit: s.TrainLimit, FixedTestShift: s.FixedTestShift}
 					c.Model = classify.ModelConfig{Kind: "dale", Hidden: []int{h.H, h.H}, Activation: "relu", Condition: cond, Lambda: s.Lambda,
-						DANNCorrection: s.DANNCorrection, ZHatBackward: s.ZHatBackward}
+						DANNCorrection: s.DANNCorrection, ZHatBackward: s.ZHatBackward, Precision: pointPrecision(s.Precision)}
 					c.Train = classify.TrainConfig{Epochs: s.Epochs, BatchSize: s.BatchSize, Optimizer: "sgd", LR: h.LR, LRWix: h.LRWix, LRWei: h.LRWei,
 						LRSchedule: "constant", Momentum: s.Momentum, WeightDecay: s.WeightDecay, LabelSmoothing: s.LabelSmoothing,
 						EvalBatch: 1000, AlignEvery: s.AlignEvery, Shuffle: s.Shuffle}
@@ -244,4 +255,13 @@ func loadPointResult(p Point) (PointResult, error) {
 		r.Curve = append(r.Curve, rec.TestAcc)
 	}
 	return r, nil
+}
+
+// pointPrecision is a point's model.precision: empty for float32, so
+// float32 points keep the fingerprint they had before the option existed.
+func pointPrecision(p string) string {
+	if p == "float32" {
+		return ""
+	}
+	return p
 }

@@ -30,6 +30,7 @@ func TestInhibitoryStudyConfigErrors(t *testing.T) {
 		{[]string{"workers=-1"}, "workers = -1"},
 		{[]string{"study=offline"}, `study = "offline"`},
 		{[]string{"epoch=3"}, `unknown key "epoch"`},
+		{[]string{"precision=fp16"}, `precision = "fp16": want "float32" or "float16_autocast"`},
 	}
 	for _, c := range cases {
 		_, err := Parse([]byte("study: inhibitory-normalization\n"), c.sets)

@@ -1,0 +1,97 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+)
+
+// Precision is how a layer's matrix products are computed.
+type Precision int
+
+const (
+	// Float32 products: float32 inputs, float32 accumulation and result.
+	Float32 Precision = iota
+	// Float16Autocast mimics PyTorch's autocast on a CUDA device, under
+	// which the study's forward (and so its backward) ran: the inputs of
+	// every matrix product are rounded to IEEE half, products accumulate in
+	// float32, and the result is rounded to half (autocast's fp16 output:
+	// values beyond 65504 overflow to inf). Adding it to dst (beta != 0,
+	// e.g. gradient accumulation into float32 parameters) is float32.
+	Float16Autocast
+)
+
+var precisionNames = []string{"float32", "float16_autocast"}
+
+func (p Precision) String() string { return precisionNames[p] }
+
+// ParsePrecision reads a precision by its config name.
+func ParsePrecision(s string) (Precision, error) {
+	for i, n := range precisionNames {
+		if s == n {
+			return Precision(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown precision %q: want float32 or float16_autocast", s)
+}
+
+// RoundHalf rounds f to the nearest IEEE 754 binary16 value (ties to
+// even), returned as float32: |f| >= 65520 becomes inf, values below 2^-14
+// keep binary16's subnormal spacing 2^-24, NaN stays NaN.
+func RoundHalf(f float32) float32 {
+	b := math.Float32bits(f)
+	sign, abs := b&0x80000000, b&0x7fffffff
+	switch {
+	case abs >= 0x7f800000: // inf, NaN
+		return f
+	case abs >= 0x477ff000: // >= 65520: past the midpoint to 2^16
+		return math.Float32frombits(sign | 0x7f800000)
+	case abs < 0x38800000: // below 2^-14: binary16 subnormal, step 2^-24
+		q := math.RoundToEven(float64(math.Float32frombits(abs)) * (1 << 24))
+		return math.Float32frombits(sign | math.Float32bits(float32(q/(1<<24))))
+	}
+	// Normal: keep 10 of the 23 mantissa bits, rounding to nearest even.
+	abs += 0xfff + (abs>>13)&1
+	return math.Float32frombits(sign | abs&^0x1fff)
+}
+
+// roundHalfInto writes the half-rounded copy of m into *buf (reused).
+func roundHalfInto(buf **Mat, m *Mat) *Mat {
+	out := Ensure(buf, m.Rows, m.Cols)
+	for r := 0; r < m.Rows; r++ {
+		src, dst := m.Row(r), out.Row(r)
+		for j, v := range src {
+			dst[j] = RoundHalf(v)
+		}
+	}
+	return out
+}
+
+// HalfScratch holds the rounded copies of one layer's product operands,
+// so float16 products allocate only on their first call.
+type HalfScratch struct{ a, b, c *Mat }
+
+// MatMulP is MatMulN at precision p; s is the layer's scratch (used only
+// for Float16Autocast).
+func MatMulP(p Precision, s *HalfScratch, workers int, dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta float32) {
+	if p == Float32 {
+		MatMulN(workers, dst, a, transA, b, transB, alpha, beta)
+		return
+	}
+	ah, bh := roundHalfInto(&s.a, a), roundHalfInto(&s.b, b)
+	prod := Ensure(&s.c, dst.Rows, dst.Cols)
+	MatMulN(workers, prod, ah, transA, bh, transB, 1, 0)
+	for r := 0; r < dst.Rows; r++ {
+		d, q := dst.Row(r), prod.Row(r)
+		for j, v := range q {
+			v = RoundHalf(v)
+			if alpha != 1 {
+				v = RoundHalf(alpha * v) // autocast: a scaled fp16 tensor stays fp16
+			}
+			if beta == 0 {
+				d[j] = v
+			} else {
+				d[j] = beta*d[j] + v
+			}
+		}
+	}
+}
