@@ -29,6 +29,8 @@ func TestReactivationConfigErrors(t *testing.T) {
 		{[]string{"conditions=[noisy, sleepy]"}, `conditions[1] = "sleepy"`},
 		{[]string{"task=grid"}, `task = "grid"`},
 		{[]string{"network.noise=pink"}, `network.noise = "pink"`},
+		{[]string{"quiescence.noise=pink"}, `quiescence.noise = "pink": want "" (the training noise, network.noise), "gaussian" or "uniform"`},
+		{[]string{"quiescence.pca_batch=1"}, "want pca_batch, pca_steps >= 2"},
 		{[]string{"quiescence.var_discard=5000"}, "quiescence.var_discard = 5000"},
 		{[]string{"seeds=[]"}, "seeds = []"},
 		{[]string{"network.inhibitory_fraction=1"}, "network.inhibitory_fraction = 1"},
@@ -122,11 +124,38 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(log.String(), "nonoise_biased_s0: finished earlier with analysis version 1; repeating") {
+		if !strings.Contains(log.String(), "nonoise_biased_s0: finished earlier with analysis version 1 or other quiescence settings; repeating") {
 			t.Fatalf("stale summary: %s", log.String())
 		}
 		if got := again.first("nonoise_biased"); got.KL != nb.KL || got.AnalysisVersion != AnalysisVersion {
 			t.Fatalf("re-analysis: KL %v version %d, want %v version %d", got.KL, got.AnalysisVersion, nb.KL, AnalysisVersion)
+		}
+		if again.KL == nil || len(again.KL.Waking) != len(s.Conditions) {
+			t.Fatalf("KL matrix %+v", again.KL)
+		}
+		// Other quiescence settings re-analyse every finished network with
+		// its saved weights (no refusal, no retraining); a sleep noise other
+		// than the training noise is allowed only named, and the report
+		// says so.
+		mismatch, err := Parse([]byte(spec), []string{"out.dir=" + out, "task=" + task, "name=tiny-" + task, "quiescence.noise=gaussian"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		log.Reset()
+		if _, err := Run(context.Background(), mismatch, experiment.Env{Log: &log}); err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(log.String(), "repeating the analyses"); n != len(s.Conditions) || strings.Contains(log.String(), "trained") {
+			t.Fatalf("%d re-analyses for %d networks:\n%s", n, len(s.Conditions), log.String())
+		}
+		md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
+		if !strings.Contains(string(md), "uniform in training, gaussian in quiescence (a deliberate mismatch, quiescence.noise)") {
+			t.Fatalf("report does not name the mismatch:\n%.400s", md)
+		}
+		for _, f := range []string{"figures/kl_matrix.png", "runs/noisy_s0/arrays/untrained_quiescent_decoded.npy"} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Error(err)
+			}
 		}
 	}
 }

@@ -153,7 +153,7 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, env exper
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(log, "%s: finished earlier with analysis version %d; repeating the analyses (version %d) with its saved weights\n",
+		fmt.Fprintf(log, "%s: finished earlier with analysis version %d or other quiescence settings; repeating the analyses (version %d) with its saved weights\n",
 			name, prior.AnalysisVersion, AnalysisVersion)
 		return refreshAnalyses(s, run, prior)
 	}
