@@ -16,6 +16,11 @@ type ReproduceOptions struct {
 	DataDir   string   // Fashion-MNIST location (inhibitory normalisation)
 	Overrides []string // --set, applied to every preset
 	Force     bool     // retrain points whose directories hold another config
+	// FinishedOnly trains nothing: studies whose every point has finished
+	// training are judged (re-analysed where their analyses are out of
+	// date), the others are reported as not run and their verdicts n/a.
+	// For verdicts so far while a long reproduction is under way.
+	FinishedOnly bool
 	Progress  Progress
 	Log       io.Writer
 }
@@ -57,8 +62,18 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 	}
 	env := o.Env().withDefaults()
 	results := make([]Result, len(plan.Studies))
-	var dirs []string
+	var dirs, notRun []string
 	for i, st := range plan.Studies {
+		if o.FinishedOnly {
+			n, err := untrained(st, env.Force)
+			if err != nil {
+				return nil, err
+			}
+			if n > 0 {
+				notRun = append(notRun, fmt.Sprintf("%s (%d points to train)", st.Dir(), n))
+				continue
+			}
+		}
 		if results[i], err = RunStudy(ctx, st, env); err != nil {
 			return nil, err
 		}
@@ -69,6 +84,9 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 		return nil, err
 	}
 	md := fmt.Sprintf("# %s (%s scale): verdicts\n\nStudies: %s.\n", plan.Title, o.Scale, strings.Join(dirs, ", "))
+	if len(notRun) > 0 {
+		md += fmt.Sprintf("\nNot finished, so not judged (their checks n/a): %s.\n", strings.Join(notRun, ", "))
+	}
 	for _, set := range sets {
 		md += "\n" + VerdictTable(set.Title, set.Verdicts)
 	}
@@ -78,4 +96,24 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 		}
 	}
 	return &Reproduction{Verdicts: md, Dirs: dirs}, nil
+}
+
+// untrained counts st's points that still need training (not finished,
+// or never started); a refusal is an error.
+func untrained(st Study, force bool) (int, error) {
+	pts, err := st.Points()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var refused []string
+	for _, p := range pts {
+		switch act, err := Inspect(p.Dir, p.Spec, p.Checkpoint, force); {
+		case err != nil:
+			refused = append(refused, err.Error())
+		case act != Reuse && act != Reanalyse:
+			n++
+		}
+	}
+	return n, Refusals(refused)
 }

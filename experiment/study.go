@@ -197,7 +197,9 @@ type Kind struct {
 type Plan struct {
 	Title   string // e.g. "Offline reactivation"
 	Studies []Study
-	// Verdicts judges the finished studies; results are in Studies' order.
+	// Verdicts judges the finished studies; results are in Studies' order,
+	// nil for a study not run (ReproduceOptions.FinishedOnly), whose checks
+	// it reports n/a.
 	// A study with more than one experiment (study 2: the authors' uniform
 	// noise and the theory's Gaussian noise) gives one table per experiment.
 	Verdicts func(ctx context.Context, results []Result, env Env) ([]VerdictSet, error)

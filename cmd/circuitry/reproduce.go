@@ -77,6 +77,7 @@ func reproduceCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
 	f.StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
 	f.IntVar(&point, "point", 0, "run only this run of the study (what each Slurm array task does)")
+	f.BoolVar(&o.FinishedOnly, "finished-only", false, "train nothing: judge the studies whose points have all finished (re-analysing where needed) and report the others as not run")
 	f.BoolVar(&o.Force, "force", false, "retrain runs whose directories hold results of another config (only the files circuitry wrote there are removed)")
 	f.BoolVar(&slurm, "slurm", false, "write a Slurm job array (one task per run) and a verdict job")
 	f.BoolVar(&submit, "submit", false, "with --slurm: submit the array, then the verdict job after it")

@@ -46,7 +46,12 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 	}
 	return &experiment.Plan{Title: "Inhibitory normalisation", Studies: []experiment.Study{st},
 		Verdicts: func(_ context.Context, rs []experiment.Result, _ experiment.Env) ([]experiment.VerdictSet, error) {
-			return []experiment.VerdictSet{{Title: "The study's checks", Verdicts: Verdicts(rs[0].(*Comparison))}}, nil
+			c, ok := rs[0].(*Comparison)
+			if !ok {
+				return []experiment.VerdictSet{{Title: "The study's checks", Verdicts: []experiment.Verdict{
+					experiment.NotApplicable(0, "Every check", "the study has not finished training")}}}, nil
+			}
+			return []experiment.VerdictSet{{Title: "The study's checks", Verdicts: Verdicts(c)}}, nil
 		}}, nil
 }
 

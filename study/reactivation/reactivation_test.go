@@ -199,16 +199,33 @@ func TestQuiesceDriftSample(t *testing.T) {
 // noise), the re-analyses, and a verdict for every check of the authors'
 // experiment (none left n/a) in its own table.
 func TestReproduceReactivationTiny(t *testing.T) {
-	out := t.TempDir()
-	rep, err := experiment.Reproduce(context.Background(), Kind(), os.DirFS(filepath.Join("..", "..", "configs")), experiment.ReproduceOptions{
-		Scale: "quick", OutDir: out, Progress: experiment.Quiet{}, Log: io.Discard,
+	opts := experiment.ReproduceOptions{
+		Scale: "quick", OutDir: t.TempDir(), Progress: experiment.Quiet{}, Log: io.Discard,
 		Overrides: []string{"seeds=[0]", "conditions=[noisy, noisy_biased, nonoise]", "network.n_rec=24", "network.cells=48",
 			"train.steps=20", "train.batch=8", "train.seq_len=20", "train.log_every=10",
 			"quiescence.steps=40", "quiescence.batch=10", "quiescence.step_steps=20", "quiescence.var_steps=40",
-			"quiescence.var_discard=20", "quiescence.var_batch=10", "quiescence.drift_states=50", "quiescence.kl_samples=200"},
-	})
+			"quiescence.var_discard=20", "quiescence.var_batch=10", "quiescence.drift_states=50", "quiescence.kl_samples=200",
+			"quiescence.pca_batch=30", "quiescence.pca_steps=10"},
+	}
+	presets := os.DirFS(filepath.Join("..", "..", "configs"))
+	// --finished-only before anything trained: nothing runs, every study
+	// is named as not run and its checks are n/a.
+	judged := opts
+	judged.FinishedOnly = true
+	early, err := experiment.Reproduce(context.Background(), Kind(), presets, judged)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if len(early.Dirs) != 0 || strings.Count(early.Verdicts, "has not finished training") != 4 || strings.Contains(early.Verdicts, "| pass |") {
+		t.Fatalf("finished-only before training:\n%s", early.Verdicts)
+	}
+	rep, err := experiment.Reproduce(context.Background(), Kind(), presets, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Afterwards it judges exactly what the full reproduction judged.
+	if late, err := experiment.Reproduce(context.Background(), Kind(), presets, judged); err != nil || late.Verdicts != rep.Verdicts {
+		t.Fatalf("finished-only after training differs (%v):\n%s\nvs\n%s", err, late.Verdicts, rep.Verdicts)
 	}
 	if len(rep.Dirs) != 4 || !strings.HasSuffix(rep.Dirs[2], "spatial-gaussian-quick") {
 		t.Fatalf("study directories %v", rep.Dirs)

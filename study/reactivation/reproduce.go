@@ -96,12 +96,27 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 	p.Verdicts = func(_ context.Context, rs []experiment.Result, env experiment.Env) ([]experiment.VerdictSet, error) {
 		var sets []experiment.VerdictSet
 		for i, x := range xs {
-			sp, hd := rs[2*i].(*Report), rs[2*i+1].(*Report)
+			sp, _ := rs[2*i].(*Report) // nil: not run (reproduce --finished-only)
+			hd, _ := rs[2*i+1].(*Report)
+			var vs []experiment.Verdict
+			for _, miss := range []struct {
+				rep    *Report
+				task   string
+				checks string
+			}{{sp, "spatial", "1-3 and 5-8 on the spatial task"}, {hd, "head-direction", "1, 2 (PCA) and 4 on head direction"}} {
+				if miss.rep == nil {
+					vs = append(vs, experiment.NotApplicable(0, "Checks "+miss.checks, "the "+miss.task+" study has not finished training"))
+				}
+			}
+			if sp == nil && hd == nil {
+				sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: vs})
+				continue
+			}
 			extras, err := measureExtras(x, sp, env.Log)
 			if err != nil {
 				return nil, err
 			}
-			sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: Verdicts(sp, hd, extras)})
+			sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: append(vs, Verdicts(sp, hd, extras)...)})
 		}
 		return sets, nil
 	}
@@ -177,7 +192,7 @@ func Run(ctx context.Context, cfg Config, env experiment.Env) (*Report, error) {
 func measureExtras(x Experiment, rep *Report, log io.Writer) (Extras, error) {
 	var out Extras
 	sp := x.Spatial
-	if rep.Row("noisy") == nil {
+	if rep == nil || rep.Row("noisy") == nil {
 		return out, nil
 	}
 	var sum float64

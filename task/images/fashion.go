@@ -147,6 +147,9 @@ func LoadFashionMNIST(src Source) (train, test *Set, err error) {
 	if test, err = LoadSet(paths[2], paths[3], 10); err != nil {
 		return nil, nil, err
 	}
+	if test.Rows != train.Rows || test.Cols != train.Cols {
+		return nil, nil, fmt.Errorf("%s holds %dx%d images but %s %dx%d: a network needs one image size", paths[2], test.Rows, test.Cols, paths[0], train.Rows, train.Cols)
+	}
 	return train, test, nil
 }
 

@@ -39,6 +39,13 @@ func TestFindFashionMNISTExplicitDirs(t *testing.T) {
 	if err != nil || train.N != 4 || test.N != 2 || test.Labels[1] != 6 {
 		t.Fatalf("load: %v", err)
 	}
+	// A test set of another image size is an error, not a panic in the
+	// first evaluation's product.
+	small := &IDX{Dims: []int{2, 1, 2}, Data: []byte{1, 2, 3, 4}}
+	os.WriteFile(filepath.Join(dir, "t10k-images-idx3-ubyte"), encode(t, small), 0o644)
+	if _, _, err := LoadFashionMNIST(src); err == nil || !strings.Contains(err.Error(), "holds 1x2 images but") {
+		t.Fatalf("mismatched test images: %v", err)
+	}
 }
 
 func TestEmbeddedSubsetIsBalancedRealData(t *testing.T) {

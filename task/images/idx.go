@@ -18,9 +18,11 @@ type IDX struct {
 	Data []byte
 }
 
-// maxIDXBytes bounds what a header may ask us to allocate (2 GiB), so a
-// corrupt header yields an error rather than an out-of-memory crash.
-const maxIDXBytes = 1 << 31
+// maxIDXBytes bounds the payload a header may announce (128 MiB: 170,000
+// images of 28x28, nearly three times Fashion-MNIST's training set), so a
+// corrupt header or a decompression bomb is an error before it costs
+// memory, not an out-of-memory crash.
+const maxIDXBytes = 128 << 20
 
 // ReadIDXFile reads an IDX file, gzipped or not; errors name the file.
 func ReadIDXFile(path string) (*IDX, error) {
@@ -74,12 +76,12 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 		}
 		v := binary.BigEndian.Uint32(d[:])
 		if v == 0 || v > maxIDXBytes {
-			return nil, fmt.Errorf("IDX dimension %d is %d: want 1 to %d", i, v, maxIDXBytes)
+			return nil, fmt.Errorf("IDX dimension %d is %d: want 1 to %d", i, v, int64(maxIDXBytes))
 		}
 		dims[i] = int(v)
 		size *= dims[i]
 		if size > maxIDXBytes {
-			return nil, fmt.Errorf("IDX dimensions %v describe more than %d bytes", dims[:i+1], maxIDXBytes)
+			return nil, fmt.Errorf("IDX dimensions %v describe more than %d bytes (the limit on an IDX payload)", dims[:i+1], int64(maxIDXBytes))
 		}
 	}
 	// Read incrementally rather than trusting the header with one big allocation.
@@ -94,8 +96,14 @@ func ReadIDX(r io.Reader) (*IDX, error) {
 		}
 		return nil, fmt.Errorf("reading IDX payload: %w", err)
 	}
-	if extra, _ := br.Peek(1); len(extra) > 0 {
+	// Reading on to the end also makes a gzip stream verify its CRC-32 and
+	// length trailer: a flipped bit is an error, not silently wrong pixels.
+	extra, err := br.Peek(1)
+	if len(extra) > 0 {
 		return nil, fmt.Errorf("trailing data after the %d bytes that header %v describes", size, dims)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("corrupt stream (%v): the file is damaged", err)
 	}
 	return &IDX{Dims: dims, Data: buf.Bytes()}, nil
 }

@@ -51,7 +51,8 @@ func TestReadIDXErrors(t *testing.T) {
 		{"float type", append([]byte{0, 0, 0x0d}, good[3:]...), "element type"},
 		{"zero dims", []byte{0, 0, 8, 0}, "0 dimensions"},
 		{"zero size", []byte{0, 0, 8, 1, 0, 0, 0, 0}, "dimension 0 is 0"},
-		{"huge", []byte{0, 0, 8, 2, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff}, "more than"},
+		{"huge", []byte{0, 0, 8, 2, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff}, "want 1 to 134217728"},
+		{"huge product", []byte{0, 0, 8, 2, 0, 0x01, 0, 0, 0, 0x01, 0, 0}, "the limit on an IDX payload"},
 		{"truncated payload", good[:len(good)-1], "truncated: header [2 2] promises 4 bytes, file has 3"},
 		{"trailing", append(append([]byte{}, good...), 9), "trailing data"},
 		{"truncated gzip", gz(good)[:20], "truncated"},
@@ -113,5 +114,43 @@ func TestLoadSetValidation(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "i.gz"), []byte{0, 0, 8, 3, 0, 0}, 0o644)
 	if _, err := LoadSet(filepath.Join(dir, "i.gz"), filepath.Join(dir, "l"), 10); err == nil || !strings.Contains(err.Error(), "i.gz: truncated") {
 		t.Fatalf("truncated file: %v", err)
+	}
+}
+
+// Every single-bit flip of a gzipped IDX file is an error (the CRC-32 and
+// length trailer are verified), never silently different data; before the
+// check 29 of 40 flips decoded.
+func TestGzipBitFlipsAreErrors(t *testing.T) {
+	data := make([]byte, 3*28*28)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	good := gz(encode(t, &IDX{Dims: []int{3, 28, 28}, Data: data}))
+	accepted := 0
+	for bit := 0; bit < 8*len(good); bit += 7 {
+		bad := append([]byte(nil), good...)
+		bad[bit/8] ^= 1 << (bit % 8)
+		x, err := ReadIDX(bytes.NewReader(bad))
+		if err == nil && !bytes.Equal(x.Data, data) {
+			accepted++
+			t.Errorf("flip of bit %d decoded to other data without an error", bit)
+		}
+	}
+	if accepted > 0 {
+		t.Fatalf("%d corrupt files accepted", accepted)
+	}
+}
+
+// A decompression bomb (a header promising 1 GiB of zeros, which gzip
+// compresses ~1000:1) is refused from its header, before any allocation.
+func TestGzipBombRefused(t *testing.T) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	zw.Write([]byte{0, 0, 8, 3, 0, 0, 0x40, 0, 0, 0, 0x04, 0, 0, 0, 0x04, 0}) // 16384 x 1024 x 1024
+	zw.Write(make([]byte, 1<<20))
+	zw.Close()
+	_, err := ReadIDX(bytes.NewReader(b.Bytes()))
+	if err == nil || !strings.Contains(err.Error(), "the limit on an IDX payload") {
+		t.Fatalf("err = %v", err)
 	}
 }
