@@ -21,8 +21,8 @@ type ReproduceOptions struct {
 	// date), the others are reported as not run and their verdicts n/a.
 	// For verdicts so far while a long reproduction is under way.
 	FinishedOnly bool
-	Progress  Progress
-	Log       io.Writer
+	Progress     Progress
+	Log          io.Writer
 }
 
 // Reproduction is what Reproduce found.
