@@ -2,8 +2,12 @@ package experiment
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -14,8 +18,16 @@ import (
 // key=value overrides checked against the field types.
 func DecodeStrict(data []byte, overrides []string, dst any) error {
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	docs := yaml.NewDecoder(bytes.NewReader(data))
+	if err := docs.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("invalid YAML: %w", err)
+	}
+	var next yaml.Node
+	if err := docs.Decode(&next); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return fmt.Errorf("invalid YAML: %w", err)
+		}
+		return fmt.Errorf("config holds more than one YAML document (a second starts at line %d); one config per file", next.Line)
 	}
 	root := &doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
@@ -36,6 +48,9 @@ func DecodeStrict(data []byte, overrides []string, dst any) error {
 			return err
 		}
 	}
+	if err := checkScalars(root, typ, ""); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := yaml.NewEncoder(&buf).Encode(root); err != nil {
 		return err
@@ -46,6 +61,90 @@ func DecodeStrict(data []byte, overrides []string, dst any) error {
 		return fmt.Errorf("config: %w", err)
 	}
 	return nil
+}
+
+// checkScalars checks every value against its field's type before
+// decoding, so nothing is coerced: a count must be a whole number in
+// range (1.5 and 2^64 are errors, not 1 and 2^63), an empty value is an
+// error rather than the default, and a float must be finite.
+func checkScalars(n *yaml.Node, t reflect.Type, key string) error {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if n.Kind != yaml.MappingNode {
+			return nil // checkKeys reports it
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if f, ok := yamlField(t, n.Content[i].Value); ok {
+				if err := checkScalars(n.Content[i+1], f.Type, joinKey(key, n.Content[i].Value)); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	case reflect.Slice:
+		if n.Kind == yaml.SequenceNode {
+			for i, e := range n.Content {
+				if err := checkScalars(e, t.Elem(), fmt.Sprintf("%s[%d]", key, i)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	if n.Kind != yaml.ScalarNode {
+		return nil // the decoder names the mismatch
+	}
+	bad := func(want string) error {
+		if n.Line > 0 {
+			return fmt.Errorf("%s = %q (line %d): want %s", key, n.Value, n.Line, want)
+		}
+		return fmt.Errorf("%s = %q: want %s", key, n.Value, want) // from --set
+	}
+	if n.Tag == "!!null" {
+		return bad("a value (" + typeName(t) + "); it is empty")
+	}
+	switch t.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		if !wholeNumber(n) {
+			return bad("a whole number")
+		}
+		if _, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, t.Bits()); err != nil {
+			return bad(fmt.Sprintf("a whole number that fits %d bits", t.Bits()))
+		}
+	case reflect.Uint64, reflect.Uint, reflect.Uint32:
+		if !wholeNumber(n) {
+			return bad("a whole number >= 0")
+		}
+		if _, err := strconv.ParseUint(strings.ReplaceAll(n.Value, "_", ""), 0, t.Bits()); err != nil {
+			return bad(fmt.Sprintf("a whole number in [0, 2^%d)", t.Bits()))
+		}
+	case reflect.Float64, reflect.Float32:
+		var v float64
+		if err := n.Decode(&v); err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+			return bad("a finite number")
+		}
+	}
+	return nil
+}
+
+// wholeNumber: YAML's integer, or digits too long for one (which YAML
+// tags as a float), so an out-of-range count is reported as such.
+func wholeNumber(n *yaml.Node) bool {
+	if n.Tag == "!!int" {
+		return true
+	}
+	v := strings.TrimPrefix(n.Value, "-")
+	return v != "" && strings.Trim(v, "0123456789_") == ""
+}
+
+func joinKey(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
 }
 
 // yamlField finds the struct field of t whose yaml tag is key.

@@ -32,7 +32,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"train: 3\n", nil, "train (line 1): want a mapping"},
 		{"- 1\n", nil, "config must be a mapping"},
 		{"train:\n  lr: [1\n", nil, "invalid YAML"},
-		{"train:\n  epochs: many\n", nil, "cannot unmarshal"},
+		{"train:\n  epochs: many\n", nil, `train.epochs = "many" (line 2): want a whole number`},
 		{"", []string{"train.lr"}, `--set "train.lr": want key=value`},
 		{"", []string{"train=1"}, `"train" is a section`},
 		{"", []string{"seed.x=1"}, `"seed" is not a section`},
@@ -53,6 +53,16 @@ func TestParseConfigErrors(t *testing.T) {
 		{"", []string{"data.train_limit=-1"}, "data.train_limit = -1"},
 		{"", []string{"model.kind=dale", "model.condition=ei", "model.center_input=true"}, "model.center_input = true: only for kind mlp"},
 		{"", []string{"model.kind=dale", "model.condition=ei", "model.precision=half"}, `model.precision = "half": want "float32" or "float16_autocast"`},
+		// Nothing is coerced: counts are whole numbers in range, empty values
+		// and non-finite floats are errors, and one file holds one config.
+		{"", []string{"train.epochs=1.5"}, "want a whole number"},
+		{"train:\n  epochs: 1.5\n", nil, `train.epochs = "1.5" (line 2): want a whole number`},
+		{"seed: 18446744073709551616\n", nil, `seed = "18446744073709551616" (line 1): want a whole number in [0, 2^64)`},
+		{"", []string{"train.lr="}, `train.lr = "": want a value (number); it is empty`},
+		{"train:\n  weight_decay: .inf\n", nil, "train.weight_decay = \".inf\" (line 2): want a finite number"},
+		{"", []string{"train.lr=.nan"}, "want a finite number"},
+		{"name: a\n---\nname: b\n", nil, "more than one YAML document (a second starts at line"},
+		{"model:\n  hidden: [500, 1.5]\n", nil, "model.hidden[1]"},
 	}
 	for _, c := range cases {
 		_, err := ParseConfig([]byte(c.yaml), c.sets)
