@@ -243,3 +243,37 @@ func TestLegacyRecordReanalysed(t *testing.T) {
 		t.Fatalf("then other analysis keys: %v %v", act, err)
 	}
 }
+
+// Slurm values are checked before they reach a script: a newline would
+// put a raw line into it.
+func TestSlurmConfigValidate(t *testing.T) {
+	good := SlurmConfig{Time: "01:00:00", CPUsPerTask: 2, Mem: "4G", Partition: "cpu", Extra: []string{"--account=lab", "--constraint=avx2&zen3"}}
+	if err := good.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		edit func(*SlurmConfig)
+		want string
+	}{
+		{func(c *SlurmConfig) { c.Time = "01:00:00\nrm -rf ~" }, "slurm.time"},
+		{func(c *SlurmConfig) { c.Mem = "4G; reboot" }, "slurm.mem"},
+		{func(c *SlurmConfig) { c.Partition = "a b" }, "slurm.partition"},
+		{func(c *SlurmConfig) { c.Extra = []string{"--account=lab\n#SBATCH --x"} }, "slurm.extra[0]"},
+		{func(c *SlurmConfig) { c.CPUsPerTask = 0 }, "slurm.cpus_per_task"},
+	} {
+		bad := good
+		bad.Extra = append([]string(nil), good.Extra...)
+		c.edit(&bad)
+		if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want %q", bad, err, c.want)
+		}
+		if err := (SlurmArray{Resources: bad, LogDir: t.TempDir()}).Write(filepath.Join(t.TempDir(), "s.sh")); err == nil {
+			t.Errorf("%+v: script written", bad)
+		}
+	}
+	for _, n := range []string{"", ".", "..", "a/b", `a\b`, "x\ny"} {
+		if ValidName(n) == nil {
+			t.Errorf("name %q accepted", n)
+		}
+	}
+}

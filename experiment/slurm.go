@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -14,6 +15,37 @@ type SlurmConfig struct {
 	CPUsPerTask int      `yaml:"cpus_per_task"` // also GOMAXPROCS of each task
 	Mem         string   `yaml:"mem"`           // e.g. "4G"
 	Extra       []string `yaml:"extra"`         // further #SBATCH lines, e.g. "--account=lab"
+}
+
+var (
+	slurmTime  = regexp.MustCompile(`^([0-9]+-)?[0-9]+(:[0-9]+){0,2}$`)
+	slurmWord  = regexp.MustCompile(`^[A-Za-z0-9_.,+-]+$`)
+	slurmExtra = regexp.MustCompile(`^--?[A-Za-z][A-Za-z0-9-]*(=[[:graph:]]+)?$`)
+)
+
+// Validate checks every resource value before it is written into an
+// sbatch script: a newline or a shell character in one would put a raw
+// line into the script.
+func (c SlurmConfig) Validate() error {
+	var p Problems
+	if !slurmTime.MatchString(c.Time) {
+		p.Add("slurm.time", fmt.Sprintf("%q", c.Time), `want Slurm's [D-]HH[:MM[:SS]], e.g. "01:00:00"`)
+	}
+	if c.CPUsPerTask < 1 || c.CPUsPerTask > 1024 {
+		p.Add("slurm.cpus_per_task", c.CPUsPerTask, "want 1 to 1024")
+	}
+	if !slurmWord.MatchString(c.Mem) {
+		p.Add("slurm.mem", fmt.Sprintf("%q", c.Mem), `want a size such as "4G"`)
+	}
+	if c.Partition != "" && !slurmWord.MatchString(c.Partition) {
+		p.Add("slurm.partition", fmt.Sprintf("%q", c.Partition), "want a partition name (letters, digits, _ . , + -)")
+	}
+	for i, e := range c.Extra {
+		if !slurmExtra.MatchString(e) {
+			p.Add(fmt.Sprintf("slurm.extra[%d]", i), fmt.Sprintf("%q", e), `want one sbatch option, e.g. "--account=lab"`)
+		}
+	}
+	return p.Err()
 }
 
 // SlurmArray is a Slurm job array whose task i runs Command with the
@@ -50,6 +82,9 @@ func (a SlurmArray) Script() string {
 // Write creates the log directory and writes the script to path (sbatch
 // reads it; executable so it can also be run by hand).
 func (a SlurmArray) Write(path string) error {
+	if err := a.Resources.Validate(); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(a.LogDir, 0o755); err != nil {
 		return err
 	}

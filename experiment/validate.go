@@ -35,7 +35,18 @@ func (p *Problems) StudyKey(got, want string) {
 // DirName records field unless name is one directory name (no slashes,
 // not . or ..).
 func (p *Problems) DirName(field, name string) {
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+	if err := ValidName(name); err != nil {
 		p.Add(field, fmt.Sprintf("%q", name), "want a directory name without slashes")
 	}
+}
+
+// ValidName is nil when name can be one directory inside another: not
+// empty, not . or .., no separators, no control characters. Every
+// user-given name (a study's, a sweep's, an analysis's) goes through it,
+// so nothing is written outside the run tree.
+func ValidName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) || strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return fmt.Errorf("%q: want a directory name without slashes (not . or ..)", name)
+	}
+	return nil
 }

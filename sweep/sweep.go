@@ -79,8 +79,11 @@ func (s *Spec) validate() error {
 	for k := range s.Extra {
 		return fmt.Errorf("unknown key %q; known keys: sweep, base, grid, seeds, workers, slurm, out", k)
 	}
-	if s.Sweep == "" || filepath.Base(s.Sweep) != s.Sweep {
-		return fmt.Errorf("sweep = %q: want a directory name without slashes", s.Sweep)
+	if err := experiment.ValidName(s.Sweep); err != nil {
+		return fmt.Errorf("sweep = %w", err)
+	}
+	if err := s.Slurm.Validate(); err != nil {
+		return err
 	}
 	if s.Base == "" {
 		return fmt.Errorf("base: want the path of a single-run config")

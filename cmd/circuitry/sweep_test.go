@@ -87,6 +87,17 @@ func TestSweepLocalAndBadInput(t *testing.T) {
 		{[]string{"sweep", spec, "--workers", "0"}, "--workers 0: want >= 1"},
 		{[]string{"report", work}, "not a sweep directory"},
 	}
+	// Names stay inside the run tree; Slurm values cannot inject lines.
+	dotdot := t.TempDir()
+	sp := writeSweep(t, dotdot, "grid:\n  train.lr: [0.1]\n")
+	b, _ := os.ReadFile(sp)
+	os.WriteFile(sp, []byte(strings.Replace(string(b), "sweep: sw", "sweep: ..", 1)), 0o644)
+	nl := t.TempDir()
+	sp2 := writeSweep(t, nl, "grid:\n  train.lr: [0.1]\nslurm: {time: \"01:00:00\\nrm -rf x\"}\n")
+	cases = append(cases,
+		errorCase{[]string{"sweep", sp}, `sweep = "..": want a directory name without slashes (not . or ..)`},
+		errorCase{[]string{"sweep", sp2}, "slurm.time"},
+		errorCase{[]string{"analyze", work, "--name", ".."}, `--name "..": want a directory name`})
 	expectOneLineErrors(t, work, cases)
 }
 

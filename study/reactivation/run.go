@@ -766,6 +766,9 @@ func loadResult(dir string) (*Result, error) {
 // network.noise=gaussian for a uniform-trained network), and writes them
 // under RUN_DIR/analyses/NAME.
 func AnalyzeRun(runDir, name string, overrides []string, log io.Writer) (*Result, error) {
+	if err := experiment.ValidName(name); err != nil {
+		return nil, fmt.Errorf("--name %w: the analysis is written to RUN_DIR/analyses/NAME", err)
+	}
 	var prior Result
 	b, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
 	if err != nil {
