@@ -61,12 +61,20 @@ func ScanRuns(root string) ([]RunInfo, error) {
 	return runs, err
 }
 
-// Handler serves root: "/" is an index of runs that refreshes itself
-// every refresh seconds while runs progress, "/api/runs" the same list as
-// JSON, and everything else the files under root.
-func Handler(root string, refresh int) http.Handler {
+// Handler serves root read-only to this machine: "/" is an index of runs
+// that refreshes itself every refresh seconds while runs progress,
+// "/api/runs" the same list as JSON, and everything else the files under
+// root (confined to it, no dotfiles). Requests must be GET or HEAD and name
+// a loopback host; every answer carries the security headers.
+func Handler(root string, refresh int) http.Handler { return guard(handler(root, refresh), true) }
+
+// NetworkHandler is Handler for a server bound beyond loopback (`serve
+// --addr 0.0.0.0:8080`): the same, without the Host check.
+func NetworkHandler(root string, refresh int) http.Handler { return guard(handler(root, refresh), false) }
+
+func handler(root string, refresh int) http.Handler {
 	mux := http.NewServeMux()
-	files := http.FileServer(http.Dir(root))
+	files := confinedFiles(root)
 	mux.HandleFunc("/api/runs", func(w http.ResponseWriter, r *http.Request) {
 		runs, err := ScanRuns(root)
 		if err != nil {
@@ -122,13 +130,6 @@ img{height:120px;margin:2px;border:1px solid #eee}</style></head><body>
 			html.EscapeString(r.Path), html.EscapeString(r.Path), r.Kind, state, report, figs.String())
 	}
 	// Lets a headless browser (and the tests) see whether every figure loaded.
-	b.WriteString(`</table><script>
-window.addEventListener("load", () => {
-  const imgs = [...document.images];
-  const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;
-  document.body.setAttribute("data-images-loaded", ok + "/" + imgs.length);
-});
-</script></body></html>
-`)
+	b.WriteString("</table><script>" + indexScript + "</script></body></html>\n")
 	return b.String()
 }

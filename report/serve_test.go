@@ -56,3 +56,62 @@ func TestHandlerListsRunsAndFigures(t *testing.T) {
 		t.Error("figure not served")
 	}
 }
+
+// serve is read-only and confined: no dotfiles, no way out through a
+// symlink, GET and HEAD only, Host checked on loopback, security headers
+// on every answer, directory listings without dotfiles.
+func TestHandlerIsConfined(t *testing.T) {
+	root, outside := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(outside, "secret"), []byte("secret"), 0o644)
+	os.MkdirAll(filepath.Join(root, "run"), 0o755)
+	os.WriteFile(filepath.Join(root, "run", "summary.json"), []byte("{}"), 0o644)
+	os.WriteFile(filepath.Join(root, "run", ".lock"), []byte(""), 0o644)
+	os.WriteFile(filepath.Join(root, ".env"), []byte("TOKEN=x"), 0o644)
+	os.Symlink(outside, filepath.Join(root, "escape"))
+	os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "run", "leak"))
+	os.Symlink(filepath.Join(root, "run", "summary.json"), filepath.Join(root, "inside"))
+	h := Handler(root, 5)
+	do := func(method, path, host string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		req.Host = host
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	for _, c := range []struct {
+		method, path, host string
+		code               int
+	}{
+		{"GET", "/run/summary.json", "localhost:8080", 200},
+		{"HEAD", "/run/summary.json", "127.0.0.1:8080", 200},
+		{"GET", "/inside", "[::1]:8080", 200}, // a symlink that stays inside
+		{"GET", "/.env", "localhost", 404},
+		{"GET", "/run/.lock", "localhost", 404},
+		{"GET", "/escape/secret", "localhost", 404},
+		{"GET", "/run/leak", "localhost", 404},
+		{"GET", "/../" + filepath.Base(outside) + "/secret", "localhost", 307}, // cleaned to /NAME/secret under root: 404 there
+		{"GET", "/" + filepath.Base(outside) + "/secret", "localhost", 404},
+		{"POST", "/run/summary.json", "localhost", 405},
+		{"DELETE", "/run/summary.json", "localhost", 405},
+		{"GET", "/run/summary.json", "evil.example:8080", 403}, // DNS rebinding
+	} {
+		rec := do(c.method, c.path, c.host)
+		if rec.Code != c.code {
+			t.Errorf("%s %s (Host %s): %d, want %d", c.method, c.path, c.host, rec.Code, c.code)
+		}
+		for _, hd := range []string{"X-Content-Type-Options", "Content-Security-Policy", "X-Frame-Options"} {
+			if rec.Header().Get(hd) == "" {
+				t.Errorf("%s %s: no %s header", c.method, c.path, hd)
+			}
+		}
+	}
+	if rec := do("GET", "/run/", "localhost"); rec.Code != 200 || !strings.Contains(rec.Body.String(), "summary.json") || strings.Contains(rec.Body.String(), ".lock") {
+		t.Errorf("listing: %d\n%s", rec.Code, rec.Body.String())
+	}
+	if rec := do("GET", "/", "localhost"); !strings.Contains(rec.Header().Get("Content-Security-Policy"), scriptHash(indexScript)) {
+		t.Error("the index's script is not admitted by its policy")
+	}
+	if NetworkHandler(root, 5) == nil || !IsLoopbackAddr("localhost:8080") || IsLoopbackAddr(":8080") || IsLoopbackAddr("0.0.0.0:80") {
+		t.Error("loopback address detection")
+	}
+}

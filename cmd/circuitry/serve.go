@@ -29,7 +29,12 @@ func serveCmd() *cobra.Command {
 				return fmt.Errorf("--refresh %d: want >= 1 second", refresh)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "serving %s on http://%s/ (Ctrl-C to stop)\n", dir, addr)
-			srv := &http.Server{Addr: addr, Handler: report.Handler(dir, refresh), ReadHeaderTimeout: 10 * time.Second}
+			h := report.Handler(dir, refresh)
+			if !report.IsLoopbackAddr(addr) {
+				h = report.NetworkHandler(dir, refresh)
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s is reachable from other machines; anyone who can reach it can read %s\n", addr, dir)
+			}
+			srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
 			go func() {
 				<-cmd.Context().Done()
 				srv.Close()

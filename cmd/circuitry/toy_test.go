@@ -214,7 +214,9 @@ func TestThirdStudyNeedsNoOtherEdit(t *testing.T) {
 	}
 	// serve lists it with the other studies.
 	rec := httptest.NewRecorder()
-	report.Handler(filepath.Join(work, "r"), 10).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Host = "localhost:8080"
+	report.Handler(filepath.Join(work, "r"), 10).ServeHTTP(rec, req)
 	if !strings.Contains(rec.Body.String(), "toy") || !strings.Contains(rec.Body.String(), "toy/report.html") {
 		t.Fatalf("serve index:\n%s", rec.Body.String())
 	}
