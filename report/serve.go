@@ -70,7 +70,9 @@ func Handler(root string, refresh int) http.Handler { return guard(handler(root,
 
 // NetworkHandler is Handler for a server bound beyond loopback (`serve
 // --addr 0.0.0.0:8080`): the same, without the Host check.
-func NetworkHandler(root string, refresh int) http.Handler { return guard(handler(root, refresh), false) }
+func NetworkHandler(root string, refresh int) http.Handler {
+	return guard(handler(root, refresh), false)
+}
 
 func handler(root string, refresh int) http.Handler {
 	mux := http.NewServeMux()
