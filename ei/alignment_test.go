@@ -1,10 +1,12 @@
 package ei
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -144,5 +146,16 @@ func TestFloat16AutocastForward(t *testing.T) {
 		if again := n.Forward(x); again.Data[0] != want.Data[0] {
 			t.Errorf("%s: float32 after fp16 differs", name)
 		}
+	}
+}
+
+// A diverged network's statistics are NaN: they must still be written
+// (as null) so the run is recorded as diverged instead of failing on
+// "json: unsupported value: NaN".
+func TestDivergedStatsMarshal(t *testing.T) {
+	nan := analysis.Float(math.NaN())
+	b, err := json.Marshal([]any{LayerStats{Mean: nan, Var: nan, Cosine: nan}, LayerAlignment{Output: nan, Gradient: nan}})
+	if err != nil || string(b) != `[{"mean":null,"var":null,"cosine":null,"batches":0,"measured":0},{"output_alignment":null,"gradient_alignment":null}]` {
+		t.Fatalf("%s %v", b, err)
 	}
 }

@@ -307,10 +307,10 @@ func TestNetworkAlignmentAndGroups(t *testing.T) {
 		net.Backward(ce.Backward())
 		st := net.Stats()
 		for i, s := range st {
-			if s.Cosine < c.minCos || s.Cosine > c.maxCos {
+			if float64(s.Cosine) < c.minCos || float64(s.Cosine) > c.maxCos {
 				t.Errorf("%s layer %d: cosine %.4f outside [%g, %g]", c.cond, i, s.Cosine, c.minCos, c.maxCos)
 			}
-			if c.meanZero && math.Abs(s.Mean) > 1e-4 {
+			if c.meanZero && math.Abs(float64(s.Mean)) > 1e-4 {
 				t.Errorf("%s layer %d: mean %g at init", c.cond, i, s.Mean)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"sort"
 
+	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -78,12 +79,13 @@ type block struct {
 // E-I networks: the raw pre-activation),
 // and the cosine between its Wex gradient and the one exact layer norm
 // would give (over the batches where alignment was measured).
+// A diverged network's statistics are NaN, written as null.
 type LayerStats struct {
-	Mean     float64 `json:"mean"`
-	Var      float64 `json:"var"`
-	Cosine   float64 `json:"cosine"`
-	Batches  int     `json:"batches"`
-	Measured int     `json:"measured"` // batches in Cosine
+	Mean     analysis.Float `json:"mean"`
+	Var      analysis.Float `json:"var"`
+	Cosine   analysis.Float `json:"cosine"`
+	Batches  int            `json:"batches"`
+	Measured int            `json:"measured"` // batches in Cosine
 }
 
 // Network is the study's 784 -> H -> ... -> 10 classifier for one condition.
@@ -208,8 +210,8 @@ func (b *block) accumulateMoments(z *tensor.Mat) {
 		sv += ss/float64(z.Cols) - m*m
 	}
 	k := float64(b.stats.Batches)
-	b.stats.Mean = (b.stats.Mean*k + sm/float64(z.Rows)) / (k + 1)
-	b.stats.Var = (b.stats.Var*k + sv/float64(z.Rows)) / (k + 1)
+	b.stats.Mean = analysis.Float((float64(b.stats.Mean)*k + sm/float64(z.Rows)) / (k + 1))
+	b.stats.Var = analysis.Float((float64(b.stats.Var)*k + sv/float64(z.Rows)) / (k + 1))
 	b.stats.Batches++
 }
 
@@ -330,7 +332,7 @@ func (b *block) recordCosine() {
 		cos = dot / math.Sqrt(na*nb)
 	}
 	k := float64(b.stats.Measured)
-	b.stats.Cosine = (b.stats.Cosine*k + cos) / (k + 1)
+	b.stats.Cosine = analysis.Float((float64(b.stats.Cosine)*k + cos) / (k + 1))
 	b.stats.Measured++
 }
 

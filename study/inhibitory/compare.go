@@ -177,8 +177,8 @@ func (c *Comparison) cell(cond string, eps float64) CellStats {
 				if li >= len(byLayer) {
 					byLayer = append(byLayer, nil)
 				}
-				byLayer[li] = append(byLayer[li], l.Cosine)
-				cos = append(cos, l.Cosine)
+				byLayer[li] = append(byLayer[li], float64(l.Cosine))
+				cos = append(cos, float64(l.Cosine))
 			}
 		}
 		if r.Summary.Diverged || acc < chanceAcc {
@@ -232,8 +232,8 @@ func runMoments(s *classify.Summary) (mean, variance float64, ok bool) {
 		return 0, 0, false
 	}
 	for _, l := range layers {
-		mean += l.Mean / float64(len(layers))
-		variance += l.Var / float64(len(layers))
+		mean += float64(l.Mean) / float64(len(layers))
+		variance += float64(l.Var) / float64(len(layers))
 	}
 	return mean, variance, true
 }

@@ -45,8 +45,8 @@ func initMoments(cond string) (maxAbsMean, maxAbsVarMinus1 float64) {
 	}
 	net.Forward(x)
 	for _, s := range net.Stats() {
-		maxAbsMean = math.Max(maxAbsMean, math.Abs(s.Mean))
-		maxAbsVarMinus1 = math.Max(maxAbsVarMinus1, math.Abs(s.Var-1))
+		maxAbsMean = math.Max(maxAbsMean, math.Abs(float64(s.Mean)))
+		maxAbsVarMinus1 = math.Max(maxAbsVarMinus1, math.Abs(float64(s.Var)-1))
 	}
 	return maxAbsMean, maxAbsVarMinus1
 }

@@ -113,7 +113,7 @@ func (tab studyTable) comparison(n int) *Comparison {
 		for e, eps := range studyEps {
 			for i := 0; i < n; i++ {
 				m := studyMoments[c]
-				sum := &classify.Summary{FinalTestAcc: tab[c][e][i] / 100, TrainEvalLayers: []ei.LayerStats{{Mean: m[0], Var: m[1]}, {Mean: m[0], Var: m[1]}}}
+				sum := &classify.Summary{FinalTestAcc: tab[c][e][i] / 100, TrainEvalLayers: []ei.LayerStats{{Mean: analysis.Float(m[0]), Var: analysis.Float(m[1])}, {Mean: analysis.Float(m[0]), Var: analysis.Float(m[1])}}}
 				results = append(results, PointResult{Point: Point{Condition: c, Eps: eps, HParam: i}, Summary: sum})
 			}
 		}

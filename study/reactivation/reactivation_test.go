@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/internal/runtest"
 	"github.com/circuitry-lab/circuitry/rnn"
 	"github.com/circuitry-lab/circuitry/tensor"
@@ -341,5 +342,29 @@ func TestUntrainedControlAndUniformAsCoded(t *testing.T) {
 	}
 	if d := float64(r.KLUniformAsCoded - r.KLUniform); math.Abs(d-math.Log(2.2)) > 1e-12 {
 		t.Fatalf("as coded - correct = %g, want ln 2.2", d)
+	}
+}
+
+// A network whose loss stops being finite is an error naming the step,
+// not analyses of NaN states.
+func TestReactivationDivergenceIsAnError(t *testing.T) {
+	s := Default()
+	s.Out.Dir, s.Name, s.Seeds, s.Conditions = t.TempDir(), "div", []uint64{0}, []string{"noisy"}
+	s.Network.NRec, s.Network.Cells = 8, 16
+	s.Train = RNNTrainConfig{Steps: 5, Batch: 4, SeqLen: 5, LR: 1e-3, LogEvery: 1}
+	task := s.NewTask(false, 0)
+	net, _ := s.newNet("noisy", task, 0, 1)
+	net.Params()[0].Value.Data[0] = float32(math.Inf(1))
+	run, _, err := experiment.Claim(s.pointDir("noisy", 0), s.pointSpec("noisy", 0), checkpointPath, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	tr, _ := newTrainer(s, "noisy", 0, run, 1)
+	tr.net = net
+	tr.opt = nn.NewAdam(nn.Group{Name: "all", Params: net.Params(), LR: s.Train.LR})
+	err = tr.train(context.Background(), experiment.Quiet{}, &Result{})
+	if err == nil || !strings.Contains(err.Error(), "training loss is not finite at step 1") {
+		t.Fatalf("err = %v", err)
 	}
 }

@@ -295,7 +295,12 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 		experiment.SetLR(t.opt, baseLR, s.Train.LRSchedule, step-1, s.Train.Steps)
 		nn.ZeroGrad(net.Params())
 		y := net.Forward(x, c0, t.noise.Rand)
-		loss = mse.Loss(y, tgt)
+		last := loss
+		if loss = mse.Loss(y, tgt); math.IsNaN(loss) || math.IsInf(loss, 0) {
+			// Nothing downstream (decoding, densities) means anything for a
+			// network whose state is not finite; say so instead of analysing it.
+			return fmt.Errorf("training loss is not finite at step %d (diverged; the loss before was %.3g): lower train.lr", step, last)
+		}
 		net.Backward(mse.Backward())
 		t.opt.Step()
 		if p, ok := net.(interface{ Project() }); ok {
