@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/experiment"
-	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/internal/runtest"
+	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/rnn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
