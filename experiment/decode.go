@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -317,4 +318,33 @@ func Decode[T any, P interface {
 		return defaults, err
 	}
 	return defaults, P(&defaults).Validate()
+}
+
+// MaxConfigBytes bounds a config file (the largest preset is ~2 KB).
+const MaxConfigBytes = 1 << 20
+
+// ReadConfigFile reads a config file: a regular file of at most
+// MaxConfigBytes, so pointing a command at /dev/zero or a FIFO is an error,
+// not a process that reads forever.
+func ReadConfigFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("config %s: not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	if len(b) > MaxConfigBytes {
+		return nil, fmt.Errorf("config %s: larger than %d bytes; not a config", path, MaxConfigBytes)
+	}
+	return b, nil
 }

@@ -50,3 +50,21 @@ func ValidName(name string) error {
 	}
 	return nil
 }
+
+// MaxWorkers bounds every parallelism setting (points at once, GEMM
+// goroutines): more is never useful and a typo of many zeros would start
+// that many goroutines.
+const MaxWorkers = 1024
+
+// Workers checks a workers setting: 0 (one per core) to MaxWorkers.
+func (p *Problems) Workers(field string, n int) {
+	if n < 0 || n > MaxWorkers {
+		p.Add(field, n, fmt.Sprintf("want 0 (one per core) to %d", MaxWorkers))
+	}
+}
+
+// MaxParams bounds a network's parameter count (50 million, 200 MB of
+// float32 weights and 800 MB with gradients and Adam's moments), so a
+// typo in a width is an error before the allocation, not an
+// out-of-memory kill.
+const MaxParams = 50_000_000

@@ -3,7 +3,6 @@ package sweep
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -37,7 +36,7 @@ type Point struct {
 
 // Load reads and validates a sweep spec and expands its points.
 func Load(path string) (*Spec, []Point, error) {
-	data, err := os.ReadFile(path)
+	data, err := experiment.ReadConfigFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sweep: %w", err)
 	}
@@ -51,7 +50,7 @@ func Load(path string) (*Spec, []Point, error) {
 	if !filepath.IsAbs(s.Base) {
 		s.Base = filepath.Join(filepath.Dir(path), s.Base)
 	}
-	base, err := os.ReadFile(s.Base)
+	base, err := experiment.ReadConfigFile(s.Base)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: base: %w", path, err)
 	}
@@ -107,6 +106,16 @@ func (s *Spec) validate() error {
 	if len(s.Seeds) == 0 {
 		return fmt.Errorf("seeds is empty")
 	}
+	points := len(s.Seeds)
+	for k, vs := range s.Grid {
+		if points > MaxPoints/max(1, len(vs)) {
+			return fmt.Errorf("grid (with %s) x seeds has more than %d points; split the sweep", k, MaxPoints)
+		}
+		points *= len(vs)
+	}
+	if points > MaxPoints {
+		return fmt.Errorf("grid x seeds has %d points; at most %d (split the sweep)", points, MaxPoints)
+	}
 	for i, seed := range s.Seeds {
 		if slices.Index(s.Seeds, seed) < i {
 			return fmt.Errorf("seeds lists %d twice", seed)
@@ -115,11 +124,18 @@ func (s *Spec) validate() error {
 	if s.Workers < 0 {
 		return fmt.Errorf("workers = %d: want >= 0 (0 = one per core)", s.Workers)
 	}
+	if s.Workers > experiment.MaxWorkers {
+		return fmt.Errorf("workers = %d: want at most %d", s.Workers, experiment.MaxWorkers)
+	}
 	if s.Slurm.CPUsPerTask < 1 {
 		return fmt.Errorf("slurm.cpus_per_task = %d: want >= 1", s.Slurm.CPUsPerTask)
 	}
 	return nil
 }
+
+// MaxPoints bounds a sweep (grid combinations x seeds), checked before
+// the grid is expanded.
+const MaxPoints = 100_000
 
 // combinations lists every combination of the grid's values as --set
 // overrides, keys in sorted order.

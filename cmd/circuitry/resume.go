@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -23,7 +22,7 @@ func resumeCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			errw := cmd.ErrOrStderr()
 			progress := experiment.NewProgress(errw, 10*time.Second)
-			data, err := os.ReadFile(filepath.Join(args[0], "config.yaml"))
+			data, err := experiment.ReadConfigFile(filepath.Join(args[0], "config.yaml"))
 			if err != nil {
 				return fmt.Errorf("%s: not a run directory (no config.yaml)", args[0])
 			}

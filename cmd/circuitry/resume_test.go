@@ -196,3 +196,48 @@ func TestSecondProcessOnALockedRun(t *testing.T) {
 		t.Fatal("the refused --force removed the running run's config.yaml")
 	}
 }
+
+// Ctrl-C and SIGTERM stop a run with the shell's status for death by that
+// signal (130, 143) after a checkpoint, and the run resumes to the same
+// weights as an uninterrupted one.
+func TestSignalsExitWithShellStatus(t *testing.T) {
+	for _, c := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		work := t.TempDir()
+		cfg := filepath.Join(work, "c.yaml")
+		os.WriteFile(cfg, []byte("name: r\ndata:\n  train_limit: 3000\nmodel:\n  hidden: [256, 128]\ntrain:\n  epochs: 3\n  batch_size: 20\n  checkpoint_every: 25\n"), 0o644)
+		args := []string{"train", cfg, "--data", "embedded"}
+		if _, stderr, code := runCLI(t, work, append(args, "--out", "a")...); code != 0 {
+			t.Fatalf("uninterrupted run: %s", stderr)
+		}
+		cmd := exec.Command(os.Args[0], append(args, "--out", "b")...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "CIRCUITRY_TEST_MAIN=1", "CIRCUITRY_DATA=")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ck := filepath.Join(work, "b", "r", "checkpoints", "checkpoint.bin")
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+			if _, err := os.Stat(ck); err == nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatal("no checkpoint appeared")
+			}
+		}
+		cmd.Process.Signal(c.sig)
+		cmd.Wait()
+		if got := cmd.ProcessState.ExitCode(); got != c.code || !strings.Contains(stderr.String(), "stopping") {
+			t.Fatalf("%v: exit %d, want %d; stderr:\n%s", c.sig, got, c.code, stderr.String())
+		}
+		if _, stderr, code := runCLI(t, work, "resume", filepath.Join("b", "r"), "--data", "embedded"); code != 0 {
+			t.Fatalf("resume: %s", stderr)
+		}
+		sameFile(t, filepath.Join(work, "a", "r", "weights.safetensors"), filepath.Join(work, "b", "r", "weights.safetensors"), false)
+	}
+}

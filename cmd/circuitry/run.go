@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,9 +21,9 @@ func runCmd(g *globals) *cobra.Command {
 			"A config without `study:` is a single run, as with `train`.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := os.ReadFile(args[0])
+			data, err := experiment.ReadConfigFile(args[0])
 			if err != nil {
-				return fmt.Errorf("config: %w", err)
+				return err
 			}
 			name := experiment.StudyOf(data)
 			if name == "" {

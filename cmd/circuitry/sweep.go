@@ -23,8 +23,8 @@ func sweepCmd(g *globals) *cobra.Command {
 			"`circuitry report SWEEP_DIR` merges finished points.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if cmd.Flags().Changed("workers") && workers < 1 {
-				return fmt.Errorf("--workers %d: want >= 1", workers)
+			if cmd.Flags().Changed("workers") && (workers < 1 || workers > experiment.MaxWorkers) {
+				return fmt.Errorf("--workers %d: want 1 to %d", workers, experiment.MaxWorkers)
 			}
 			spec, pts, err := sweep.Load(args[0])
 			if err != nil {

@@ -84,7 +84,11 @@ func TestSweepLocalAndBadInput(t *testing.T) {
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lr: []\n")}, "grid.train.lr has no values"},
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lr: [-1]\n")}, "train.lr = -1"},
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lr: [0.1]\nworkerz: 2\n")}, `unknown key "workerz"`},
-		{[]string{"sweep", spec, "--workers", "0"}, "--workers 0: want >= 1"},
+		{[]string{"sweep", spec, "--workers", "0"}, "--workers 0: want 1 to 1024"},
+		{[]string{"sweep", spec, "--workers", "20000000"}, "--workers 20000000: want 1 to 1024"},
+		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lr: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]\n  train.batch_size: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  train.epochs: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]\n  train.momentum: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]\n  seed: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]\n")}, "more than 100000 points"},
+		{[]string{"train", "/dev/zero"}, "not a regular file"},
+		{[]string{"train", filepath.Join(work, "base.yaml"), "--set", "model.hidden=[65536, 65536, 65536]"}, "parameters; at most 50000000"},
 		{[]string{"report", work}, "not a sweep directory"},
 	}
 	// Names stay inside the run tree; Slurm values cannot inject lines.

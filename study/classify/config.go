@@ -2,7 +2,6 @@ package classify
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/circuitry-lab/circuitry/ei"
@@ -180,10 +179,17 @@ func (c *Config) validateModel(p *experiment.Problems) {
 	if len(c.Model.Hidden) == 0 {
 		bad("model.hidden", "[]", "want at least one hidden width")
 	}
+	params, prev := 0, 28*28 // the datasets' images
 	for i, h := range c.Model.Hidden {
 		if h < 1 || h > 1<<16 {
 			bad(fmt.Sprintf("model.hidden[%d]", i), h, "want a width in [1, 65536]")
+			continue
 		}
+		params += prev*h + h
+		prev = h
+	}
+	if params += prev*10 + 10; params > experiment.MaxParams {
+		bad("model.hidden", c.Model.Hidden, fmt.Sprintf("%d parameters; at most %d", params, experiment.MaxParams))
 	}
 	if c.Model.Activation != "relu" && c.Model.Activation != "tanh" {
 		bad("model.activation", fmt.Sprintf("%q", c.Model.Activation), `want "relu" or "tanh"`)
@@ -229,8 +235,8 @@ func LoadConfig(path string, overrides []string) (Config, error) {
 	var data []byte
 	if path != "" {
 		var err error
-		if data, err = os.ReadFile(path); err != nil {
-			return Config{}, fmt.Errorf("config: %w", err)
+		if data, err = experiment.ReadConfigFile(path); err != nil {
+			return Config{}, err
 		}
 	}
 	cfg, err := ParseConfig(data, overrides)

@@ -169,6 +169,9 @@ func (s *Config) Validate() error {
 	if s.Workers < 0 {
 		bad("workers", s.Workers, "want >= 0 (0 = one per core)")
 	}
+	if s.Workers > experiment.MaxWorkers {
+		bad("workers", s.Workers, fmt.Sprintf("want at most %d", experiment.MaxWorkers))
+	}
 	if s.Out.Dir == "" {
 		bad("out.dir", `""`, "want a directory")
 	}

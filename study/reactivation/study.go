@@ -228,9 +228,7 @@ func (s *Config) validateTraining(p *experiment.Problems) {
 	bad := p.Add
 	t := s.Train
 	p.AtLeast("train.steps", t.Steps, 1)
-	if s.Workers < 0 {
-		bad("workers", s.Workers, "want >= 0 (0 = one per core)")
-	}
+	p.Workers("workers", s.Workers)
 	p.AtLeast("train.batch", t.Batch, 1)
 	p.AtLeast("train.seq_len", t.SeqLen, 2)
 	if !(t.LR > 0 && t.LR <= 1) {
@@ -253,6 +251,16 @@ func (s *Config) validateNetwork(p *experiment.Problems) {
 		bad("network.n_in", n.NIn, fmt.Sprintf("the %s task provides %d input(s); leave it 0 or set %d", s.Task, want, want))
 	}
 	p.AtLeast("network.n_rec", n.NRec, 1)
+	if n.NRec > 1<<14 || n.Cells > 1<<14 {
+		bad("network", fmt.Sprintf("n_rec %d, cells %d", n.NRec, n.Cells), "want n_rec and cells <= 16384")
+	} else if params := n.NRec*n.NRec + 2*n.NRec*n.Cells; params > experiment.MaxParams {
+		bad("network", fmt.Sprintf("n_rec %d, cells %d", n.NRec, n.Cells), fmt.Sprintf("%d parameters; at most %d", params, experiment.MaxParams))
+	}
+	// A training batch keeps every step's states and outputs for the
+	// backward pass: bound them (400 million floats, 1.6 GB).
+	if acts := int64(s.Train.SeqLen) * int64(s.Train.Batch) * int64(n.NRec+n.Cells); acts > 400_000_000 {
+		bad("train", fmt.Sprintf("seq_len %d x batch %d", s.Train.SeqLen, s.Train.Batch), fmt.Sprintf("%d activations kept for the backward pass; at most 400 million", acts))
+	}
 	if !(n.NormGain > 0 && n.NormGain <= 100) {
 		bad("network.norm_gain", n.NormGain, "want (0, 100]")
 	}
