@@ -36,8 +36,9 @@ import (
 // uniform control is reported as coded too. 4: the PCA at the study's
 // size (1000 trajectories, 100 waking and 200 quiescent steps), the
 // untrained control's decoded sleep saved (the KL matrix), the quiescent
-// noise kind recorded, waking anchor-distance percentiles.
-const AnalysisVersion = 4
+// noise kind recorded, waking anchor-distance percentiles. 5: the drift is
+// the expected input-free step, the uniform noise's mean included.
+const AnalysisVersion = 5
 
 // Result is summary.json of one trained network and its
 // offline analyses. Errors are mean squared decoding errors per
@@ -87,9 +88,13 @@ type Result struct {
 	DriftAlignment analysis.Float `json:"drift_alignment"`
 	// DriftWeighted is the alignment weighted by |grad log p_wake|.
 	DriftWeighted analysis.Float `json:"drift_alignment_weighted"`
-	PCAWake       []float64      `json:"pca_cumulative_waking"`
-	PCAQuiet      []float64      `json:"pca_cumulative_quiescent"`
-	Dir           string         `json:"run_dir"`
+	// DriftAlignmentNoiseFree is the mean cosine of the noise-free step
+	// alone (the same as DriftAlignment for zero-mean noise; for uniform
+	// noise it leaves out the noise's mean, which the network compensates).
+	DriftAlignmentNoiseFree analysis.Float `json:"drift_alignment_noise_free"`
+	PCAWake                 []float64      `json:"pca_cumulative_waking"`
+	PCAQuiet                []float64      `json:"pca_cumulative_quiescent"`
+	Dir                     string         `json:"run_dir"`
 	// AnalysisVersion is reactivationAnalysisVersion when analysed.
 	AnalysisVersion int `json:"analysis_version"`
 
@@ -593,9 +598,28 @@ func (o *offline) distances() {
 // PCA of hidden states awake and asleep.
 func (o *offline) driftAndPCA() {
 	r, nrec := o.r, o.net.Config().NRec
-	r.drift, r.driftDelta = driftField(o.task, o.net, tensor.FromSlice(len(o.driftStates)/nrec, nrec, o.driftStates))
+	states := tensor.FromSlice(len(o.driftStates)/nrec, nrec, o.driftStates)
+	// The drift is the expected input-free step. The authors' uniform
+	// [0, 1) noise has mean sd/2 per unit, which a network trained with it
+	// learns to compensate: its noise-free step alone lacks that part of
+	// its dynamics (zero-mean noise: the two are the same).
+	var shift float32
+	if o.kind == "uniform" {
+		sd := o.sd
+		if !o.c.noisy {
+			sd = r.NoiseAddedSD // its drift states come from the noise-added run
+		}
+		shift = float32(sd / 2)
+	}
+	r.drift, r.driftDelta = driftField(o.task, o.net, states, shift)
 	cos, weighted, _ := analysis.DriftAlignment(r.drift, r.driftDelta, o.d, o.wakeDensity)
 	r.DriftAlignment, r.DriftWeighted = analysis.Float(cos), analysis.Float(weighted)
+	r.DriftAlignmentNoiseFree = r.DriftAlignment
+	if shift != 0 {
+		pos, delta := driftField(o.task, o.net, states, 0)
+		c, _, _ := analysis.DriftAlignment(pos, delta, o.d, o.wakeDensity)
+		r.DriftAlignmentNoiseFree = analysis.Float(c)
+	}
 	r.PCAWake, r.PCAQuiet = pcaCurves(o.task, o.net, o.q, o.sd, o.kind, o.seed)
 }
 
@@ -635,12 +659,16 @@ func subsampleRows(x []float32, n, m, limit int) []float32 {
 	return out
 }
 
-// driftField decodes (smoothly) the hidden states h and their noise-free,
-// input-free successors, returning positions and displacements.
-func driftField(task pathint.Task, net rnn.Net, h *tensor.Mat) (pos, delta []float64) {
+// driftField decodes (smoothly) the hidden states h and their expected
+// input-free successors — the noise-free step plus the noise's mean, shift
+// per unit (0 for zero-mean noise) — returning positions and displacements.
+func driftField(task pathint.Task, net rnn.Net, h *tensor.Mat, shift float32) (pos, delta []float64) {
 	n := h.Rows
 	hn := tensor.New(n, h.Cols)
 	net.Step(hn, h)
+	for i := range hn.Data {
+		hn.Data[i] += shift
+	}
 	y, yn := tensor.New(n, net.Config().NOut), tensor.New(n, net.Config().NOut)
 	net.Output(y, h)
 	net.Output(yn, hn)
