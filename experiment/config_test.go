@@ -58,3 +58,40 @@ func TestSetLR(t *testing.T) {
 		}
 	}
 }
+
+// fuzzConfig has every kind of field a config has.
+type fuzzConfig struct {
+	Name  string   `yaml:"name"`
+	Seed  uint64   `yaml:"seed"`
+	Seeds []uint64 `yaml:"seeds"`
+	Train struct {
+		Epochs int       `yaml:"epochs"`
+		LR     float64   `yaml:"lr"`
+		Hidden []int     `yaml:"hidden"`
+		Eps    []float64 `yaml:"eps"`
+		On     bool      `yaml:"on"`
+	} `yaml:"train"`
+}
+
+// Config decoding, with --set overrides, never panics, and whatever it
+// accepts is finite and whole where it must be.
+func FuzzDecodeStrict(f *testing.F) {
+	f.Add("name: a\nseed: 3\ntrain: {epochs: 2, lr: 0.1, hidden: [4, 5]}\n", "train.lr=0.5")
+	f.Add("seeds: [1, 2]\n---\nname: b\n", "train.hidden=[1, 2]")
+	f.Add("train:\n  epochs: 1.5\n", "seed=18446744073709551616")
+	f.Add("a: &x [1, *x]\n", "train.eps=[.inf]")
+	f.Fuzz(func(t *testing.T, doc, set string) {
+		var c fuzzConfig
+		if err := DecodeStrict([]byte(doc), []string{set}, &c); err != nil {
+			return
+		}
+		if math.IsNaN(c.Train.LR) || math.IsInf(c.Train.LR, 0) {
+			t.Fatalf("non-finite lr accepted: %v", c.Train.LR)
+		}
+		for _, e := range c.Train.Eps {
+			if math.IsNaN(e) || math.IsInf(e, 0) {
+				t.Fatalf("non-finite eps accepted: %v", e)
+			}
+		}
+	})
+}

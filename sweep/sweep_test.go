@@ -38,3 +38,26 @@ func TestSweepRefusesChangedGrid(t *testing.T) {
 		t.Fatalf("duplicate grid value: %v", err)
 	}
 }
+
+// Sweep specs never panic the loader, and an accepted spec expands to at
+// most MaxPoints points, each with its own name.
+func FuzzLoad(f *testing.F) {
+	f.Add("sweep: s\nbase: base.yaml\ngrid:\n  train.lr: [0.001, 0.003]\nseeds: [1, 2]\n")
+	f.Add("sweep: ..\nbase: base.yaml\ngrid: {train.lr: [1]}\n")
+	f.Add("sweep: s\nbase: base.yaml\ngrid: {model.hidden: [[16], [32, 32]], seed: [1]}\nslurm: {time: \"1:00\"}\n")
+	dir := f.TempDir()
+	os.WriteFile(filepath.Join(dir, "base.yaml"), []byte("name: x\nmodel: {hidden: [16]}\ntrain: {epochs: 1}\n"), 0o644)
+	f.Fuzz(func(t *testing.T, spec string) {
+		p := filepath.Join(dir, "spec.yaml")
+		if err := os.WriteFile(p, []byte(spec), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, pts, err := Load(p)
+		if err != nil {
+			return
+		}
+		if len(pts) == 0 || len(pts) > MaxPoints {
+			t.Fatalf("%d points", len(pts))
+		}
+	})
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,7 +10,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
 	"time"
+
+	"github.com/circuitry-lab/circuitry/internal/checkpoint"
+	"github.com/circuitry-lab/circuitry/internal/runtest"
 )
 
 // startKill starts the CLI with args in dir, waits until path exists, lets
@@ -160,6 +165,40 @@ func TestResumeRefusesCorruptAndForeignCheckpoints(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(run, "mine.txt")); err != nil {
 		t.Fatal("a refused resume deleted a file of the user's")
+	}
+	// Hand-made checkpoints with a valid checksum but impossible contents
+	// (the data order not a permutation, a negative epoch) are errors.
+	st, err := checkpoint.Load(filepath.Join(work, "o", "r", "checkpoints", "checkpoint.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(run, "config.yaml"), bytes.Replace(b, []byte("lr: 0.001"), []byte("lr: 0.002"), 1), 0o644)
+	runtest.SetRecord(t, run, "config_sha256", st.ConfigHash)
+	for _, c := range []struct {
+		edit func(loop map[string]any)
+		want string
+	}{
+		{func(l map[string]any) { p := l["Perm"].([]any); p[1] = p[0] }, "not a permutation"},
+		{func(l map[string]any) { l["Epoch"] = -3 }, "epoch -3"},
+	} {
+		var loop map[string]any
+		json.Unmarshal(st.Loop, &loop)
+		if loop["Perm"] == nil { // saved at an epoch's start: give it the file order
+			perm := make([]any, 1000)
+			for i := range perm {
+				perm[i] = i
+			}
+			loop["Perm"] = perm
+		}
+		c.edit(loop)
+		forged := *st
+		forged.Loop, _ = json.Marshal(loop)
+		if err := checkpoint.Save(ck, &forged); err != nil {
+			t.Fatal(err)
+		}
+		if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("forged checkpoint (%s): exit %d %s", c.want, code, stderr)
+		}
 	}
 }
 

@@ -80,21 +80,31 @@ func Load(path string) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
+	s, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Decode verifies and decodes a checkpoint's bytes: the magic, the
+// payload length, its SHA-256, then the payload. Any defect is ErrCorrupt.
+func Decode(b []byte) (*State, error) {
 	if len(b) < len(magic)+8+sha256.Size || string(b[:len(magic)]) != magic {
-		return nil, fmt.Errorf("%s: %w: not a circuitry checkpoint or truncated header", path, ErrCorrupt)
+		return nil, fmt.Errorf("%w: not a circuitry checkpoint or truncated header", ErrCorrupt)
 	}
 	n := binary.LittleEndian.Uint64(b[len(magic):])
 	body := b[len(magic)+8:]
-	if uint64(len(body)) != n+sha256.Size {
-		return nil, fmt.Errorf("%s: %w: truncated (%d of %d bytes)", path, ErrCorrupt, len(body), n+sha256.Size)
+	if n > uint64(len(body)) || uint64(len(body)) != n+sha256.Size {
+		return nil, fmt.Errorf("%w: truncated (%d of %d bytes)", ErrCorrupt, len(body), n+sha256.Size)
 	}
 	payload, sum := body[:n], body[n:]
 	if got := sha256.Sum256(payload); !bytes.Equal(got[:], sum) {
-		return nil, fmt.Errorf("%s: %w: checksum mismatch", path, ErrCorrupt)
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
 	var s State
 	if err := gob.NewDecoder(bytes.NewReader(payload)).Decode(&s); err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", path, ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return &s, nil
 }

@@ -39,3 +39,26 @@ func TestRoundTripAndCorruption(t *testing.T) {
 		}
 	}
 }
+
+func FuzzDecode(f *testing.F) {
+	p := filepath.Join(f.TempDir(), "ckpt")
+	if err := Save(p, &State{Kind: "k", ConfigHash: "h", Epoch: 1, Params: []Tensor{{Name: "w", Data: []float32{1, 2}}}, Streams: map[string][]byte{"s": {1}}}); err != nil {
+		f.Fatal(err)
+	}
+	good, _ := os.ReadFile(p)
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte(magic + "\xff\xff\xff\xff\xff\xff\xff\xff"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := Decode(b)
+		if err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error not ErrCorrupt: %v", err)
+			}
+			return
+		}
+		if s == nil {
+			t.Fatal("nil state without an error")
+		}
+	})
+}

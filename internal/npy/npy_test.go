@@ -105,3 +105,23 @@ func TestReadRejectsDamagedFiles(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseHeader(f *testing.F) {
+	good, _ := Bytes([]float64{1, 2, 3, 4, 5, 6}, 2, 3)
+	f.Add(good)
+	f.Add(good[:10])
+	f.Add([]byte("\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		shape, body, err := parseHeader(b, "<f8")
+		if err != nil {
+			return
+		}
+		n := 1
+		for _, d := range shape {
+			n *= d
+		}
+		if n*8 != len(body) {
+			t.Fatalf("shape %v for %d data bytes", shape, len(body))
+		}
+	})
+}

@@ -62,3 +62,66 @@ func Encode(ts []Tensor, metadata map[string]string) ([]byte, error) {
 	}
 	return out.Bytes(), nil
 }
+
+// Decode parses a safetensors file of F32 tensors, checking everything
+// against the file before using it: the header length, that every
+// tensor's offsets lie in the data, match its shape and tile the data
+// exactly (no gaps, overlaps or trailing bytes). A damaged file is an
+// error, never a panic or a huge allocation. Tensors come in name order.
+func Decode(b []byte) ([]Tensor, map[string]string, error) {
+	if len(b) < 8 {
+		return nil, nil, fmt.Errorf("safetensors: %d bytes, not a file", len(b))
+	}
+	hlen := binary.LittleEndian.Uint64(b[:8])
+	if hlen > uint64(len(b)-8) || hlen > 100<<20 {
+		return nil, nil, fmt.Errorf("safetensors: header of %d bytes in a %d-byte file", hlen, len(b))
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b[8:8+hlen], &raw); err != nil {
+		return nil, nil, fmt.Errorf("safetensors: header: %w", err)
+	}
+	data := b[8+hlen:]
+	var meta map[string]string
+	var ts []Tensor
+	type span struct{ lo, hi int }
+	var spans []span
+	for name, msg := range raw {
+		if name == "__metadata__" {
+			if err := json.Unmarshal(msg, &meta); err != nil {
+				return nil, nil, fmt.Errorf("safetensors: metadata: %w", err)
+			}
+			continue
+		}
+		var e entry
+		if err := json.Unmarshal(msg, &e); err != nil || e.Dtype != "F32" {
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: want an F32 entry", name)
+		}
+		n := 1
+		for _, s := range e.Shape {
+			if s < 0 || (s > 0 && n > len(data)/s) {
+				return nil, nil, fmt.Errorf("safetensors: tensor %q: shape %v larger than the data", name, e.Shape)
+			}
+			n *= s
+		}
+		lo, hi := e.Offsets[0], e.Offsets[1]
+		if lo < 0 || hi < lo || hi > len(data) || hi-lo != 4*n {
+			return nil, nil, fmt.Errorf("safetensors: tensor %q: offsets %v do not hold shape %v in %d data bytes", name, e.Offsets, e.Shape, len(data))
+		}
+		t := Tensor{Name: name, Shape: e.Shape, Data: make([]float32, n)}
+		binary.Read(bytes.NewReader(data[lo:hi]), binary.LittleEndian, t.Data)
+		ts, spans = append(ts, t), append(spans, span{lo, hi})
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	end := 0
+	for _, s := range spans {
+		if s.lo != end {
+			return nil, nil, fmt.Errorf("safetensors: tensor data overlaps or leaves a gap at byte %d", end)
+		}
+		end = s.hi
+	}
+	if end != len(data) {
+		return nil, nil, fmt.Errorf("safetensors: %d bytes after the last tensor", len(data)-end)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	return ts, meta, nil
+}

@@ -59,3 +59,44 @@ print("ok")
 		t.Fatalf("%v %s", err, out)
 	}
 }
+
+func TestDecodeRoundTripAndDamage(t *testing.T) {
+	ts := []Tensor{{Name: "b", Shape: []int{1, 2}, Data: []float32{3, 4}}, {Name: "a", Shape: []int{2, 2}, Data: []float32{1, 2, 5, 6}}}
+	enc, err := Encode(ts, map[string]string{"seed": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, meta, err := Decode(enc)
+	if err != nil || len(got) != 2 || got[0].Name != "a" || got[1].Data[1] != 4 || meta["seed"] != "1" {
+		t.Fatalf("%+v %v %v", got, meta, err)
+	}
+	for i := range enc { // every truncation is an error
+		if _, _, err := Decode(enc[:i]); err == nil {
+			t.Fatalf("truncated to %d bytes: accepted", i)
+		}
+	}
+	if _, _, err := Decode(append(append([]byte(nil), enc...), 0, 0, 0, 0)); err == nil {
+		t.Fatal("trailing bytes accepted")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	enc, _ := Encode([]Tensor{{Name: "w", Shape: []int{2, 3}, Data: []float32{1, 2, 3, 4, 5, 6}}}, map[string]string{"k": "v"})
+	f.Add(enc)
+	f.Add([]byte{8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ts, _, err := Decode(b)
+		if err != nil {
+			return
+		}
+		for _, x := range ts {
+			n := 1
+			for _, s := range x.Shape {
+				n *= s
+			}
+			if n != len(x.Data) {
+				t.Fatalf("%s: shape %v, %d values", x.Name, x.Shape, len(x.Data))
+			}
+		}
+	})
+}

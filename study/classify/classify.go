@@ -443,8 +443,42 @@ func (r *classifierRun) restore(s *checkpoint.State) error {
 	if err := json.Unmarshal(s.Loop, &r.st); err != nil {
 		return err
 	}
+	if err := r.checkLoop(); err != nil {
+		return fmt.Errorf("loop state: %w (the checksum is valid: written by another version, or by hand)", err)
+	}
 	if r.dale.Network != nil {
 		r.dale.SetStats(r.st.Stats)
+	}
+	return nil
+}
+
+// checkLoop validates a restored loop position against the config and
+// data, so a checkpoint with a valid checksum but impossible contents is
+// an error, not an index out of range or a silently different run.
+func (r *classifierRun) checkLoop() error {
+	st, cfg := &r.st, r.cfg
+	steps := r.train.N / cfg.Train.BatchSize
+	if st.Epoch < 1 || st.Epoch > cfg.Train.Epochs {
+		return fmt.Errorf("epoch %d, the config trains 1 to %d", st.Epoch, cfg.Train.Epochs)
+	}
+	if st.Step < 0 || st.Step > steps {
+		return fmt.Errorf("step %d, an epoch has %d", st.Step, steps)
+	}
+	if st.Perm == nil {
+		return nil
+	}
+	if len(st.Perm) != r.train.N {
+		return fmt.Errorf("data order of %d images, the data has %d", len(st.Perm), r.train.N)
+	}
+	seen := make([]bool, r.train.N)
+	for _, i := range st.Perm {
+		if i < 0 || i >= r.train.N || seen[i] {
+			return fmt.Errorf("the data order is not a permutation of the %d images", r.train.N)
+		}
+		seen[i] = true
+	}
+	if r.dale.Network != nil && st.Stats != nil && len(st.Stats) != len(cfg.Model.Hidden) {
+		return fmt.Errorf("%d layer statistics, the network has %d hidden layers", len(st.Stats), len(cfg.Model.Hidden))
 	}
 	return nil
 }

@@ -293,6 +293,23 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 	runtest.SameSnapshot(t, damaged, runtest.Snapshot(t, s.Dir()))
 	os.WriteFile(arr, good, 0o644)
 	runtest.SameSnapshot(t, before, runtest.Snapshot(t, s.Dir()))
+	// weights.safetensors is read back and checked against the weights an
+	// analysis uses: a flipped value or a cut file is an error naming it.
+	wpath := filepath.Join(point, "weights.safetensors")
+	wgood, _ := os.ReadFile(wpath)
+	flipped := append([]byte(nil), wgood...)
+	flipped[len(flipped)-3] ^= 0x40
+	for _, c := range []struct {
+		data []byte
+		want string
+	}{{flipped, "differs from " + wpath}, {wgood[:len(wgood)-4], wpath + ": safetensors"}} {
+		os.WriteFile(wpath, c.data, 0o644)
+		if _, err := AnalyzeRun(point, "check", nil, io.Discard); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("damaged weights: %v, want %q", err, c.want)
+		}
+	}
+	os.WriteFile(wpath, wgood, 0o644)
+	os.RemoveAll(filepath.Join(point, "analyses"))
 	// resume with a checkpoint of another config refuses and deletes nothing.
 	runtest.SetRecord(t, point, "finished", false)
 	if _, err := Run(context.Background(), wider, experiment.Env{Force: true, Log: io.Discard}); err != nil {

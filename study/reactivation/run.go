@@ -248,6 +248,9 @@ func (t *trainer) resume() error {
 	case st.Kind != "reactivation" || st.ConfigHash != t.run.Fingerprint():
 		return fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", path, filepath.Join(t.run.Path, "config.yaml"))
 	}
+	if st.Step < 1 || st.Step > t.s.Train.Steps+1 {
+		return fmt.Errorf("%s: step %d, the config trains steps 1 to %d (the checksum is valid: written by another version, or by hand)", path, st.Step, t.s.Train.Steps)
+	}
 	if err := experiment.RestoreTraining(st, t.net.Params(), t.opt, map[string]*experiment.RNG{"trajectories": t.traj, "noise": t.noise}); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -850,6 +853,10 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 	if err != nil {
 		return nil, nil, err
 	}
+	saved, err := savedWeights(runDir)
+	if err != nil {
+		return nil, nil, err
+	}
 	for _, p := range net.Params() {
 		path := filepath.Join(runDir, "arrays", p.Name+".npy")
 		w, shape, err := npy.ReadFloat32(path)
@@ -858,6 +865,9 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 		}
 		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
 			return nil, nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
+		}
+		if st, ok := saved[p.Name]; !ok || !slices.Equal(st, w) {
+			return nil, nil, fmt.Errorf("%s: %s differs from %s (one of them is damaged) — --force retrains the run", runDir, path, filepath.Join(runDir, "weights.safetensors"))
 		}
 		copy(p.Value.Data, w)
 	}
@@ -868,6 +878,25 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 		return nil, nil, err
 	}
 	return r, net, nil
+}
+
+// savedWeights decodes a run's weights.safetensors (fully validated), by
+// tensor name: the weights an analysis uses are checked against it.
+func savedWeights(runDir string) (map[string][]float32, error) {
+	path := filepath.Join(runDir, "weights.safetensors")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a finished run (%w)", runDir, err)
+	}
+	ts, _, err := safetensors.Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w — the file is damaged; --force retrains the run", path, err)
+	}
+	out := make(map[string][]float32, len(ts))
+	for _, t := range ts {
+		out[t.Name] = t.Data
+	}
+	return out, nil
 }
 
 // refreshAnalyses repeats a finished network's analyses in place (its
