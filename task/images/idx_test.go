@@ -51,7 +51,7 @@ func TestReadIDXErrors(t *testing.T) {
 		{"float type", append([]byte{0, 0, 0x0d}, good[3:]...), "element type"},
 		{"zero dims", []byte{0, 0, 8, 0}, "0 dimensions"},
 		{"zero size", []byte{0, 0, 8, 1, 0, 0, 0, 0}, "dimension 0 is 0"},
-		{"huge", []byte{0, 0, 8, 2, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff}, "want 1 to 134217728"},
+		{"huge", []byte{0, 0, 8, 2, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff}, "want 1 to 67108864"},
 		{"huge product", []byte{0, 0, 8, 2, 0, 0x01, 0, 0, 0, 0x01, 0, 0}, "the limit on an IDX payload"},
 		{"truncated payload", good[:len(good)-1], "truncated: header [2 2] promises 4 bytes, file has 3"},
 		{"trailing", append(append([]byte{}, good...), 9), "trailing data"},
