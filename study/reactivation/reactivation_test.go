@@ -389,3 +389,49 @@ func TestReactivationDivergenceIsAnError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// cancelOn cancels a context when a log line containing its text is
+// written (a network's "trained N steps" summary: its analyses are next).
+type cancelOn struct {
+	text   string
+	cancel context.CancelFunc
+}
+
+func (c cancelOn) Write(b []byte) (int, error) {
+	if strings.Contains(string(b), c.text) {
+		c.cancel()
+	}
+	return len(b), nil
+}
+
+// Interrupted during the offline analyses, a network resumes from its
+// end-of-training checkpoint: no step is retrained, and the results are
+// those of an uninterrupted run.
+func TestInterruptedAnalysesDoNotRetrain(t *testing.T) {
+	spec := "study: offline-reactivation\nname: ia\nseeds: [0]\nconditions: [noisy]\nnetwork: {n_rec: 16, cells: 32}\n" +
+		"train: {steps: 20, batch: 8, seq_len: 10, log_every: 10}\n" +
+		"quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 10, var_batch: 5, drift_states: 50, kl_samples: 100, pca_batch: 10, pca_steps: 5}\n"
+	whole, _ := Parse([]byte(spec), []string{"out.dir=" + t.TempDir()})
+	want, err := Run(context.Background(), whole, experiment.Env{Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := Parse([]byte(spec), []string{"out.dir=" + t.TempDir()})
+	ctx, cancel := context.WithCancel(context.Background())
+	if _, err := Run(ctx, s, experiment.Env{Log: cancelOn{text: "trained 20 steps", cancel: cancel}}); err == nil ||
+		!strings.Contains(err.Error(), "interrupted during the offline analyses") {
+		t.Fatalf("interrupted analyses: %v", err)
+	}
+	var log bytes.Buffer
+	got, err := Run(context.Background(), s, experiment.Env{Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "resuming from step 21") {
+		t.Fatalf("did not resume after training:\n%s", log.String())
+	}
+	a, b := want.first("noisy"), got.first("noisy")
+	if a.KL != b.KL || a.FinalLoss != b.FinalLoss || a.Variance != b.Variance {
+		t.Fatalf("resumed analyses differ: KL %v vs %v, loss %v vs %v", a.KL, b.KL, a.FinalLoss, b.FinalLoss)
+	}
+}

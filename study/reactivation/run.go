@@ -186,7 +186,7 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, env exper
 	if err != nil {
 		return nil, err
 	}
-	if err := analyse(s, t.task, t.net, untrained, cond, seed, r, analysisProgress); err != nil {
+	if err := analyse(ctx, s, t.task, t.net, untrained, cond, seed, r, analysisProgress); err != nil {
 		return nil, err
 	}
 	if err := writePoint(run, r, t.net); err != nil {
@@ -223,6 +223,7 @@ type trainer struct {
 	traj, noise *experiment.RNG
 	first       int     // the next step
 	elapsed     float64 // training seconds before this process
+	loss        float64 // the last step's loss (kept by the end-of-training checkpoint)
 }
 
 func newTrainer(s Config, cond string, seed uint64, run *experiment.RunDir, workers int) (*trainer, error) {
@@ -255,13 +256,24 @@ func (t *trainer) resume() error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	t.first, t.elapsed = st.Step, st.Elapsed
+	if len(st.Loop) > 0 {
+		var loop struct{ Loss float64 }
+		if err := json.Unmarshal(st.Loop, &loop); err != nil {
+			return fmt.Errorf("%s: loop state: %w", path, err)
+		}
+		t.loss = loop.Loss
+	}
 	t.run.RestoreMetrics(st.Metrics)
 	return nil
 }
 
 // save checkpoints the position before step.
 func (t *trainer) save(step int, secs float64) error {
-	st := &checkpoint.State{Kind: "reactivation", ConfigHash: t.run.Fingerprint(), Step: step, Elapsed: secs, OptimCounter: t.opt.Counter(),
+	loop, err := json.Marshal(struct{ Loss float64 }{t.loss})
+	if err != nil {
+		return err
+	}
+	st := &checkpoint.State{Kind: "reactivation", ConfigHash: t.run.Fingerprint(), Step: step, Elapsed: secs, OptimCounter: t.opt.Counter(), Loop: loop,
 		Optim: t.opt.State(), Metrics: t.run.Metrics(),
 		Streams: map[string][]byte{"trajectories": t.traj.State(), "noise": t.noise.State()}}
 	for _, p := range t.net.Params() {
@@ -285,7 +297,7 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 	progress.Start(t.name, s.Train.Steps)
 	start := time.Now()
 	secs := func() float64 { return t.elapsed + time.Since(start).Seconds() }
-	var loss float64
+	loss := t.loss
 	for step := t.first; step <= s.Train.Steps; step++ {
 		if err := ctx.Err(); err != nil {
 			if serr := t.save(step, secs()); serr != nil {
@@ -324,6 +336,15 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 	}
 	r.SecondsPerStep = secs() / float64(s.Train.Steps)
 	r.FinalLoss = analysis.Float(loss)
+	if t.first <= s.Train.Steps {
+		// Trained in this process: checkpoint its end, so an interruption
+		// during the analyses (minutes at the study's scale) resumes
+		// without retraining.
+		t.loss = loss
+		if err := t.save(s.Train.Steps+1, secs()); err != nil {
+			return err
+		}
+	}
 	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", t.name, s.Train.Steps, r.SecondsPerStep, loss))
 	return nil
 }
@@ -452,7 +473,7 @@ func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
 	return analysis.NewKDE(jit, d, period)
 }
 
-func analyse(s Config, task pathint.Task, net, untrained rnn.Net, cond string, seed uint64, r *Result, progress experiment.Progress) error {
+func analyse(ctx context.Context, s Config, task pathint.Task, net, untrained rnn.Net, cond string, seed uint64, r *Result, progress experiment.Progress) error {
 	o := &offline{s: s, q: s.Sleep, task: task, net: net, untrained: untrained, c: conditions[cond], seed: seed, r: r, d: task.Dim(), kind: s.sleepNoise()}
 	r.SleepNoise = o.kind
 	r.AnalysisVersion = AnalysisVersion
@@ -466,13 +487,20 @@ func analyse(s Config, task pathint.Task, net, untrained rnn.Net, cond string, s
 	progress.Start(fmt.Sprintf("%s_s%d quiescence", cond, seed), total)
 	defer progress.Finish(fmt.Sprintf("%s_s%d: offline analyses done", cond, seed))
 	o.tick = func(int) { progress.Add(1, "") }
-	o.waking()
-	o.sleep()
-	if err := o.densities(); err != nil {
-		return err
+	// Between phases (each at most about a minute at the study's scale) an
+	// interruption stops the analyses; re-running repeats them from the
+	// end-of-training checkpoint.
+	for _, phase := range []func() error{
+		func() error { o.waking(); return nil }, func() error { o.sleep(); return nil }, o.densities,
+		func() error { o.distances(); return nil }, func() error { o.driftAndPCA(); return nil },
+	} {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted during the offline analyses (training is checkpointed; re-run to repeat them): %w", err)
+		}
+		if err := phase(); err != nil {
+			return err
+		}
 	}
-	o.distances()
-	o.driftAndPCA()
 	return nil
 }
 
@@ -874,7 +902,7 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 	nc := s.Network
 	r := &Result{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
 		TrainSteps: prior.TrainSteps, SecondsPerStep: prior.SecondsPerStep, FinalLoss: prior.FinalLoss}
-	if err := analyse(s, task, net, untrained, prior.Condition, prior.Seed, r, experiment.Quiet{}); err != nil {
+	if err := analyse(context.Background(), s, task, net, untrained, prior.Condition, prior.Seed, r, experiment.Quiet{}); err != nil {
 		return nil, nil, err
 	}
 	return r, net, nil
