@@ -5,8 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 
 	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/internal/safetensors"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -427,6 +429,28 @@ func (n *Network) Params() []*nn.Param {
 	return ps
 }
 
+// Fixed lists the tensors the network uses but does not train, which a
+// copy of it needs: each divisive I-Norm layer's Wei (rows sum to 1) and
+// the fa_center layers' feedback weights (NAME.fa, one per unit).
+func (n *Network) Fixed() []safetensors.Tensor {
+	var ts []safetensors.Tensor
+	for _, b := range n.hidden {
+		l := b.inorm
+		if l == nil {
+			continue
+		}
+		if !l.Subtractive {
+			w := l.Wei.Value
+			ts = append(ts, safetensors.Tensor{Name: l.Wei.Name, Shape: []int{w.Rows, w.Cols}, Data: w.Data})
+		}
+		if l.FA != nil {
+			name := strings.TrimSuffix(l.Wex.Name, ".Wex") + ".fa"
+			ts = append(ts, safetensors.Tensor{Name: name, Shape: []int{len(l.FA)}, Data: l.FA})
+		}
+	}
+	return ts
+}
+
 // Groups returns the study's learning-rate groups: lr for Wex and b (and
 // an MLP's weights), lrWix for Wix and Bix, lrWei for Wei. I-Norm hidden
 // layers' Wei is fixed and in no group.
@@ -509,4 +533,16 @@ func (n *Network) Project() {
 	if n.outDANN != nil {
 		Project(n.outDANN.NonNegative())
 	}
+}
+
+// LoadFixed sets the tensors Fixed lists from a saved copy (by name).
+func (n *Network) LoadFixed(saved map[string][]float32) error {
+	for _, t := range n.Fixed() {
+		v, ok := saved[t.Name]
+		if !ok || len(v) != len(t.Data) {
+			return fmt.Errorf("fixed tensor %s: missing or of another size in the saved weights", t.Name)
+		}
+		copy(t.Data, v) // Fixed's tensors share the layers' storage
+	}
+	return nil
 }

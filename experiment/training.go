@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 	"sync"
 
 	"github.com/circuitry-lab/circuitry/internal/checkpoint"
@@ -51,11 +52,16 @@ func SetLR(o nn.Optimizer, base []float64, schedule string, step, total int) {
 	}
 }
 
-// ParamTensors lists parameters as safetensors tensors (rows x cols).
+// ParamTensors lists parameters as safetensors tensors in PyTorch's
+// shapes: matrices rows x cols, biases (NAME.b, NAME.bias: 1 x n) as (n,).
 func ParamTensors(ps []*nn.Param) []safetensors.Tensor {
 	ts := make([]safetensors.Tensor, len(ps))
 	for i, p := range ps {
-		ts[i] = safetensors.Tensor{Name: p.Name, Shape: []int{p.Value.Rows, p.Value.Cols}, Data: p.Value.Data}
+		shape := []int{p.Value.Rows, p.Value.Cols}
+		if p.Value.Rows == 1 && (strings.HasSuffix(p.Name, ".b") || strings.HasSuffix(p.Name, ".bias")) {
+			shape = []int{p.Value.Cols}
+		}
+		ts[i] = safetensors.Tensor{Name: p.Name, Shape: shape, Data: p.Value.Data}
 	}
 	return ts
 }

@@ -664,7 +664,12 @@ func (r *classifierRun) endEpoch(epoch, steps int, secs float64) error {
 
 // writeWeights saves the final parameters as weights.safetensors.
 func (r *classifierRun) writeWeights() error {
-	b, err := safetensors.Encode(experiment.ParamTensors(r.params), map[string]string{"format": "pt", "config_sha256": configHash(r.cfg)})
+	ts := experiment.ParamTensors(r.params)
+	if r.dale.Network != nil {
+		ts = append(ts, r.dale.Fixed()...) // I-Norm's fixed Wei and fa_center weights
+	}
+	meta := map[string]string{"format": "pt", "config_sha256": configHash(r.cfg), "kind": r.cfg.Model.Kind, "condition": r.cfg.Model.Condition}
+	b, err := safetensors.Encode(ts, meta)
 	if err != nil {
 		return err
 	}

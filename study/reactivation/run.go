@@ -99,9 +99,11 @@ type Result struct {
 	AnalysisVersion int `json:"analysis_version"`
 
 	wake, quiet, drift, driftDelta []float64
-	quietAdded                     []float64 // no-noise networks: the noise-added sleep
-	untrainedQuiet                 []float64 // the untrained control's decoded sleep (same starts)
-	wakeHidden, quietHidden        []float32 // subsampled hidden states (rows of n_rec)
+	quietAdded                     []float64      // no-noise networks: the noise-added sleep
+	untrainedQuiet                 []float64      // the untrained control's decoded sleep (same starts)
+	test                           *pathint.Batch // the waking test batch (ground truth for arrays/)
+	tuning                         []float64      // the target cells' centres or preferred headings
+	wakeHidden, quietHidden        []float32      // subsampled hidden states (rows of n_rec)
 	b, t, tq, dim                  int
 }
 
@@ -200,7 +202,7 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, env exper
 // writePoint writes a finished network's arrays, summary and run report,
 // then marks the run finished.
 func writePoint(run *experiment.RunDir, r *Result, net rnn.Net) error {
-	if err := writeArrays(run.Path, r, net); err != nil {
+	if err := writeArrays(run.Path, r, net, run.Fingerprint()); err != nil {
 		return err
 	}
 	if err := run.WriteJSON("summary.json", r); err != nil {
@@ -531,6 +533,7 @@ func (o *offline) waking() {
 	x := tensor.FromSlice(tb.T*tb.B, task.NIn(), tb.X)
 	o.c0 = tensor.FromSlice(tb.B, task.NCells(), tb.Init)
 	r.b, r.t, r.dim = tb.B, tb.T, d
+	r.test, r.tuning = tb, task.Tuning()
 	uy := o.untrained.Forward(x, o.c0, experiment.Stream(o.seed, "test-noise"))
 	r.UntrainedErr = analysis.Float(decodeError(task, uy, tb.Truth))
 	y := o.net.Forward(x, o.c0, experiment.Stream(o.seed, "test-noise"))
@@ -720,7 +723,7 @@ func driftField(task pathint.Task, net rnn.Net, h *tensor.Mat, shift float32) (p
 	return pos, delta
 }
 
-func writeArrays(runPath string, r *Result, net rnn.Net) error {
+func writeArrays(runPath string, r *Result, net rnn.Net, fingerprint string) error {
 	dir := filepath.Join(runPath, "arrays")
 	type arrayFile struct {
 		name  string
@@ -737,6 +740,20 @@ func writeArrays(runPath string, r *Result, net rnn.Net) error {
 	if r.quietAdded != nil {
 		files = append(files, arrayFile{"quiescent_noise_added_decoded.npy", r.quietAdded, []int{r.tq, r.b, r.dim}})
 	}
+	if tb := r.test; tb != nil { // the waking test batch's ground truth
+		nin := len(tb.X) / (tb.T * tb.B)
+		files = append(files,
+			arrayFile{"waking_true.npy", tb.Truth, []int{tb.T, tb.B, r.dim}},
+			arrayFile{"waking_inputs.npy", tb.X, []int{tb.T, tb.B, nin}},
+			arrayFile{"waking_init_codes.npy", tb.Init, []int{tb.B, len(tb.Init) / tb.B}})
+	}
+	if r.tuning != nil {
+		shape := []int{len(r.tuning)}
+		if r.dim == 2 {
+			shape = []int{len(r.tuning) / 2, 2}
+		}
+		files = append(files, arrayFile{"cell_tuning.npy", r.tuning, shape})
+	}
 	if nrec := net.Config().NRec; r.wakeHidden != nil {
 		files = append(files,
 			arrayFile{"hidden_waking.npy", r.wakeHidden, []int{len(r.wakeHidden) / nrec, nrec}},
@@ -746,7 +763,7 @@ func writeArrays(runPath string, r *Result, net rnn.Net) error {
 	for _, t := range weights { // the trained weights, for `circuitry analyze` and Python
 		files = append(files, arrayFile{t.Name + ".npy", t.Data, t.Shape})
 	}
-	st, err := safetensors.Encode(weights, map[string]string{"condition": r.Condition, "seed": fmt.Sprint(r.Seed)})
+	st, err := safetensors.Encode(weights, map[string]string{"format": "pt", "condition": r.Condition, "seed": fmt.Sprint(r.Seed), "config_sha256": fingerprint})
 	if err != nil {
 		return err
 	}
@@ -851,7 +868,11 @@ func AnalyzeRun(runDir, name string, overrides []string, log io.Writer) (*Result
 	}
 	out := filepath.Join(runDir, "analyses", name)
 	r.Dir = out
-	if err := writeArrays(out, r, net); err != nil {
+	fingerprint := ""
+	if rec, err := experiment.ReadRecord(runDir); err == nil {
+		fingerprint = rec.ConfigSHA256 // the training config's: same weights
+	}
+	if err := writeArrays(out, r, net, fingerprint); err != nil {
 		return nil, err
 	}
 	if err := (&experiment.RunDir{Path: out}).WriteJSON("summary.json", struct {
@@ -873,31 +894,13 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 		return nil, nil, fmt.Errorf("%s: unknown condition %q", runDir, prior.Condition)
 	}
 	task := s.NewTask(c.biased, prior.Seed)
-	net, err := s.newNet(prior.Condition, task, prior.Seed, 0)
+	net, err := loadNet(s, runDir, prior.Condition, prior.Seed, task)
 	if err != nil {
 		return nil, nil, err
 	}
 	untrained, err := s.newUntrained(task, prior.Seed, 0)
 	if err != nil {
 		return nil, nil, err
-	}
-	saved, err := savedWeights(runDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range net.Params() {
-		path := filepath.Join(runDir, "arrays", p.Name+".npy")
-		w, shape, err := npy.ReadFloat32(path)
-		if err != nil {
-			return nil, nil, fmt.Errorf("%s: not a finished run (weights missing: %w)", runDir, err)
-		}
-		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
-			return nil, nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
-		}
-		if st, ok := saved[p.Name]; !ok || !slices.Equal(st, w) {
-			return nil, nil, fmt.Errorf("%s: %s differs from %s (one of them is damaged) — --force retrains the run", runDir, path, filepath.Join(runDir, "weights.safetensors"))
-		}
-		copy(p.Value.Data, w)
 	}
 	nc := s.Network
 	r := &Result{Condition: prior.Condition, Seed: prior.Seed, Task: s.Task, Noise: nc.Noise, NRec: nc.NRec,
@@ -906,6 +909,49 @@ func reanalyse(s Config, runDir string, prior *Result) (*Result, rnn.Net, error)
 		return nil, nil, err
 	}
 	return r, net, nil
+}
+
+// loadNet builds the condition's network and loads the trained weights
+// saved under runDir (arrays/*.npy, checked against weights.safetensors).
+func loadNet(s Config, runDir, cond string, seed uint64, task pathint.Task) (rnn.Net, error) {
+	net, err := s.newNet(cond, task, seed, 0)
+	if err != nil {
+		return nil, err
+	}
+	saved, err := savedWeights(runDir)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range net.Params() {
+		path := filepath.Join(runDir, "arrays", p.Name+".npy")
+		w, shape, err := npy.ReadFloat32(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: not a finished run (weights missing: %w)", runDir, err)
+		}
+		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
+			return nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
+		}
+		if st, ok := saved[p.Name]; !ok || !slices.Equal(st, w) {
+			return nil, fmt.Errorf("%s: %s differs from %s (one of them is damaged) — --force retrains the run", runDir, path, filepath.Join(runDir, "weights.safetensors"))
+		}
+		copy(p.Value.Data, w)
+	}
+	return net, nil
+}
+
+// LoadNetwork rebuilds a finished study point's trained network (its
+// config.yaml and saved weights) with its training noise, for use
+// outside the study (e.g. checking another implementation against it).
+func LoadNetwork(runDir string) (rnn.Net, error) {
+	s, err := readPointStudy(runDir, nil)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Conditions) != 1 || len(s.Seeds) != 1 {
+		return nil, fmt.Errorf("%s: not a study point (its config.yaml lists %d conditions and %d seeds)", runDir, len(s.Conditions), len(s.Seeds))
+	}
+	cond, seed := s.Conditions[0], s.Seeds[0]
+	return loadNet(s, runDir, cond, seed, s.NewTask(conditions[cond].biased, seed))
 }
 
 // savedWeights decodes a run's weights.safetensors (fully validated), by

@@ -33,6 +33,9 @@ type Task interface {
 	LogUniform() float64
 	// Extent is the plotting range of each coordinate.
 	Extent() (lo, hi float64)
+	// Tuning is the target cells' tuning: place-cell centres (cells x 2,
+	// metres) or preferred headings (cells, radians).
+	Tuning() []float64
 }
 
 // Batch is one batch of trajectories, time-major: inputs X (T*B x n_in),
@@ -135,6 +138,8 @@ func (s *Spatial) LogUniform() float64 { return -2 * math.Log(s.gen.Box) }
 
 func (s *Spatial) Extent() (float64, float64) { return -s.gen.Box / 2, s.gen.Box / 2 }
 
+func (s *Spatial) Tuning() []float64 { return s.cells.Centres }
+
 // NewHeadDir adapts the head-direction task gen with its cells.
 func NewHeadDir(gen headdir.Config, cells *headdir.Cells) *HeadDir {
 	return &HeadDir{gen: gen, cells: cells}
@@ -151,6 +156,8 @@ func (h *HeadDir) NIn() int { return 1 }
 func (h *HeadDir) NCells() int { return h.cells.N() }
 
 func (h *HeadDir) Dim() int { return 1 }
+
+func (h *HeadDir) Tuning() []float64 { return h.cells.Pref }
 
 func (h *HeadDir) Periodic() bool { return true }
 

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/circuitry-lab/circuitry/ei"
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/npy"
+	"github.com/circuitry-lab/circuitry/rnn"
+	"github.com/circuitry-lab/circuitry/study/classify"
+	"github.com/circuitry-lab/circuitry/study/reactivation"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// debianPython has Debian's python3-numpy, -yaml and -torch.
+const debianPython = "/usr/bin/python3"
+
+type pyCase struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	Dir  string `json:"dir"`
+	X    string `json:"x"`
+	C0   string `json:"c0,omitempty"`
+	Y    string `json:"y"`
+}
+
+func writeNpy(t *testing.T, path string, data any, shape ...int) string {
+	t.Helper()
+	b, err := npy.Bytes(data, shape...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func randomMat(rng *rand.Rand, r, c int) *tensor.Mat {
+	m := tensor.New(r, c)
+	for i := range m.Data {
+		m.Data[i] = float32(rng.Float64())
+	}
+	return m
+}
+
+// The Python package (python/circuitry) loads every kind of run and
+// builds a PyTorch module whose outputs match circuitry's on the same
+// inputs to 1e-5: the MLP, the study-1 network of every condition, and
+// study 2's CT-RNN and GRU.
+func TestPythonLoaderMatchesCircuitry(t *testing.T) {
+	if err := exec.Command(debianPython, "-c", "import torch, numpy, yaml").Run(); err != nil {
+		t.Skip("Debian's python3-torch, -numpy and -yaml are not installed")
+	}
+	work := t.TempDir()
+	rng := rand.New(rand.NewPCG(8, 9))
+	var cases []pyCase
+	classifier := func(name string, sets ...string) {
+		cfg := filepath.Join(work, name+".yaml")
+		os.WriteFile(cfg, []byte("name: "+name+"\ndata: {train_limit: 300}\ntrain: {epochs: 1, batch_size: 30}\n"), 0o644)
+		if _, stderr, code := runCLI(t, work, append([]string{"train", cfg, "--data", "embedded"}, sets...)...); code != 0 {
+			t.Fatalf("%s: %s", name, stderr)
+		}
+		dir := filepath.Join(work, "runs", name)
+		m, err := classify.LoadModel(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := randomMat(rng, 6, 784)
+		y := m.Forward(x)
+		cases = append(cases, pyCase{Name: name, Kind: "classifier", Dir: dir,
+			X: writeNpy(t, filepath.Join(work, name+"_x.npy"), x.Data, 6, 784), Y: writeNpy(t, filepath.Join(work, name+"_y.npy"), y.Data, y.Rows, y.Cols)})
+	}
+	classifier("plain_mlp", "--set", "model.hidden=[32, 16]", "--set", "model.layer_norm=true", "--set", "model.center_input=true")
+	for _, cond := range ei.ConditionNames() {
+		classifier(cond, "--set", "model.kind=dale", "--set", "model.condition="+cond, "--set", "model.hidden=[24, 12]",
+			"--set", "train.optimizer=sgd", "--set", "train.lr=0.01", "--set", "train.lr_wix=0.1", "--set", "train.lr_wei=0.001")
+	}
+	spec := filepath.Join(work, "rnn.yaml")
+	os.WriteFile(spec, []byte("study: offline-reactivation\nname: rnn\nseeds: [0]\nconditions: [noisy, gru_noisy]\nnetwork: {n_rec: 16, cells: 24}\n"+
+		"train: {steps: 10, batch: 8, seq_len: 10, log_every: 5}\n"+
+		"quiescence: {steps: 20, batch: 5, step_steps: 10, var_steps: 20, var_discard: 10, var_batch: 5, drift_states: 20, kl_samples: 50, pca_batch: 5, pca_steps: 5}\n"), 0o644)
+	if _, stderr, code := runCLI(t, work, "run", spec, "--out", filepath.Join(work, "runs")); code != 0 {
+		t.Fatalf("rnn study: %s", stderr)
+	}
+	for _, cond := range []string{"noisy", "gru_noisy"} {
+		dir := filepath.Join(work, "runs", "rnn", "runs", cond+"_s0")
+		net, err := reactivation.LoadNetwork(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch n := net.(type) { // compare without noise
+		case *rnn.CTRNN:
+			n.Cfg.SigmaRec = 0
+		case *rnn.GRU:
+			n.Cfg.SigmaRec = 0
+		}
+		const steps, b = 7, 3
+		x, c0 := randomMat(rng, steps*b, 2), randomMat(rng, b, 24)
+		for i := range x.Data {
+			x.Data[i] = (x.Data[i] - 0.5) / 20 // displacements of a few cm
+		}
+		y := net.Forward(x, c0, experiment.Stream(0, "unused"))
+		cases = append(cases, pyCase{Name: cond, Kind: "reactivation", Dir: dir,
+			X:  writeNpy(t, filepath.Join(work, cond+"_x.npy"), x.Data, steps, b, 2),
+			C0: writeNpy(t, filepath.Join(work, cond+"_c0.npy"), c0.Data, b, 24),
+			Y:  writeNpy(t, filepath.Join(work, cond+"_y.npy"), y.Data, steps, b, 24)})
+	}
+	b, _ := json.Marshal(cases)
+	list := filepath.Join(work, "cases.json")
+	os.WriteFile(list, b, 0o644)
+	out, err := exec.Command(debianPython, filepath.Join("..", "..", "python", "tests", "check_equivalence.py"), list).CombinedOutput()
+	if err != nil || strings.Count(string(out), "ok  ") != len(cases) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("\n%s", out)
+}
