@@ -26,6 +26,9 @@ func resumeCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: not a run directory (no config.yaml)", args[0])
 			}
+			if rec, err := experiment.ReadRecord(args[0]); err == nil && rec.Finished {
+				return fmt.Errorf("%s: already finished; nothing to resume (re-running its study or config reuses it)", args[0])
+			}
 			if name := experiment.StudyOf(data); name != "" {
 				kind, err := g.studies.Lookup(name)
 				if err != nil {

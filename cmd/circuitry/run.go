@@ -21,15 +21,15 @@ func runCmd(g *globals) *cobra.Command {
 			"A config without `study:` is a single run, as with `train`.",
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			data, err := experiment.ReadConfigFile(args[0])
+			data, err := readConfig(args[0], func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), s) })
 			if err != nil {
 				return err
 			}
 			name := experiment.StudyOf(data)
 			if name == "" {
-				cfg, err := classify.LoadConfig(args[0], f.sets)
+				cfg, err := classify.ParseConfig(data, f.sets)
 				if err != nil {
-					return err
+					return fmt.Errorf("%s: %w", args[0], err)
 				}
 				return runClassifier(cmd, g, f, cfg)
 			}

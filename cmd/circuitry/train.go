@@ -29,9 +29,16 @@ func trainCmd(g *globals) *cobra.Command {
 		Short: "Train the network a YAML config describes and write its run directory",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := classify.LoadConfig(args[0], f.sets)
+			data, err := readConfig(args[0], func(s string) { fmt.Fprintln(cmd.ErrOrStderr(), s) })
 			if err != nil {
 				return err
+			}
+			if name := experiment.StudyOf(data); name != "" {
+				return fmt.Errorf("%s is a study config (study: %s), not a single run: run it with `circuitry run %s` or `circuitry reproduce %s`", args[0], name, args[0], name)
+			}
+			cfg, err := classify.ParseConfig(data, f.sets)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
 			}
 			return runClassifier(cmd, g, f, cfg)
 		},

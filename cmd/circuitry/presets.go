@@ -1,0 +1,72 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/circuitry-lab/circuitry/configs"
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/spf13/cobra"
+)
+
+// readConfig reads a config file, or, when no such file exists, the
+// embedded preset of that name (configs/X.yaml or X.yaml, with or without
+// .yaml), so preset paths work from any directory. It says which on log.
+func readConfig(p string, log func(string)) ([]byte, error) {
+	if _, err := os.Stat(p); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return experiment.ReadConfigFile(p)
+	}
+	name := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(p)), "configs/")
+	if !strings.HasSuffix(name, ".yaml") {
+		name += ".yaml"
+	}
+	if data, err := configs.FS.ReadFile(name); err == nil {
+		log(fmt.Sprintf("%s: no such file here; using the embedded preset configs/%s", p, name))
+		return data, nil
+	}
+	return nil, fmt.Errorf("config %s: no such file, and no preset of that name (`circuitry presets` lists them)", p)
+}
+
+// presetNames lists the embedded presets, relative to configs/.
+func presetNames() []string {
+	var names []string
+	fs.WalkDir(configs.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && path.Ext(p) == ".yaml" {
+			names = append(names, p)
+		}
+		return nil
+	})
+	sort.Strings(names)
+	return names
+}
+
+func presetsCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "presets [NAME]",
+		Short: "List the embedded presets, or print one (usable from any directory as configs/NAME)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := cmd.OutOrStdout()
+			if len(args) == 1 {
+				data, err := readConfig(path.Join("configs", strings.TrimPrefix(args[0], "configs/")), func(string) {})
+				if err != nil {
+					return err
+				}
+				_, err = out.Write(data)
+				return err
+			}
+			for _, n := range presetNames() {
+				data, _ := configs.FS.ReadFile(n)
+				first, _, _ := strings.Cut(string(data), "\n")
+				fmt.Fprintf(out, "configs/%-45s %s\n", n, strings.TrimSpace(strings.TrimPrefix(first, "#")))
+			}
+			return nil
+		},
+	}
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Presets work from any directory and can be printed; a study config
+// given to train, and resume on a finished run, say what to do instead.
+func TestPresetsAnywhereAndHelpfulErrors(t *testing.T) {
+	work := t.TempDir() // not the repository: no configs/ here
+	out, _, code := runCLI(t, work, "presets")
+	if code != 0 || !strings.Contains(out, "configs/offline-reactivation/spatial-paper.yaml") || !strings.Contains(out, "configs/mlp-baseline.yaml") {
+		t.Fatalf("presets: %d\n%s", code, out)
+	}
+	out, _, code = runCLI(t, work, "presets", "offline-reactivation/headdir-paper")
+	if code != 0 || !strings.Contains(out, "name: offline-reactivation-headdir-paper") {
+		t.Fatalf("presets NAME: %d\n%s", code, out)
+	}
+	_, stderr, code := runCLI(t, work, "train", "configs/mlp-baseline.yaml", "--data", "embedded", "--set", "train.epochs=1", "--set", "data.train_limit=200", "--set", "model.hidden=[8]")
+	if code != 0 || !strings.Contains(stderr, "using the embedded preset configs/mlp-baseline.yaml") {
+		t.Fatalf("train an embedded preset: %d\n%s", code, stderr)
+	}
+	run := filepath.Join(work, "runs", "mlp-baseline")
+	if _, err := os.Stat(filepath.Join(run, "summary.json")); err != nil {
+		t.Fatal(err)
+	}
+	study, _, _ := runCLI(t, work, "presets", "offline-reactivation/spatial-quick")
+	os.WriteFile(filepath.Join(work, "study.yaml"), []byte(study), 0o644)
+	expectOneLineErrors(t, work, []errorCase{
+		{[]string{"train", "study.yaml"}, "is a study config (study: offline-reactivation), not a single run: run it with `circuitry run"},
+		{[]string{"resume", run}, "already finished; nothing to resume"},
+		{[]string{"train", "configs/no-such.yaml"}, "no such file, and no preset of that name"},
+	})
+}
