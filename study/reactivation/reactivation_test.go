@@ -435,3 +435,33 @@ func TestInterruptedAnalysesDoNotRetrain(t *testing.T) {
 		t.Fatalf("resumed analyses differ: KL %v vs %v, loss %v vs %v", a.KL, b.KL, a.FinalLoss, b.FinalLoss)
 	}
 }
+
+// A finished network kept as its weights file alone (config, record,
+// summary, metrics and weights.safetensors: what results/ bundles hold)
+// is re-analysed from it to the same numbers, its arrays rewritten.
+func TestBundleWithoutArraysReanalyses(t *testing.T) {
+	spec := "study: offline-reactivation\nname: bundle\nseeds: [0]\nconditions: [noisy]\nnetwork: {n_rec: 16, cells: 32}\n" +
+		"train: {steps: 10, batch: 8, seq_len: 10, log_every: 5}\n" +
+		"quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 10, var_batch: 5, drift_states: 50, kl_samples: 100, pca_batch: 10, pca_steps: 5}\n"
+	s, _ := Parse([]byte(spec), []string{"out.dir=" + t.TempDir()})
+	want, err := Run(context.Background(), s, experiment.Env{Log: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	point := s.pointDir("noisy", 0)
+	for _, e := range []string{"arrays", "checkpoints", "figures", "report.html"} {
+		os.RemoveAll(filepath.Join(point, e))
+	}
+	runtest.SetRecord(t, point, "analysis_version", 1)
+	var log bytes.Buffer
+	got, err := Run(context.Background(), s, experiment.Env{Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "repeating the analyses") || got.first("noisy").KL != want.first("noisy").KL {
+		t.Fatalf("KL %v vs %v\n%s", got.first("noisy").KL, want.first("noisy").KL, log.String())
+	}
+	if _, err := os.Stat(filepath.Join(point, "arrays", "W_rec.npy")); err != nil {
+		t.Fatal(err)
+	}
+}

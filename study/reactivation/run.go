@@ -925,13 +925,18 @@ func loadNet(s Config, runDir, cond string, seed uint64, task pathint.Task) (rnn
 	for _, p := range net.Params() {
 		path := filepath.Join(runDir, "arrays", p.Name+".npy")
 		w, shape, err := npy.ReadFloat32(path)
+		if errors.Is(err, os.ErrNotExist) && saved[p.Name] != nil {
+			// A run kept as its weights file alone (results/ bundles): the
+			// arrays are conveniences the analyses rewrite.
+			w, shape, err = saved[p.Name], []int{p.Value.Rows, p.Value.Cols}, nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s: not a finished run (weights missing: %w)", runDir, err)
 		}
 		if len(shape) != 2 || shape[0] != p.Value.Rows || shape[1] != p.Value.Cols {
 			return nil, fmt.Errorf("%s: shape %v, the config wants %dx%d", path, shape, p.Value.Rows, p.Value.Cols)
 		}
-		if st, ok := saved[p.Name]; !ok || !slices.Equal(st, w) {
+		if st, ok := saved[p.Name]; !ok || len(st) != p.Value.Rows*p.Value.Cols || !slices.Equal(st, w) {
 			return nil, fmt.Errorf("%s: %s differs from %s (one of them is damaged) — --force retrains the run", runDir, path, filepath.Join(runDir, "weights.safetensors"))
 		}
 		copy(p.Value.Data, w)
