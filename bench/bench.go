@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 
@@ -22,11 +23,33 @@ import (
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
-// Result is one line of `circuitry bench`.
+// Result is one measurement.
 type Result struct {
-	Name  string  `json:"name"`
-	Value float64 `json:"value"`
-	Unit  string  `json:"unit"`
+	Name    string  `json:"name"`
+	Value   float64 `json:"value"`
+	Unit    string  `json:"unit"`
+	Threads int     `json:"threads"` // circuitry's GEMM workers or PyTorch's threads
+}
+
+// better reports whether a beats b (rates: higher; times: lower).
+func (a Result) better(b Result) bool {
+	if strings.HasPrefix(a.Unit, "s/") {
+		return a.Value < b.Value
+	}
+	return a.Value > b.Value
+}
+
+// Line is one workload of `circuitry bench`: circuitry at its faster
+// thread setting, the other setting, and PyTorch at its faster one.
+type Line struct {
+	Name      string  `json:"name"`
+	Unit      string  `json:"unit"`
+	Circuitry Result  `json:"circuitry"`
+	Other     *Result `json:"circuitry_other_setting,omitempty"`
+	PyTorch   *Result `json:"pytorch,omitempty"`
+	// Speed is circuitry's speed over PyTorch's, both at their best (> 1:
+	// circuitry faster).
+	Speed float64 `json:"speed_vs_pytorch,omitempty"`
 }
 
 // timeIt runs f until at least minDur has passed (after one warm-up call)
@@ -44,8 +67,9 @@ func timeIt(minDur time.Duration, f func()) float64 {
 	return time.Since(start).Seconds() / float64(n)
 }
 
-// GEMM measures Sgemm GFLOP/s on m x k times k x n.
-func GEMM(m, n, k int, minDur time.Duration) Result {
+// GEMM measures Sgemm GFLOP/s on m x k times k x n with at most workers
+// goroutines (0: as many as pay).
+func GEMM(m, n, k int, minDur time.Duration, workers int) Result {
 	a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 	for i := range a {
 		a[i] = 1
@@ -53,18 +77,20 @@ func GEMM(m, n, k int, minDur time.Duration) Result {
 	for i := range b {
 		b[i] = 0.5
 	}
-	sec := timeIt(minDur, func() { kernels.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n) })
-	return Result{fmt.Sprintf("sgemm %dx%dx%d (%s)", m, n, k, kernels.Backend()), 2 * float64(m*n*k) / sec / 1e9, "GFLOP/s"}
+	sec := timeIt(minDur, func() { kernels.SgemmN(workers, false, false, m, n, k, 1, a, k, b, n, 0, c, n) })
+	return Result{Name: fmt.Sprintf("sgemm %dx%dx%d", m, n, k), Value: 2 * float64(m*n*k) / sec / 1e9, Unit: "GFLOP/s", Threads: workers}
 }
 
 // Study1 measures training steps per second of a study-1 network
-// (784-H-H-10, batch 32, SGD with projection and, for I-Norm, the local loss).
-func Study1(cond string, h int, minDur time.Duration) (Result, error) {
+// (784-H-H-10, batch 32, the authors' plain SGD with projection and, for
+// I-Norm, the local loss) with workers goroutines per product.
+func Study1(cond string, h int, minDur time.Duration, workers int) (Result, error) {
 	rng := experiment.Stream(1, "bench")
 	net, err := ei.NewNetwork(ei.Conditions[cond], 784, []int{h, h}, nil, 10, 0.01, rng)
 	if err != nil {
 		return Result{}, err
 	}
+	net.SetWorkers(workers)
 	groups := net.Groups(0.005, 0.1, 0.001)
 	params := nn.ParamsOf(groups)
 	opt := nn.NewSGD(groups...)
@@ -82,15 +108,14 @@ func Study1(cond string, h int, minDur time.Duration) (Result, error) {
 		ce.Loss(net.Forward(x), labels)
 		net.Backward(ce.Backward())
 		net.LocalBackward()
-		net.CorrectGradients()
 		opt.Step() // projects Dale's-law weights too
 	})
-	return Result{fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), 1 / sec, "steps/s"}, nil
+	return Result{Name: fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), Value: 1 / sec, Unit: "steps/s", Threads: workers}, nil
 }
 
 // Study2 measures seconds per training step of a study-2 network
 // (forward, MSE, BPTT, Adam; batch generation excluded, reported apart).
-func Study2(task string, nRec, cells, batch, seqLen int, minDur time.Duration) ([]Result, error) {
+func Study2(task string, nRec, cells, batch, seqLen int, minDur time.Duration, workers int) ([]Result, error) {
 	s := reactivation.Default()
 	s.Task, s.Network.NRec, s.Network.Cells, s.Train.SeqLen = task, nRec, cells, seqLen
 	if task == "headdir" {
@@ -98,7 +123,7 @@ func Study2(task string, nRec, cells, batch, seqLen int, minDur time.Duration) (
 	}
 	tk := s.NewTask(false, 0)
 	cfg := rnn.Config{NIn: tk.NIn(), NRec: nRec, NOut: cells, NInit: cells, Alpha: s.Network.Dt / s.Network.Tau, Activation: "relu",
-		SigmaRec: math.Sqrt(s.Network.Sigma2Rec), Noise: "gaussian"}
+		SigmaRec: math.Sqrt(s.Network.Sigma2Rec), Noise: "uniform", Workers: workers}
 	net, err := rnn.New(cfg, experiment.Stream(0, "init"))
 	if err != nil {
 		return nil, err
@@ -117,8 +142,8 @@ func Study2(task string, nRec, cells, batch, seqLen int, minDur time.Duration) (
 	})
 	name := fmt.Sprintf("study-2 %s RNN %d units, %d cells, batch %d x %d steps", task, nRec, cells, batch, seqLen)
 	return []Result{
-		{name + ": train step", sec, "s/step"},
-		{name + ": batch generation", gen, "s/batch"},
+		{Name: name + ": train step", Value: sec, Unit: "s/step", Threads: workers},
+		{Name: name + ": batch generation", Value: gen, Unit: "s/batch", Threads: workers},
 	}, nil
 }
 
@@ -128,13 +153,13 @@ var benchTorchScript string
 // DebianPython is the interpreter whose torch `circuitry bench` compares against.
 const DebianPython = "/usr/bin/python3"
 
-// torchBench runs the PyTorch equivalents, or returns nil when python3 or
-// torch is missing.
-func torchBench(minDur time.Duration) map[string]Result {
+// torchBench runs the PyTorch equivalents at threads threads, or returns
+// nil when python3 or torch is missing.
+func torchBench(minDur time.Duration, threads int) map[string]Result {
 	if exec.Command(DebianPython, "-c", "import torch").Run() != nil {
 		return nil
 	}
-	cmd := exec.Command(DebianPython, "-c", benchTorchScript, fmt.Sprint(minDur.Seconds()))
+	cmd := exec.Command(DebianPython, "-c", benchTorchScript, fmt.Sprint(minDur.Seconds()), fmt.Sprint(threads))
 	out, err := cmd.Output()
 	if err != nil {
 		return nil
@@ -144,60 +169,124 @@ func torchBench(minDur time.Duration) map[string]Result {
 	for sc.Scan() {
 		var r Result
 		if json.Unmarshal(sc.Bytes(), &r) == nil {
+			r.Threads = threads
 			res[r.Name] = r
 		}
 	}
 	return res
 }
 
-// Run prints every benchmark of `circuitry bench`, and, when Debian's
-// python3 has torch, the same workloads in PyTorch with the ratios.
-func Run(w io.Writer, minDur time.Duration) ([]Result, error) {
-	var out []Result
-	torch := torchBench(minDur)
-	if torch == nil {
+// settings are the thread counts measured: 1 and every core.
+func settings() []int {
+	if n := runtime.GOMAXPROCS(0); n > 1 {
+		return []int{1, n}
+	}
+	return []int{1}
+}
+
+// Run measures every workload of `circuitry bench` at 1 worker and at
+// every core, and, when Debian's python3 has torch, the same workloads in
+// PyTorch at 1 thread and every core; each is compared at its faster
+// setting, which the line names. It prints a table to w (JSON lines with
+// asJSON) and returns the lines.
+func Run(w io.Writer, minDur time.Duration, asJSON bool) ([]Line, error) {
+	torch := map[string]Result{}
+	for _, th := range settings() {
+		for name, r := range torchBench(minDur, th) {
+			if best, ok := torch[name]; !ok || r.better(best) {
+				torch[name] = r
+			}
+		}
+	}
+	if len(torch) == 0 && !asJSON {
 		fmt.Fprintf(w, "(no PyTorch comparison: %s with torch not found; apt-get install python3-torch)\n", DebianPython)
 	}
-	emit := func(r Result) {
-		out = append(out, r)
-		line := fmt.Sprintf("%-78s %10.4g %s", r.Name, r.Value, r.Unit)
-		key := r.Name
-		if i := strings.Index(key, " ("); i >= 0 {
-			key = key[:i]
-		}
-		if t, ok := torch[key]; ok {
-			ratio := r.Value / t.Value
-			if r.Unit == "s/step" {
-				ratio = t.Value / r.Value // speed-up
-			}
-			line += fmt.Sprintf("   PyTorch %.4g %s   circuitry/PyTorch speed %.2fx", t.Value, t.Unit, ratio)
-		}
-		fmt.Fprintln(w, line)
+	var lines []Line
+	add := func(rs []Result) {
+		l := compare(rs, torch)
+		lines = append(lines, l)
+		printLine(w, l, asJSON)
 	}
 	for _, s := range [][3]int{{32, 500, 784}, {200, 512, 512}, {1024, 1024, 1024}} {
-		emit(GEMM(s[0], s[1], s[2], minDur))
+		var rs []Result
+		for _, th := range settings() {
+			rs = append(rs, GEMM(s[0], s[1], s[2], minDur, th))
+		}
+		add(rs)
 	}
 	for _, c := range []struct {
 		cond string
 		h    int
 	}{{"ei", 500}, {"ei_ln", 500}, {"inorm_full", 500}, {"inorm_full", 300}} {
-		r, err := Study1(c.cond, c.h, minDur)
-		if err != nil {
-			return nil, err
+		var rs []Result
+		for _, th := range settings() {
+			r, err := Study1(c.cond, c.h, minDur, th)
+			if err != nil {
+				return nil, err
+			}
+			rs = append(rs, r)
 		}
-		emit(r)
+		add(rs)
 	}
 	for _, c := range []struct {
 		task        string
 		nRec, cells int
 	}{{"spatial", 512, 512}, {"headdir", 128, 512}} {
-		rs, err := Study2(c.task, c.nRec, c.cells, 200, 100, minDur)
-		if err != nil {
-			return nil, err
+		var steps, gens []Result
+		for _, th := range settings() {
+			rs, err := Study2(c.task, c.nRec, c.cells, 200, 100, minDur, th)
+			if err != nil {
+				return nil, err
+			}
+			steps, gens = append(steps, rs[0]), append(gens, rs[1])
 		}
-		for _, r := range rs {
-			emit(r)
+		add(steps)
+		add(gens)
+	}
+	return lines, nil
+}
+
+// compare makes a workload's line from circuitry's measurements at each
+// setting and PyTorch's best (by name).
+func compare(rs []Result, torch map[string]Result) Line {
+	best := rs[0]
+	var other *Result
+	for _, r := range rs[1:] {
+		if r.better(best) {
+			o := best
+			best, other = r, &o
+		} else {
+			o := r
+			other = &o
 		}
 	}
-	return out, nil
+	l := Line{Name: best.Name, Unit: best.Unit, Circuitry: best, Other: other}
+	if t, ok := torch[best.Name]; ok {
+		l.PyTorch = &t
+		l.Speed = best.Value / t.Value
+		if strings.HasPrefix(best.Unit, "s/") {
+			l.Speed = t.Value / best.Value
+		}
+	}
+	return l
+}
+
+func threadsName(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+func printLine(w io.Writer, l Line, asJSON bool) {
+	if asJSON {
+		b, _ := json.Marshal(l)
+		fmt.Fprintln(w, string(b))
+		return
+	}
+	line := fmt.Sprintf("%-72s %10.4g %-8s (%s)", l.Name, l.Circuitry.Value, l.Unit, threadsName(l.Circuitry.Threads, "worker"))
+	if t := l.PyTorch; t != nil {
+		line += fmt.Sprintf("   PyTorch %.4g (%s)   circuitry/PyTorch speed %.2fx", t.Value, threadsName(t.Threads, "thread"), l.Speed)
+	}
+	fmt.Fprintln(w, line)
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -15,7 +16,7 @@ func BenchmarkStudy1Step(b *testing.B) {
 	}{{"ei", 500}, {"ei_ln", 500}, {"inorm_full", 500}} {
 		b.Run(c.cond, func(b *testing.B) {
 			for b.Loop() {
-				r, err := Study1(c.cond, c.h, 500*time.Millisecond)
+				r, err := Study1(c.cond, c.h, 500*time.Millisecond, 0)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -32,12 +33,36 @@ func BenchmarkStudy2Step(b *testing.B) {
 	}{{"spatial", 512, 512}, {"headdir", 128, 512}} {
 		b.Run(c.task, func(b *testing.B) {
 			for b.Loop() {
-				rs, err := Study2(c.task, c.nRec, c.cells, 200, 100, time.Second)
+				rs, err := Study2(c.task, c.nRec, c.cells, 200, 100, time.Second, 0)
 				if err != nil {
 					b.Fatal(err)
 				}
 				b.ReportMetric(rs[0].Value, "s/step")
 			}
 		})
+	}
+}
+
+// Each side is compared at its faster setting, named on the line: rates
+// by the higher value, times by the lower.
+func TestCompareUsesEachSidesFasterSetting(t *testing.T) {
+	torch := map[string]Result{"g": {Name: "g", Value: 90, Unit: "GFLOP/s", Threads: 1}, "s": {Name: "s", Value: 2, Unit: "s/step", Threads: 2}}
+	l := compare([]Result{{Name: "g", Value: 40, Unit: "GFLOP/s", Threads: 1}, {Name: "g", Value: 72, Unit: "GFLOP/s", Threads: 2}}, torch)
+	if l.Circuitry.Threads != 2 || l.Other.Threads != 1 || l.PyTorch.Threads != 1 || l.Speed != 0.8 {
+		t.Fatalf("rate: %+v", l)
+	}
+	l = compare([]Result{{Name: "s", Value: 1, Unit: "s/step", Threads: 1}, {Name: "s", Value: 1.5, Unit: "s/step", Threads: 2}}, torch)
+	if l.Circuitry.Threads != 1 || l.Speed != 2 {
+		t.Fatalf("time: %+v", l)
+	}
+	var b strings.Builder
+	printLine(&b, l, false)
+	if !strings.Contains(b.String(), "(1 worker)") || !strings.Contains(b.String(), "PyTorch 2 (2 threads)") || !strings.Contains(b.String(), "2.00x") {
+		t.Fatalf("line: %s", b.String())
+	}
+	b.Reset()
+	printLine(&b, l, true)
+	if !strings.Contains(b.String(), `"speed_vs_pytorch":2`) || !strings.Contains(b.String(), `"threads":2`) {
+		t.Fatalf("json: %s", b.String())
 	}
 }

@@ -5,9 +5,11 @@ import json, os, sys, time
 import torch
 
 MIN = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
+# The thread count to measure at (`circuitry bench` runs 1 and all cores,
+# and compares with the faster).
+THREADS = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()
 torch.manual_seed(0)
-# Debian's build starts with one OpenMP thread here; use every core, as circuitry does.
-torch.set_num_threads(os.cpu_count())
+torch.set_num_threads(THREADS)
 
 def timeit(f):
     f()

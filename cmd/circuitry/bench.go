@@ -12,16 +12,23 @@ import (
 
 func benchCmd() *cobra.Command {
 	var seconds float64
+	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure GEMM GFLOP/s and the studies' training speed on this machine",
-		Args:  cobra.NoArgs,
+		Short: "Measure GEMM GFLOP/s and the studies' training speed here, against PyTorch, each at its faster thread setting",
+		Long: "bench measures each workload with 1 worker and with every core, and, when Debian's python3 has torch,\n" +
+			"PyTorch with 1 thread and every core; each side is compared at its faster setting, which the line names.\n" +
+			"CIRCUITRY_GEMM=avx2-fma forces the AVX2 kernel on an AVX-512 machine. --json prints one JSON object per line.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(cmd.OutOrStdout(), "circuitry bench: %s/%s, %d cores, gemm kernel %s\n", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), kernels.Backend())
-			_, err := bench.Run(cmd.OutOrStdout(), time.Duration(seconds*float64(time.Second)))
+			if !asJSON {
+				fmt.Fprintf(cmd.OutOrStdout(), "circuitry bench: %s/%s, %d cores, gemm kernel %s\n", runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), kernels.Backend())
+			}
+			_, err := bench.Run(cmd.OutOrStdout(), time.Duration(seconds*float64(time.Second)), asJSON)
 			return err
 		},
 	}
-	cmd.Flags().Float64Var(&seconds, "seconds", 2, "minimum measuring time per benchmark")
+	cmd.Flags().Float64Var(&seconds, "seconds", 2, "minimum measuring time per benchmark and setting")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object per workload (for scripts)")
 	return cmd
 }
