@@ -42,8 +42,9 @@ func Underpowered(check int, claim, measured, threshold string) Verdict {
 func VerdictTable(title string, vs []Verdict) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s\n\n| # | claim | measured | threshold | verdict |\n|---|---|---|---|---|\n", title)
+	cell := strings.NewReplacer("|", `\|`, "\n", " ").Replace // a pipe in a claim must not open a cell
 	for _, v := range vs {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", v.Check, v.Claim, v.Measured, v.Threshold, strings.ToUpper(v.Result))
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", v.Check, cell(v.Claim), cell(v.Measured), cell(v.Threshold), strings.ToUpper(v.Result))
 	}
 	return b.String()
 }

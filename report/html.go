@@ -43,6 +43,13 @@ img{max-width:100%%;margin:0.5em 0;border:1px solid #eee}
 		switch {
 		case line == "":
 			continue
+		case strings.HasPrefix(line, "```"):
+			closeFigs()
+			b.WriteString("<pre>")
+			for i++; i < len(lines) && !strings.HasPrefix(lines[i], "```"); i++ {
+				b.WriteString(html.EscapeString(lines[i]) + "\n")
+			}
+			b.WriteString("</pre>\n")
 		case strings.HasPrefix(line, "#"):
 			closeFigs()
 			level := len(line) - len(strings.TrimLeft(line, "#"))
@@ -51,7 +58,7 @@ img{max-width:100%%;margin:0.5em 0;border:1px solid #eee}
 			closeFigs()
 			var rows [][]string
 			for ; i < len(lines) && strings.HasPrefix(lines[i], "|"); i++ {
-				cells := strings.Split(strings.Trim(lines[i], "|"), "|")
+				cells := splitCells(lines[i])
 				if strings.Trim(strings.Join(cells, ""), "-: ") == "" {
 					continue // the separator row
 				}
@@ -90,6 +97,31 @@ img{max-width:100%%;margin:0.5em 0;border:1px solid #eee}
 	closeFigs()
 	b.WriteString("</body></html>\n")
 	return b.Bytes(), nil
+}
+
+// splitCells splits a Markdown table row at its unescaped pipes (\| is a
+// pipe inside a cell).
+func splitCells(row string) []string {
+	row = strings.TrimSpace(row)
+	row = strings.TrimPrefix(row, "|")
+	if strings.HasSuffix(row, "|") && !strings.HasSuffix(row, `\|`) {
+		row = row[:len(row)-1]
+	}
+	var cells []string
+	var cur strings.Builder
+	for i := 0; i < len(row); i++ {
+		switch {
+		case row[i] == '\\' && i+1 < len(row) && row[i+1] == '|':
+			cur.WriteByte('|')
+			i++
+		case row[i] == '|':
+			cells = append(cells, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(row[i])
+		}
+	}
+	return append(cells, cur.String())
 }
 
 var code = regexp.MustCompile("`([^`]+)`")

@@ -32,3 +32,19 @@ func TestHTMLInlinesFigures(t *testing.T) {
 		t.Error("missing figure accepted")
 	}
 }
+
+// A fenced block is one <pre> (a config is not a paragraph per line), and
+// an escaped pipe stays inside its cell.
+func TestHTMLCodeBlocksAndEscapedPipes(t *testing.T) {
+	page, err := HTML("t", "# t\n\n```yaml\nname: a\ntrain: {lr: 0.1}\n```\n\n| a | b |\n|---|---|\n| KL(q \\|\\| p) | 2 |\n", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	if !strings.Contains(s, "<pre>name: a\ntrain: {lr: 0.1}\n</pre>") || strings.Contains(s, "<p>name: a</p>") {
+		t.Errorf("code block:\n%s", s)
+	}
+	if !strings.Contains(s, "<td>KL(q || p)</td><td>2</td></tr>") {
+		t.Errorf("escaped pipes:\n%s", s)
+	}
+}

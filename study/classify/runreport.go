@@ -58,10 +58,7 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 	for _, r := range recs {
 		fmt.Fprintf(&b, "| %d | %.4f | %.2f | %.4f | %.2f | %.1f |\n", r.Epoch, float64(r.TrainLoss), 100*r.TrainAcc, float64(r.TestLoss), 100*r.TestAcc, r.Seconds)
 	}
-	b.WriteString("\n## Config\n\n")
-	for _, line := range strings.Split(strings.TrimSpace(string(cfg.YAML())), "\n") {
-		fmt.Fprintf(&b, "`%s`\n\n", strings.ReplaceAll(line, "`", "'"))
-	}
+	b.WriteString("\n## Config\n\n```yaml\n" + strings.TrimSpace(string(cfg.YAML())) + "\n```\n")
 	page, err := report.HTML("run "+sum.Name, b.String(), run.Path)
 	if err != nil {
 		return err
