@@ -25,23 +25,29 @@ type Series struct {
 	Lo, Hi []float64
 }
 
-// Lines plots series as lines with point markers.
+// Lines plots series as lines with point markers. A NaN in a series
+// breaks its line there (e.g. where an angle wraps from pi to -pi).
 func Lines(title, xlabel, ylabel string, series []Series) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
 	for i, s := range series {
-		xy := finitePoints(s.X, s.Y)
-		if len(xy) == 0 {
+		c := seriesColor(i)
+		legend := false
+		for _, xy := range finiteRuns(s.X, s.Y) {
+			l, pts, err := plotter.NewLinePoints(xy)
+			if err != nil {
+				return nil, fmt.Errorf("plot %q series %q: %w", title, s.Name, err)
+			}
+			l.Color, pts.Color = c, c
+			pts.Shape = plotutil.Shape(i)
+			p.Add(l, pts)
+			if !legend {
+				p.Legend.Add(s.Name, l, pts)
+				legend = true
+			}
+		}
+		if !legend {
 			continue
 		}
-		l, pts, err := plotter.NewLinePoints(xy)
-		if err != nil {
-			return nil, fmt.Errorf("plot %q series %q: %w", title, s.Name, err)
-		}
-		c := plotutil.Color(i)
-		l.Color, pts.Color = c, c
-		pts.Shape = plotutil.Shape(i)
-		p.Add(l, pts)
-		p.Legend.Add(s.Name, l, pts)
 		if s.Lo != nil {
 			if err := addRanges(p, s, c); err != nil {
 				return nil, err
@@ -67,6 +73,26 @@ func addRanges(p *plot.Plot, s Series, c color.Color) error {
 	return nil
 }
 
+// finiteRuns splits paired values into the runs of finite points between
+// non-finite ones.
+func finiteRuns(x, y []float64) []plotter.XYs {
+	var runs []plotter.XYs
+	var cur plotter.XYs
+	for i := range x {
+		if math.IsNaN(x[i]) || math.IsNaN(y[i]) || math.IsInf(x[i], 0) || math.IsInf(y[i], 0) {
+			if len(cur) > 0 {
+				runs, cur = append(runs, cur), nil
+			}
+			continue
+		}
+		cur = append(cur, plotter.XY{X: x[i], Y: y[i]})
+	}
+	if len(cur) > 0 {
+		runs = append(runs, cur)
+	}
+	return runs
+}
+
 // Scatter plots paired values, one point per pair, with the diagonal y = x.
 func Scatter(title, xlabel, ylabel string, x, y []float64) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
@@ -79,7 +105,7 @@ func Scatter(title, xlabel, ylabel string, x, y []float64) (*plot.Plot, error) {
 		return nil, err
 	}
 	sc.Shape = draw.CircleGlyph{}
-	sc.Color = plotutil.Color(0)
+	sc.Color = seriesColor(0)
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, pt := range xy {
 		lo = math.Min(lo, math.Min(pt.X, pt.Y))
@@ -152,7 +178,7 @@ func Bars(title, ylabel string, labels []string, values, errs []float64) (*plot.
 	if err != nil {
 		return nil, err
 	}
-	bars.Color = plotutil.Color(0)
+	bars.Color = seriesColor(0)
 	p.Add(bars)
 	if errs != nil {
 		var xye plotter.XYs
@@ -244,11 +270,11 @@ func Arrows(title, xlabel, ylabel string, x, y, dx, dy []float64) (*plot.Plot, e
 		if err != nil {
 			return nil, err
 		}
-		l.Color = plotutil.Color(0)
+		l.Color = seriesColor(0)
 		p.Add(l)
 		sc, _ := plotter.NewScatter(plotter.XYs{{X: x[i] + dx[i], Y: y[i] + dy[i]}})
 		sc.Radius = vg.Points(1.5)
-		sc.Color = plotutil.Color(0)
+		sc.Color = seriesColor(0)
 		p.Add(sc)
 	}
 	return p, nil
@@ -333,3 +359,19 @@ func FormatCell(v float64) string {
 	}
 	return fmt.Sprintf("%.2f", v)
 }
+
+// okabeIto is Okabe and Ito's palette, distinguishable with the common
+// colour-vision deficiencies (no red-green pairs).
+var okabeIto = []color.Color{
+	color.RGBA{0, 114, 178, 255},   // blue
+	color.RGBA{230, 159, 0, 255},   // orange
+	color.RGBA{0, 158, 115, 255},   // bluish green
+	color.RGBA{204, 121, 167, 255}, // reddish purple
+	color.RGBA{86, 180, 233, 255},  // sky blue
+	color.RGBA{213, 94, 0, 255},    // vermillion
+	color.RGBA{240, 228, 66, 255},  // yellow
+	color.RGBA{0, 0, 0, 255},       // black
+}
+
+// seriesColor is series i's colour.
+func seriesColor(i int) color.Color { return okabeIto[i%len(okabeIto)] }

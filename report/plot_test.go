@@ -37,3 +37,15 @@ func TestSavePNGAndSVG(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A NaN breaks a line: the runs on either side are drawn apart.
+func TestFiniteRunsBreakAtNaN(t *testing.T) {
+	nan := math.NaN()
+	runs := finiteRuns([]float64{0, 1, nan, 3, 4, 5}, []float64{3, 3.1, nan, -3.1, -3, -2.9})
+	if len(runs) != 2 || len(runs[0]) != 2 || len(runs[1]) != 3 {
+		t.Fatalf("%v", runs)
+	}
+	if _, err := Lines("t", "x", "y", []Series{{Name: "a", X: []float64{0, nan, 2}, Y: []float64{1, nan, 2}}}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -355,9 +355,14 @@ func traceSeries(name string, pos []float64, steps, b, k, dim int) report.Series
 		i := (t*b + k) * dim
 		if dim == 2 {
 			s.X, s.Y = append(s.X, pos[i]), append(s.Y, pos[i+1])
-		} else {
-			s.X, s.Y = append(s.X, float64(t)), append(s.Y, pos[i])
+			continue
 		}
+		// A heading that wraps from pi to -pi is a short step, not a line
+		// across the plot: break the curve there.
+		if n := len(s.Y); n > 0 && math.Abs(pos[i]-s.Y[n-1]) > math.Pi {
+			s.X, s.Y = append(s.X, math.NaN()), append(s.Y, math.NaN())
+		}
+		s.X, s.Y = append(s.X, float64(t)), append(s.Y, pos[i])
 	}
 	return s
 }
