@@ -21,8 +21,11 @@ type ReproduceOptions struct {
 	// date), the others are reported as not run and their verdicts n/a.
 	// For verdicts so far while a long reproduction is under way.
 	FinishedOnly bool
-	Progress     Progress
-	Log          io.Writer
+	// Skip, when set, leaves out the studies it names (reported as not
+	// run, their checks n/a): the demo skips study 2's second experiment.
+	Skip     func(study string) bool
+	Progress Progress
+	Log      io.Writer
 }
 
 // Reproduction is what Reproduce found.
@@ -64,6 +67,10 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 	results := make([]Result, len(plan.Studies))
 	var dirs, notRun []string
 	for i, st := range plan.Studies {
+		if o.Skip != nil && o.Skip(st.Name()) {
+			notRun = append(notRun, st.Dir()+" (skipped)")
+			continue
+		}
 		if o.FinishedOnly {
 			n, err := untrained(st, env.Force)
 			if err != nil {
