@@ -148,7 +148,7 @@ func (a Action) String() string {
 // legacyOwned are the entries circuitry writes, removed by --force in a
 // directory without run.json (made by an earlier version).
 var legacyOwned = []string{"config.yaml", "metrics.jsonl", "summary.json", "weights.safetensors", "report.html",
-	"checkpoints", "arrays", "figures", "analyses", recordName}
+	"checkpoints", "arrays", "figures", "analyses", "tensorboard", recordName}
 
 // Inspect decides, reading only, what to do with dir for spec. checkpoint
 // is the run's checkpoint path relative to dir. A refusal is an error of

@@ -277,3 +277,23 @@ func TestSlurmConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// Every metrics record also lands in the run's TensorBoard event file,
+// which a resume rewrites to match the restored metrics.
+func TestTensorBoardFollowsMetrics(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	run, _, err := Claim(dir, specOf("name: a\n"), "ckpt", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	run.AppendMetrics(map[string]any{"epoch": 1, "loss": 0.5, "layers": []map[string]float64{{"mean": 0.1}}})
+	saved := run.Metrics()
+	run.AppendMetrics(map[string]any{"epoch": 2, "loss": 0.25})
+	b2, _ := os.ReadFile(filepath.Join(dir, tensorBoardFile))
+	run.RestoreMetrics(saved)
+	b1, _ := os.ReadFile(filepath.Join(dir, tensorBoardFile))
+	if len(b2) <= len(b1) || !strings.Contains(string(b1), "layers/0/mean") || !strings.Contains(string(b2), "loss") {
+		t.Fatalf("event file: %d bytes after two records, %d after restoring one", len(b2), len(b1))
+	}
+}

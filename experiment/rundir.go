@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/internal/tfevents"
 )
 
 // RunDir is one run's output directory:
@@ -126,6 +129,7 @@ func (r *RunDir) Metrics() []byte { return r.metrics.Bytes() }
 func (r *RunDir) RestoreMetrics(b []byte) {
 	r.metrics.Reset()
 	r.metrics.Write(b)
+	r.writeTensorBoard() // best effort: the next AppendMetrics rewrites it anyway
 }
 
 // Close releases the directory's lock.
@@ -196,7 +200,56 @@ func (r *RunDir) AppendMetrics(rec any) error {
 	}
 	r.metrics.Write(b)
 	r.metrics.WriteByte('\n')
-	return r.WriteFile("metrics.jsonl", r.metrics.Bytes())
+	if err := r.WriteFile("metrics.jsonl", r.metrics.Bytes()); err != nil {
+		return err
+	}
+	return r.writeTensorBoard()
+}
+
+// tensorBoardFile is the run's TensorBoard event file, rewritten from
+// metrics.jsonl with every record, so it always matches it (also after a
+// resume): `tensorboard --logdir runs` plots every numeric metric.
+const tensorBoardFile = "tensorboard/events.out.tfevents.0.circuitry"
+
+func (r *RunDir) writeTensorBoard() error {
+	var pts []tfevents.Point
+	for i, line := range bytes.Split(bytes.TrimSpace(r.metrics.Bytes()), []byte("\n")) {
+		var rec map[string]any
+		if len(line) == 0 || json.Unmarshal(line, &rec) != nil {
+			continue
+		}
+		p := tfevents.Point{Step: int64(i + 1), Scalars: map[string]float64{}}
+		flattenNumbers(p.Scalars, "", rec)
+		for _, k := range []string{"step", "epoch"} {
+			if v, ok := p.Scalars[k]; ok {
+				p.Step = int64(v)
+				delete(p.Scalars, k)
+			}
+		}
+		p.Wall = p.Scalars["seconds"]
+		pts = append(pts, p)
+	}
+	if err := os.MkdirAll(filepath.Join(r.Path, "tensorboard"), 0o755); err != nil {
+		return err
+	}
+	return r.WriteFile(tensorBoardFile, tfevents.Encode(pts))
+}
+
+// flattenNumbers collects the numbers of a decoded JSON value under
+// slash-separated tags (layers/0/mean).
+func flattenNumbers(dst map[string]float64, prefix string, v any) {
+	switch x := v.(type) {
+	case float64:
+		dst[prefix] = x
+	case map[string]any:
+		for k, e := range x {
+			flattenNumbers(dst, path.Join(prefix, k), e)
+		}
+	case []any:
+		for i, e := range x {
+			flattenNumbers(dst, path.Join(prefix, strconv.Itoa(i)), e)
+		}
+	}
 }
 
 // WriteJSON writes v as indented JSON to name, atomically.

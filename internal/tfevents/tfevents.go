@@ -1,0 +1,97 @@
+// Package tfevents writes TensorBoard event files of scalars: TFRecord
+// framing (length, masked CRC-32C of it, data, masked CRC-32C of it) around
+// hand-encoded Event protocol buffers, so `tensorboard --logdir runs`
+// plots circuitry's metrics without any TensorFlow code here.
+package tfevents
+
+import (
+	"encoding/binary"
+	"hash/crc32"
+	"math"
+	"sort"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// maskedCRC is TFRecord's checksum: CRC-32C rotated and offset.
+func maskedCRC(b []byte) uint32 {
+	c := crc32.Checksum(b, castagnoli)
+	return ((c >> 15) | (c << 17)) + 0xa282ead8
+}
+
+// record frames one serialized Event.
+func record(dst, data []byte) []byte {
+	var n [8]byte
+	binary.LittleEndian.PutUint64(n[:], uint64(len(data)))
+	dst = append(dst, n[:]...)
+	dst = binary.LittleEndian.AppendUint32(dst, maskedCRC(n[:]))
+	dst = append(dst, data...)
+	return binary.LittleEndian.AppendUint32(dst, maskedCRC(data))
+}
+
+func varint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
+
+func key(b []byte, field, wire int) []byte { return varint(b, uint64(field<<3|wire)) }
+
+func bytesField(b []byte, field int, v []byte) []byte {
+	b = key(b, field, 2)
+	b = varint(b, uint64(len(v)))
+	return append(b, v...)
+}
+
+// event encodes Event{wall_time: 1, step: 2, file_version: 3 | summary: 5}.
+func event(wall float64, step int64, version string, summary []byte) []byte {
+	var b []byte
+	b = key(b, 1, 1)
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(wall))
+	b = key(b, 2, 0)
+	b = varint(b, uint64(step))
+	if version != "" {
+		b = bytesField(b, 3, []byte(version))
+	}
+	if summary != nil {
+		b = bytesField(b, 5, summary)
+	}
+	return b
+}
+
+// summary encodes Summary{value: [Value{tag: 1, simple_value: 2}]}.
+func summary(scalars map[string]float64) []byte {
+	tags := make([]string, 0, len(scalars))
+	for t := range scalars {
+		tags = append(tags, t)
+	}
+	sort.Strings(tags)
+	var b []byte
+	for _, t := range tags {
+		var v []byte
+		v = bytesField(v, 1, []byte(t))
+		v = key(v, 2, 5)
+		v = binary.LittleEndian.AppendUint32(v, math.Float32bits(float32(scalars[t])))
+		b = bytesField(b, 1, v)
+	}
+	return b
+}
+
+// Point is one step's scalars.
+type Point struct {
+	Step    int64
+	Wall    float64 // seconds (TensorBoard's wall-time axis)
+	Scalars map[string]float64
+}
+
+// Encode returns a whole event file: the version event, then one event
+// per point (non-finite scalars left out, as TensorBoard cannot plot them).
+func Encode(points []Point) []byte {
+	out := record(nil, event(0, 0, "brain.Event:2", nil))
+	for _, p := range points {
+		finite := map[string]float64{}
+		for k, v := range p.Scalars {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				finite[k] = v
+			}
+		}
+		out = record(out, event(p.Wall, p.Step, "", summary(finite)))
+	}
+	return out
+}
