@@ -355,3 +355,8 @@ func Refusals(errs []string) error {
 	}
 	return fmt.Errorf("%s (and %d more points like it)", errs[0], len(errs)-1)
 }
+
+// FlattenConfig maps every leaf of a YAML config to its dotted key (lists
+// on one line, as --set takes them): what run fingerprints and comparisons
+// of runs are computed over.
+func FlattenConfig(data []byte) (map[string]string, error) { return flattenYAML(data) }

@@ -35,3 +35,24 @@ func TestPresetsAnywhereAndHelpfulErrors(t *testing.T) {
 		{[]string{"train", "configs/no-such.yaml"}, "no such file, and no preset of that name"},
 	})
 }
+
+// `runs` lists runs with their results and the config keys that differ
+// between runs of one kind; study points only with --points.
+func TestRunsListsAndCompares(t *testing.T) {
+	work := t.TempDir()
+	for _, lr := range []string{"0.001", "0.003"} {
+		if _, stderr, code := runCLI(t, work, "train", "configs/mlp-baseline.yaml", "--data", "embedded", "--set", "name=lr"+lr,
+			"--set", "train.lr="+lr, "--set", "train.epochs=1", "--set", "data.train_limit=200", "--set", "model.hidden=[8]"); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	out, _, code := runCLI(t, work, "runs")
+	if code != 0 || !strings.Contains(out, "lr0.001") || !strings.Contains(out, "train.lr=0.003") || !strings.Contains(out, "final_test_acc=") ||
+		strings.Contains(out, "train.epochs=") {
+		t.Fatalf("runs: %d\n%s", code, out)
+	}
+	out, _, _ = runCLI(t, work, "runs", "--json")
+	if !strings.Contains(out, `"config_differs": {`) || !strings.Contains(out, `"train.lr": "0.001"`) {
+		t.Fatalf("runs --json:\n%s", out)
+	}
+}
