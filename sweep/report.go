@@ -2,10 +2,13 @@ package sweep
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -122,19 +125,69 @@ func (rep *Report) write(dir string) error {
 	if err != nil {
 		return err
 	}
-	var csv strings.Builder
-	csv.WriteString("point,overrides,final_test_acc,clean_test_acc,epochs\n")
-	for _, r := range rep.Runs {
-		fmt.Fprintf(&csv, "%s,%q,%.4f,%.4f,%d\n", r.Point, r.Overrides, r.Summary.FinalTestAcc, r.Summary.CleanTestAcc, r.Summary.Epochs)
-	}
+	csv := resultsCSV(rep.Runs)
 	page, err := report.HTML("sweep "+rep.Sweep, md, dir)
 	if err != nil {
 		return err
 	}
-	for name, data := range map[string][]byte{"sweep.md": []byte(md), "sweep.json": append(b, '\n'), "results.csv": []byte(csv.String()), "report.html": page} {
+	for name, data := range map[string][]byte{"sweep.md": []byte(md), "sweep.json": append(b, '\n'), "results.csv": csv, "report.html": page} {
 		if err := fsutil.WriteFileAtomic(filepath.Join(dir, name), data); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// resultsCSV is one row per point with a column per swept key (so pandas
+// reads the settings as values), then the results.
+func resultsCSV(runs []RunSummary) []byte {
+	var keys []string
+	settings := make([]map[string]string, len(runs))
+	for i, r := range runs {
+		settings[i] = map[string]string{}
+		for _, kv := range splitOverrides(r.Overrides) {
+			k, v, _ := strings.Cut(kv, "=")
+			if _, seen := settings[i][k]; !seen && !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+			settings[i][k] = v
+		}
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	w.Write(append(append([]string{"point"}, keys...), "final_test_acc", "clean_test_acc", "epochs"))
+	for i, r := range runs {
+		row := []string{r.Point}
+		for _, k := range keys {
+			row = append(row, settings[i][k])
+		}
+		w.Write(append(row, fmt.Sprintf("%.4f", r.Summary.FinalTestAcc), fmt.Sprintf("%.4f", r.Summary.CleanTestAcc), fmt.Sprint(r.Summary.Epochs)))
+	}
+	w.Flush()
+	return b.Bytes()
+}
+
+// splitOverrides splits a point's "k=v k2=[1, 2]" overrides at the
+// spaces between settings (not those inside brackets).
+func splitOverrides(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i, c := range s {
+		switch {
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+		case c == ' ' && depth == 0:
+			if i > start {
+				out = append(out, s[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
 }

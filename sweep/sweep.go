@@ -34,8 +34,10 @@ type Point struct {
 	Config    classify.Config
 }
 
-// Load reads and validates a sweep spec and expands its points.
-func Load(path string) (*Spec, []Point, error) {
+// Load reads and validates a sweep spec and expands its points; sets are
+// --set overrides of the base config applied to every point (a swept key,
+// seed or name is an error).
+func Load(path string, sets ...string) (*Spec, []Point, error) {
 	data, err := experiment.ReadConfigFile(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sweep: %w", err)
@@ -57,13 +59,19 @@ func Load(path string) (*Spec, []Point, error) {
 	if experiment.StudyOf(base) != "" {
 		return nil, nil, fmt.Errorf("%s: base %s is a study config; sweeps take single-run configs", path, s.Base)
 	}
+	for _, set := range sets {
+		k, _, _ := strings.Cut(set, "=")
+		if _, swept := s.Grid[k]; swept || k == "seed" || k == "name" || k == "out.dir" {
+			return nil, nil, fmt.Errorf("--set %s: %s is set per point by the sweep; change the grid instead", set, k)
+		}
+	}
 	var pts []Point
 	for _, c := range s.combinations() {
 		for _, seed := range s.Seeds {
 			i := len(pts)
-			sets := append(append([]string{}, c...), fmt.Sprintf("seed=%d", seed), fmt.Sprintf("name=p%04d", i),
+			point := append(append(append([]string{}, sets...), c...), fmt.Sprintf("seed=%d", seed), fmt.Sprintf("name=p%04d", i),
 				"out.dir="+filepath.Join(s.Out.Dir, s.Sweep, "runs"))
-			cfg, err := classify.ParseConfig(base, sets)
+			cfg, err := classify.ParseConfig(base, point)
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: grid point %v: %w", path, c, err)
 			}

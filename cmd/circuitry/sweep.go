@@ -13,6 +13,7 @@ import (
 
 func sweepCmd(g *globals) *cobra.Command {
 	var workers, point int
+	var sets []string
 	var slurm, submit, force bool
 	cmd := &cobra.Command{
 		Use:   "sweep SPEC",
@@ -26,7 +27,7 @@ func sweepCmd(g *globals) *cobra.Command {
 			if cmd.Flags().Changed("workers") && (workers < 1 || workers > experiment.MaxWorkers) {
 				return fmt.Errorf("--workers %d: want 1 to %d", workers, experiment.MaxWorkers)
 			}
-			spec, pts, err := sweep.Load(args[0])
+			spec, pts, err := sweep.Load(args[0], sets...)
 			if err != nil {
 				return err
 			}
@@ -47,6 +48,7 @@ func sweepCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+	cmd.Flags().StringArrayVar(&sets, "set", nil, "override a key of the base config for every point, e.g. --set train.epochs=5 (repeatable; not a swept key)")
 	cmd.Flags().IntVar(&workers, "workers", 0, "points run in parallel (default: the spec's workers, or one per core)")
 	cmd.Flags().IntVar(&point, "point", 0, "run only this point (what each Slurm array task does)")
 	cmd.Flags().BoolVar(&slurm, "slurm", false, "write SWEEP_DIR/slurm.sh, a Slurm job array with one task per point")

@@ -78,7 +78,22 @@ func TestSweepLocalAndBadInput(t *testing.T) {
 	if !before.ModTime().Equal(after.ModTime()) {
 		t.Fatal("a finished point was run again")
 	}
+	// results.csv has a column per swept key, values pandas reads as numbers.
+	csvb, _ := os.ReadFile(filepath.Join(work, "runs", "sw", "results.csv"))
+	if lines := strings.Split(string(csvb), "\n"); lines[0] != "point,seed,train.lr,final_test_acc,clean_test_acc,epochs" || !strings.HasPrefix(lines[1], "p0000,1,0.001,") {
+		t.Fatalf("results.csv:\n%s", csvb)
+	}
+	// --set reaches every point's config.
+	setWork := t.TempDir()
+	setSpec := writeSweep(t, setWork, "grid:\n  train.lr: [0.001]\n")
+	if _, stderr, code := runCLI(t, setWork, "sweep", setSpec, "--data", "embedded", "--set", "model.hidden=[8]"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if b, _ := os.ReadFile(filepath.Join(setWork, "runs", "sw", "runs", "p0000", "config.yaml")); !strings.Contains(string(b), "- 8") && !strings.Contains(string(b), "[8]") {
+		t.Fatalf("--set not applied:\n%s", b)
+	}
 	cases := []errorCase{
+		{[]string{"sweep", spec, "--set", "train.lr=0.1"}, "--set train.lr=0.1: train.lr is set per point by the sweep"},
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lrr: [0.1]\n")}, `unknown key "train.lrr"`},
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid: {}\n")}, "grid is empty"},
 		{[]string{"sweep", writeSweep(t, t.TempDir(), "grid:\n  train.lr: []\n")}, "grid.train.lr has no values"},
