@@ -30,7 +30,7 @@ func decode(t *testing.T, b []byte) (steps []int64, tags [][]string, values [][]
 			switch k {
 			case 1<<3 | 1:
 				data = data[8:]
-			case 2<<3 | 0:
+			case 2 << 3: // step, varint
 				v, m := binary.Uvarint(data)
 				step, data = int64(v), data[m:]
 			case 3<<3 | 2, 5<<3 | 2:
