@@ -9,6 +9,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 )
@@ -123,5 +124,20 @@ func Decode(b []byte) ([]Tensor, map[string]string, error) {
 		return nil, nil, fmt.Errorf("safetensors: %d bytes after the last tensor", len(data)-end)
 	}
 	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	return ts, meta, nil
+}
+
+// ReadFile reads and decodes (see Decode) a safetensors file; a read
+// error is returned as is (os.ErrNotExist: no such file), a decoding error
+// names the file.
+func ReadFile(path string) ([]Tensor, map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	ts, meta, err := Decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
 	return ts, meta, nil
 }

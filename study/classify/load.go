@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -29,13 +30,12 @@ func LoadModel(runDir string) (*Model, error) {
 		return nil, err
 	}
 	path := filepath.Join(runDir, "weights.safetensors")
-	b, err := os.ReadFile(path)
-	if err != nil {
+	ts, _, err := safetensors.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: not a finished run (%w)", runDir, err)
 	}
-	ts, _, err := safetensors.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	saved := map[string][]float32{}
 	in := 0

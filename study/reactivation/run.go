@@ -962,14 +962,12 @@ func LoadNetwork(runDir string) (rnn.Net, error) {
 // savedWeights decodes a run's weights.safetensors (fully validated), by
 // tensor name: the weights an analysis uses are checked against it.
 func savedWeights(runDir string) (map[string][]float32, error) {
-	path := filepath.Join(runDir, "weights.safetensors")
-	b, err := os.ReadFile(path)
-	if err != nil {
+	ts, _, err := safetensors.ReadFile(filepath.Join(runDir, "weights.safetensors"))
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: not a finished run (%w)", runDir, err)
 	}
-	ts, _, err := safetensors.Decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w — the file is damaged; --force retrains the run", path, err)
+		return nil, fmt.Errorf("%w — the file is damaged; --force retrains the run", err)
 	}
 	out := make(map[string][]float32, len(ts))
 	for _, t := range ts {
