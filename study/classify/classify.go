@@ -71,8 +71,13 @@ type Summary struct {
 	TotalSeconds  float64        `json:"total_seconds"`
 	Kernel        string         `json:"gemm_kernel"`
 	Diverged      bool           `json:"diverged"` // a non-finite training loss stopped the run
-	Condition     string         `json:"condition,omitempty"`
-	Final         *EpochRecord   `json:"final_epoch,omitempty"`
+	// DivergedStep is the first training step (1-based, counted over
+	// epochs) whose batch loss was not finite; the run stops at the end of
+	// that epoch, and metrics.jsonl keeps every earlier epoch's finite
+	// record.
+	DivergedStep int          `json:"diverged_step,omitempty"`
+	Condition    string       `json:"condition,omitempty"`
+	Final        *EpochRecord `json:"final_epoch,omitempty"`
 	// TrainEvalLayers are the study's activity moments: each hidden
 	// layer's across-unit mean and variance (before ReLU and any layer
 	// norm) on the last batch of a training-set evaluation pass after the
@@ -343,14 +348,17 @@ type classifierRun struct {
 // loopState is where training stands: the next (epoch, step), this
 // epoch's data order and running sums.
 type loopState struct {
-	Epoch, Step       int
-	Perm              []int
-	LossSum, LocalSum float64
+	Epoch, Step int
+	Perm        []int
+	// The sums are analysis.Float so that a checkpoint taken after a
+	// non-finite loss still encodes (as null, read back as NaN).
+	LossSum, LocalSum analysis.Float
 	Correct           int
 	Stats             []ei.LayerStats
 	TrainSeconds      float64
 	Best              float64
 	Diverged          bool
+	DivergedStep      int `json:",omitempty"`
 }
 
 func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
@@ -519,7 +527,7 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 			}
 			r.step(x, labels, epoch, s, steps)
 			if s%50 == 0 {
-				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("loss %.3f", r.st.LossSum/float64(s+1)))
+				opt.Progress.Add(min(50, steps-s), fmt.Sprintf("loss %.3f", float64(r.st.LossSum)/float64(s+1)))
 			}
 		}
 		secs := time.Since(start).Seconds()
@@ -540,6 +548,9 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	}
 	sum := r.sum
 	sum.Diverged = r.st.Diverged
+	if sum.Diverged {
+		sum.DivergedStep = r.st.DivergedStep
+	}
 	sum.BestTestAcc = r.st.Best
 	if sum.Diverged {
 		sum.LastStepAlignment = nil
@@ -623,23 +634,26 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 		if epoch == cfg.Train.Epochs && s == steps-1 && !math.IsNaN(l) && !math.IsInf(l, 0) {
 			r.sum.LastStepAlignment = dale.Alignment() // from this step's forward state
 		}
-		r.st.LocalSum += dale.LocalBackward()
+		r.st.LocalSum += analysis.Float(dale.LocalBackward())
 		if cfg.Model.DANNCorrection {
 			dale.CorrectGradients()
 		}
 	}
 	r.optim.Step() // also keeps Dale's-law weights >= 0 (nn.Param.NonNegative)
-	r.st.LossSum += l
+	r.st.LossSum += analysis.Float(l)
 	r.st.Correct += c
+	if r.st.DivergedStep == 0 && (math.IsNaN(l) || math.IsInf(l, 0)) {
+		r.st.DivergedStep = (epoch-1)*steps + s + 1
+	}
 }
 
 // endEpoch evaluates, logs and records the epoch.
 func (r *classifierRun) endEpoch(epoch, steps int, secs float64) error {
 	cfg, opt := r.cfg, r.opt
-	rec := EpochRecord{Epoch: epoch, TrainLoss: analysis.Float(r.st.LossSum / float64(steps)),
+	rec := EpochRecord{Epoch: epoch, TrainLoss: r.st.LossSum / analysis.Float(steps),
 		TrainAcc: float64(r.st.Correct) / float64(steps*cfg.Train.BatchSize), Seconds: secs}
 	if r.dale.Network != nil {
-		rec.LocalLoss = analysis.Float(r.st.LocalSum / float64(steps))
+		rec.LocalLoss = r.st.LocalSum / analysis.Float(steps)
 		rec.Layers = r.dale.Stats()
 	}
 	r.shiftTest()
@@ -657,7 +671,7 @@ func (r *classifierRun) endEpoch(epoch, steps int, secs float64) error {
 		// Diverged: the weights are no longer finite; further epochs
 		// would only burn time. The run counts at chance.
 		r.st.Diverged = true
-		fmt.Fprintf(opt.Log, "%s: training loss is not finite at epoch %d; stopping (diverged)\n", cfg.Name, epoch)
+		fmt.Fprintf(opt.Log, "%s: training loss is not finite from step %d (epoch %d); stopping (diverged)\n", cfg.Name, r.st.DivergedStep, epoch)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -173,5 +174,47 @@ func TestDataOrderAndTestShift(t *testing.T) {
 		if !slices.Equal(shifts[0], shifts[1]) {
 			t.Fatalf("fixed_test_shift=%v: the shifts are not reproducible from the seed", fixed)
 		}
+	}
+}
+
+// A run whose loss turns non-finite finishes recorded as diverged: a
+// checkpoint taken after the NaN still encodes, the summary names the first
+// non-finite step, and the study counts the run at chance.
+func TestDivergedRunIsRecorded(t *testing.T) {
+	cfg := tinyConfig(t, "nan")
+	cfg.Train.Shuffle = false      // file order: image i is in step i/20 + 1
+	cfg.Train.CheckpointEvery = 70 // a save after the NaN (step 62)
+	train, test, src, err := LoadData(cfg.Data, "embedded", io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	poisoned := *train
+	poisoned.Pixels = append([]float32(nil), train.Pixels[:cfg.Data.TrainLimit*train.Dim()]...)
+	poisoned.Pixels[1234*train.Dim()+300] = float32(math.NaN())
+	var log bytes.Buffer
+	sum, err := Train(context.Background(), cfg, RunOptions{Train: &poisoned, Test: test, Source: src, Log: &log})
+	if err != nil {
+		t.Fatalf("a diverged run is a result, not an error: %v", err)
+	}
+	if !sum.Diverged || sum.DivergedStep != 62 || !strings.Contains(log.String(), "not finite from step 62 (epoch 1)") {
+		t.Fatalf("diverged %v at step %d; log %q", sum.Diverged, sum.DivergedStep, log.String())
+	}
+	dir := filepath.Join(cfg.Out.Dir, cfg.Name)
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if err != nil || !strings.Contains(string(b), `"diverged": true`) || !strings.Contains(string(b), `"diverged_step": 62`) {
+		t.Fatalf("summary.json: %v\n%s", err, b)
+	}
+	metrics := metricsWithoutTime(t, dir)
+	if strings.Count(metrics, "\n") != 0 || !strings.Contains(metrics, `"train_loss":null`) {
+		t.Fatalf("want one epoch recorded with a null loss (the run stops at that epoch's end):\n%s", metrics)
+	}
+	for _, f := range []string{"weights.safetensors", "report.html", "run.json"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("diverged run lacks %s: %v", f, err)
+		}
+	}
+	var again bytes.Buffer
+	if _, err := Train(context.Background(), cfg, RunOptions{Train: &poisoned, Test: test, Source: src, Log: &again}); err != nil || !strings.Contains(again.String(), "reusing") {
+		t.Fatalf("a diverged run is finished: %v, log %q", err, again.String())
 	}
 }

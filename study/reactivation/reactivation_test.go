@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/npy"
 	"github.com/circuitry-lab/circuitry/internal/runtest"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/rnn"
@@ -298,7 +299,22 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 		t.Fatalf("damaged array: %v", err)
 	}
 	runtest.SameSnapshot(t, damaged, runtest.Snapshot(t, s.Dir()))
+	// Well-formed arrays of the wrong shape: a 1-D waking_decoded.npy, and a
+	// quiescent_decoded.npy whose positions have three coordinates.
+	oneD, _ := npy.Bytes(make([]float64, 6), 6)
+	os.WriteFile(arr, oneD, 0o644)
+	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err == nil || !strings.Contains(err.Error(), "shape [6], want 3 dimensions") {
+		t.Fatalf("1-D waking array: %v", err)
+	}
 	os.WriteFile(arr, good, 0o644)
+	qarr := filepath.Join(point, "arrays", "quiescent_decoded.npy")
+	qgood, _ := os.ReadFile(qarr)
+	threeCoords, _ := npy.Bytes(make([]float64, 2*2*3), 2, 2, 3)
+	os.WriteFile(qarr, threeCoords, 0o644)
+	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err == nil || !strings.Contains(err.Error(), "last dimension 3, waking_decoded.npy's is 2") {
+		t.Fatalf("quiescent array of another dimension: %v", err)
+	}
+	os.WriteFile(qarr, qgood, 0o644)
 	runtest.SameSnapshot(t, before, runtest.Snapshot(t, s.Dir()))
 	// weights.safetensors is read back and checked against the weights an
 	// analysis uses: a flipped value or a cut file is an error naming it.

@@ -807,8 +807,14 @@ func loadResult(dir string) (*Result, error) {
 	read := func(name string, dims int) ([]float64, []int, error) {
 		path := filepath.Join(dir, "arrays", name)
 		x, shape, err := npy.ReadFloat64(path)
-		if err == nil && len(shape) != dims {
+		switch {
+		case err != nil:
+		case len(shape) != dims:
 			err = fmt.Errorf("shape %v, want %d dimensions", shape, dims)
+		case r.dim > 0 && shape[dims-1] != r.dim:
+			// Every array holds positions (or angles) of the task's
+			// dimension, which waking_decoded.npy fixes.
+			err = fmt.Errorf("shape %v: last dimension %d, waking_decoded.npy's is %d", shape, shape[dims-1], r.dim)
 		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: finished run with a damaged array (%v) — --force retrains it", path, err)

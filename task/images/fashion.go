@@ -117,12 +117,21 @@ func findFile(dir, gzName string) string {
 	return ""
 }
 
+// missingFiles names the data files dir lacks. A file that is there but is
+// not a regular file (a device such as /dev/zero behind a symlink, a FIFO, a
+// directory) is named as such: reading it could never end or never fit.
 func missingFiles(dir string) error {
 	var missing []string
 	for _, f := range FashionFiles {
-		if findFile(dir, f.Name) == "" {
-			missing = append(missing, f.Name)
+		if findFile(dir, f.Name) != "" {
+			continue
 		}
+		for _, n := range []string{f.Name, f.Name[:len(f.Name)-len(".gz")]} {
+			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
+				return fmt.Errorf("%s is not a regular file", filepath.Join(dir, n))
+			}
+		}
+		missing = append(missing, f.Name)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("missing %v (gzipped or not)", missing)

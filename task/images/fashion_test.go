@@ -27,6 +27,15 @@ func TestFindFashionMNISTExplicitDirs(t *testing.T) {
 	if _, err := FindFashionMNIST(empty); err == nil || !strings.Contains(err.Error(), "missing [train-images-idx3-ubyte.gz") {
 		t.Fatalf("empty --data: %v", err)
 	}
+	// A device behind a data file's name is named, not reported missing and
+	// never read (/dev/zero would never end).
+	devDir := t.TempDir()
+	if err := os.Symlink(os.DevNull, filepath.Join(devDir, "train-images-idx3-ubyte")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := FindFashionMNIST(devDir); err == nil || !strings.Contains(err.Error(), "train-images-idx3-ubyte is not a regular file") {
+		t.Fatalf("device as data file: %v", err)
+	}
 	dir := t.TempDir()
 	writeSet(t, dir, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte", 4, []byte{1, 2, 3, 4})
 	writeSet(t, dir, "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte.gz", 2, []byte{5, 6})
