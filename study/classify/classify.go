@@ -548,11 +548,9 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	}
 	sum := r.sum
 	sum.Diverged = r.st.Diverged
-	if sum.Diverged {
-		sum.DivergedStep = r.st.DivergedStep
-	}
 	sum.BestTestAcc = r.st.Best
 	if sum.Diverged {
+		sum.DivergedStep = r.st.DivergedStep
 		sum.LastStepAlignment = nil
 	}
 	if r.dale.Network != nil && !r.st.Diverged {
@@ -629,9 +627,10 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 		dale.MeasureAlignment = cfg.Train.AlignEvery > 0 && s%cfg.Train.AlignEvery == 0
 	}
 	l, c := r.loss.Loss(r.net.Forward(x), labels)
+	finite := !math.IsNaN(l) && !math.IsInf(l, 0)
 	r.net.Backward(r.loss.Backward())
 	if dale.Network != nil {
-		if epoch == cfg.Train.Epochs && s == steps-1 && !math.IsNaN(l) && !math.IsInf(l, 0) {
+		if epoch == cfg.Train.Epochs && s == steps-1 && finite {
 			r.sum.LastStepAlignment = dale.Alignment() // from this step's forward state
 		}
 		r.st.LocalSum += analysis.Float(dale.LocalBackward())
@@ -642,7 +641,7 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 	r.optim.Step() // also keeps Dale's-law weights >= 0 (nn.Param.NonNegative)
 	r.st.LossSum += analysis.Float(l)
 	r.st.Correct += c
-	if r.st.DivergedStep == 0 && (math.IsNaN(l) || math.IsInf(l, 0)) {
+	if r.st.DivergedStep == 0 && !finite {
 		r.st.DivergedStep = (epoch-1)*steps + s + 1
 	}
 }

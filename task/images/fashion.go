@@ -106,32 +106,37 @@ func explicitDir(kind, dir string) (Source, error) {
 	return Source{Kind: kind, Dir: dir}, nil
 }
 
-// findFile returns the path of name in dir, gzipped or not, or "".
-func findFile(dir, gzName string) string {
+// findFile returns the path of name in dir, gzipped or not, or "" when
+// neither is there as a regular file. When only something else is there (a
+// device such as /dev/zero behind a symlink, a FIFO, a directory), the error
+// names it: reading it could never end or never fit.
+func findFile(dir, gzName string) (string, error) {
+	var irregular error
 	for _, n := range []string{gzName, gzName[:len(gzName)-len(".gz")]} {
 		p := filepath.Join(dir, n)
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			return p
+		st, err := os.Stat(p)
+		switch {
+		case err != nil:
+		case st.Mode().IsRegular():
+			return p, nil
+		case irregular == nil:
+			irregular = fmt.Errorf("%s is not a regular file", p)
 		}
 	}
-	return ""
+	return "", irregular
 }
 
-// missingFiles names the data files dir lacks. A file that is there but is
-// not a regular file (a device such as /dev/zero behind a symlink, a FIFO, a
-// directory) is named as such: reading it could never end or never fit.
+// missingFiles names the data files dir lacks.
 func missingFiles(dir string) error {
 	var missing []string
 	for _, f := range FashionFiles {
-		if findFile(dir, f.Name) != "" {
-			continue
+		p, err := findFile(dir, f.Name)
+		if err != nil {
+			return err
 		}
-		for _, n := range []string{f.Name, f.Name[:len(f.Name)-len(".gz")]} {
-			if _, err := os.Stat(filepath.Join(dir, n)); err == nil {
-				return fmt.Errorf("%s is not a regular file", filepath.Join(dir, n))
-			}
+		if p == "" {
+			missing = append(missing, f.Name)
 		}
-		missing = append(missing, f.Name)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("missing %v (gzipped or not)", missing)
@@ -146,7 +151,10 @@ func LoadFashionMNIST(src Source) (train, test *Set, err error) {
 	}
 	paths := make([]string, len(FashionFiles))
 	for i, f := range FashionFiles {
-		if paths[i] = findFile(src.Dir, f.Name); paths[i] == "" {
+		if paths[i], err = findFile(src.Dir, f.Name); err != nil {
+			return nil, nil, err
+		}
+		if paths[i] == "" {
 			return nil, nil, fmt.Errorf("%s: missing %s", src.Dir, f.Name)
 		}
 	}
@@ -214,8 +222,12 @@ func DescribeFiles(src Source) ([]FileInfo, error) {
 			path = "embedded/" + f.Name
 			r, err = embedded.Open(path)
 		} else {
-			path = findFile(src.Dir, f.Name)
-			r, err = os.Open(path)
+			if path, err = findFile(src.Dir, f.Name); err == nil {
+				if path == "" {
+					return nil, fmt.Errorf("%s: missing %s", src.Dir, f.Name)
+				}
+				r, err = os.Open(path)
+			}
 		}
 		if err != nil {
 			return nil, err
