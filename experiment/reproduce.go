@@ -98,7 +98,7 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 		md += "\n" + VerdictTable(set.Title, set.Verdicts)
 	}
 	for i, d := range dirs {
-		if err := WriteVerdicts(d, md, results[i].Markdown()); err != nil {
+		if err := WriteVerdicts(d, md, sets, results[i].Markdown()); err != nil {
 			return nil, err
 		}
 	}

@@ -207,8 +207,8 @@ type Plan struct {
 
 // VerdictSet is one verdict table: the checks of one experiment.
 type VerdictSet struct {
-	Title    string // e.g. "The study's checks", "Uniform noise (the authors' experiment)"
-	Verdicts []Verdict
+	Title    string    `json:"title"` // e.g. "The study's checks", "Uniform noise (the authors' experiment)"
+	Verdicts []Verdict `json:"verdicts"`
 }
 
 // Registry holds the studies the command line knows. A new study is a

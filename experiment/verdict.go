@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -49,10 +50,18 @@ func VerdictTable(title string, vs []Verdict) string {
 	return b.String()
 }
 
-// WriteVerdicts saves verdicts.md and rewrites report.html with the
-// verdicts above the study's own report.
-func WriteVerdicts(dir, verdicts, body string) error {
+// WriteVerdicts saves verdicts.md (the rendered tables), verdicts.json
+// (sets, for scripts and the serve index) and rewrites report.html with
+// the verdicts above the study's own report.
+func WriteVerdicts(dir, verdicts string, sets []VerdictSet, body string) error {
 	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "verdicts.md"), []byte(verdicts)); err != nil {
+		return err
+	}
+	js, err := json.MarshalIndent(sets, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(filepath.Join(dir, "verdicts.json"), append(js, '\n')); err != nil {
 		return err
 	}
 	page, err := report.HTML(filepath.Base(dir), verdicts+"\n"+body, dir)

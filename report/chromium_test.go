@@ -1,68 +1,37 @@
 package report
 
 import (
-	"bytes"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/circuitry-lab/circuitry/internal/browser"
 )
 
-// chromiumFlags are what a root CI machine without network needs.
-var chromiumFlags = []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-	"--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0"}
-
-// The index page in real headless Chromium: it loads without console
-// errors, lists the runs and shows every figure. The screenshot goes to
-// $CIRCUITRY_SCREENSHOT (or a temporary directory).
+// The index in real headless Chromium: it loads without console errors,
+// shows every figure, and #sort=COLUMN:desc orders a table by a column
+// numerically (0.85 before 0.1 before 0.05, not as text).
 func TestIndexInHeadlessChromium(t *testing.T) {
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("Debian chromium is not installed")
-	}
 	root := t.TempDir()
-	study := filepath.Join(root, "study")
-	os.MkdirAll(filepath.Join(study, "figures"), 0o755)
-	os.WriteFile(filepath.Join(study, "study.yaml"), []byte("x: 1\n"), 0o644)
 	p, _ := Lines("accuracy", "eps", "%", []Series{{Name: "a", X: []float64{0, 1}, Y: []float64{1, 2}}})
-	Save(p, filepath.Join(study, "figures"), "acc")
-	page, _ := HTML("study", "# study\n\n![acc.png](figures/acc.png)\n", study)
-	os.WriteFile(filepath.Join(study, "report.html"), page, 0o644)
-	os.MkdirAll(filepath.Join(root, "mlp"), 0o755)
-	os.WriteFile(filepath.Join(root, "mlp", "config.yaml"), []byte("name: mlp\n"), 0o644)
-	os.WriteFile(filepath.Join(root, "mlp", "summary.json"), []byte("{}"), 0o644)
-	srv := httptest.NewServer(Handler(root, 30))
+	Save(p, filepath.Join(root, "study", "figures"), "acc")
+	acc := func(v float64) map[string]any { return map[string]any{"final_test_acc": v} }
+	srv := httptest.NewServer(Handler(root, 30, staticList(
+		RunInfo{Path: "a", Kind: "classifier", Status: "finished", Metrics: acc(0.1)},
+		RunInfo{Path: "b", Kind: "classifier", Status: "finished", Metrics: acc(0.85)},
+		RunInfo{Path: "c", Kind: "classifier", Status: "finished", Metrics: acc(0.05)},
+		RunInfo{Path: "study", Kind: "study", Status: "1/1 points", Figures: []string{"study/figures/acc.png"}},
+	)))
 	defer srv.Close()
-
-	run := func(extra ...string) (string, string) {
-		args := append(append([]string{"--user-data-dir=" + t.TempDir()}, chromiumFlags...), extra...)
-		cmd := exec.Command(chromium, append(args, srv.URL+"/")...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("chromium: %v\n%s", err, errb.String())
-		}
-		return out.String(), errb.String()
+	page := browser.Open(t, srv.URL+"/#sort=final_test_acc:desc")
+	dom := page.DOM()
+	if !strings.Contains(dom, `data-images-loaded="1/1"`) {
+		t.Error("the figure did not load")
 	}
-	dom, logs := run("--dump-dom", "--virtual-time-budget=5000")
-	for _, want := range []string{`data-images-loaded="1/1"`, `href="/study/report.html"`, `href="/mlp/"`, "finished"} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("DOM lacks %q", want)
-		}
+	ib, ia, ic := strings.Index(dom, `href="/b/"`), strings.Index(dom, `href="/a/"`), strings.Index(dom, `href="/c/"`)
+	if ib < 0 || !(ib < ia && ia < ic) || !strings.Contains(dom, `data-dir="desc"`) {
+		t.Errorf("not sorted by final_test_acc descending (b %d, a %d, c %d)", ib, ia, ic)
 	}
-	if strings.Contains(logs, "Uncaught") || strings.Contains(logs, "CONSOLE") && strings.Contains(logs, "rror") {
-		t.Errorf("console errors:\n%s", logs)
-	}
-	shot := os.Getenv("CIRCUITRY_SCREENSHOT")
-	if shot == "" {
-		shot = filepath.Join(t.TempDir(), "index.png")
-	}
-	run("--screenshot="+shot, "--window-size=1200,800", "--virtual-time-budget=5000")
-	b, err := os.ReadFile(shot)
-	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) || len(b) < 5000 {
-		t.Fatalf("screenshot %s: %v, %d bytes", shot, err, len(b))
-	}
-	t.Logf("screenshot: %s", shot)
+	page.Screenshot("serve-index", 1200, 800)
 }

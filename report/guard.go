@@ -18,6 +18,26 @@ import (
 // indexScript is the index page's only script (it reports whether every
 // figure loaded); the content security policy admits exactly it.
 const indexScript = `
+function sortTable(th, dir) {
+  const table = th.closest("table"), i = th.cellIndex, body = table.tBodies[0];
+  const key = td => td.dataset.v !== undefined ? td.dataset.v : td.textContent;
+  const rows = [...body.rows].sort((a, b) => {
+    const x = key(a.cells[i]), y = key(b.cells[i]);
+    const nx = parseFloat(x), ny = parseFloat(y);
+    const c = !isNaN(nx) && !isNaN(ny) ? nx - ny : x.localeCompare(y, undefined, {numeric: true});
+    return dir === "asc" ? c : -c;
+  });
+  rows.forEach(r => body.appendChild(r));
+  table.querySelectorAll("th").forEach(h => delete h.dataset.dir);
+  th.dataset.dir = dir;
+}
+document.querySelectorAll("table.runs th").forEach(th => th.addEventListener("click",
+  () => sortTable(th, th.dataset.dir === "asc" ? "desc" : "asc")));
+// #sort=COLUMN or #sort=COLUMN:desc sorts every table that has the column.
+const m = location.hash.match(/^#sort=([^:]+)(?::(asc|desc))?$/);
+if (m) document.querySelectorAll("table.runs th").forEach(th => {
+  if (th.textContent === decodeURIComponent(m[1])) sortTable(th, m[2] || "asc");
+});
 window.addEventListener("load", () => {
   const imgs = [...document.images];
   const ok = imgs.filter(i => i.complete && i.naturalWidth > 0).length;

@@ -1,11 +1,9 @@
 package report
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -13,8 +11,6 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/circuitry-lab/circuitry/internal/fsutil"
 )
 
 // Series is one named curve; Lo and Hi, when set, draw a vertical range
@@ -142,28 +138,6 @@ func finitePoints(x, y []float64) plotter.XYs {
 	return xy
 }
 
-// Save writes p as dir/base.png and dir/base.svg (6 x 4 inches),
-// atomically, and returns the paths.
-func Save(p *plot.Plot, dir, base string) ([]string, error) {
-	var paths []string
-	for _, ext := range []string{"png", "svg"} {
-		w, err := p.WriterTo(6*vg.Inch, 4*vg.Inch, ext)
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if _, err := w.WriteTo(&buf); err != nil {
-			return nil, err
-		}
-		path := filepath.Join(dir, base+"."+ext)
-		if err := fsutil.WriteFileAtomic(path, buf.Bytes()); err != nil {
-			return nil, err
-		}
-		paths = append(paths, path)
-	}
-	return paths, nil
-}
-
 // Bars draws one bar per label with optional error bars (sd).
 func Bars(title, ylabel string, labels []string, values, errs []float64) (*plot.Plot, error) {
 	p := newPlot(title, "", ylabel)
@@ -200,7 +174,14 @@ func Bars(title, ylabel string, labels []string, values, errs []float64) (*plot.
 		}
 		p.Add(eb)
 	}
+	short := make([]string, len(labels))
+	for i, l := range labels {
+		short[i] = shorten(l, 36)
+	}
+	labels = short
 	p.NominalX(labels...)
+	// Half a bar's slot of room at each end, so neither end bar is cut.
+	p.X.Min, p.X.Max = -0.5, float64(len(vals))-0.5
 	chars := 0
 	for _, l := range labels {
 		chars += len(l)
@@ -249,14 +230,6 @@ func Histogram2D(pts []float64, n int, lo, hi float64) Grid {
 		g.Z[i] /= float64(max(total, 1))
 	}
 	return g
-}
-
-// HeatMap draws a grid with a grey-to-colour palette.
-func HeatMap(title string, g Grid) *plot.Plot {
-	p := newPlot(title, "x (m)", "y (m)")
-	h := plotter.NewHeatMap(gridXYZ{g}, moreland.Kindlmann().Palette(64))
-	p.Add(h)
-	return p
 }
 
 // Arrows draws line segments from (x, y) to (x + dx, y + dy): a quiver plot.
@@ -375,3 +348,12 @@ var okabeIto = []color.Color{
 
 // seriesColor is series i's colour.
 func seriesColor(i int) color.Color { return okabeIto[i%len(okabeIto)] }
+
+// shorten cuts s to n runes, marking the cut with an ellipsis.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

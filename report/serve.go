@@ -5,80 +5,49 @@ import (
 	"fmt"
 	"html"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 )
 
-// RunInfo is one run or study directory found under a served root.
+// RunInfo is one run, study or sweep found under a served root (package
+// runlist finds them).
 type RunInfo struct {
-	Path     string    `json:"path"`     // relative to the root, slash-separated
-	Kind     string    `json:"kind"`     // run | study
-	Finished bool      `json:"finished"` // summary.json (run) or a report (study) exists
-	Report   string    `json:"report"`   // relative path of report.html, if any
-	Figures  []string  `json:"figures"`  // relative paths of PNG figures
-	Modified time.Time `json:"modified"`
+	Path     string            `json:"path"`           // relative to the root, slash-separated
+	Kind     string            `json:"kind"`           // the run's kind (classifier, reactivation, ...), study or sweep
+	Finished bool              `json:"finished"`       // a run's record says finished; a study's or sweep's every point did
+	Status   string            `json:"status"`         // finished, unfinished, diverged; "12/180 points" for a study or sweep
+	Metrics  map[string]any    `json:"metrics"`        // headline results (summary fields; verdict counts)
+	Config   map[string]string `json:"config_differs"` // config keys whose values differ among the rows of its kind
+	Report   string            `json:"report"`         // relative path of report.html, if any
+	Figures  []string          `json:"figures"`        // relative paths of PNG figures
+	Modified time.Time         `json:"modified"`
 }
 
-// ScanRuns lists run directories (holding config.yaml or study.yaml or a
-// report) under root, newest first.
-func ScanRuns(root string) ([]RunInfo, error) {
-	var runs []RunInfo
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return err
-		}
-		has := func(name string) bool { _, err := os.Stat(filepath.Join(path, name)); return err == nil }
-		isStudy := has("study.yaml") || has("report.md") || has("comparison.md")
-		if !isStudy && !has("config.yaml") {
-			return nil
-		}
-		rel, _ := filepath.Rel(root, path)
-		info := RunInfo{Path: filepath.ToSlash(rel), Kind: "run", Finished: has("summary.json")}
-		if isStudy {
-			info.Kind, info.Finished = "study", has("report.html")
-		}
-		if has("report.html") {
-			info.Report = filepath.ToSlash(filepath.Join(rel, "report.html"))
-		}
-		figs, _ := filepath.Glob(filepath.Join(path, "figures", "*.png"))
-		for _, f := range figs {
-			r, _ := filepath.Rel(root, f)
-			info.Figures = append(info.Figures, filepath.ToSlash(r))
-		}
-		if st, err := os.Stat(path); err == nil {
-			info.Modified = st.ModTime()
-		}
-		runs = append(runs, info)
-		if isStudy {
-			return filepath.SkipDir // a study's points are listed on its own page
-		}
-		return nil
-	})
-	sort.Slice(runs, func(i, j int) bool { return runs[i].Modified.After(runs[j].Modified) })
-	return runs, err
-}
+// Lister lists the runs under root (runlist.Scan without points).
+type Lister func(root string) ([]RunInfo, error)
 
 // Handler serves root read-only to this machine: "/" is an index of runs
 // that refreshes itself every refresh seconds while runs progress,
 // "/api/runs" the same list as JSON, and everything else the files under
 // root (confined to it, no dotfiles). Requests must be GET or HEAD and name
 // a loopback host; every answer carries the security headers.
-func Handler(root string, refresh int) http.Handler { return guard(handler(root, refresh), true) }
+func Handler(root string, refresh int, list Lister) http.Handler {
+	return guard(handler(root, refresh, list), true)
+}
 
 // NetworkHandler is Handler for a server bound beyond loopback (`serve
 // --addr 0.0.0.0:8080`): the same, without the Host check.
-func NetworkHandler(root string, refresh int) http.Handler {
-	return guard(handler(root, refresh), false)
+func NetworkHandler(root string, refresh int, list Lister) http.Handler {
+	return guard(handler(root, refresh, list), false)
 }
 
-func handler(root string, refresh int) http.Handler {
+func handler(root string, refresh int, list Lister) http.Handler {
 	mux := http.NewServeMux()
 	files := confinedFiles(root)
 	mux.HandleFunc("/api/runs", func(w http.ResponseWriter, r *http.Request) {
-		runs, err := ScanRuns(root)
+		runs, err := list(root)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -91,7 +60,7 @@ func handler(root string, refresh int) http.Handler {
 			files.ServeHTTP(w, r)
 			return
 		}
-		runs, err := ScanRuns(root)
+		runs, err := list(root)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -106,16 +75,72 @@ func indexPage(root string, runs []RunInfo, refresh int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="%d"><title>circuitry runs</title>
-<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}
-table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left}
-img{height:120px;margin:2px;border:1px solid #eee}</style></head><body>
-<h1>circuitry runs in %s</h1><p id="count">%d runs and studies; this page refreshes every %d s.</p>
-<table id="runs"><tr><th>path</th><th>kind</th><th>state</th><th>report</th><th>figures</th></tr>
+<style>body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em}
+table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left}
+th{cursor:pointer;background:#f4f4f4}th[data-dir=asc]::after{content:" \25B2"}th[data-dir=desc]::after{content:" \25BC"}
+td.num{text-align:right;font-variant-numeric:tabular-nums}img{height:110px;margin:2px;border:1px solid #eee}</style></head><body>
+<h1>circuitry runs in %s</h1><p id="count">%d runs, studies and sweeps; this page refreshes every %d s.
+Click a column's header to sort by it.</p>
 `, refresh, html.EscapeString(root), len(runs), refresh)
+	byKind := map[string][]RunInfo{}
+	var kinds []string
 	for _, r := range runs {
-		state := "running or stopped"
-		if r.Finished {
-			state = "finished"
+		if _, ok := byKind[r.Kind]; !ok {
+			kinds = append(kinds, r.Kind)
+		}
+		byKind[r.Kind] = append(byKind[r.Kind], r)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kindOrder(kinds[i]) < kindOrder(kinds[j]) })
+	for _, k := range kinds {
+		kindTable(&b, k, byKind[k])
+	}
+	// Sorting, and letting a headless browser (and the tests) see whether
+	// every figure loaded.
+	b.WriteString("<script>" + indexScript + "</script></body></html>\n")
+	return b.String()
+}
+
+// kindOrder puts studies first, then sweeps, then single runs by kind.
+func kindOrder(k string) string {
+	switch k {
+	case "study":
+		return "0"
+	case "sweep":
+		return "1"
+	}
+	return "2" + k
+}
+
+var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "classifier": "Classifier runs", "reactivation": "Reactivation runs"}
+
+// kindTable writes one sortable table: a kind's runs with a column per
+// headline result and per config key that differs among them.
+func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
+	metrics, config := columns(runs)
+	title := kindTitles[kind]
+	if title == "" {
+		title = kind + " runs"
+	}
+	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(title), html.EscapeString(kind))
+	for _, m := range metrics {
+		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(m))
+	}
+	for _, c := range config {
+		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(c))
+	}
+	b.WriteString("<th>report</th><th>figures</th></tr></thead><tbody>\n")
+	for _, r := range runs {
+		fmt.Fprintf(b, `<tr class="run"><td><a href="/%s/">%s</a></td><td>%s</td>`, html.EscapeString(r.Path), html.EscapeString(r.Path), html.EscapeString(r.Status))
+		for _, m := range metrics {
+			b.WriteString(cell(r.Metrics[m]))
+		}
+		for _, c := range config {
+			v, ok := r.Config[c]
+			if !ok {
+				b.WriteString("<td></td>")
+				continue
+			}
+			b.WriteString(cell(v))
 		}
 		report := ""
 		if r.Report != "" {
@@ -128,10 +153,48 @@ img{height:120px;margin:2px;border:1px solid #eee}</style></head><body>
 			}
 			fmt.Fprintf(&figs, `<img src="/%s" alt="%s">`, html.EscapeString(f), html.EscapeString(filepath.Base(f)))
 		}
-		fmt.Fprintf(&b, "<tr class=\"run\"><td><a href=\"/%s/\">%s</a></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-			html.EscapeString(r.Path), html.EscapeString(r.Path), r.Kind, state, report, figs.String())
+		fmt.Fprintf(b, "<td>%s</td><td>%s</td></tr>\n", report, figs.String())
 	}
-	// Lets a headless browser (and the tests) see whether every figure loaded.
-	b.WriteString("</table><script>" + indexScript + "</script></body></html>\n")
-	return b.String()
+	b.WriteString("</tbody></table>\n")
+}
+
+// columns are the metric keys and differing config keys of runs, in
+// first-seen order for metrics (the headline order) and sorted for config.
+func columns(runs []RunInfo) (metrics, config []string) {
+	seenM, seenC := map[string]bool{}, map[string]bool{}
+	for _, r := range runs {
+		keys := make([]string, 0, len(r.Metrics))
+		for k := range r.Metrics {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !seenM[k] {
+				seenM[k] = true
+				metrics = append(metrics, k)
+			}
+		}
+		for k := range r.Config {
+			if !seenC[k] {
+				seenC[k] = true
+				config = append(config, k)
+			}
+		}
+	}
+	sort.Strings(config)
+	return metrics, config
+}
+
+// cell is one value's table cell; numbers carry data-v (the full value)
+// so the table sorts numerically, and print with 4 significant digits.
+func cell(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "<td></td>"
+	case float64:
+		return fmt.Sprintf(`<td class="num" data-v="%g">%.4g</td>`, x, x)
+	case int:
+		return fmt.Sprintf(`<td class="num" data-v="%d">%d</td>`, x, x)
+	}
+	return "<td>" + html.EscapeString(fmt.Sprint(v)) + "</td>"
 }

@@ -10,22 +10,25 @@ import (
 	"testing"
 )
 
-func TestHandlerListsRunsAndFigures(t *testing.T) {
+// staticList is a Lister that always returns rows.
+func staticList(rows ...RunInfo) Lister {
+	return func(string) ([]RunInfo, error) { return rows, nil }
+}
+
+// The index groups rows by kind, one sortable table each, with a column
+// per headline result and per differing config key; numbers carry their
+// full value for sorting.
+func TestIndexTables(t *testing.T) {
 	root := t.TempDir()
-	run := filepath.Join(root, "mlp")
 	study := filepath.Join(root, "study")
-	os.MkdirAll(run, 0o755)
-	os.MkdirAll(filepath.Join(study, "figures"), 0o755)
-	os.MkdirAll(filepath.Join(study, "runs", "p1"), 0o755)
-	os.WriteFile(filepath.Join(run, "config.yaml"), []byte("name: mlp\n"), 0o644)
-	os.WriteFile(filepath.Join(study, "study.yaml"), []byte("x: 1\n"), 0o644)
-	os.WriteFile(filepath.Join(study, "runs", "p1", "config.yaml"), []byte("x: 1\n"), 0o644)
 	p, _ := Lines("t", "x", "y", []Series{{Name: "a", X: []float64{0, 1}, Y: []float64{1, 2}}})
 	Save(p, filepath.Join(study, "figures"), "acc")
-	page, _ := HTML("study", "# study\n\n![acc.png](figures/acc.png)\n", study)
-	os.WriteFile(filepath.Join(study, "report.html"), page, 0o644)
-
-	srv := httptest.NewServer(Handler(root, 5))
+	rows := []RunInfo{
+		{Path: "mlp-a", Kind: "classifier", Finished: true, Status: "finished", Metrics: map[string]any{"final_test_acc": 0.8512345}, Config: map[string]string{"train.lr": "0.1"}},
+		{Path: "mlp-b", Kind: "classifier", Status: "diverged", Metrics: map[string]any{"final_test_acc": 0.1}, Config: map[string]string{"train.lr": "1"}},
+		{Path: "study", Kind: "study", Status: "3/3 points, judged", Metrics: map[string]any{"pass": 5, "fail": 1}, Report: "study/report.html", Figures: []string{"study/figures/acc.png"}},
+	}
+	srv := httptest.NewServer(Handler(root, 5, staticList(rows...)))
 	defer srv.Close()
 	get := func(path string) string {
 		resp, err := srv.Client().Get(srv.URL + path)
@@ -40,17 +43,20 @@ func TestHandlerListsRunsAndFigures(t *testing.T) {
 		return string(b)
 	}
 	index := get("/")
-	for _, want := range []string{`<meta http-equiv="refresh" content="5">`, `href="/mlp/"`, `href="/study/report.html"`, `src="/study/figures/acc.png"`, "2 runs and studies"} {
+	for _, want := range []string{`<meta http-equiv="refresh" content="5">`, "3 runs, studies and sweeps",
+		"<h2>Studies</h2>", "<h2>Classifier runs</h2>", `id="runs-classifier"`, "<th>final_test_acc</th>", "<th>train.lr</th>",
+		`<td class="num" data-v="0.8512345">0.8512</td>`, "<td>diverged</td>", "<th>fail</th>", `<td class="num" data-v="5">5</td>`,
+		`href="/mlp-a/"`, `href="/study/report.html"`, `src="/study/figures/acc.png"`} {
 		if !strings.Contains(index, want) {
 			t.Errorf("index lacks %q", want)
 		}
 	}
-	if strings.Contains(index, "p1") {
-		t.Error("a study's points are listed on the index")
+	if strings.Index(index, "<h2>Studies</h2>") > strings.Index(index, "<h2>Classifier runs</h2>") {
+		t.Error("studies are not listed first")
 	}
-	var runs []RunInfo
-	if err := json.Unmarshal([]byte(get("/api/runs")), &runs); err != nil || len(runs) != 2 {
-		t.Fatalf("api: %v %+v", err, runs)
+	var got []RunInfo
+	if err := json.Unmarshal([]byte(get("/api/runs")), &got); err != nil || len(got) != 3 || got[0].Metrics["final_test_acc"] != 0.8512345 {
+		t.Fatalf("api: %v %+v", err, got)
 	}
 	if !strings.HasPrefix(get("/study/figures/acc.png"), "\x89PNG") {
 		t.Error("figure not served")
@@ -70,7 +76,7 @@ func TestHandlerIsConfined(t *testing.T) {
 	os.Symlink(outside, filepath.Join(root, "escape"))
 	os.Symlink(filepath.Join(outside, "secret"), filepath.Join(root, "run", "leak"))
 	os.Symlink(filepath.Join(root, "run", "summary.json"), filepath.Join(root, "inside"))
-	h := Handler(root, 5)
+	h := Handler(root, 5, staticList())
 	do := func(method, path, host string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(method, path, nil)
 		req.Host = host
@@ -111,7 +117,7 @@ func TestHandlerIsConfined(t *testing.T) {
 	if rec := do("GET", "/", "localhost"); !strings.Contains(rec.Header().Get("Content-Security-Policy"), scriptHash(indexScript)) {
 		t.Error("the index's script is not admitted by its policy")
 	}
-	if NetworkHandler(root, 5) == nil || !IsLoopbackAddr("localhost:8080") || IsLoopbackAddr(":8080") || IsLoopbackAddr("0.0.0.0:80") {
+	if NetworkHandler(root, 5, staticList()) == nil || !IsLoopbackAddr("localhost:8080") || IsLoopbackAddr(":8080") || IsLoopbackAddr("0.0.0.0:80") {
 		t.Error("loopback address detection")
 	}
 }

@@ -79,7 +79,7 @@ func ReportDir(dir string) (*Report, error) {
 		v[0], v[1] = append(v[0], 100*sum.FinalTestAcc), append(v[1], 100*sum.CleanTestAcc)
 		bySetting[setting] = v
 	}
-	sort.Strings(order)
+	sort.Slice(order, func(i, j int) bool { return naturalLess(order[i], order[j]) })
 	for _, k := range order {
 		rep.Groups = append(rep.Groups, Group{Setting: k, Acc: analysis.NewMeanSD(bySetting[k][0]), CleanAcc: analysis.NewMeanSD(bySetting[k][1])})
 	}
@@ -108,11 +108,11 @@ func (rep *Report) write(dir string) error {
 	if len(rep.Groups) > 0 {
 		var labels []string
 		var vals, errs []float64
-		for i, g := range rep.Groups {
-			labels = append(labels, fmt.Sprint(i+1))
+		for _, g := range rep.Groups {
+			labels = append(labels, g.Setting)
 			vals, errs = append(vals, float64(g.Acc.Mean)), append(errs, float64(g.Acc.SD))
 		}
-		p, err := report.Bars("Final test accuracy per setting (numbered as in the table)", "accuracy (%)", labels, vals, errs)
+		p, err := report.Bars("Final test accuracy per setting (mean ± sd over seeds)", "accuracy (%)", labels, vals, errs)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
+	"github.com/circuitry-lab/circuitry/internal/browser"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,6 +173,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	browser.CheckPage(t, filepath.Join(run, "report.html"), "run-report", 1, "tiny", "hidden:")
 	var sum struct {
 		FinalTestAcc float64 `json:"final_test_acc"`
 		TrainImages  int     `json:"train_images"`

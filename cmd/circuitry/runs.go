@@ -3,47 +3,38 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/report"
+	"github.com/circuitry-lab/circuitry/runlist"
 	"github.com/spf13/cobra"
 )
 
-// runRow is one line of `circuitry runs`.
-type runRow struct {
-	Path     string            `json:"path"`
-	Kind     string            `json:"kind"`
-	Finished bool              `json:"finished"`
-	Metrics  map[string]any    `json:"metrics"`
-	Differs  map[string]string `json:"config_differs"` // the config keys whose values differ between the runs listed
-}
-
-// headline are the summary fields `runs` shows, by run kind.
-var headline = map[string][]string{
-	"classifier":   {"final_test_acc", "clean_test_acc", "diverged", "epoch_seconds"},
-	"reactivation": {"decode_err", "kl_quiescent_waking", "quiescent_variance", "seconds_per_step"},
-}
-
 func runsCmd() *cobra.Command {
 	var asJSON, points bool
+	var sortKey string
 	cmd := &cobra.Command{
-		Use:   "runs [DIR]",
-		Short: "List the runs under DIR with their headline results and the config keys that differ between them",
-		Long: "runs lists every run directory under DIR (default runs): kind, finished, headline results, and the config\n" +
-			"keys whose values differ among the runs listed, so two runs compare at a glance. Study and sweep points\n" +
-			"are listed too with --points.",
+		Use:     "runs [DIR]",
+		Aliases: []string{"ls"},
+		Short:   "List the runs, studies and sweeps under DIR with their status, headline results and differing config keys",
+		Long: "runs (or ls) lists every run, study and sweep directory under DIR (default runs): kind, status, headline\n" +
+			"results (a study's verdict counts, a sweep's best setting), and the config keys whose values differ among\n" +
+			"the rows of one kind, so runs compare at a glance. --sort KEY orders by a result or config key (-KEY:\n" +
+			"descending); --points lists the points of studies and sweeps too; `compare RUN...` puts runs side by side.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := "runs"
 			if len(args) == 1 {
 				root = args[0]
 			}
-			rows, err := scanRunRows(root, points)
+			rows, err := runlist.Scan(root, points)
 			if err != nil {
+				return fmt.Errorf("runs %w", err)
+			}
+			if err := sortRows(rows, sortKey); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -53,78 +44,103 @@ func runsCmd() *cobra.Command {
 				return enc.Encode(rows)
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "run\tkind\tfinished\tresults\tdiffering config")
+			fmt.Fprintln(tw, "run\tkind\tstatus\tresults\tdiffering config")
 			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\n", r.Path, r.Kind, r.Finished, formatPairs(r.Metrics), formatPairs(r.Differs))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Path, r.Kind, r.Status, formatPairs(r.Metrics), formatPairs(r.Config))
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the rows as JSON")
 	cmd.Flags().BoolVar(&points, "points", false, "include the points of studies and sweeps")
+	cmd.Flags().StringVar(&sortKey, "sort", "path", "order by path, kind, status, a result key (e.g. final_test_acc) or a config key; -KEY descends")
 	return cmd
 }
 
-// scanRunRows finds run directories (those with run.json) under root.
-func scanRunRows(root string, points bool) ([]runRow, error) {
-	if st, err := os.Stat(root); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("runs %s: not a directory", root)
+// sortRows orders rows by key (a leading "-" descends): path, kind,
+// status, or a metric or config key, numbers as numbers. Rows without the
+// key go last. An unknown key is an error naming the keys there are.
+func sortRows(rows []report.RunInfo, key string) error {
+	desc := strings.HasPrefix(key, "-")
+	key = strings.TrimPrefix(key, "-")
+	value := func(r report.RunInfo) (any, bool) {
+		switch key {
+		case "path":
+			return r.Path, true
+		case "kind":
+			return r.Kind, true
+		case "status":
+			return r.Status, true
+		}
+		if v, ok := r.Metrics[key]; ok {
+			return v, true
+		}
+		v, ok := r.Config[key]
+		return v, ok
 	}
-	var rows []runRow
-	configs := map[string]map[string]string{}
-	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err != nil || !d.IsDir() {
-			return err
+	known := map[string]bool{"path": true, "kind": true, "status": true}
+	for _, r := range rows {
+		for k := range r.Metrics {
+			known[k] = true
 		}
-		if strings.HasPrefix(d.Name(), ".") || d.Name() == "analyses" {
-			return filepath.SkipDir
+		for k := range r.Config {
+			known[k] = true
 		}
-		if d.Name() == "runs" && path != root && !points {
-			return filepath.SkipDir // a study's or sweep's points
+	}
+	if !known[key] && len(rows) > 0 {
+		keys := make([]string, 0, len(known))
+		for k := range known {
+			keys = append(keys, k)
 		}
-		rec, err := experiment.ReadRecord(path)
-		if err != nil {
-			return nil // not a run (or not one of this circuitry)
+		sort.Strings(keys)
+		return fmt.Errorf("--sort %s: no row has it; sortable keys here: %s", key, strings.Join(keys, ", "))
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, okA := value(rows[i])
+		b, okB := value(rows[j])
+		if okA != okB {
+			return okA // rows with the key first
 		}
-		rel, _ := filepath.Rel(root, path)
-		row := runRow{Path: filepath.ToSlash(rel), Kind: rec.Kind, Finished: rec.Finished, Metrics: map[string]any{}}
-		var sum map[string]any
-		if b, err := os.ReadFile(filepath.Join(path, "summary.json")); err == nil && json.Unmarshal(b, &sum) == nil {
-			for _, k := range headline[rec.Kind] {
-				if v, ok := sum[k]; ok {
-					row.Metrics[k] = v
-				}
-			}
+		if !okA {
+			return false
 		}
-		if b, err := experiment.ReadConfigFile(filepath.Join(path, "config.yaml")); err == nil {
-			if flat, err := experiment.FlattenConfig(b); err == nil {
-				configs[row.Path] = flat
-			}
+		c := compareValues(a, b)
+		if desc {
+			return c > 0
 		}
-		rows = append(rows, row)
-		return filepath.SkipDir
+		return c < 0
 	})
-	if err != nil {
-		return nil, err
-	}
-	// Runs compare with the others of their kind: the keys that do not
-	// have one value across all of them.
-	for i := range rows {
-		rows[i].Differs = map[string]string{}
-		for j := range rows {
-			if rows[j].Kind != rows[i].Kind {
-				continue
-			}
-			a, b := configs[rows[i].Path], configs[rows[j].Path]
-			for k, v := range a {
-				if w, ok := b[k]; (!ok || w != v) && k != "name" && k != "out.dir" {
-					rows[i].Differs[k] = v
-				}
-			}
+	return nil
+}
+
+// compareValues orders numbers (and numeric strings) numerically, the
+// rest as text.
+func compareValues(a, b any) int {
+	fa, okA := asNumber(a)
+	fb, okB := asNumber(b)
+	if okA && okB {
+		switch {
+		case fa < fb:
+			return -1
+		case fa > fb:
+			return 1
 		}
+		return 0
 	}
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Path < rows[j].Path })
-	return rows, nil
+	return strings.Compare(fmt.Sprint(a), fmt.Sprint(b))
+}
+
+func asNumber(v any) (float64, bool) {
+	switch x := v.(type) {
+	case float64:
+		return x, true
+	case int:
+		return float64(x), true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // formatPairs prints a map as sorted key=value pairs (numbers short).
@@ -136,11 +152,14 @@ func formatPairs[V any](m map[string]V) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		v := any(m[k])
-		if f, ok := v.(float64); ok {
-			v = fmt.Sprintf("%.4g", f)
-		}
-		parts[i] = fmt.Sprintf("%s=%v", k, v)
+		parts[i] = fmt.Sprintf("%s=%s", k, formatValue(m[k]))
 	}
 	return strings.Join(parts, " ")
+}
+
+func formatValue(v any) string {
+	if f, ok := v.(float64); ok {
+		return fmt.Sprintf("%.4g", f)
+	}
+	return fmt.Sprint(v)
 }

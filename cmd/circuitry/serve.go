@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/circuitry-lab/circuitry/report"
+	"github.com/circuitry-lab/circuitry/runlist"
 	"github.com/spf13/cobra"
 )
 
@@ -29,9 +30,10 @@ func serveCmd() *cobra.Command {
 				return fmt.Errorf("--refresh %d: want >= 1 second", refresh)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "serving %s on http://%s/ (Ctrl-C to stop)\n", dir, addr)
-			h := report.Handler(dir, refresh)
+			list := func(root string) ([]report.RunInfo, error) { return runlist.Scan(root, false) }
+			h := report.Handler(dir, refresh, list)
 			if !report.IsLoopbackAddr(addr) {
-				h = report.NetworkHandler(dir, refresh)
+				h = report.NetworkHandler(dir, refresh, list)
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s is reachable from other machines; anyone who can reach it can read %s\n", addr, dir)
 			}
 			srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/circuitry-lab/circuitry/internal/browser"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,6 +72,7 @@ func TestSweepLocalAndBadInput(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "4 of 4 points finished") || !strings.Contains(stdout, "train.lr=0.003 | 2 |") {
 		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
 	}
+	browser.CheckPage(t, filepath.Join(work, "runs", "sw", "report.html"), "sweep-report", 1, "train.lr=0.003", "Per setting")
 	// Re-running skips every finished point.
 	before, _ := os.Stat(filepath.Join(work, "runs", "sw", "runs", "p0000", "summary.json"))
 	runCLI(t, work, "sweep", spec, "--data", "embedded")

@@ -16,6 +16,7 @@ import (
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/internal/runtest"
 	"github.com/circuitry-lab/circuitry/report"
+	"github.com/circuitry-lab/circuitry/runlist"
 	"github.com/circuitry-lab/circuitry/study"
 )
 
@@ -216,7 +217,7 @@ func TestThirdStudyNeedsNoOtherEdit(t *testing.T) {
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest("GET", "/", nil)
 	req.Host = "localhost:8080"
-	report.Handler(filepath.Join(work, "r"), 10).ServeHTTP(rec, req)
+	report.Handler(filepath.Join(work, "r"), 10, func(root string) ([]report.RunInfo, error) { return runlist.Scan(root, false) }).ServeHTTP(rec, req)
 	if !strings.Contains(rec.Body.String(), "toy") || !strings.Contains(rec.Body.String(), "toy/report.html") {
 		t.Fatalf("serve index:\n%s", rec.Body.String())
 	}

@@ -55,4 +55,30 @@ func TestRunsListsAndCompares(t *testing.T) {
 	if !strings.Contains(out, `"config_differs": {`) || !strings.Contains(out, `"train.lr": "0.001"`) {
 		t.Fatalf("runs --json:\n%s", out)
 	}
+	// ls is runs; --sort orders by a config key, numerically, either way.
+	out, _, code = runCLI(t, work, "ls", "--sort", "-train.lr")
+	if code != 0 || strings.Index(out, "lr0.003") > strings.Index(out, "lr0.001") {
+		t.Fatalf("ls --sort -train.lr: %d\n%s", code, out)
+	}
+	out, _, _ = runCLI(t, work, "ls", "--sort", "train.lr")
+	if strings.Index(out, "lr0.003") < strings.Index(out, "lr0.001") {
+		t.Fatalf("ls --sort train.lr:\n%s", out)
+	}
+	// compare: the differing config and every scalar result, one column each.
+	a, b := filepath.Join("runs", "lr0.001"), filepath.Join("runs", "lr0.003")
+	out, _, code = runCLI(t, work, "compare", a, b)
+	lines := strings.Split(out, "\n")
+	if code != 0 || !strings.HasPrefix(lines[0], "key") || !strings.Contains(lines[0], a) || !strings.Contains(out, "config train.lr") ||
+		!strings.Contains(out, "final_test_acc") || strings.Contains(out, "config train.epochs") {
+		t.Fatalf("compare: %d\n%s", code, out)
+	}
+	out, _, _ = runCLI(t, work, "compare", "--json", "--all", a, b)
+	if !strings.Contains(out, `"train.epochs": [`) || !strings.Contains(out, `"final_test_acc": [`) {
+		t.Fatalf("compare --json --all:\n%s", out)
+	}
+	expectOneLineErrors(t, work, []errorCase{
+		{[]string{"ls", "--sort", "nosuchkey"}, "--sort nosuchkey: no row has it; sortable keys here: "},
+		{[]string{"compare", a, work}, "not a run directory (no valid run.json)"},
+		{[]string{"compare", a}, "requires at least 2 arg(s)"},
+	})
 }

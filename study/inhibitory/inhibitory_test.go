@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/circuitry-lab/circuitry/internal/browser"
 	"io"
 	"os"
 	"path/filepath"
@@ -103,6 +104,7 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	browser.CheckPage(t, filepath.Join(dir, "report.html"), "study-inhibitory-report", 3, "E-only LN+")
 	var decoded map[string]any
 	b, _ := os.ReadFile(filepath.Join(dir, "comparison.json"))
 	if err := json.Unmarshal(b, &decoded); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/circuitry-lab/circuitry/internal/browser"
 	"io"
 	"math"
 	"os"
@@ -91,6 +92,7 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 				t.Error(err)
 			}
 		}
+		browser.CheckPage(t, filepath.Join(dir, "report.html"), "study-reactivation-report-"+task, 3, "KL")
 		r := rep.Row("noisy")
 		if r == nil || r.KL.N != 1 || !(float64(r.KLUniform.Mean) > 0) || !(float64(r.UntrainedErr.Mean) > 0) || r.KLNoiseAdded.N != 0 {
 			t.Fatalf("%s: row %+v", task, r)

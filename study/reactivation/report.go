@@ -370,12 +370,19 @@ func traceSeries(name string, pos []float64, steps, b, k, dim int) report.Series
 func (rep *Report) densityFigures(dir string, r *Result, lo, hi float64) ([]string, error) {
 	if r.dim == 2 {
 		var paths []string
-		for _, c := range []struct {
-			name string
-			pts  []float64
-		}{{"waking", r.wake}, {"quiescent", r.quiet}} {
-			p := report.HeatMap(fmt.Sprintf("%s: %s density (seed %d)", r.Condition, c.name, r.Seed), report.Histogram2D(c.pts, 24, lo, hi))
-			ps, err := report.Save(p, dir, fmt.Sprintf("density_%s_%s", r.Condition, c.name))
+		grids := []report.Grid{report.Histogram2D(r.wake, 24, lo, hi), report.Histogram2D(r.quiet, 24, lo, hi)}
+		top := 0.0 // one colour scale for the pair, so they compare by eye
+		for _, g := range grids {
+			for _, z := range g.Z {
+				top = math.Max(top, z)
+			}
+		}
+		for i, name := range []string{"waking", "quiescent"} {
+			p := report.HeatMap(fmt.Sprintf("%s: %s density (seed %d)", r.Condition, name, r.Seed), "fraction of time steps per cell", grids[i])
+			if top > 0 {
+				p.SetScale(0, top)
+			}
+			ps, err := report.Save(p, dir, fmt.Sprintf("density_%s_%s", r.Condition, name))
 			if err != nil {
 				return nil, err
 			}

@@ -1,0 +1,103 @@
+package runlist
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// write puts files (name -> content) under dir.
+func write(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func record(kind string, finished bool) string {
+	b, _ := json.Marshal(map[string]any{"kind": kind, "config_sha256": strings.Repeat("ab", 32), "finished": finished})
+	return string(b)
+}
+
+// A tree with two single runs, a study (two points, one finished, judged)
+// and a sweep (two of three points finished, with its report).
+func tree(t *testing.T) string {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"mlp-a/run.json":     record("classifier", true),
+		"mlp-a/config.yaml":  "name: mlp-a\ntrain:\n  lr: 0.1\n  epochs: 5\n",
+		"mlp-a/summary.json": `{"final_test_acc": 0.85, "clean_test_acc": 0.86, "diverged": false, "epoch_seconds": 1.5, "other": 3}`,
+		"mlp-b/run.json":     record("classifier", true),
+		"mlp-b/config.yaml":  "name: mlp-b\ntrain:\n  lr: 2\n  epochs: 5\n",
+		"mlp-b/summary.json": `{"final_test_acc": 0.1, "diverged": true}`,
+		"mlp-c/run.json":     record("classifier", false),
+		"mlp-c/config.yaml":  "name: mlp-c\ntrain:\n  lr: 0.1\n  epochs: 5\n",
+		"notarun/file.txt":   "x",
+
+		"study/study.yaml":           "study: toy\nseed: 0\n",
+		"study/runs/p1/run.json":     record("classifier", true),
+		"study/runs/p2/run.json":     record("classifier", false),
+		"study/verdicts.json":        `[{"title": "t", "verdicts": [{"result": "pass"}, {"result": "pass"}, {"result": "fail"}, {"result": "n/a"}]}]`,
+		"study/report.html":          "<html></html>",
+		"sweep/points.tsv":           "p0000\tlr=0.1\np0001\tlr=1\np0002\tlr=10\n",
+		"sweep/runs/p0000/run.json":  record("classifier", true),
+		"sweep/runs/p0001/run.json":  record("classifier", true),
+		"sweep/runs/p0002/run.json":  record("classifier", false),
+		"sweep/sweep.json":           `{"groups": [{"setting": "lr=0.1", "final_test_acc": {"mean": 80}}, {"setting": "lr=1", "final_test_acc": {"mean": 84}}, {"setting": "lr=10", "final_test_acc": {"mean": null}}]}`,
+		"sweep/figures/accuracy.png": "\x89PNG",
+	})
+	return root
+}
+
+func TestScan(t *testing.T) {
+	root := tree(t)
+	rows, err := Scan(root, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPath := map[string]int{}
+	var paths []string
+	for i, r := range rows {
+		byPath[r.Path] = i
+		paths = append(paths, r.Path)
+	}
+	if strings.Join(paths, " ") != "mlp-a mlp-b mlp-c study sweep" {
+		t.Fatalf("rows %q", paths)
+	}
+	a, b, c := rows[byPath["mlp-a"]], rows[byPath["mlp-b"]], rows[byPath["mlp-c"]]
+	if a.Status != "finished" || a.Metrics["final_test_acc"] != 0.85 || a.Metrics["other"] != nil || len(a.Metrics) != 4 {
+		t.Errorf("mlp-a: %+v", a)
+	}
+	if b.Status != "diverged" || c.Status != "unfinished" || c.Finished {
+		t.Errorf("statuses: %q %q", b.Status, c.Status)
+	}
+	if a.Config["train.lr"] != "0.1" || b.Config["train.lr"] != "2" || len(a.Config) != 1 {
+		t.Errorf("differing config: %v %v", a.Config, b.Config)
+	}
+	st := rows[byPath["study"]]
+	if st.Kind != "study" || st.Status != "1/2 points, judged" || st.Finished || st.Metrics["pass"] != 2 || st.Metrics["fail"] != 1 ||
+		st.Metrics["n/a"] != 1 || st.Report != "study/report.html" {
+		t.Errorf("study: %+v", st)
+	}
+	sw := rows[byPath["sweep"]]
+	if sw.Kind != "sweep" || sw.Status != "2/3 points" || sw.Metrics["best_setting"] != "lr=1" || sw.Metrics["best_acc"] != 84.0 ||
+		len(sw.Figures) != 1 || sw.Figures[0] != "sweep/figures/accuracy.png" {
+		t.Errorf("sweep: %+v", sw)
+	}
+	// With points, a study's and sweep's runs are rows too.
+	rows, err = Scan(root, true)
+	if err != nil || len(rows) != 10 {
+		t.Fatalf("with points: %v, %d rows", err, len(rows))
+	}
+	if _, err := Scan(filepath.Join(root, "missing"), false); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Fatalf("missing root: %v", err)
+	}
+}
