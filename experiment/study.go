@@ -2,10 +2,12 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -172,7 +174,44 @@ func RunStudyPoint(ctx context.Context, st Study, i int, env Env) error {
 	if err := st.Open(env); err != nil {
 		return err
 	}
-	return st.RunPoint(ctx, i, env)
+	if err := st.RunPoint(ctx, i, env); err != nil {
+		return err
+	}
+	// One line a Slurm task's log ends with, to grep across an array.
+	fmt.Fprintln(env.Log, ResultLine(p.Dir))
+	return nil
+}
+
+// Headline are the summary.json fields that sum up a run of each kind, in
+// order (`circuitry runs`, the serve index, a point's result line).
+var Headline = map[string][]string{
+	"classifier":   {"final_test_acc", "clean_test_acc", "diverged", "epoch_seconds"},
+	"reactivation": {"decode_err", "kl_quiescent_waking", "quiescent_variance", "seconds_per_step"},
+}
+
+// ResultLine is "result DIR: key=value ..." with dir's headline results
+// (or what is missing).
+func ResultLine(dir string) string {
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		return fmt.Sprintf("result %s: no run record (%v)", dir, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	var sum map[string]any
+	if err != nil || json.Unmarshal(b, &sum) != nil {
+		return fmt.Sprintf("result %s: finished %v, no readable summary.json", dir, rec.Finished)
+	}
+	parts := []string{fmt.Sprintf("finished=%v", rec.Finished)}
+	for _, k := range Headline[rec.Kind] {
+		switch v := sum[k].(type) {
+		case nil:
+		case float64:
+			parts = append(parts, fmt.Sprintf("%s=%.4g", k, v))
+		default:
+			parts = append(parts, fmt.Sprintf("%s=%v", k, v))
+		}
+	}
+	return fmt.Sprintf("result %s: %s", dir, strings.Join(parts, " "))
 }
 
 // Kind is a study the command line knows by name: the value of its

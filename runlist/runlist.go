@@ -16,13 +16,6 @@ import (
 	"github.com/circuitry-lab/circuitry/report"
 )
 
-// Headline are the summary.json fields shown for each run kind, in order.
-var Headline = map[string][]string{
-	"classifier":   {"final_test_acc", "clean_test_acc", "diverged", "epoch_seconds"},
-	"reactivation": {"decode_err", "kl_quiescent_waking", "quiescent_variance", "seconds_per_step"},
-	"study":        {"points_finished", "points", "pass", "fail", "underpowered", "n/a"},
-	"sweep":        {"points_finished", "points", "best_setting", "best_acc"},
-}
 
 // Scan lists root's runs, studies and sweeps, sorted by path. A study's or
 // sweep's points are listed only with points set (otherwise on its page).
@@ -112,7 +105,7 @@ func runMetrics(dir string, row *report.RunInfo) {
 	if readJSON(filepath.Join(dir, "summary.json"), &sum) != nil {
 		return
 	}
-	for _, k := range Headline[row.Kind] {
+	for _, k := range experiment.Headline[row.Kind] {
 		if v, ok := sum[k]; ok {
 			row.Metrics[k] = v
 		}

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -164,8 +165,9 @@ var tinyInhibitory = []string{"--set", "hparams=[0]", "--set", "conditions=[ei,i
 func TestReproducePointAndBadInput(t *testing.T) {
 	work := t.TempDir()
 	args := append([]string{"reproduce", "inhibitory-normalization", "--data", "embedded", "--out", "runs"}, tinyInhibitory...)
-	if _, stderr, code := runCLI(t, work, append(args, "--point", "1")...); code != 0 {
-		t.Fatalf("--point 1: exit %d\n%s", code, stderr)
+	if _, stderr, code := runCLI(t, work, append(args, "--point", "1")...); code != 0 ||
+		!regexp.MustCompile(`result \S*inorm_full_eps0.75_hp00_r0: finished=true final_test_acc=0\.\d+ clean_test_acc=`).MatchString(stderr) {
+		t.Fatalf("--point 1: exit %d, no result line\n%s", code, stderr)
 	}
 	run := filepath.Join(work, "runs", "inhibitory-normalization-quick", "runs", "inorm_full_eps0.75_hp00_r0", "summary.json")
 	if _, err := os.Stat(run); err != nil {

@@ -195,7 +195,7 @@ func LoadData(cfg DataConfig, dataDir string, log io.Writer) (train, test *image
 		return nil, nil, src, err
 	}
 	if src.Kind == "embedded" {
-		fmt.Fprintln(log, images.EmbeddedNotice)
+		images.NoteEmbedded(log)
 	}
 	train, test, err = images.LoadFashionMNIST(src)
 	return train, test, src, err

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
 // FashionFile is one of the four official Fashion-MNIST files: its name,
@@ -58,6 +59,15 @@ func (s Source) String() string {
 
 // EmbeddedNotice is printed when the embedded subset is used.
 const EmbeddedNotice = "note: using the embedded Fashion-MNIST subset (10k/2k); for the full set run `circuitry data fetch`, `apt-get install dataset-fashion-mnist`, or pass --data DIR"
+
+var noticeOnce sync.Once
+
+// NoteEmbedded prints EmbeddedNotice to w the first time a process loads
+// the embedded subset: a demo or a sweep loads data several times, and
+// one notice says it.
+func NoteEmbedded(w io.Writer) {
+	noticeOnce.Do(func() { fmt.Fprintln(w, EmbeddedNotice) })
+}
 
 // CacheDir is the per-user download directory.
 func CacheDir() (string, error) {

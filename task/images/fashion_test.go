@@ -1,6 +1,7 @@
 package images
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -183,5 +185,17 @@ func TestFetch(t *testing.T) {
 	srv.Close()
 	if err := Fetch(context.Background(), http.DefaultClient, srv.URL+"/", dir, bad, logf); err == nil || !strings.Contains(err.Error(), "offline?") {
 		t.Fatalf("offline: %v", err)
+	}
+}
+
+// The embedded-data notice is printed once per process, however often
+// data is loaded.
+func TestEmbeddedNoticeOnce(t *testing.T) {
+	noticeOnce = sync.Once{}
+	var a, b bytes.Buffer
+	NoteEmbedded(&a)
+	NoteEmbedded(&b)
+	if a.String() != EmbeddedNotice+"\n" || b.Len() != 0 {
+		t.Fatalf("first %q, second %q", a.String(), b.String())
 	}
 }
