@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -157,8 +158,13 @@ func formatPairs[V any](m map[string]V) string {
 	return strings.Join(parts, " ")
 }
 
+// formatValue prints a number with 4 significant digits, whole numbers
+// (JSON has only float64) in full.
 func formatValue(v any) string {
 	if f, ok := v.(float64); ok {
+		if f == math.Trunc(f) && math.Abs(f) < 1e15 {
+			return strconv.FormatInt(int64(f), 10)
+		}
 		return fmt.Sprintf("%.4g", f)
 	}
 	return fmt.Sprint(v)

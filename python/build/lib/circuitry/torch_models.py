@@ -1,0 +1,210 @@
+"""PyTorch modules equivalent to circuitry's networks, built from a run.
+
+Each forward pass computes what circuitry's does with the same weights
+(float32, to ~1e-6). The study-1 networks' backward variants (I-Norm's
+GradNorm and the rest) are circuitry's training rule, not part of the
+forward: autograd through these modules gives the exact gradient of the
+forward pass, which is what the I-Norm "none" variant does not use.
+"""
+
+import torch
+from torch import nn
+
+_EPS = 1e-5  # circuitry's layer-norm and I-Norm epsilon
+
+# Study 1's conditions: (core, normalisation of the hidden pre-activation).
+_DALE = {
+    "ei": ("dann", None), "ei_ln": ("dann", "ln"), "e_ln": ("eonly", "ln"), "ei_ln_identity": ("dann", "ln"),
+    "mlp": ("linear", None), "inorm": ("inorm", None), "inorm_full": ("inorm", None), "inorm_center": ("inorm", None),
+    "inorm_fa_center": ("inorm", None), "inorm_scale": ("inorm", None), "inorm_decorrelate": ("inorm", None),
+    "inorm_sub": ("inorm_sub", None), "inorm_sub_center": ("inorm_sub", None),
+}
+
+
+def _layer_norm(x):
+    return torch.nn.functional.layer_norm(x, x.shape[-1:], eps=_EPS)
+
+
+class MLP(nn.Module):
+    """circuitry's MLP (model.kind mlp): [centre each image] then Linear
+    [LayerNorm without affine] activation per hidden layer, Linear out."""
+
+    def __init__(self, n_in, hidden, classes, activation="relu", layer_norm=False, center_input=False):
+        super().__init__()
+        self.center_input, self.layer_norm = center_input, layer_norm
+        self.act = torch.tanh if activation == "tanh" else torch.relu
+        sizes = [n_in] + list(hidden)
+        for i in range(len(hidden)):
+            setattr(self, f"fc{i + 1}", nn.Linear(sizes[i], sizes[i + 1]))
+        self.out = nn.Linear(sizes[-1], classes)
+        self.depth = len(hidden)
+
+    def forward(self, x):
+        if self.center_input:
+            x = x - x.mean(dim=1, keepdim=True)
+        for i in range(self.depth):
+            x = getattr(self, f"fc{i + 1}")(x)
+            if self.layer_norm:
+                x = _layer_norm(x)
+            x = self.act(x)
+        return self.out(x)
+
+
+class DANN(nn.Module):
+    """z = x Wex^T - (x Wix^T) Wei^T + b (E-only without Wix, Wei)."""
+
+    def __init__(self, d, ne, ni):
+        super().__init__()
+        self.Wex, self.b = nn.Parameter(torch.zeros(ne, d)), nn.Parameter(torch.zeros(ne))
+        self.ni = ni
+        if ni:
+            self.Wix, self.Wei = nn.Parameter(torch.zeros(ni, d)), nn.Parameter(torch.zeros(ne, ni))
+
+    def forward(self, x):
+        z = x @ self.Wex.T
+        if self.ni:
+            z = z - (x @ self.Wix.T) @ self.Wei.T
+        return z + self.b
+
+
+class INorm(nn.Module):
+    """z = (Wex x + b - Wei Wix x) / D, D = sqrt(mean_k (Bix_k x)^2 + 1e-5)
+    (the subtractive-only layer: D = 1). Wei is fixed in the divisive layer;
+    fa_center layers carry their fixed feedback weights as a buffer."""
+
+    def __init__(self, d, ne, ni, subtractive=False, fa=False):
+        super().__init__()
+        self.Wex, self.b = nn.Parameter(torch.zeros(ne, d)), nn.Parameter(torch.zeros(ne))
+        self.Wix, self.Wei = nn.Parameter(torch.zeros(ni, d)), nn.Parameter(torch.zeros(ne, ni), requires_grad=subtractive)
+        self.subtractive = subtractive
+        if not subtractive:
+            self.Bix = nn.Parameter(torch.zeros(ne, d))
+        if fa:
+            self.register_buffer("fa", torch.zeros(ne))
+
+    def forward(self, x):
+        z = x @ self.Wex.T + self.b - (x @ self.Wix.T) @ self.Wei.T
+        if self.subtractive:
+            return z
+        r = x @ self.Bix.T
+        return z / torch.sqrt((r * r).mean(dim=1, keepdim=True) + _EPS)
+
+
+class DaleNet(nn.Module):
+    """The inhibitory-normalisation study's network for one condition:
+    hidden layers h1..hK (DANN, E-only, Linear, I-Norm) with ReLU, and a
+    DANN read-out with one inhibitory unit (Linear for the mlp condition)."""
+
+    def __init__(self, condition, n_in, hidden, inhibitory, classes=10):
+        super().__init__()
+        if condition not in _DALE:
+            raise ValueError(f"condition {condition!r}: want one of {sorted(_DALE)}")
+        core, self.norm = _DALE[condition]
+        self.depth = len(hidden)
+        d = n_in
+        for i, (ne, ni) in enumerate(zip(hidden, inhibitory)):
+            if core == "dann":
+                layer = DANN(d, ne, ni)
+            elif core == "eonly":
+                layer = DANN(d, ne, 0)
+            elif core == "linear":
+                layer = nn.Linear(d, ne)
+            else:
+                layer = INorm(d, ne, ni, subtractive=core == "inorm_sub", fa=condition == "inorm_fa_center")
+            setattr(self, f"h{i + 1}", layer)
+            d = ne
+        self.out = nn.Linear(d, classes) if core == "linear" else DANN(d, classes, 1)
+
+    def forward(self, x):
+        for i in range(self.depth):
+            x = getattr(self, f"h{i + 1}")(x)
+            if self.norm == "ln":
+                x = _layer_norm(x)
+            x = torch.relu(x)
+        return self.out(x)
+
+
+def _noise(shape, sd, kind, generator):
+    if sd == 0:
+        return 0
+    if kind == "uniform":
+        return sd * torch.rand(shape, generator=generator)
+    return sd * torch.randn(shape, generator=generator)
+
+
+class CTRNN(nn.Module):
+    """Study 2's continuous-time RNN: h_0 = E c_0; u_t = W_rec h_{t-1} +
+    W_in x_t; h_t = (1 - alpha) h_{t-1} + alpha f(u_t) + sd xi_t; y_t =
+    W_out h_t. Inputs are time-major, (T, B, n_in)."""
+
+    def __init__(self, n_in, n_rec, n_out, n_init, alpha, activation="relu"):
+        super().__init__()
+        self.E, self.W_in = nn.Parameter(torch.zeros(n_rec, n_init)), nn.Parameter(torch.zeros(n_rec, n_in))
+        self.W_rec, self.W_out = nn.Parameter(torch.zeros(n_rec, n_rec)), nn.Parameter(torch.zeros(n_out, n_rec))
+        self.alpha = alpha
+        self.act = torch.tanh if activation == "tanh" else torch.relu
+
+    def step(self, h, x_t):
+        return (1 - self.alpha) * h + self.alpha * self.act(h @ self.W_rec.T + x_t @ self.W_in.T)
+
+    def forward(self, x, c0, noise_sd=0.0, noise="uniform", generator=None):
+        """Returns outputs (T, B, n_out) and hidden states (T, B, n_rec)."""
+        h, hs = c0 @ self.E.T, []
+        for t in range(x.shape[0]):
+            h = self.step(h, x[t]) + _noise(h.shape, noise_sd, noise, generator)
+            hs.append(h)
+        hs = torch.stack(hs)
+        return hs @ self.W_out.T, hs
+
+
+class GRU(CTRNN):
+    """Study 2's continuous-time GRU: z = sigmoid(W_z x + U_z h), g =
+    sigmoid(W_g x + U_g h), u = W_h x + U_h (g * h), h <- h + alpha (1 - z)
+    (tanh(u) - h) + sd xi. W_i = [W_z; W_g; W_h], U_zg = [U_z; U_g]."""
+
+    def __init__(self, n_in, n_rec, n_out, n_init, alpha):
+        nn.Module.__init__(self)
+        self.E, self.W_i = nn.Parameter(torch.zeros(n_rec, n_init)), nn.Parameter(torch.zeros(3 * n_rec, n_in))
+        self.U_zg, self.U_h = nn.Parameter(torch.zeros(2 * n_rec, n_rec)), nn.Parameter(torch.zeros(n_rec, n_rec))
+        self.W_out = nn.Parameter(torch.zeros(n_out, n_rec))
+        self.alpha, self.n = alpha, n_rec
+
+    def step(self, h, x_t):
+        n = self.n
+        gi, p = x_t @ self.W_i.T, h @ self.U_zg.T
+        z = torch.sigmoid(p[:, :n] + gi[:, :n])
+        g = torch.sigmoid(p[:, n:] + gi[:, n : 2 * n])
+        u = (g * h) @ self.U_h.T + gi[:, 2 * n :]
+        return h + self.alpha * (1 - z) * (torch.tanh(u) - h)
+
+
+def _load(module, weights):
+    state = {k: torch.from_numpy(v) for k, v in weights.items()}
+    module.load_state_dict(state, strict=True)
+    return module
+
+
+def to_torch(run):
+    """An equivalent module of a run's network, with its weights loaded."""
+    cfg, w = run.config, run.weights
+    if not w:
+        raise ValueError(f"{run.dir}: no weights.safetensors (not finished?)")
+    if run.kind == "reactivation":
+        net, cond = cfg["network"], cfg["conditions"][0]
+        alpha = net["dt"] / net["tau"]
+        n_rec, n_in = w["E"].shape[0], w.get("W_in", w.get("W_i")).shape[1]
+        n_out, n_init = w["W_out"].shape[0], w["E"].shape[1]
+        if cond.startswith("gru_"):
+            return _load(GRU(n_in, n_rec, n_out, n_init, alpha), w)
+        if "_norm_" in cond or "_divnorm_" in cond:
+            raise NotImplementedError(f"{cond}: the normalised Dale RNNs have no PyTorch module yet")
+        return _load(CTRNN(n_in, n_rec, n_out, n_init, alpha, net.get("activation", "relu")), w)
+    model = cfg["model"]
+    hidden = model["hidden"]
+    if model.get("kind", "mlp") == "mlp":
+        m = MLP(w["fc1.weight"].shape[1], hidden, w["out.weight"].shape[0], model.get("activation", "relu"),
+                model.get("layer_norm", False), model.get("center_input", False))
+        return _load(m, w)
+    inhibitory = model.get("inhibitory") or [max(1, h // 10) for h in hidden]
+    first = w.get("h1.Wex", w.get("h1.weight"))
+    return _load(DaleNet(model["condition"], first.shape[1], hidden, inhibitory), w)
