@@ -195,13 +195,28 @@ func (k kernel) write(b *bytes.Buffer) {
 	nr := k.vecs * k.width
 	acc := k.mr * k.vecs // accumulators: registers 0 .. acc-1
 	bReg := func(v int) string { return fmt.Sprintf("%s%d", k.reg, acc+v) }
-	bcast := fmt.Sprintf("%s%d", k.reg, acc+k.vecs)
-	alpha := fmt.Sprintf("%s%d", k.reg, acc+k.vecs+1)
+	// Two broadcast registers, alternated row by row, so a row's broadcast
+	// need not wait for the previous row's FMAs to read theirs (renaming
+	// would find that too; this keeps the dependence visible).
+	bcast := func(i int) string { return fmt.Sprintf("%s%d", k.reg, acc+k.vecs+i%2) }
+	alpha := fmt.Sprintf("%s%d", k.reg, acc+k.vecs)
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 	vb := k.width * 4 // bytes per vector register
+	step := func(u int) { // one k step, u steps past SI and DI
+		for v := 0; v < k.vecs; v++ {
+			w("VMOVUPS %d(DI), %s", u*4*nr+v*vb, bReg(v))
+		}
+		for i := 0; i < k.mr; i++ {
+			w("VBROADCASTSS %d(SI), %s", u*4*k.mr+4*i, bcast(i))
+			for v := 0; v < k.vecs; v++ {
+				w("VFMADD231PS %s, %s, %s%d", bReg(v), bcast(i), k.reg, i*k.vecs+v)
+			}
+		}
+	}
 
 	fmt.Fprintf(b, "\n// func %s(kb int, alpha float32, ap, bp, c *float32, ldc int)\n", k.name)
-	fmt.Fprintf(b, "// %dx%d tile: row i in %s%d..%s%d; kb > 0.\n", k.mr, nr, k.reg, 0, k.reg, k.vecs-1)
+	fmt.Fprintf(b, "// %dx%d tile: row i in %s%d..%s%d; kb > 0. The k loop runs %d steps\n", k.mr, nr, k.reg, 0, k.reg, k.vecs-1, unroll)
+	fmt.Fprintf(b, "// at a time, then single steps; every accumulator takes its FMAs in k\n// order either way, so the bits do not depend on the unrolling.\n")
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
 	w("MOVQ kb+0(FP), CX")
 	w("MOVQ ap+16(FP), SI")
@@ -209,24 +224,43 @@ func (k kernel) write(b *bytes.Buffer) {
 	w("MOVQ c+32(FP), DX")
 	w("MOVQ ldc+40(FP), R8")
 	w("SHLQ $2, R8")
+	// Bring the C tile toward L1 while the k loop runs (each row's nr
+	// values span 64 or 128 bytes: its first and last line).
+	w("MOVQ DX, R9")
+	for i := 0; i < k.mr; i++ {
+		w("PREFETCHT0 (R9)")
+		w("PREFETCHT0 %d(R9)", 4*nr-4)
+		if i < k.mr-1 {
+			w("ADDQ R8, R9")
+		}
+	}
 	for r := 0; r < acc; r++ {
 		w("VXORPS %s%d, %s%d, %s%d", k.reg, r, k.reg, r, k.reg, r)
 	}
+	w("MOVQ CX, BX")
+	w("SHRQ $%d, BX", log2(unroll))
+	w("ANDQ $%d, CX", unroll-1)
+	w("TESTQ BX, BX")
+	w("JZ tail")
 	b.WriteString("loop:\n")
-	for v := 0; v < k.vecs; v++ {
-		w("VMOVUPS %d(DI), %s", v*vb, bReg(v))
+	w("PREFETCHT0 %d(SI)", prefetchA*4*k.mr)
+	for u := 0; u < unroll; u++ {
+		step(u)
 	}
-	for i := 0; i < k.mr; i++ {
-		w("VBROADCASTSS %d(SI), %s", 4*i, bcast)
-		for v := 0; v < k.vecs; v++ {
-			w("VFMADD231PS %s, %s, %s%d", bReg(v), bcast, k.reg, i*k.vecs+v)
-		}
-	}
+	w("ADDQ $%d, SI", unroll*4*k.mr)
+	w("ADDQ $%d, DI", unroll*4*nr)
+	w("DECQ BX")
+	w("JNZ loop")
+	b.WriteString("tail:\n")
+	w("TESTQ CX, CX")
+	w("JZ done")
+	b.WriteString("single:\n")
+	step(0)
 	w("ADDQ $%d, SI", 4*k.mr)
 	w("ADDQ $%d, DI", 4*nr)
 	w("DECQ CX")
-	w("JNZ loop")
-	b.WriteString("\n")
+	w("JNZ single")
+	b.WriteString("done:\n")
 	w("VBROADCASTSS alpha+8(FP), %s", alpha)
 	for i := 0; i < k.mr; i++ {
 		for v := 0; v < k.vecs; v++ {
@@ -240,4 +274,21 @@ func (k kernel) write(b *bytes.Buffer) {
 	}
 	w("VZEROUPPER")
 	w("RET")
+}
+
+// unroll is the k steps per main-loop iteration (a power of two), and
+// prefetchA how many k steps ahead the loop prefetches packed A (B's
+// micro-panel stays in L1 across the tiles of a column; A streams from L2).
+const (
+	unroll    = 4
+	prefetchA = 16
+)
+
+func log2(n int) int {
+	l := 0
+	for n > 1 {
+		n >>= 1
+		l++
+	}
+	return l
 }
