@@ -201,7 +201,7 @@ func (k kernel) write(b *bytes.Buffer) {
 	bcast := func(i int) string { return fmt.Sprintf("%s%d", k.reg, acc+k.vecs+i%2) }
 	alpha := fmt.Sprintf("%s%d", k.reg, acc+k.vecs)
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
-	vb := k.width * 4 // bytes per vector register
+	vb := k.width * 4     // bytes per vector register
 	step := func(u int) { // one k step, u steps past SI and DI
 		for v := 0; v < k.vecs; v++ {
 			w("VMOVUPS %d(DI), %s", u*4*nr+v*vb, bReg(v))
