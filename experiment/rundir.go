@@ -183,6 +183,10 @@ func (r *RunDir) MarkFinished() error {
 	}
 	r.rec.Finished = true
 	r.rec.ConfigSHA256, r.rec.AnalysisSHA256, r.rec.AnalysisVersion = sum, analysis, r.spec.AnalysisVersion
+	// The figures exist now: the event file gets them as images.
+	if err := r.writeTensorBoard(); err != nil {
+		return err
+	}
 	return r.Seal()
 }
 
@@ -229,10 +233,31 @@ func (r *RunDir) writeTensorBoard() error {
 		p.Wall = p.Scalars["seconds"]
 		pts = append(pts, p)
 	}
+	if figs := r.figureImages(); len(figs) > 0 && len(pts) > 0 {
+		last := pts[len(pts)-1]
+		pts = append(pts, tfevents.Point{Step: last.Step, Wall: last.Wall, Images: figs})
+	}
 	if err := os.MkdirAll(filepath.Join(r.Path, "tensorboard"), 0o755); err != nil {
 		return err
 	}
 	return r.WriteFile(tensorBoardFile, tfevents.Encode(pts))
+}
+
+// figureImages are the run's figures/*.png (written when it finishes) as
+// TensorBoard images tagged figures/NAME; unreadable ones are left out.
+func (r *RunDir) figureImages() map[string]tfevents.Image {
+	paths, _ := filepath.Glob(filepath.Join(r.Path, "figures", "*.png"))
+	imgs := map[string]tfevents.Image{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if im, err := tfevents.PNGImage(b); err == nil {
+			imgs["figures/"+strings.TrimSuffix(filepath.Base(p), ".png")] = im
+		}
+	}
+	return imgs
 }
 
 // flattenNumbers collects the numbers of a decoded JSON value under

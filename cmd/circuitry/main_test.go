@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"github.com/circuitry-lab/circuitry/internal/browser"
+	"github.com/circuitry-lab/circuitry/internal/tfevents"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -174,6 +175,18 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 		}
 	}
 	browser.CheckPage(t, filepath.Join(run, "report.html"), "run-report", 1, "tiny", "hidden:")
+	// TensorBoard: a scalar event per epoch, then the figures as images.
+	tb, err := os.ReadFile(filepath.Join(run, "tensorboard", "events.out.tfevents.0.circuitry"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := tfevents.Read(tb)
+	if err != nil || len(events) != 4 || events[1].Step != 1 || events[2].Step != 2 || !(events[2].Scalars["test_acc"] > 0.5) {
+		t.Fatalf("tensorboard: %v, %+v", err, events)
+	}
+	if im := events[3].Images["figures/curves"]; im.Width < 500 || len(im.PNG) < 1000 {
+		t.Fatalf("tensorboard image figures/curves: %dx%d, %d bytes", im.Width, im.Height, len(im.PNG))
+	}
 	var sum struct {
 		FinalTestAcc float64 `json:"final_test_acc"`
 		TrainImages  int     `json:"train_images"`

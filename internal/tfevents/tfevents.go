@@ -1,12 +1,15 @@
-// Package tfevents writes TensorBoard event files of scalars: TFRecord
+// Package tfevents writes TensorBoard event files of scalars and images: TFRecord
 // framing (length, masked CRC-32C of it, data, masked CRC-32C of it) around
 // hand-encoded Event protocol buffers, so `tensorboard --logdir runs`
 // plots circuitry's metrics without any TensorFlow code here.
 package tfevents
 
 import (
+	"bytes"
 	"encoding/binary"
 	"hash/crc32"
+	"image/color"
+	"image/png"
 	"math"
 	"sort"
 )
@@ -55,8 +58,9 @@ func event(wall float64, step int64, version string, summary []byte) []byte {
 	return b
 }
 
-// summary encodes Summary{value: [Value{tag: 1, simple_value: 2}]}.
-func summary(scalars map[string]float64) []byte {
+// summary encodes Summary{value: [Value{tag: 1, simple_value: 2}]}, then
+// one Value{tag: 1, image: 4} per image.
+func summary(scalars map[string]float64, images map[string]Image) []byte {
 	tags := make([]string, 0, len(scalars))
 	for t := range scalars {
 		tags = append(tags, t)
@@ -70,14 +74,60 @@ func summary(scalars map[string]float64) []byte {
 		v = binary.LittleEndian.AppendUint32(v, math.Float32bits(float32(scalars[t])))
 		b = bytesField(b, 1, v)
 	}
+	names := make([]string, 0, len(images))
+	for t := range images {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	for _, t := range names {
+		var v []byte
+		v = bytesField(v, 1, []byte(t))
+		v = bytesField(v, 4, images[t].encode())
+		b = bytesField(b, 1, v)
+	}
 	return b
 }
 
-// Point is one step's scalars.
+// Image is an encoded image (PNG) and its size, as TensorBoard's images
+// tab shows it.
+type Image struct {
+	Width, Height int
+	Colorspace    int // 1 grey, 3 RGB, 4 RGBA
+	PNG           []byte
+}
+
+// encode encodes Summary.Image{height: 1, width: 2, colorspace: 3,
+// encoded_image_string: 4}.
+func (im Image) encode() []byte {
+	var b []byte
+	b = key(b, 1, 0)
+	b = varint(b, uint64(im.Height))
+	b = key(b, 2, 0)
+	b = varint(b, uint64(im.Width))
+	b = key(b, 3, 0)
+	b = varint(b, uint64(im.Colorspace))
+	return bytesField(b, 4, im.PNG)
+}
+
+// PNGImage reads a PNG's size for an Image; an unreadable PNG is an error.
+func PNGImage(data []byte) (Image, error) {
+	cfg, err := png.DecodeConfig(bytes.NewReader(data))
+	if err != nil {
+		return Image{}, err
+	}
+	cs := 4 // TensorBoard decodes the PNG itself; the field only informs
+	if cfg.ColorModel == color.GrayModel || cfg.ColorModel == color.Gray16Model {
+		cs = 1
+	}
+	return Image{Width: cfg.Width, Height: cfg.Height, Colorspace: cs, PNG: data}, nil
+}
+
+// Point is one step's scalars and images.
 type Point struct {
 	Step    int64
 	Wall    float64 // seconds (TensorBoard's wall-time axis)
 	Scalars map[string]float64
+	Images  map[string]Image
 }
 
 // Encode returns a whole event file: the version event, then one event
@@ -91,7 +141,7 @@ func Encode(points []Point) []byte {
 				finite[k] = v
 			}
 		}
-		out = record(out, event(p.Wall, p.Step, "", summary(finite)))
+		out = record(out, event(p.Wall, p.Step, "", summary(finite, p.Images)))
 	}
 	return out
 }
