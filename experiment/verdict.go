@@ -89,3 +89,26 @@ func Judge[R any](claims []Check[R], results R) []Verdict {
 	}
 	return vs
 }
+
+// DemoScale is the scale name of the presets that show a study's
+// pipeline end to end in minutes (the demo): too few networks and too
+// little training to test the study's claims.
+const DemoScale = "demo"
+
+// NotJudged reports every judged verdict of sets as underpowered, keeping
+// what it measured, and says so in each title: at the demo scale a pass
+// would claim what so small a run cannot show, and a fail would refute
+// nothing. Checks already n/a stay n/a.
+func NotJudged(sets []VerdictSet) []VerdictSet {
+	out := make([]VerdictSet, len(sets))
+	for i, s := range sets {
+		out[i] = VerdictSet{Title: s.Title + " (demo scale: measured, not judged; run --scale quick or larger for verdicts)"}
+		for _, v := range s.Verdicts {
+			if v.Result == "pass" || v.Result == "fail" {
+				v.Result = "underpowered"
+			}
+			out[i].Verdicts = append(out[i].Verdicts, v)
+		}
+	}
+	return out
+}

@@ -234,7 +234,7 @@ print("ok")
 func TestDemoKeepsStudyRuns(t *testing.T) {
 	work := t.TempDir()
 	out := filepath.Join(work, "runs")
-	keep := filepath.Join(out, "demo", "offline-reactivation-spatial-quick", "runs", "noisy_s0", "summary.json")
+	keep := filepath.Join(out, "demo", "offline-reactivation-spatial-demo", "runs", "noisy_s0", "summary.json")
 	if err := os.MkdirAll(filepath.Dir(keep), 0o755); err != nil {
 		t.Fatal(err)
 	}

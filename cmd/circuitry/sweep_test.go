@@ -180,7 +180,7 @@ func TestReproducePointAndBadInput(t *testing.T) {
 	}
 	cases := []errorCase{
 		{append(args[:len(args):len(args)], "--point", "2"), "--point 2: inhibitory-normalization at quick scale has points 0 to 1"},
-		{[]string{"reproduce", "offline-reactivation", "--point", "0", "--scale", "huge"}, `--scale "huge": offline-reactivation has the scales quick, paper`},
+		{[]string{"reproduce", "offline-reactivation", "--point", "0", "--scale", "huge"}, `--scale "huge": offline-reactivation has the scales demo, quick, paper`},
 		{[]string{"reproduce", "inhibitory-normalisation", "--point", "0"}, `unknown study "inhibitory-normalisation"`},
 		{[]string{"reproduce", "offline-reactivation", "--slurm", "--slurm-cpus", "0"}, "--slurm-cpus 0: want >= 1"},
 	}

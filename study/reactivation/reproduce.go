@@ -16,7 +16,7 @@ import (
 func Kind() experiment.Kind {
 	return experiment.Kind{
 		Name:   "offline-reactivation",
-		Scales: []string{"quick", "paper"},
+		Scales: []string{experiment.DemoScale, "quick", "paper"},
 		Parse: func(data []byte, sets []string) (experiment.Study, error) {
 			cfg, err := Parse(data, sets)
 			if err != nil {
@@ -117,6 +117,9 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 				return nil, err
 			}
 			sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: append(vs, Verdicts(sp, hd, extras)...)})
+		}
+		if scale == experiment.DemoScale {
+			sets = experiment.NotJudged(sets)
 		}
 		return sets, nil
 	}
