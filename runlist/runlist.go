@@ -16,7 +16,6 @@ import (
 	"github.com/circuitry-lab/circuitry/report"
 )
 
-
 // Scan lists root's runs, studies and sweeps, sorted by path. A study's or
 // sweep's points are listed only with points set (otherwise on its page).
 func Scan(root string, points bool) ([]report.RunInfo, error) {
