@@ -20,7 +20,7 @@ func demoCmd(g *globals) *cobra.Command {
 		Short: "Train the quick-start MLP, then run both studies at demo scale (minutes) and show their measurements",
 		Long: "demo trains the quick-start MLP on Fashion-MNIST with random luminosity and prints its test\n" +
 			"accuracy, then runs both studies end to end at demo scale (study 1: 20 small runs on 10,000 training\n" +
-			"images; study 2: the authors' uniform-noise experiment, 8 briefly trained networks) under OUT/demo and\n" +
+			"images; study 2: the authors' uniform-noise experiment, 8 networks trained a few hundred steps) under OUT/demo and\n" +
 			"prints their verdict tables — every check measured and reported underpowered, since so small a run\n" +
 			"tests no claim (`circuitry reproduce STUDY` judges them at quick scale) — and where the reports are.\n" +
 			"Re-running it reuses the finished study runs. --mlp stops after the MLP.",
