@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -200,6 +201,13 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool) ([]Line, error) {
 	}
 	if len(torch) == 0 && !asJSON {
 		fmt.Fprintf(w, "(no PyTorch comparison: %s with torch not found; apt-get install python3-torch)\n", DebianPython)
+	}
+	// PyTorch's GEMMs are OpenBLAS's when Debian's libopenblas is installed
+	// (else the reference BLAS, ~20x slower), and OPENBLAS_CORETYPE, which
+	// some machines set, picks its kernel: an AVX2 one on an AVX-512 CPU
+	// makes the comparison unfair to PyTorch. Say so on the output.
+	if ct := os.Getenv("OPENBLAS_CORETYPE"); ct != "" && len(torch) > 0 && !asJSON {
+		fmt.Fprintf(w, "(PyTorch's OpenBLAS runs its %s kernel: OPENBLAS_CORETYPE=%s is set)\n", ct, ct)
 	}
 	var lines []Line
 	add := func(rs []Result) {
