@@ -51,22 +51,34 @@ func presetsCmd() *cobra.Command {
 		Use:   "presets [NAME]",
 		Short: "List the embedded presets, or print one (usable from any directory as configs/NAME)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			out := cmd.OutOrStdout()
-			if len(args) == 1 {
-				data, err := readConfig(path.Join("configs", strings.TrimPrefix(args[0], "configs/")), func(string) {})
-				if err != nil {
-					return err
-				}
-				_, err = out.Write(data)
-				return err
-			}
-			for _, n := range presetNames() {
-				data, _ := configs.FS.ReadFile(n)
-				first, _, _ := strings.Cut(string(data), "\n")
-				fmt.Fprintf(out, "configs/%-45s %s\n", n, strings.TrimSpace(strings.TrimPrefix(first, "#")))
-			}
-			return nil
-		},
+		RunE:  showPresets,
 	}
+}
+
+// configCmd is `config list` and `config show NAME`: presets under the
+// name a PyTorch user looks for first.
+func configCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "config", Short: "List or print the embedded presets (config show NAME = presets NAME)"}
+	cmd.AddCommand(&cobra.Command{Use: "list", Short: "List the embedded presets", Args: cobra.NoArgs, RunE: showPresets},
+		&cobra.Command{Use: "show NAME", Short: "Print an embedded preset (e.g. inhibitory-normalization/paper)", Args: cobra.ExactArgs(1), RunE: showPresets})
+	return cmd
+}
+
+// showPresets prints the preset args names, or lists them all.
+func showPresets(cmd *cobra.Command, args []string) error {
+	out := cmd.OutOrStdout()
+	if len(args) == 1 {
+		data, err := readConfig(path.Join("configs", strings.TrimPrefix(args[0], "configs/")), func(string) {})
+		if err != nil {
+			return err
+		}
+		_, err = out.Write(data)
+		return err
+	}
+	for _, n := range presetNames() {
+		data, _ := configs.FS.ReadFile(n)
+		first, _, _ := strings.Cut(string(data), "\n")
+		fmt.Fprintf(out, "configs/%-45s %s\n", n, strings.TrimSpace(strings.TrimPrefix(first, "#")))
+	}
+	return nil
 }

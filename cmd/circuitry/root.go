@@ -25,6 +25,6 @@ func newRoot(reg *experiment.Registry) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.PersistentFlags().StringVar(&g.dataDir, "data", "", "Fashion-MNIST directory, or \"embedded\" for the built-in subset (default: $CIRCUITRY_DATA, "+images.SystemDir+", the user cache, then the embedded subset)")
-	root.AddCommand(versionCmd(), dataCmd(g), presetsCmd(), trainCmd(g), runCmd(g), runsCmd(), compareCmd(), analyzeCmd(), resumeCmd(g), reproduceCmd(g), sweepCmd(g), reportCmd(), serveCmd(), benchCmd(), demoCmd(g))
+	root.AddCommand(versionCmd(), dataCmd(g), presetsCmd(), configCmd(), trainCmd(g), runCmd(g), runsCmd(), compareCmd(), analyzeCmd(), resumeCmd(g), reproduceCmd(g), sweepCmd(g), reportCmd(), serveCmd(), benchCmd(), demoCmd(g))
 	return root
 }

@@ -28,6 +28,9 @@ func TestPresetsAnywhereAndHelpfulErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	study, _, _ := runCLI(t, work, "presets", "offline-reactivation/spatial-quick")
+	if shown, _, code := runCLI(t, work, "config", "show", "offline-reactivation/spatial-quick"); code != 0 || shown != study || !strings.HasPrefix(study, "# Offline") {
+		t.Fatalf("config show: exit %d, differs from presets NAME:\n%s", code, shown)
+	}
 	os.WriteFile(filepath.Join(work, "study.yaml"), []byte(study), 0o644)
 	expectOneLineErrors(t, work, []errorCase{
 		{[]string{"train", "study.yaml"}, "is a study config (study: offline-reactivation), not a single run: run it with `circuitry run"},
