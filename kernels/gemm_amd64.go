@@ -32,8 +32,16 @@ func dot2x2AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 //go:noescape
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
 
+// roundHalfF16C is roundHalfGo on n (a positive multiple of 8) floats.
+//
+//go:noescape
+func roundHalfF16C(dst, src *float32, n int)
+
 // useSIMDUpdate: the element-wise update kernels need AVX2.
 var useSIMDUpdate = cpu.X86.HasAVX2
+
+// useF16C: the half-rounding kernel needs F16C (and AVX for its registers).
+var useF16C = cpu.X86.HasF16C && cpu.X86.HasAVX
 
 // availableKernels lists what the CPU (and OS) supports, best first;
 // x/sys/cpu reports AVX-512 only when the OS saves its registers.

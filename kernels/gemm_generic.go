@@ -7,3 +7,7 @@ func availableKernels() []tileKernel { return []tileKernel{goKernel} }
 const useSIMDUpdate = false
 
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool) { panic("unreachable") }
+
+const useF16C = false
+
+func roundHalfF16C(dst, src *float32, n int) { panic("unreachable") }

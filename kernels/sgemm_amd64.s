@@ -616,6 +616,25 @@ clamp:
 	VZEROUPPER
 	RET
 
+// func roundHalfF16C(dst, src *float32, n int)
+// n is a positive multiple of 8.
+TEXT ·roundHalfF16C(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+half:
+	VMOVUPS (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ half
+	VZEROUPPER
+	RET
+
 // func dot4x4AVX512(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 // out[i*4+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.
 TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-48

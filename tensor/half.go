@@ -2,7 +2,8 @@ package tensor
 
 import (
 	"fmt"
-	"math"
+
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // Precision is how a layer's matrix products are computed.
@@ -37,31 +38,14 @@ func ParsePrecision(s string) (Precision, error) {
 // RoundHalf rounds f to the nearest IEEE 754 binary16 value (ties to
 // even), returned as float32: |f| >= 65520 becomes inf, values below 2^-14
 // keep binary16's subnormal spacing 2^-24, NaN stays NaN.
-func RoundHalf(f float32) float32 {
-	b := math.Float32bits(f)
-	sign, abs := b&0x80000000, b&0x7fffffff
-	switch {
-	case abs >= 0x7f800000: // inf, NaN
-		return f
-	case abs >= 0x477ff000: // >= 65520: past the midpoint to 2^16
-		return math.Float32frombits(sign | 0x7f800000)
-	case abs < 0x38800000: // below 2^-14: binary16 subnormal, step 2^-24
-		q := math.RoundToEven(float64(math.Float32frombits(abs)) * (1 << 24))
-		return math.Float32frombits(sign | math.Float32bits(float32(q/(1<<24))))
-	}
-	// Normal: keep 10 of the 23 mantissa bits, rounding to nearest even.
-	abs += 0xfff + (abs>>13)&1
-	return math.Float32frombits(sign | abs&^0x1fff)
-}
+func RoundHalf(f float32) float32 { return kernels.RoundHalfScalar(f) }
 
 // roundHalfInto writes the half-rounded copy of m into *buf (reused).
 func roundHalfInto(buf **Mat, m *Mat) *Mat {
 	out := Ensure(buf, m.Rows, m.Cols)
 	for r := 0; r < m.Rows; r++ {
 		src, dst := m.Row(r), out.Row(r)
-		for j, v := range src {
-			dst[j] = RoundHalf(v)
-		}
+		kernels.RoundHalf(dst, src) // F16C where the CPU has it: the same bits
 	}
 	return out
 }
@@ -80,10 +64,10 @@ func MatMulP(p Precision, s *HalfScratch, workers int, dst *Mat, a *Mat, transA 
 	ah, bh := roundHalfInto(&s.a, a), roundHalfInto(&s.b, b)
 	prod := Ensure(&s.c, dst.Rows, dst.Cols)
 	MatMulN(workers, prod, ah, transA, bh, transB, 1, 0)
+	kernels.RoundHalf(prod.Data, prod.Data) // autocast's fp16 result
 	for r := 0; r < dst.Rows; r++ {
 		d, q := dst.Row(r), prod.Row(r)
 		for j, v := range q {
-			v = RoundHalf(v)
 			if alpha != 1 {
 				v = RoundHalf(alpha * v) // autocast: a scaled fp16 tensor stays fp16
 			}

@@ -48,6 +48,7 @@ func Generate() []byte {
 		k.write(&b)
 	}
 	writeSGD(&b)
+	writeHalf(&b)
 	writeDot(&b, dot{name: "dot4x4AVX512", rows: 4, reg: "Z", halves: 1})
 	writeDot(&b, dot{name: "dot2x2AVX2", rows: 2, reg: "Y", halves: 2})
 	return b.Bytes()
@@ -149,6 +150,32 @@ func writeDot(b *bytes.Buffer, d dot) {
 // roundings, no FMA) so the result is bit-identical to the Go loop; the
 // projection is VMAXPS with 0 as its first source, which keeps NaN and
 // -0 exactly as "if w < 0 { w = 0 }" does.
+// writeHalf writes the F16C rounding kernel: each float32 to the nearest
+// binary16 (imm8 0: round to nearest even; overflow to inf, subnormals
+// kept) and back, 8 at a time.
+func writeHalf(b *bytes.Buffer) {
+	b.WriteString(`
+// func roundHalfF16C(dst, src *float32, n int)
+// n is a positive multiple of 8.
+TEXT ·roundHalfF16C(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+half:
+	VMOVUPS (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ half
+	VZEROUPPER
+	RET
+`)
+}
+
 func writeSGD(b *bytes.Buffer) {
 	b.WriteString(`
 // func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)

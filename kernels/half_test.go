@@ -1,0 +1,74 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// The F16C kernel gives RoundHalfScalar's bits: on every binary16 value and
+// the midpoints around it (ties), on 2^22 random float32 bit patterns
+// (subnormals, overflow, NaN included), and on slices whose length is not
+// a multiple of 8.
+func TestRoundHalfKernelMatchesScalar(t *testing.T) {
+	if !useF16C {
+		t.Skip("no F16C: RoundHalf is RoundHalfScalar")
+	}
+	var src []float32
+	for h := uint32(0); h < 0x10000; h++ {
+		// float32 bits near each binary16 value: the value (exact), and
+		// one ulp around the float32 midpoints to the next.
+		e := (h >> 10) & 0x1f
+		if e == 0 || e == 31 {
+			continue
+		}
+		f := ((h & 0x8000) << 16) | ((e - 15 + 127) << 23) | ((h & 0x3ff) << 13)
+		src = append(src, math.Float32frombits(f), math.Float32frombits(f+0x1000), math.Float32frombits(f+0xfff), math.Float32frombits(f+0x1001))
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 1 << 22 {
+		src = append(src, math.Float32frombits(rng.Uint32()))
+	}
+	src = append(src, 65519, 65520, -65520, 6e-8, 3e-8, 2.9e-8, float32(math.Inf(1)), float32(math.NaN()), 0, float32(math.Copysign(0, -1)))
+	for _, n := range []int{len(src), len(src) - 3, 7, 1} {
+		dst := make([]float32, n)
+		RoundHalf(dst, src[:n])
+		for i, v := range dst {
+			want := RoundHalfScalar(src[i])
+			if math.IsNaN(float64(want)) && math.IsNaN(float64(v)) {
+				continue
+			}
+			if math.Float32bits(v) != math.Float32bits(want) {
+				t.Fatalf("n %d: %g (%#08x) -> %g (%#08x), scalar %g (%#08x)", n, src[i], math.Float32bits(src[i]), v, math.Float32bits(v), want, math.Float32bits(want))
+			}
+		}
+	}
+	// In place.
+	x := append([]float32(nil), src[:100]...)
+	RoundHalf(x, x)
+	for i, v := range x {
+		if w := RoundHalfScalar(src[i]); v != w && !(math.IsNaN(float64(v)) && math.IsNaN(float64(w))) {
+			t.Fatalf("in place: %v, want %v", v, w)
+		}
+	}
+}
+
+func BenchmarkRoundHalf(b *testing.B) {
+	src := make([]float32, 784*500)
+	for i := range src {
+		src[i] = float32(i) * 1e-3
+	}
+	dst := make([]float32, len(src))
+	b.Run("f16c", func(b *testing.B) {
+		for b.Loop() {
+			RoundHalf(dst, src)
+		}
+	})
+	b.Run("scalar", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range src {
+				dst[i] = RoundHalfScalar(v)
+			}
+		}
+	})
+}
