@@ -105,7 +105,7 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 				checks string
 			}{{sp, "spatial", "1-3 and 5-8 on the spatial task"}, {hd, "head-direction", "1, 2 (PCA) and 4 on head direction"}} {
 				if miss.rep == nil {
-					vs = append(vs, experiment.NotApplicable(0, "Checks "+miss.checks, "the "+miss.task+" study was not run (skipped) or has not finished training"))
+					vs = append(vs, experiment.NotApplicable(0, "Checks "+miss.checks, "the "+miss.task+" study was skipped or has not finished training"))
 				}
 			}
 			if sp == nil && hd == nil {
