@@ -70,12 +70,14 @@ type Config struct {
 	// layer-norm Jacobian; Wex/b updates differ by 8-24% where the learned
 	// normalisation is imperfect).
 	ZHatBackward bool `yaml:"zhat_backward"`
-	// Precision: float32 (the presets') or float16_autocast, an emulation
-	// of the autocast the authors' GPU runs used (fp16 product inputs and
+	// Precision: float16_autocast (the presets': an emulation of the
+	// autocast the authors' GPU runs used — fp16 product inputs and
 	// results, fp32 accumulation and everything else; see
-	// tensor.Float16Autocast). Not bit-identical to a GPU's fp16 products;
-	// the science file suggests fp16 may explain part of inference-only
-	// I-Norm's divergences (9-13 of 30 per eps).
+	// tensor.Float16Autocast; not bit-identical to a GPU's fp16 products)
+	// or float32 (a config's default when unset: the named option; it
+	// changed no collapse count at medium scale, docs/results). The science
+	// file suggests fp16 may explain part of inference-only I-Norm's
+	// divergences (9-13 of 30 per eps).
 	Precision string `yaml:"precision"`
 	// Shuffle: a new training order every epoch instead of file order.
 	Shuffle bool `yaml:"shuffle"`

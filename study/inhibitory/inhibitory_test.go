@@ -201,10 +201,10 @@ func TestInhibitoryStudyRefusesChangedPoints(t *testing.T) {
 // configuration, file order, a fresh test shift per evaluation, plain
 // projected SGD, raw-z error normalisation; each deviation is an option.
 func TestPresetsAreTheAuthorsProtocol(t *testing.T) {
-	for _, f := range []string{"quick.yaml", "medium.yaml", "paper.yaml"} {
+	for _, f := range []string{"demo.yaml", "quick.yaml", "medium.yaml", "paper.yaml"} {
 		for _, p := range presetPoints(t, f) {
 			c := p.Config
-			if c.Seed != 0 || c.Train.Shuffle || c.Data.FixedTestShift || c.Model.DANNCorrection || c.Model.ZHatBackward ||
+			if c.Model.Precision != "float16_autocast" || c.Seed != 0 || c.Train.Shuffle || c.Data.FixedTestShift || c.Model.DANNCorrection || c.Model.ZHatBackward ||
 				c.Train.Optimizer != "sgd" || c.Train.Momentum != 0 || c.Train.WeightDecay != 0 || c.Train.BatchSize != 32 || c.Train.LabelSmoothing != 0.1 {
 				t.Fatalf("%s: %s deviates from the authors' protocol: %+v %+v %+v", f, c.Name, c.Data, c.Model, c.Train)
 			}
