@@ -129,7 +129,7 @@ func (r *RunDir) Metrics() []byte { return r.metrics.Bytes() }
 func (r *RunDir) RestoreMetrics(b []byte) {
 	r.metrics.Reset()
 	r.metrics.Write(b)
-	r.writeTensorBoard() // best effort: the next AppendMetrics rewrites it anyway
+	r.writeTensorBoard(false) // best effort: the next AppendMetrics rewrites it anyway
 }
 
 // Close releases the directory's lock.
@@ -184,7 +184,7 @@ func (r *RunDir) MarkFinished() error {
 	r.rec.Finished = true
 	r.rec.ConfigSHA256, r.rec.AnalysisSHA256, r.rec.AnalysisVersion = sum, analysis, r.spec.AnalysisVersion
 	// The figures exist now: the event file gets them as images.
-	if err := r.writeTensorBoard(); err != nil {
+	if err := r.writeTensorBoard(true); err != nil {
 		return err
 	}
 	return r.Seal()
@@ -207,7 +207,7 @@ func (r *RunDir) AppendMetrics(rec any) error {
 	if err := r.WriteFile("metrics.jsonl", r.metrics.Bytes()); err != nil {
 		return err
 	}
-	return r.writeTensorBoard()
+	return r.writeTensorBoard(false)
 }
 
 // tensorBoardFile is the run's TensorBoard event file, rewritten from
@@ -215,7 +215,9 @@ func (r *RunDir) AppendMetrics(rec any) error {
 // resume): `tensorboard --logdir runs` plots every numeric metric.
 const tensorBoardFile = "tensorboard/events.out.tfevents.0.circuitry"
 
-func (r *RunDir) writeTensorBoard() error {
+// writeTensorBoard rewrites the event file; with figures (a finished
+// run) it adds figures/*.png as images at the last step.
+func (r *RunDir) writeTensorBoard(figures bool) error {
 	var pts []tfevents.Point
 	for i, line := range bytes.Split(bytes.TrimSpace(r.metrics.Bytes()), []byte("\n")) {
 		var rec map[string]any
@@ -233,9 +235,11 @@ func (r *RunDir) writeTensorBoard() error {
 		p.Wall = p.Scalars["seconds"]
 		pts = append(pts, p)
 	}
-	if figs := r.figureImages(); len(figs) > 0 && len(pts) > 0 {
-		last := pts[len(pts)-1]
-		pts = append(pts, tfevents.Point{Step: last.Step, Wall: last.Wall, Images: figs})
+	if figures && len(pts) > 0 {
+		if figs := r.figureImages(); len(figs) > 0 {
+			last := pts[len(pts)-1]
+			pts = append(pts, tfevents.Point{Step: last.Step, Wall: last.Wall, Images: figs})
+		}
 	}
 	if err := os.MkdirAll(filepath.Join(r.Path, "tensorboard"), 0o755); err != nil {
 		return err

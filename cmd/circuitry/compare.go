@@ -3,9 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"text/tabwriter"
 
 	"github.com/circuitry-lab/circuitry/experiment"
@@ -35,9 +36,7 @@ func compareCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(c)
+				return printJSON(out, c)
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprint(tw, "key")
@@ -45,14 +44,14 @@ func compareCmd() *cobra.Command {
 				fmt.Fprintf(tw, "\t%s", r)
 			}
 			fmt.Fprintln(tw)
-			for _, k := range sortedKeys(c.Config) {
+			for _, k := range slices.Sorted(maps.Keys(c.Config)) {
 				fmt.Fprintf(tw, "config %s", k)
 				for _, v := range c.Config[k] {
 					fmt.Fprintf(tw, "\t%s", v)
 				}
 				fmt.Fprintln(tw)
 			}
-			for _, k := range sortedKeys(c.Results) {
+			for _, k := range slices.Sorted(maps.Keys(c.Results)) {
 				fmt.Fprint(tw, k)
 				for _, v := range c.Results[k] {
 					fmt.Fprintf(tw, "\t%s", rawValue(v))
@@ -136,13 +135,4 @@ func rawValue(v json.RawMessage) string {
 		return "–"
 	}
 	return formatValue(x)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

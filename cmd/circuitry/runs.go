@@ -3,7 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,9 +43,7 @@ func runsCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
+				return printJSON(out, rows)
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "run\tkind\tstatus\tresults\tdiffering config")
@@ -89,12 +90,7 @@ func sortRows(rows []report.RunInfo, key string) error {
 		}
 	}
 	if !known[key] && len(rows) > 0 {
-		keys := make([]string, 0, len(known))
-		for k := range known {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		return fmt.Errorf("--sort %s: no row has it; sortable keys here: %s", key, strings.Join(keys, ", "))
+		return fmt.Errorf("--sort %s: no row has it; sortable keys here: %s", key, strings.Join(slices.Sorted(maps.Keys(known)), ", "))
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, okA := value(rows[i])
@@ -146,16 +142,20 @@ func asNumber(v any) (float64, bool) {
 
 // formatPairs prints a map as sorted key=value pairs (numbers short).
 func formatPairs[V any](m map[string]V) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s=%s", k, formatValue(m[k]))
 	}
 	return strings.Join(parts, " ")
+}
+
+// printJSON writes v as indented JSON (the --json output of runs and
+// compare).
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // formatValue prints a number with 4 significant digits, whole numbers
