@@ -37,6 +37,11 @@ func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
 //go:noescape
 func roundHalfF16C(dst, src *float32, n int)
 
+// halfEpilogueF16C is halfEpilogueGo on n (a positive multiple of 8) floats.
+//
+//go:noescape
+func halfEpilogueF16C(dst, src *float32, n int, alpha float32, scale, acc bool)
+
 // useSIMDUpdate: the element-wise update kernels need AVX2.
 var useSIMDUpdate = cpu.X86.HasAVX2
 

@@ -11,3 +11,5 @@ func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool) { panic("un
 const useF16C = false
 
 func roundHalfF16C(dst, src *float32, n int) { panic("unreachable") }
+
+func halfEpilogueF16C(dst, src *float32, n int, alpha float32, scale, acc bool) { panic("unreachable") }

@@ -36,3 +36,40 @@ func RoundHalfScalar(f float32) float32 {
 	abs += 0xfff + (abs>>13)&1
 	return math.Float32frombits(sign | abs&^0x1fff)
 }
+
+// HalfEpilogue finishes a float16-autocast product whose float32
+// accumulators are in src: each is rounded to binary16 (autocast's fp16
+// result) and, when alpha != 1, multiplied by alpha and rounded again (a
+// scaled fp16 tensor stays fp16); the value is then stored in dst, or
+// added to it when acc (a float32 gradient accumulating fp16 products):
+//
+//	v := RoundHalfScalar(src[i])
+//	if alpha != 1 { v = RoundHalfScalar(alpha * v) }
+//	if acc { dst[i] += v } else { dst[i] = v }
+//
+// With F16C 8 values at a time, bit-identical to that loop. dst and src
+// may be the same slice.
+func HalfEpilogue(dst, src []float32, alpha float32, acc bool) {
+	src = src[:len(dst)]
+	n := 0
+	if useF16C && len(dst) >= 8 {
+		n = len(dst) &^ 7
+		halfEpilogueF16C(&dst[0], &src[0], n, alpha, alpha != 1, acc)
+	}
+	halfEpilogueGo(dst[n:], src[n:], alpha, acc)
+}
+
+// halfEpilogueGo is HalfEpilogue's definition, one value at a time.
+func halfEpilogueGo(dst, src []float32, alpha float32, acc bool) {
+	for i, v := range src[:len(dst)] {
+		v = RoundHalfScalar(v)
+		if alpha != 1 {
+			v = RoundHalfScalar(alpha * v)
+		}
+		if acc {
+			dst[i] += v
+		} else {
+			dst[i] = v
+		}
+	}
+}

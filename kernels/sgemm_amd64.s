@@ -635,6 +635,38 @@ half:
 	VZEROUPPER
 	RET
 
+// func halfEpilogueF16C(dst, src *float32, n int, alpha float32, scale, acc bool)
+// n is a positive multiple of 8.
+TEXT ·halfEpilogueF16C(SB), NOSPLIT, $0-30
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	VBROADCASTSS alpha+24(FP), Y15
+	MOVBLZX scale+28(FP), AX
+	MOVBLZX acc+29(FP), BX
+epilogue:
+	VMOVUPS (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+	TESTQ AX, AX
+	JZ unscaled
+	VMULPS Y15, Y0, Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+unscaled:
+	TESTQ BX, BX
+	JZ store
+	VADDPS (DI), Y0, Y0
+store:
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ epilogue
+	VZEROUPPER
+	RET
+
 // func dot4x4AVX512(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 // out[i*4+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.
 TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-48

@@ -64,18 +64,15 @@ func MatMulP(p Precision, s *HalfScratch, workers int, dst *Mat, a *Mat, transA 
 	ah, bh := roundHalfInto(&s.a, a), roundHalfInto(&s.b, b)
 	prod := Ensure(&s.c, dst.Rows, dst.Cols)
 	MatMulN(workers, prod, ah, transA, bh, transB, 1, 0)
-	kernels.RoundHalf(prod.Data, prod.Data) // autocast's fp16 result
 	for r := 0; r < dst.Rows; r++ {
 		d, q := dst.Row(r), prod.Row(r)
+		if beta == 0 || beta == 1 { // every layer's case: one vectorised pass
+			kernels.HalfEpilogue(d, q, alpha, beta == 1)
+			continue
+		}
+		kernels.HalfEpilogue(q, q, alpha, false)
 		for j, v := range q {
-			if alpha != 1 {
-				v = RoundHalf(alpha * v) // autocast: a scaled fp16 tensor stays fp16
-			}
-			if beta == 0 {
-				d[j] = v
-			} else {
-				d[j] = beta*d[j] + v
-			}
+			d[j] = beta*d[j] + v
 		}
 	}
 }

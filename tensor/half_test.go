@@ -2,7 +2,10 @@ package tensor
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // halfToFloat decodes binary16 bits exactly (reference for the tests).
@@ -92,5 +95,54 @@ func TestMatMulPHalf(t *testing.T) {
 	}
 	if _, err := ParsePrecision("bfloat16"); err == nil {
 		t.Fatal("unknown precision accepted")
+	}
+}
+
+// Wider float16 products (the vectorised epilogue) give the definition's
+// bits: operands rounded, float32 product, result rounded, scaled by alpha
+// and rounded again, then stored, accumulated, or (other beta) blended;
+// dst a strided view, so rows are finished one at a time.
+func TestMatMulPHalfMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	a, b := New(5, 37), New(37, 29)
+	for _, m := range []*Mat{a, b} {
+		for i := range m.Data {
+			m.Data[i] = float32(rng.NormFloat64() * 30)
+		}
+	}
+	ah, bh := a.Clone(), b.Clone()
+	kernels.RoundHalf(ah.Data, ah.Data)
+	kernels.RoundHalf(bh.Data, bh.Data)
+	prod := New(5, 29)
+	MatMulN(1, prod, ah, false, bh, false, 1, 0)
+	var s HalfScratch
+	for _, alpha := range []float32{1, -1, 0.5} {
+		for _, beta := range []float32{0, 1, 0.25} {
+			big := New(7, 40)
+			for i := range big.Data {
+				big.Data[i] = float32(rng.NormFloat64())
+			}
+			dst := big.View(1, 6, 3, 32)
+			want := dst.Clone()
+			for i := range want.Data {
+				v := RoundHalf(prod.Data[i])
+				if alpha != 1 {
+					v = RoundHalf(alpha * v)
+				}
+				if beta == 0 {
+					want.Data[i] = v
+				} else {
+					want.Data[i] = beta*want.Data[i] + v
+				}
+			}
+			MatMulP(Float16Autocast, &s, 1, dst, a, false, b, false, alpha, beta)
+			for i := 0; i < dst.Rows; i++ {
+				for j := 0; j < dst.Cols; j++ {
+					if g, w := dst.At(i, j), want.At(i, j); math.Float32bits(g) != math.Float32bits(w) {
+						t.Fatalf("alpha %g beta %g (%d,%d): %g, want %g", alpha, beta, i, j, g, w)
+					}
+				}
+			}
+		}
 	}
 }

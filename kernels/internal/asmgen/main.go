@@ -49,6 +49,7 @@ func Generate() []byte {
 	}
 	writeSGD(&b)
 	writeHalf(&b)
+	writeHalfEpilogue(&b)
 	writeDot(&b, dot{name: "dot4x4AVX512", rows: 4, reg: "Z", halves: 1})
 	writeDot(&b, dot{name: "dot2x2AVX2", rows: 2, reg: "Y", halves: 2})
 	return b.Bytes()
@@ -171,6 +172,48 @@ half:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ half
+	VZEROUPPER
+	RET
+`)
+}
+
+// writeHalfEpilogue writes the end of an fp16-autocast product: each
+// float32 accumulator rounded to binary16 (autocast's fp16 result), with
+// scale multiplied by alpha and rounded again (a scaled fp16 tensor stays
+// fp16), then stored or, with acc, added to dst (a float32 gradient).
+// Multiply and add are separate instructions, as in the Go loop, so the
+// bits are the same.
+func writeHalfEpilogue(b *bytes.Buffer) {
+	b.WriteString(`
+// func halfEpilogueF16C(dst, src *float32, n int, alpha float32, scale, acc bool)
+// n is a positive multiple of 8.
+TEXT ·halfEpilogueF16C(SB), NOSPLIT, $0-30
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	VBROADCASTSS alpha+24(FP), Y15
+	MOVBLZX scale+28(FP), AX
+	MOVBLZX acc+29(FP), BX
+epilogue:
+	VMOVUPS (SI), Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+	TESTQ AX, AX
+	JZ unscaled
+	VMULPS Y15, Y0, Y0
+	VCVTPS2PH $0, Y0, X1
+	VCVTPH2PS X1, Y0
+unscaled:
+	TESTQ BX, BX
+	JZ store
+	VADDPS (DI), Y0, Y0
+store:
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	DECQ CX
+	JNZ epilogue
 	VZEROUPPER
 	RET
 `)
