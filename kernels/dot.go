@@ -32,6 +32,10 @@ func (g *gemm) dotProducts(m, j0, j1 int) {
 					for p := k16; p < k; p++ {
 						s += arow[p] * brow[p]
 					}
+					if g.store { // 0 + x, as a cleared C would give (-0 becomes +0)
+						crow[jj] = g.alpha*s + 0
+						continue
+					}
 					crow[jj] += g.alpha * s
 				}
 			}

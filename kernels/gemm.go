@@ -20,11 +20,13 @@ const (
 )
 
 // tileKernel is a micro-kernel: C[0:mr, 0:nr] += alpha * Ap * Bp for
-// packed panels Ap (kb x mr) and Bp (kb x nr), C with row stride ldc.
+// packed panels Ap (kb x mr) and Bp (kb x nr), C with row stride ldc; with
+// store, C's old values are not read, and C gets the bits the sum would
+// give were C cleared to +0 first.
 type tileKernel struct {
 	name   string
 	mr, nr int
-	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int)
+	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool)
 	// dot, when set, computes a dotN x dotN tile of dot products of rows
 	// of A with rows of B over k16 elements (C = A B^T read in place; see
 	// dotProducts).
@@ -114,11 +116,16 @@ func SgemmN(workers int, transA, transB bool, m, n, k int, alpha float32, a []fl
 	if m == 0 || n == 0 {
 		return
 	}
-	scaleC(m, n, beta, c, ldc)
 	if alpha == 0 || k == 0 {
+		scaleC(m, n, beta, c, ldc)
 		return
 	}
-	g := gemm{kern: active, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc}
+	// beta == 0: the first k block stores into C instead of adding to a
+	// cleared C (the same bits), which saves a pass over C.
+	g := gemm{kern: active, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, store: beta == 0}
+	if !g.store {
+		scaleC(m, n, beta, c, ldc)
+	}
 	g.dotPath = useDot && g.kern.dot != nil && !transA && transB && m <= dotMaxM && k >= dotMinK
 	workers = gemmWorkers(m, n, k, workers)
 	if workers == 1 {
@@ -217,6 +224,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 type gemm struct {
 	kern           tileKernel
 	dotPath        bool
+	store          bool // beta == 0: C's old values are never read
 	transA, transB bool
 	k              int
 	alpha          float32
@@ -281,14 +289,16 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb, g.kern.mr)
-				g.macro(buf, ic, mb, jc, nb, kb)
+				g.macro(buf, ic, mb, jc, nb, kb, g.store && pc == 0)
 			}
 		}
 	}
 }
 
-// macro runs the micro-kernel over every tile of an mb x nb block of C.
-func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int) {
+// macro runs the micro-kernel over every tile of an mb x nb block of C;
+// with store (the first k block when beta == 0) it writes C rather than
+// adding to it.
+func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int, store bool) {
 	mr, nr, kernel := g.kern.mr, g.kern.nr, g.kern.fn
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
@@ -298,15 +308,20 @@ func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int) {
 			ap := buf.a[ir*kb:]
 			off := (ic+ir)*g.ldc + jc + jr
 			if mt == mr && nt == nr {
-				kernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc)
+				kernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc, store)
 				continue
 			}
-			// Edge tile: compute into scratch, add the valid part.
+			// Edge tile: compute into scratch, add the valid part (or,
+			// storing, copy it: the scratch came from a cleared tile, so
+			// it holds no -0 and 0 + t would be t).
 			t := buf.tile[:mr*nr]
-			clear(t)
-			kernel(kb, g.alpha, ap, bp, t, nr)
+			kernel(kb, g.alpha, ap, bp, t, nr, true)
 			for i := 0; i < mt; i++ {
 				row := g.c[off+i*g.ldc : off+i*g.ldc+nt]
+				if store {
+					copy(row, t[i*nr:i*nr+nt])
+					continue
+				}
 				for j := range row {
 					row[j] += t[i*nr+j]
 				}
@@ -397,7 +412,7 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 
 // kernel6x16Go is the portable micro-kernel: C[0:6, 0:16] += alpha * Ap * Bp
 // for packed panels Ap (kb x 6) and Bp (kb x 16), C with row stride ldc.
-func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int) {
+func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
 	const mr, nr = 6, 16
 	var acc [mr][nr]float32
 	ap = ap[:kb*mr]
@@ -415,6 +430,9 @@ func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int) {
 	}
 	for i := 0; i < mr; i++ {
 		row := c[i*ldc : i*ldc+nr]
+		if store {
+			clear(row)
+		}
 		for j := range row {
 			row[j] += alpha * acc[i][j]
 		}

@@ -9,13 +9,13 @@ import "golang.org/x/sys/cpu"
 // kernel6x16AVX2 is kernel6x16Go in AVX2/FMA assembly; kb > 0.
 //
 //go:noescape
-func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int)
+func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
 
 // kernel12x32AVX512 is the 12x32 tile in AVX-512 (24 of the 32 vector
 // registers accumulate); kb > 0.
 //
 //go:noescape
-func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int)
+func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
 
 // dot4x4AVX512 and dot2x2AVX2 compute a tile of dot products of rows of A
 // and rows of B in the same lane order (identical bits); k16 > 0 is a
@@ -62,18 +62,18 @@ func availableKernels() []tileKernel {
 }
 
 // The wrappers check once per tile the bounds the assembly relies on.
-func avx2Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int) {
+func avx2Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
 	_ = ap[kb*6-1]
 	_ = bp[kb*16-1]
 	_ = c[5*ldc+15]
-	kernel6x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc)
+	kernel6x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
 }
 
-func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int) {
+func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
 	_ = ap[kb*12-1]
 	_ = bp[kb*32-1]
 	_ = c[11*ldc+31]
-	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc)
+	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
 }
 
 func dotAVX512(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {

@@ -314,3 +314,56 @@ func TestWorkerCapKeepsBits(t *testing.T) {
 		}
 	}
 }
+
+// With beta = 0, C is written, never read: the result has the bits of
+// adding the product to a cleared C (beta = 1 on zeros), whatever C held
+// (NaN here), on every kernel, both paths (dot and packed, transposed or
+// not), edge tiles, several k blocks, one or two workers; rows of A that
+// are zero under alpha = -1 give -0 products, which a cleared C turns into
+// +0, and so must the store.
+func TestBetaZeroStoresClearedBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	shapes := []struct{ m, n, k int }{{32, 242, 784}, {242, 784, 32}, {37, 45, 300}, {50, 70, 259}, {49, 33, 3}, {60, 40, 517}, {13, 7, 70}}
+	for _, kern := range Kernels() {
+		old, _ := UseKernel(kern)
+		for _, s := range shapes {
+			for _, tr := range [][2]bool{{false, true}, {true, false}, {false, false}} {
+				a, b := make([]float32, s.m*s.k), make([]float32, s.k*s.n)
+				for i := range a {
+					a[i] = float32(rng.NormFloat64())
+				}
+				for i := range b {
+					b[i] = float32(rng.NormFloat64())
+				}
+				lda, ldb := s.k, s.n
+				if tr[0] {
+					lda = s.m
+				}
+				if tr[1] {
+					ldb = s.k
+				}
+				if !tr[0] { // row 1 of op(A) is zero: -0 under alpha = -1
+					clear(a[s.k : 2*s.k])
+				}
+				for _, workers := range []int{1, 2} {
+					for _, alpha := range []float32{1, -1} {
+						want := make([]float32, s.m*s.n)
+						SgemmN(workers, tr[0], tr[1], s.m, s.n, s.k, alpha, a, lda, b, ldb, 1, want, s.n)
+						got := make([]float32, s.m*s.n)
+						for i := range got {
+							got[i] = float32(math.NaN())
+						}
+						SgemmN(workers, tr[0], tr[1], s.m, s.n, s.k, alpha, a, lda, b, ldb, 0, got, s.n)
+						for i := range got {
+							if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+								t.Fatalf("%s %dx%dx%d trans %v workers %d alpha %g: c[%d] = %v (%#x), cleared C gives %v (%#x)",
+									kern, s.m, s.n, s.k, tr, workers, alpha, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+							}
+						}
+					}
+				}
+			}
+		}
+		UseKernel(old)
+	}
+}

@@ -284,10 +284,11 @@ func (k kernel) write(b *bytes.Buffer) {
 		}
 	}
 
-	fmt.Fprintf(b, "\n// func %s(kb int, alpha float32, ap, bp, c *float32, ldc int)\n", k.name)
+	fmt.Fprintf(b, "\n// func %s(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)\n", k.name)
 	fmt.Fprintf(b, "// %dx%d tile: row i in %s%d..%s%d; kb > 0. The k loop runs %d steps\n", k.mr, nr, k.reg, 0, k.reg, k.vecs-1, unroll)
 	fmt.Fprintf(b, "// at a time, then single steps; every accumulator takes its FMAs in k\n// order either way, so the bits do not depend on the unrolling.\n")
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", k.name)
+	fmt.Fprintf(b, "// With store, C's old values are not read: C = alpha*acc + 0 (the FMA\n// with a zero register), the bits a cleared C would give.\n")
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-49\n", k.name)
 	w("MOVQ kb+0(FP), CX")
 	w("MOVQ ap+16(FP), SI")
 	w("MOVQ bp+24(FP), DI")
@@ -332,9 +333,26 @@ func (k kernel) write(b *bytes.Buffer) {
 	w("JNZ single")
 	b.WriteString("done:\n")
 	w("VBROADCASTSS alpha+8(FP), %s", alpha)
+	w("MOVBLZX store+48(FP), AX")
+	w("TESTQ AX, AX")
+	w("JNZ storec")
+	k.writeC(b, alpha, bReg, true)
+	b.WriteString("storec:\n")
+	k.writeC(b, alpha, bReg, false)
+}
+
+// writeC writes the tile's C update, C = alpha*acc + C (load) or
+// alpha*acc + 0 (a zeroed register: the store mode), and returns.
+func (k kernel) writeC(b *bytes.Buffer, alpha string, bReg func(int) string, load bool) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	vb := k.width * 4
 	for i := 0; i < k.mr; i++ {
 		for v := 0; v < k.vecs; v++ {
-			w("VMOVUPS %d(DX), %s", v*vb, bReg(v))
+			if load {
+				w("VMOVUPS %d(DX), %s", v*vb, bReg(v))
+			} else {
+				w("VXORPS %s, %s, %s", bReg(v), bReg(v), bReg(v))
+			}
 			w("VFMADD231PS %s%d, %s, %s", k.reg, i*k.vecs+v, alpha, bReg(v))
 			w("VMOVUPS %s, %d(DX)", bReg(v), v*vb)
 		}
