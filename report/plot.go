@@ -34,7 +34,8 @@ func Lines(title, xlabel, ylabel string, series []Series) (*plot.Plot, error) {
 				return nil, fmt.Errorf("plot %q series %q: %w", title, s.Name, err)
 			}
 			l.Color, pts.Color = c, c
-			pts.Shape = plotutil.Shape(i)
+			pts.Shape = seriesShape(i)
+			l.Dashes = seriesDashes(i)
 			p.Add(l, pts)
 			if !legend {
 				p.Legend.Add(s.Name, l, pts)
@@ -348,6 +349,16 @@ var okabeIto = []color.Color{
 
 // seriesColor is series i's colour.
 func seriesColor(i int) color.Color { return okabeIto[i%len(okabeIto)] }
+
+// seriesShape and seriesDashes tell apart series whose colours repeat
+// (study 1 draws 9 conditions, the palette has 8): every pass through the
+// palette shifts the marker by one and draws the next dash pattern, so no
+// two of the first 64 series look alike.
+func seriesShape(i int) draw.GlyphDrawer {
+	return plotutil.Shape(i + i/len(okabeIto))
+}
+
+func seriesDashes(i int) []vg.Length { return plotutil.Dashes(i / len(okabeIto)) }
 
 // shorten cuts s to n runes, marking the cut with an ellipsis.
 func shorten(s string, n int) string {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -47,5 +48,22 @@ func TestFiniteRunsBreakAtNaN(t *testing.T) {
 	}
 	if _, err := Lines("t", "x", "y", []Series{{Name: "a", X: []float64{0, nan, 2}, Y: []float64{1, nan, 2}}}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Past the palette's 8 colours a series must still look unlike every
+// other: study 1's accuracy figure draws 9 conditions, and its first and
+// ninth (E-I LN- and I-Norm + decorrelate) were drawn alike.
+func TestSeriesStylesAreDistinct(t *testing.T) {
+	seen := map[string]int{}
+	for i := 0; i < 64; i++ {
+		key := fmt.Sprintf("%v|%T|%v", seriesColor(i), seriesShape(i), seriesDashes(i))
+		if j, ok := seen[key]; ok {
+			t.Fatalf("series %d and %d share colour, marker and dashes (%s)", j, i, key)
+		}
+		seen[key] = i
+		if i >= 8 && fmt.Sprintf("%T", seriesShape(i)) == fmt.Sprintf("%T", seriesShape(i-8)) {
+			t.Fatalf("series %d has series %d's colour and marker", i, i-8)
+		}
 	}
 }
