@@ -5,8 +5,9 @@ import "sync"
 // dotProducts computes columns [j0, j1) of C += alpha A B^T (A m x k, B
 // stored n x k, both row-major) with the kernel's dot-product tiles: no
 // packing, each row of A and of B read in place. Edge tiles run the same
-// kernel on zero-padded copies, so every element is summed in the same
-// lane order whatever the tile size, and elements k16.. are added after.
+// kernel with the short side's rows zero-padded (copied once per column
+// tile for B), so every element is summed in the same lane order whatever
+// the tile size, and elements k16.. are added after.
 func (g *gemm) dotProducts(m, j0, j1 int) {
 	t, k := g.kern.dotN, g.k
 	k16 := k &^ 15
@@ -15,12 +16,15 @@ func (g *gemm) dotProducts(m, j0, j1 int) {
 	out := pad.out[:]
 	for j := j0; j < j1; j += t {
 		jn := min(t, j1-j)
+		b, ldb := g.b[j*g.ldb:], g.ldb
+		if jn < t { // one padded copy of the edge rows of B serves every i
+			b, ldb = pad.rows(&pad.b, b, ldb, jn, t, k16), k16
+		}
 		for i := 0; i < m; i += t {
 			in := min(t, m-i)
-			a, lda, b, ldb := g.a[i*g.lda:], g.lda, g.b[j*g.ldb:], g.ldb
-			if in < t || jn < t {
-				a, b = pad.rows(&pad.a, a, lda, in, t, k16), pad.rows(&pad.b, b, ldb, jn, t, k16)
-				lda, ldb = k16, k16
+			a, lda := g.a[i*g.lda:], g.lda
+			if in < t {
+				a, lda = pad.rows(&pad.a, a, lda, in, t, k16), k16
 			}
 			g.kern.dot(k16, a, lda, b, ldb, out)
 			for ii := 0; ii < in; ii++ {
