@@ -338,10 +338,11 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 		mt := min(mr, mb-ir)
 		panel := dst[ir*kb : ir*kb+mr*kb]
 		if trans && mt == mr { // A stored k x m: each k holds the panel's mr values side by side
-			for p := 0; p < kb; p++ {
-				o := (pc+p)*lda + ic + ir
-				copy(panel[p*mr:p*mr+mr], a[o:o+mr])
-			}
+			packATransFull(panel, a, lda, (pc*lda)+ic+ir, kb, mr)
+			continue
+		}
+		if mt == mr && (mr == 12 || mr == 6) {
+			packARowsFull(panel, a, lda, (ic+ir)*lda+pc, kb, mr)
 			continue
 		}
 		for i := 0; i < mr; i++ {
@@ -363,6 +364,55 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 				}
 			}
 		}
+	}
+}
+
+// packATransFull packs a full panel of A stored k x m: for each of kb
+// rows (stride lda, from off) the mr values side by side. For the
+// kernels' mr (12, 6) element by element, inline: copy() of 24-48 bytes
+// calls memmove once per k (in study 2's weight gradients, k = T x batch).
+func packATransFull(panel, a []float32, lda, off, kb, mr int) {
+	switch mr {
+	case 12:
+		for p := 0; p < kb; p++ {
+			d, s := (*[12]float32)(panel[p*12:]), (*[12]float32)(a[off+p*lda:])
+			d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+			d[6], d[7], d[8], d[9], d[10], d[11] = s[6], s[7], s[8], s[9], s[10], s[11]
+		}
+	case 6:
+		for p := 0; p < kb; p++ {
+			d, s := (*[6]float32)(panel[p*6:]), (*[6]float32)(a[off+p*lda:])
+			d[0], d[1], d[2], d[3], d[4], d[5] = s[0], s[1], s[2], s[3], s[4], s[5]
+		}
+	default:
+		for p := 0; p < kb; p++ {
+			copy(panel[p*mr:p*mr+mr], a[off+p*lda:off+p*lda+mr])
+		}
+	}
+}
+
+// packARowsFull packs a full panel of A stored m x k (mr = 12 or 6 rows
+// of kb values, stride lda, from off): k by k, the panel written in order
+// and each row read in order.
+func packARowsFull(panel, a []float32, lda, off, kb, mr int) {
+	var rows [12][]float32
+	for i := 0; i < mr; i++ {
+		rows[i] = a[off+i*lda : off+i*lda+kb]
+	}
+	if mr == 6 {
+		r0, r1, r2, r3, r4, r5 := rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
+		for p := 0; p < kb; p++ {
+			d := (*[6]float32)(panel[p*6:])
+			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		}
+		return
+	}
+	r0, r1, r2, r3, r4, r5 := rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
+	r6, r7, r8, r9, r10, r11 := rows[6], rows[7], rows[8], rows[9], rows[10], rows[11]
+	for p := 0; p < kb; p++ {
+		d := (*[12]float32)(panel[p*12:])
+		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
+		d[6], d[7], d[8], d[9], d[10], d[11] = r6[p], r7[p], r8[p], r9[p], r10[p], r11[p]
 	}
 }
 
@@ -397,6 +447,17 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kb]
 				for p, v := range src {
 					panel[p*nr+j] = v
+				}
+			}
+			continue
+		}
+		if nt == nr && (nr == 32 || nr == 16) { // fixed-size copies, inline (see packATransFull)
+			off := pc*ldb + jc + jr
+			for p := 0; p < kb; p++ {
+				if nr == 32 {
+					*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[off+p*ldb:])
+				} else {
+					*(*[16]float32)(panel[p*16:]) = *(*[16]float32)(b[off+p*ldb:])
 				}
 			}
 			continue
