@@ -66,6 +66,7 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 	env := o.Env().withDefaults()
 	results := make([]Result, len(plan.Studies))
 	var dirs, notRun []string
+	var ran []int // the index in plan.Studies of each of dirs
 	for i, st := range plan.Studies {
 		if o.Skip != nil && o.Skip(st.Name()) {
 			notRun = append(notRun, st.Dir()+" (skipped)")
@@ -84,7 +85,7 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 		if results[i], err = RunStudy(ctx, st, env); err != nil {
 			return nil, err
 		}
-		dirs = append(dirs, st.Dir())
+		dirs, ran = append(dirs, st.Dir()), append(ran, i)
 	}
 	sets, err := plan.Verdicts(ctx, results, env)
 	if err != nil {
@@ -98,7 +99,7 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 		md += "\n" + VerdictTable(set.Title, set.Verdicts)
 	}
 	for i, d := range dirs {
-		if err := WriteVerdicts(d, md, sets, results[i].Markdown()); err != nil {
+		if err := WriteVerdicts(d, md, sets, results[ran[i]].Markdown()); err != nil {
 			return nil, err
 		}
 	}

@@ -9,8 +9,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/internal/npy"
@@ -204,18 +206,19 @@ func TestQuiesceDriftSample(t *testing.T) {
 
 // TestReproduceReactivationTiny runs `reproduce offline-reactivation` on
 // tiny networks: both tasks of both experiments (uniform and Gaussian
-// noise), the re-analyses, and a verdict for every check of the authors'
-// experiment (none left n/a) in its own table.
+// noise), the authors' experiment's separate GRU study, the re-analyses,
+// and a verdict for every check of the authors' experiment (none left
+// n/a) in its own table.
 func TestReproduceReactivationTiny(t *testing.T) {
 	opts := experiment.ReproduceOptions{
 		Scale: "quick", OutDir: t.TempDir(), Progress: experiment.Quiet{}, Log: io.Discard,
-		Overrides: []string{"seeds=[0]", "conditions=[noisy, noisy_biased, nonoise]", "network.n_rec=24", "network.cells=48",
+		Overrides: []string{"seeds=[0]", "network.n_rec=24", "network.cells=48",
 			"train.steps=20", "train.batch=8", "train.seq_len=20", "train.log_every=10",
 			"quiescence.steps=40", "quiescence.batch=10", "quiescence.step_steps=20", "quiescence.var_steps=40",
 			"quiescence.var_discard=20", "quiescence.var_batch=10", "quiescence.drift_states=50", "quiescence.kl_samples=200",
 			"quiescence.pca_batch=30", "quiescence.pca_steps=10"},
 	}
-	presets := os.DirFS(filepath.Join("..", "..", "configs"))
+	presets := tinyQuickPresets(t)
 	// --finished-only before anything trained: nothing runs, every study
 	// is named as not run and its checks are n/a.
 	judged := opts
@@ -224,7 +227,7 @@ func TestReproduceReactivationTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(early.Dirs) != 0 || strings.Count(early.Verdicts, "has not finished training") != 4 || strings.Contains(early.Verdicts, "| pass |") {
+	if len(early.Dirs) != 0 || strings.Count(early.Verdicts, "has not finished training") != 4 || strings.Contains(early.Verdicts, "| PASS |") {
 		t.Fatalf("finished-only before training:\n%s", early.Verdicts)
 	}
 	rep, err := experiment.Reproduce(context.Background(), Kind(), presets, opts)
@@ -234,15 +237,28 @@ func TestReproduceReactivationTiny(t *testing.T) {
 	// Skipping the Gaussian experiment (the demo) judges the authors' alone.
 	skip := opts
 	skip.Skip = func(name string) bool { return strings.Contains(name, "-gaussian-") }
-	if part, err := experiment.Reproduce(context.Background(), Kind(), presets, skip); err != nil || len(part.Dirs) != 2 ||
+	if part, err := experiment.Reproduce(context.Background(), Kind(), presets, skip); err != nil || len(part.Dirs) != 3 ||
 		strings.Count(part.Verdicts, "(skipped)") != 2 {
 		t.Fatalf("skip the Gaussian experiment (%v): %+v", err, part)
+	}
+	// Skipping the first study (the uniform spatial one) writes each
+	// other study's verdicts with its own report (a panic once: the
+	// reports were looked up by the position among the studies run).
+	first := opts
+	first.Skip = func(name string) bool { return strings.HasSuffix(name, "-spatial-quick") }
+	if part, err := experiment.Reproduce(context.Background(), Kind(), presets, first); err != nil || len(part.Dirs) != 4 ||
+		!strings.HasSuffix(part.Dirs[0], "headdir-quick") {
+		t.Fatalf("skip the first study (%v): %+v", err, part)
+	}
+	if b, err := os.ReadFile(filepath.Join(opts.OutDir, "offline-reactivation-headdir-quick", "report.html")); err != nil ||
+		!strings.Contains(string(b), "headdir-quick: offline reactivation") || strings.Contains(string(b), "gru-quick: offline reactivation") {
+		t.Fatalf("head-direction report.html after skipping the spatial study does not hold its own report (%v)", err)
 	}
 	// Afterwards it judges exactly what the full reproduction judged.
 	if late, err := experiment.Reproduce(context.Background(), Kind(), presets, judged); err != nil || late.Verdicts != rep.Verdicts {
 		t.Fatalf("finished-only after training differs (%v):\n%s\nvs\n%s", err, late.Verdicts, rep.Verdicts)
 	}
-	if len(rep.Dirs) != 4 || !strings.HasSuffix(rep.Dirs[2], "spatial-gaussian-quick") {
+	if len(rep.Dirs) != 5 || !strings.HasSuffix(rep.Dirs[2], "spatial-gru-quick") || !strings.HasSuffix(rep.Dirs[3], "spatial-gaussian-quick") {
 		t.Fatalf("study directories %v", rep.Dirs)
 	}
 	uniform, gaussian, ok := strings.Cut(rep.Verdicts, "Gaussian noise: the theory's experiment")
@@ -254,7 +270,10 @@ func TestReproduceReactivationTiny(t *testing.T) {
 			t.Errorf("no verdict row %q in both tables of\n%s", check, rep.Verdicts)
 		}
 	}
-	if strings.Contains(uniform, "n/a") {
+	if !strings.Contains(uniform, "Reactivation persists with GRUs (gru_noisy)") {
+		t.Errorf("check 6 did not judge the separate GRU study:\n%s", uniform)
+	}
+	if strings.Contains(uniform, "| N/A |") {
 		t.Errorf("a check of the authors' experiment was left n/a:\n%s", uniform)
 	}
 	for _, f := range []string{"runs/noisy_s0/analyses/gaussian-sleep/summary.json", "verdicts.md"} {
@@ -489,4 +508,30 @@ func TestBundleWithoutArraysReanalyses(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(point, "arrays", "W_rec.npy")); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// tinyQuickPresets are the quick presets with three vanilla conditions
+// in the spatial and head-direction studies and one GRU in the separate
+// GRU study (a --set conditions=[...] would set all of them alike).
+func tinyQuickPresets(t *testing.T) fstest.MapFS {
+	t.Helper()
+	dir := filepath.Join("..", "..", "configs", "offline-reactivation")
+	names, _ := filepath.Glob(filepath.Join(dir, "*-quick.yaml"))
+	fsys := fstest.MapFS{}
+	conds := regexp.MustCompile(`(?m)^conditions: \[.*\]$`)
+	for _, name := range names {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set := "conditions: [noisy, noisy_biased, nonoise]"
+		if strings.Contains(name, "-gru-") {
+			set = "conditions: [gru_noisy]"
+		}
+		if !conds.Match(data) {
+			t.Fatalf("%s: no conditions line", name)
+		}
+		fsys["offline-reactivation/"+filepath.Base(name)] = &fstest.MapFile{Data: conds.ReplaceAll(data, []byte(set))}
+	}
+	return fsys
 }

@@ -2,9 +2,11 @@ package reactivation
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 
 	"github.com/circuitry-lab/circuitry/experiment"
 )
@@ -41,6 +43,11 @@ type Experiment struct {
 	Title            string // the verdict table's title
 	Noise            string // uniform | gaussian
 	Spatial, HeadDir Config
+	// GRU is a spatial study of the GRU conditions sized for its scale
+	// (spatial-gru-quick.yaml: check 6 at quick scale, where a GRU of the
+	// spatial preset's size would take most of the run), or nil where the
+	// spatial preset holds them (paper) or none exists (demo).
+	GRU *Config
 }
 
 // experiments are the two experiments, the authors' first: their code's
@@ -77,27 +84,66 @@ func Presets(presets fs.FS, scale string, sets []string) ([]Experiment, error) {
 				x.HeadDir = s
 			}
 		}
+		gru, err := gruPreset(presets, "offline-reactivation/spatial-"+e.infix+"gru-"+scale+".yaml", e.noise, sets)
+		if err != nil {
+			return nil, err
+		}
+		x.GRU = gru
 		out = append(out, x)
 	}
 	return out, nil
 }
 
-// plan is both experiments at one scale (four studies) and a verdict
-// table for each.
+// gruPreset reads an experiment's separate GRU study, when the scale has
+// one. Only its GRU conditions run (a --set conditions=[...] that names
+// none drops the study: the spatial study has the others).
+func gruPreset(presets fs.FS, name, noise string, sets []string) (*Config, error) {
+	data, err := fs.ReadFile(presets, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	s, err := Parse(data, sets)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if s.Network.Noise != noise {
+		return nil, fmt.Errorf("%s: network.noise = %q, but the preset is the %s experiment's", name, s.Network.Noise, noise)
+	}
+	s.Conditions = slices.DeleteFunc(slices.Clone(s.Conditions), func(c string) bool { return !conditions[c].gru })
+	if len(s.Conditions) == 0 {
+		return nil, nil
+	}
+	return &s, nil
+}
+
+// plan is both experiments at one scale (two studies each, three where
+// the scale has a separate GRU study) and a verdict table for each.
 func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) {
 	xs, err := Presets(presets, scale, sets)
 	if err != nil {
 		return nil, err
 	}
 	p := &experiment.Plan{Title: "Offline reactivation"}
-	for _, x := range xs {
+	first := make([]int, len(xs)) // each experiment's first study in p.Studies
+	for i, x := range xs {
+		first[i] = len(p.Studies)
 		p.Studies = append(p.Studies, New(x.Spatial), New(x.HeadDir))
+		if x.GRU != nil {
+			p.Studies = append(p.Studies, New(*x.GRU))
+		}
 	}
 	p.Verdicts = func(_ context.Context, rs []experiment.Result, env experiment.Env) ([]experiment.VerdictSet, error) {
 		var sets []experiment.VerdictSet
 		for i, x := range xs {
-			sp, _ := rs[2*i].(*Report) // nil: not run (reproduce --finished-only)
-			hd, _ := rs[2*i+1].(*Report)
+			sp, _ := rs[first[i]].(*Report) // nil: not run (reproduce --finished-only)
+			hd, _ := rs[first[i]+1].(*Report)
+			var gru *Report
+			if x.GRU != nil {
+				gru, _ = rs[first[i]+2].(*Report)
+			}
 			var vs []experiment.Verdict
 			for _, miss := range []struct {
 				rep    *Report
@@ -108,7 +154,7 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 					vs = append(vs, experiment.NotApplicable(0, "Checks "+miss.checks, "the "+miss.task+" study was skipped or has not finished training"))
 				}
 			}
-			if sp == nil && hd == nil {
+			if sp == nil && hd == nil && gru == nil {
 				sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: vs})
 				continue
 			}
@@ -116,6 +162,7 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 			if err != nil {
 				return nil, err
 			}
+			extras.GRU = gru
 			sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: append(vs, Verdicts(sp, hd, extras)...)})
 		}
 		if scale == experiment.DemoScale {

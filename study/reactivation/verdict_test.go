@@ -1,10 +1,12 @@
 package reactivation
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/configs"
 	"github.com/circuitry-lab/circuitry/experiment"
 )
 
@@ -128,6 +130,30 @@ func TestGRUVerdicts(t *testing.T) {
 	}
 }
 
+// At quick scale the GRUs are a separate study (Extras.GRU): its rows are
+// judged by the same bar when the spatial study has none, also when the
+// spatial study has not finished; without either, check 6 says n/a.
+func TestGRUVerdictsFromSeparateStudy(t *testing.T) {
+	sp, hd, x := studyLike()
+	g := *sp.Row("noisy_biased")
+	g.Condition = "gru_noisy_biased"
+	x.GRU = &Report{Rows: []Row{g}}
+	if v := findVerdict(t, Verdicts(sp, hd, x), "GRUs (gru_noisy_biased)"); v.Result != "pass" {
+		t.Fatalf("study-like GRU study: %+v", v)
+	}
+	if v := findVerdict(t, Verdicts(nil, hd, x), "GRUs (gru_noisy_biased)"); v.Result != "pass" {
+		t.Fatalf("GRU study judged without the spatial study: %+v", v)
+	}
+	x.GRU.Rows[0].KL = ms(5) // above the uniform control (3): not reactivation
+	if v := findVerdict(t, Verdicts(sp, hd, x), "GRUs (gru_noisy_biased)"); v.Result != "fail" {
+		t.Fatalf("GRU study at the controls' level: %+v", v)
+	}
+	x.GRU = nil
+	if v := findVerdict(t, Verdicts(sp, hd, x), "Reactivation persists with GRUs"); v.Result != "n/a" {
+		t.Fatalf("no GRU anywhere: %+v", v)
+	}
+}
+
 // Without the uniform-trained network (the Gaussian experiment) check 8
 // is n/a, saying why.
 func TestNoiseTypeNotApplicableInGaussianExperiment(t *testing.T) {
@@ -135,5 +161,38 @@ func TestNoiseTypeNotApplicableInGaussianExperiment(t *testing.T) {
 	x.NoiseMatch = nil
 	if v := findVerdict(t, Verdicts(sp, hd, x), "Noise type"); v.Result != "n/a" || !strings.Contains(v.Measured, "uniform experiment") {
 		t.Fatalf("%+v", v)
+	}
+}
+
+// The quick scale's uniform experiment has a separate GRU study (its GRU
+// conditions only); the Gaussian experiment and the demo and paper scales
+// have none (at paper scale the spatial preset holds the GRUs); a --set
+// conditions=[...] naming no GRU condition drops it.
+func TestPresetsGRUStudy(t *testing.T) {
+	for _, c := range []struct {
+		scale string
+		sets  []string
+		want  []string // the uniform experiment's GRU conditions; nil: no GRU study
+	}{
+		{"quick", nil, []string{"gru_noisy", "gru_noisy_biased"}},
+		{"quick", []string{"conditions=[noisy, gru_noisy]"}, []string{"gru_noisy"}},
+		{"quick", []string{"conditions=[noisy]"}, nil},
+		{"paper", nil, nil},
+		{experiment.DemoScale, nil, nil},
+	} {
+		xs, err := Presets(configs.FS, c.scale, c.sets)
+		if err != nil {
+			t.Fatalf("%s %v: %v", c.scale, c.sets, err)
+		}
+		var got []string
+		if xs[0].GRU != nil {
+			got = xs[0].GRU.Conditions
+		}
+		if !slices.Equal(got, c.want) || xs[1].GRU != nil {
+			t.Errorf("%s %v: GRU study conditions %v (Gaussian experiment's %v), want %v", c.scale, c.sets, got, xs[1].GRU, c.want)
+		}
+	}
+	if xs, _ := Presets(configs.FS, "paper", nil); !slices.Contains(xs[0].Spatial.Conditions, "gru_noisy") {
+		t.Error("the paper spatial preset lost its GRU conditions")
 	}
 }

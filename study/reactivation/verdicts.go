@@ -17,6 +17,9 @@ import (
 type Extras struct {
 	KLNoiseX1  *float64    // check 6: spatial noisy KL with quiescent noise x1, mean over seeds
 	NoiseMatch *NoiseMatch // check 8
+	// GRU is a separate spatial study of the GRU conditions (check 6 at
+	// quick scale), used when the spatial study has none.
+	GRU *Report
 }
 
 // NoiseMatch is a spatial noisy network trained with the reference's
@@ -249,17 +252,21 @@ func judgeDrift(f Findings) []experiment.Verdict {
 }
 
 func judgeGRU(f Findings) []experiment.Verdict {
-	if f.Spatial == nil {
-		return nil
+	rep := f.Spatial
+	if rep == nil || rep.Row("gru_noisy") == nil && rep.Row("gru_noisy_biased") == nil {
+		rep = f.GRU // the scale's separate GRU study
 	}
-	if f.Spatial.Row("gru_noisy") == nil {
-		return one(experiment.NotApplicable(6, "Reactivation persists with GRUs", "needs the gru_noisy conditions in the spatial study (the paper preset has them)"))
+	if rep == nil {
+		if f.Spatial == nil {
+			return nil // the spatial study's missing line covers it
+		}
+		return one(experiment.NotApplicable(6, "Reactivation persists with GRUs", "needs the gru_noisy conditions: in the spatial study (the paper preset has them) or a separate GRU study (quick scale: spatial-gru-quick.yaml)"))
 	}
 	// The study: "without doubling the noise, and with GRUs, reactivation
 	// persists qualitatively": the vanilla networks' KL bar (check 2).
 	var vs []experiment.Verdict
 	for _, cond := range []string{"gru_noisy", "gru_noisy_biased"} {
-		if r := f.Spatial.Row(cond); r != nil {
+		if r := rep.Row(cond); r != nil {
 			vs = append(vs, reactivationKL(6, "Reactivation persists with GRUs", r))
 		}
 	}
