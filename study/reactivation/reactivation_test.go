@@ -311,6 +311,32 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 	if _, err := Parse([]byte(spec), []string{"seeds=[0, 0]"}); err == nil || !strings.Contains(err.Error(), "seeds[1] = 0: listed twice") {
 		t.Fatalf("duplicate seeds: %v", err)
 	}
+	// A results bundle (the run without arrays/, figures or checkpoints:
+	// what results/ keeps) is re-analysed from its weights, to the same
+	// summary; one array missing from an arrays/ that exists is damage.
+	sumBefore, _ := os.ReadFile(filepath.Join(point, "summary.json"))
+	for _, d := range []string{"arrays", "figures", "checkpoints", "analyses"} {
+		os.RemoveAll(filepath.Join(point, d))
+	}
+	var logBuf bytes.Buffer
+	if _, err := Run(context.Background(), s, experiment.Env{Log: &logBuf}); err != nil || !strings.Contains(logBuf.String(), "its analysis arrays were not kept") {
+		t.Fatalf("results bundle: %v\n%s", err, logBuf.String())
+	}
+	if sumAfter, _ := os.ReadFile(filepath.Join(point, "summary.json")); !bytes.Equal(sumBefore, sumAfter) {
+		t.Fatalf("re-analysing a results bundle changed its summary:\n%s\nvs\n%s", sumBefore, sumAfter)
+	}
+	before = runtest.Snapshot(t, s.Dir())
+	os.Remove(filepath.Join(point, "arrays", "drift_delta.npy"))
+	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err == nil || !strings.Contains(err.Error(), "drift_delta.npy: finished run with a damaged array") {
+		t.Fatalf("one array missing: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(point, "arrays", "drift_delta.npy"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), s, experiment.Env{Force: true, Log: io.Discard}); err != nil {
+		t.Fatal(err)
+	}
+	before = runtest.Snapshot(t, s.Dir())
 	// A damaged array of a finished run is an error naming it, not a retrain.
 	arr := filepath.Join(point, "arrays", "waking_decoded.npy")
 	good, _ := os.ReadFile(arr)

@@ -205,12 +205,19 @@ func (r *runner) RunPoint(ctx context.Context, i int, env experiment.Env) error 
 	return err
 }
 
-// Finish reads every network back and writes the study's report.
-func (r *runner) Finish(context.Context, experiment.Env) (experiment.Result, error) {
+// Finish reads every network back and writes the study's report; a
+// point restored from a results bundle (no arrays/) is re-analysed from
+// its weights first.
+func (r *runner) Finish(ctx context.Context, env experiment.Env) (experiment.Result, error) {
 	results := make([]*Result, len(r.pts))
 	for i, p := range r.pts {
 		var err error
-		if results[i], err = loadResult(r.cfg.pointDir(p.cond, p.seed)); err != nil {
+		if dir := r.cfg.pointDir(p.cond, p.seed); recordsOnly(dir) {
+			results[i], err = runPoint(ctx, r.cfg, p.cond, p.seed, env)
+		} else {
+			results[i], err = loadResult(dir)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}

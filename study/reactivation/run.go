@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -147,6 +148,17 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, env exper
 		return nil, err
 	}
 	defer run.Close()
+	if act == experiment.Reuse && recordsOnly(dir) {
+		// A results bundle (config, record, summary, metrics, weights; no
+		// arrays/): the analyses are a function of the verified weights
+		// and the analysis keys, so they are computed again, not trusted.
+		prior, err := readSummary(dir)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "%s: finished earlier with the same config; its analysis arrays were not kept (a results bundle), repeating the analyses with its saved weights\n", name)
+		return refreshAnalyses(s, run, prior)
+	}
 	switch act {
 	case experiment.Reuse:
 		r, err := loadResult(dir)
@@ -799,6 +811,15 @@ func readSummary(dir string) (*Result, error) {
 // loadResult reads a finished run (summary.json and the
 // arrays the study's figures need). A missing or damaged file is an error
 // naming it: a finished run is never silently retrained.
+// recordsOnly reports whether a finished point's directory has no arrays/
+// at all: the shape of the committed results bundles, which keep a
+// network's config, record, summary, metrics and weights. One array
+// missing from an arrays/ that exists is damage (loadResult says so).
+func recordsOnly(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "arrays"))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
 func loadResult(dir string) (*Result, error) {
 	r, err := readSummary(dir)
 	if err != nil {
