@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/ei"
@@ -84,14 +85,63 @@ func GEMM(m, n, k int, minDur time.Duration, workers int) Result {
 
 // Study1 measures training steps per second of a study-1 network
 // (784-H-H-10, batch 32, the authors' plain SGD with projection and, for
-// I-Norm, the local loss) with workers goroutines per product.
+// I-Norm, the local loss) with workers goroutines per product, in float32
+// (PyTorch's CPU comparison).
 func Study1(cond string, h int, minDur time.Duration, workers int) (Result, error) {
-	rng := experiment.Stream(1, "bench")
-	net, err := ei.NewNetwork(ei.Conditions[cond], 784, []int{h, h}, nil, 10, 0.01, rng)
+	step, err := study1Step(cond, h, tensor.Float32, workers)
 	if err != nil {
 		return Result{}, err
 	}
+	sec := timeIt(minDur, step)
+	return Result{Name: fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), Value: 1 / sec, Unit: "steps/s", Threads: workers}, nil
+}
+
+// Study1Protocol measures what a study-1 preset trains at: n networks side
+// by side, one worker each (as `reproduce` runs them), their products in
+// float16 autocast (the presets' precision), counted together in
+// network-steps per second; each network measures its gradient alignment
+// every 10th step, as the presets do.
+func Study1Protocol(cond string, h, n int, minDur time.Duration) (Result, error) {
+	steps := make([]func(), n)
+	for i := range steps {
+		step, err := study1Step(cond, h, tensor.Float16Autocast, 1)
+		if err != nil {
+			return Result{}, err
+		}
+		steps[i] = step
+	}
+	counts := make([]int, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range steps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(start) < minDur || counts[i] < 3 {
+				steps[i]()
+				counts[i]++
+			}
+		}()
+	}
+	wg.Wait()
+	total := 0
+	for _, c := range counts {
+		total += c
+	}
+	return Result{Name: fmt.Sprintf("study-1 preset protocol (float16 autocast), %d x %s 784-%d-%d-10 side by side", n, cond, h, h),
+		Value: float64(total) / time.Since(start).Seconds(), Unit: "network-steps/s", Threads: n}, nil
+}
+
+// study1Step builds a study-1 network and returns one training step of it
+// on a fixed batch.
+func study1Step(cond string, h int, prec tensor.Precision, workers int) (func(), error) {
+	rng := experiment.Stream(1, "bench")
+	net, err := ei.NewNetwork(ei.Conditions[cond], 784, []int{h, h}, nil, 10, 0.01, rng)
+	if err != nil {
+		return nil, err
+	}
 	net.SetWorkers(workers)
+	net.SetPrecision(prec)
 	groups := net.Groups(0.005, 0.1, 0.001)
 	params := nn.ParamsOf(groups)
 	opt := nn.NewSGD(groups...)
@@ -104,14 +154,17 @@ func Study1(cond string, h int, minDur time.Duration, workers int) (Result, erro
 		labels[i] = uint8(i % 10)
 	}
 	ce := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
-	sec := timeIt(minDur, func() {
+	measure := prec == tensor.Float16Autocast // the presets' align_every: 10
+	s := 0
+	return func() {
 		nn.ZeroGrad(params)
+		net.MeasureAlignment = measure && s%10 == 0
 		ce.Loss(net.Forward(x), labels)
 		net.Backward(ce.Backward())
 		net.LocalBackward()
 		opt.Step() // projects Dale's-law weights too
-	})
-	return Result{Name: fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), Value: 1 / sec, Unit: "steps/s", Threads: workers}, nil
+		s++
+	}, nil
 }
 
 // Study2 measures seconds per training step of a study-2 network
@@ -236,6 +289,14 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool) ([]Line, error) {
 		}
 		add(rs)
 	}
+	// The presets' workload: float16 autocast, networks side by side. A
+	// circuitry-only line: PyTorch's CPU autocast is bfloat16, not the
+	// authors' GPU fp16.
+	r, err := Study1Protocol("inorm_full", 242, runtime.GOMAXPROCS(0), minDur)
+	if err != nil {
+		return nil, err
+	}
+	add([]Result{r})
 	for _, c := range []struct {
 		task        string
 		nRec, cells int

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +24,30 @@ func BenchmarkStudy1Step(b *testing.B) {
 				b.ReportMetric(r.Value, "steps/s")
 			}
 		})
+	}
+}
+
+// The presets' study-1 workload: float16 autocast, a network per core.
+func BenchmarkStudy1Protocol(b *testing.B) {
+	for b.Loop() {
+		r, err := Study1Protocol("inorm_full", 242, runtime.GOMAXPROCS(0), time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(r.Value, "network-steps/s")
+	}
+}
+
+func TestStudy1ProtocolCountsEveryNetwork(t *testing.T) {
+	r, err := Study1Protocol("ei", 16, 3, 20*time.Millisecond)
+	if err != nil || r.Threads != 3 || r.Unit != "network-steps/s" || r.Value <= 0 || !strings.Contains(r.Name, "3 x ei 784-16-16-10") {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	if _, err := Study1Protocol("ei", 16, 1, time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Study1Protocol("inorm", 1000, 1, time.Millisecond); err == nil {
+		t.Fatal("an I-Norm layer wider than its input was accepted")
 	}
 }
 

@@ -146,11 +146,6 @@ func writeDot(b *bytes.Buffer, d dot) {
 	w("RET")
 }
 
-// writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with
-// an optional projection onto w >= 0. Multiply then subtract (two
-// roundings, no FMA) so the result is bit-identical to the Go loop; the
-// projection is VMAXPS with 0 as its first source, which keeps NaN and
-// -0 exactly as "if w < 0 { w = 0 }" does.
 // writeHalf writes the F16C rounding kernel: each float32 to the nearest
 // binary16 (imm8 0: round to nearest even; overflow to inf, subnormals
 // kept) and back, 8 at a time.
@@ -219,6 +214,11 @@ store:
 `)
 }
 
+// writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with
+// an optional projection onto w >= 0. Multiply then subtract (two
+// roundings, no FMA) so the result is bit-identical to the Go loop; the
+// projection is VMAXPS with 0 as its first source, which keeps NaN and
+// -0 exactly as "if w < 0 { w = 0 }" does.
 func writeSGD(b *bytes.Buffer) {
 	b.WriteString(`
 // func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
