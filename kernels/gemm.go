@@ -223,6 +223,7 @@ func scaleC(m, n int, beta float32, c []float32, ldc int) {
 
 type gemm struct {
 	kern           tileKernel
+	packed         *PackedB // op(B) packed ahead (SgemmPackedN), or nil
 	dotPath        bool
 	store          bool // beta == 0: C's old values are never read
 	transA, transB bool
@@ -281,6 +282,10 @@ var packPool = sync.Pool{New: func() any { return new(packBuf) }}
 func (g *gemm) stripe(i0, i1, j0, j1 int) {
 	buf := packPool.Get().(*packBuf)
 	defer packPool.Put(buf)
+	if g.packed != nil {
+		g.stripePacked(buf, i0, i1, j0, j1)
+		return
+	}
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)
 		for pc := 0; pc < g.k; pc += kc {
@@ -289,7 +294,7 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb, g.kern.mr)
-				g.macro(buf, ic, mb, jc, nb, kb, g.store && pc == 0)
+				g.macro(buf.a[:], buf.b[:], buf.tile[:], ic, mb, jc, nb, kb, g.store && pc == 0)
 			}
 		}
 	}
@@ -298,14 +303,15 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 // macro runs the micro-kernel over every tile of an mb x nb block of C;
 // with store (the first k block when beta == 0) it writes C rather than
 // adding to it.
-func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int, store bool) {
+// packedA and packedB are the block's panels, tile a scratch tile.
+func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, store bool) {
 	mr, nr, kernel := g.kern.mr, g.kern.nr, g.kern.fn
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
-		bp := buf.b[jr*kb:]
+		bp := packedB[jr*kb:]
 		for ir := 0; ir < mb; ir += mr {
 			mt := min(mr, mb-ir)
-			ap := buf.a[ir*kb:]
+			ap := packedA[ir*kb:]
 			off := (ic+ir)*g.ldc + jc + jr
 			if mt == mr && nt == nr {
 				kernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc, store)
@@ -314,7 +320,7 @@ func (g *gemm) macro(buf *packBuf, ic, mb, jc, nb, kb int, store bool) {
 			// Edge tile: compute into scratch, add the valid part (or,
 			// storing, copy it: the scratch came from a cleared tile, so
 			// it holds no -0 and 0 + t would be t).
-			t := buf.tile[:mr*nr]
+			t := tile[:mr*nr]
 			kernel(kb, g.alpha, ap, bp, t, nr, true)
 			for i := 0; i < mt; i++ {
 				row := g.c[off+i*g.ldc : off+i*g.ldc+nt]

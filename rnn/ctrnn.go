@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -92,6 +93,9 @@ type CTRNN struct {
 	carry, tmp *tensor.Mat // B x n_rec
 	stepU      *tensor.Mat // scratch of Step
 	stepInv    []float32   // scratch of Step (Normalize)
+	// wrecPacked is W_rec^T (Forward) or W_rec (Backward) packed once for
+	// the pass's time steps: the same bits as packing it per product.
+	wrecPacked kernels.PackedB
 }
 
 // New returns a network with PyTorch's default Linear initialisation
@@ -220,11 +224,12 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 	tensor.MatMulN(n.Cfg.Workers, &h0, c0, false, n.E.Value, true, 1, 0)
 	tensor.MatMulN(n.Cfg.Workers, n.u, n.x, false, n.Win.Value, true, 1, 0)
 	alpha := float32(c.Alpha)
+	tensor.PackB(&n.wrecPacked, n.Wrec.Value, true) // W_rec^T, once for every time step
 	for s := 0; s < t; s++ {
 		prev := n.h.RowRange(s*b, (s+1)*b)
 		cur := n.h.RowRange((s+1)*b, (s+2)*b)
 		us := n.u.RowRange(s*b, (s+1)*b)
-		tensor.MatMulN(n.Cfg.Workers, &us, &prev, false, n.Wrec.Value, true, 1, 1)
+		tensor.MatMulPacked(n.Cfg.Workers, &us, &prev, false, &n.wrecPacked, 1, 1)
 		drive := us.Data
 		if c.Normalize != "" {
 			zs := n.z.RowRange(s*b, (s+1)*b)
@@ -353,6 +358,7 @@ func (n *CTRNN) Backward(dy *tensor.Mat) {
 	tensor.MatMulN(n.Cfg.Workers, n.dh, dy, false, n.Wout.Value, false, 1, 0)
 	n.carry.Zero()
 	alpha := float32(c.Alpha)
+	tensor.PackB(&n.wrecPacked, n.Wrec.Value, false) // W_rec, once for every time step
 	for s := t - 1; s >= 0; s-- {
 		g := n.dh.RowRange(s*b, (s+1)*b)
 		us := n.u.RowRange(s*b, (s+1)*b)
@@ -369,7 +375,7 @@ func (n *CTRNN) Backward(dy *tensor.Mat) {
 		}
 		// carry = (1 - alpha) g + du W_rec
 		copy(n.carry.Data, n.tmp.Data)
-		tensor.MatMulN(n.Cfg.Workers, n.carry, &du, false, n.Wrec.Value, false, 1, 1)
+		tensor.MatMulPacked(n.Cfg.Workers, n.carry, &du, false, &n.wrecPacked, 1, 1)
 	}
 	hprev := n.h.RowRange(0, t*b)
 	tensor.MatMulN(n.Cfg.Workers, n.Wrec.Grad, n.du, true, &hprev, false, 1, 1)

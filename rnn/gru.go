@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -39,6 +40,9 @@ type GRU struct {
 	carry                   *tensor.Mat // B x H
 	stepP, stepGH, stepQ, q *tensor.Mat
 	stepGates               []float32
+	// U_zg and U_h, transposed (Forward) or not (Backward), packed once
+	// for the pass's time steps.
+	uzgPacked, uhPacked kernels.PackedB
 }
 
 // NewGRU returns a GRU whose weight matrices are initialised like
@@ -135,15 +139,18 @@ func (g *GRU) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 	h0 := g.h.RowRange(0, b)
 	tensor.MatMulN(g.Cfg.Workers, &h0, c0, false, g.E.Value, true, 1, 0)
 	tensor.MatMulN(g.Cfg.Workers, g.gi, g.x, false, g.Wi.Value, true, 1, 0)
+	// U^T packed once for every time step.
+	tensor.PackB(&g.uzgPacked, g.Uzg.Value, true)
+	tensor.PackB(&g.uhPacked, g.Uh.Value, true)
 	for s := 0; s < t; s++ {
 		prev := g.h.RowRange(s*b, (s+1)*b)
 		cur := g.h.RowRange((s+1)*b, (s+2)*b)
 		gis := g.gi.RowRange(s*b, (s+1)*b)
 		gts := g.gates.RowRange(s*b, (s+1)*b)
 		ghs := g.gh.RowRange(s*b, (s+1)*b)
-		tensor.MatMulN(g.Cfg.Workers, g.p, &prev, false, g.Uzg.Value, true, 1, 0)
+		tensor.MatMulPacked(g.Cfg.Workers, g.p, &prev, false, &g.uzgPacked, 1, 0)
 		gruGates(gts.Data, ghs.Data, prev.Data, gis.Data, g.p.Data, b, h)
-		tensor.MatMulN(g.Cfg.Workers, g.q, &ghs, false, g.Uh.Value, true, 1, 0)
+		tensor.MatMulPacked(g.Cfg.Workers, g.q, &ghs, false, &g.uhPacked, 1, 0)
 		gruState(cur.Data, gts.Data, prev.Data, gis.Data, g.q.Data, b, h, float32(c.Alpha))
 		fillNoise(cur.Data, c.SigmaRec, c.Noise, noise)
 	}
@@ -171,6 +178,8 @@ func (g *GRU) Backward(dy *tensor.Mat) {
 	tensor.MatMulN(g.Cfg.Workers, g.Wout.Grad, dy, true, &hs, false, 1, 1)
 	tensor.MatMulN(g.Cfg.Workers, g.dh, dy, false, g.Wout.Value, false, 1, 0)
 	g.carry.Zero()
+	tensor.PackB(&g.uzgPacked, g.Uzg.Value, false) // U, once for every time step
+	tensor.PackB(&g.uhPacked, g.Uh.Value, false)
 	for s := t - 1; s >= 0; s-- {
 		dhs := g.dh.RowRange(s*b, (s+1)*b)
 		prev := g.h.RowRange(s*b, (s+1)*b)
@@ -192,7 +201,7 @@ func (g *GRU) Backward(dy *tensor.Mat) {
 				g.carry.Data[i*h+j] = q * (1 - alpha*(1-z))
 			}
 		}
-		tensor.MatMulN(g.Cfg.Workers, &dgh, &du, false, g.Uh.Value, false, 1, 0)
+		tensor.MatMulPacked(g.Cfg.Workers, &dgh, &du, false, &g.uhPacked, 1, 0)
 		for i := 0; i < b; i++ {
 			o, po := i*3*h, i*2*h
 			for j := 0; j < h; j++ {
@@ -202,7 +211,7 @@ func (g *GRU) Backward(dy *tensor.Mat) {
 				g.carry.Data[i*h+j] += d * gg
 			}
 		}
-		tensor.MatMulN(g.Cfg.Workers, g.carry, &dp, false, g.Uzg.Value, false, 1, 1)
+		tensor.MatMulPacked(g.Cfg.Workers, g.carry, &dp, false, &g.uzgPacked, 1, 1)
 	}
 	hprev := g.h.RowRange(0, t*b)
 	tensor.MatMulN(g.Cfg.Workers, g.Uzg.Grad, g.dp, true, &hprev, false, 1, 1)

@@ -162,3 +162,27 @@ func (m *Mat) SumRowsInto(dst []float32) {
 		}
 	}
 }
+
+// PackB packs op(b) into pb for MatMulPacked: products that share one B
+// (a recurrent weight over time steps) pack it once. b's values must not
+// change while pb is in use; pack again when they do.
+func PackB(pb *kernels.PackedB, b *Mat, transB bool) {
+	k, n := b.Rows, b.Cols
+	if transB {
+		k, n = n, k
+	}
+	pb.Pack(transB, k, n, b.Data, b.Stride)
+}
+
+// MatMulPacked is MatMulN with op(B) from pb (PackB): the same bits.
+func MatMulPacked(workers int, dst *Mat, a *Mat, transA bool, pb *kernels.PackedB, alpha, beta float32) {
+	m, k := a.Rows, a.Cols
+	if transA {
+		m, k = k, m
+	}
+	kb, n := pb.Dims()
+	if k != kb || dst.Rows != m || dst.Cols != n {
+		panic(fmt.Sprintf("tensor: MatMulPacked %dx%d(T=%v) * packed %dx%d into %dx%d", a.Rows, a.Cols, transA, kb, n, dst.Rows, dst.Cols))
+	}
+	kernels.SgemmPackedN(workers, transA, m, alpha, a.Data, a.Stride, pb, beta, dst.Data, dst.Stride)
+}
