@@ -353,7 +353,11 @@ func printLine(w io.Writer, l Line, asJSON bool) {
 		fmt.Fprintln(w, string(b))
 		return
 	}
-	line := fmt.Sprintf("%-72s %10.4g %-8s (%s)", l.Name, l.Circuitry.Value, l.Unit, threadsName(l.Circuitry.Threads, "worker"))
+	setting := threadsName(l.Circuitry.Threads, "worker")
+	if l.Unit == "network-steps/s" { // Study1Protocol: networks side by side, one worker each
+		setting = threadsName(l.Circuitry.Threads, "network") + ", 1 worker each"
+	}
+	line := fmt.Sprintf("%-72s %10.4g %-8s (%s)", l.Name, l.Circuitry.Value, l.Unit, setting)
 	if t := l.PyTorch; t != nil {
 		line += fmt.Sprintf("   PyTorch %.4g (%s)   circuitry/PyTorch speed %.2fx", t.Value, threadsName(t.Threads, "thread"), l.Speed)
 	}

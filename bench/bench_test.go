@@ -43,6 +43,11 @@ func TestStudy1ProtocolCountsEveryNetwork(t *testing.T) {
 	if err != nil || r.Threads != 3 || r.Unit != "network-steps/s" || r.Value <= 0 || !strings.Contains(r.Name, "3 x ei 784-16-16-10") {
 		t.Fatalf("%+v, %v", r, err)
 	}
+	var b strings.Builder
+	printLine(&b, compare([]Result{r}, nil), false)
+	if !strings.Contains(b.String(), "(3 networks, 1 worker each)") {
+		t.Fatalf("line: %s", b.String())
+	}
 	if _, err := Study1Protocol("ei", 16, 1, time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
