@@ -307,6 +307,7 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 		!strings.Contains(err.Error(), point+": finished with network.n_rec=16, the config now says network.n_rec=64") {
 		t.Fatalf("wider network: %v", err)
 	}
+	runtest.SameSnapshot(t, before, runtest.Snapshot(t, s.Dir())) // the refusal wrote nothing
 	// More seeds add points; the finished one is still reused.
 	if _, err := Parse([]byte(spec), []string{"seeds=[0, 0]"}); err == nil || !strings.Contains(err.Error(), "seeds[1] = 0: listed twice") {
 		t.Fatalf("duplicate seeds: %v", err)
@@ -325,15 +326,15 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 	if sumAfter, _ := os.ReadFile(filepath.Join(point, "summary.json")); !bytes.Equal(sumBefore, sumAfter) {
 		t.Fatalf("re-analysing a results bundle changed its summary:\n%s\nvs\n%s", sumBefore, sumAfter)
 	}
-	before = runtest.Snapshot(t, s.Dir())
-	os.Remove(filepath.Join(point, "arrays", "drift_delta.npy"))
+	delta := filepath.Join(point, "arrays", "drift_delta.npy")
+	deltaGood, _ := os.ReadFile(delta)
+	os.Remove(delta)
+	missing := runtest.Snapshot(t, s.Dir())
 	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err == nil || !strings.Contains(err.Error(), "drift_delta.npy: finished run with a damaged array") {
 		t.Fatalf("one array missing: %v", err)
 	}
-	if err := os.WriteFile(filepath.Join(point, "arrays", "drift_delta.npy"), nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Run(context.Background(), s, experiment.Env{Force: true, Log: io.Discard}); err != nil {
+	runtest.SameSnapshot(t, missing, runtest.Snapshot(t, s.Dir()))
+	if err := os.WriteFile(delta, deltaGood, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	before = runtest.Snapshot(t, s.Dir())
