@@ -300,10 +300,10 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 	}
 }
 
-// macro runs the micro-kernel over every tile of an mb x nb block of C;
-// with store (the first k block when beta == 0) it writes C rather than
-// adding to it.
-// packedA and packedB are the block's panels, tile a scratch tile.
+// macro runs the micro-kernel over every tile of an mb x nb block of C,
+// reading the block's panels from packedA and packedB (tile is scratch for
+// edge tiles); with store (the first k block when beta == 0) it writes C
+// rather than adding to it.
 func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, store bool) {
 	mr, nr, kernel := g.kern.mr, g.kern.nr, g.kern.fn
 	for jr := 0; jr < nb; jr += nr {
@@ -318,8 +318,8 @@ func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, s
 				continue
 			}
 			// Edge tile: compute into scratch, add the valid part (or,
-			// storing, copy it: the scratch came from a cleared tile, so
-			// it holds no -0 and 0 + t would be t).
+			// storing, copy it: the kernel stored the scratch with a zero
+			// addend, so it holds no -0, and 0 + t would be t).
 			t := tile[:mr*nr]
 			kernel(kb, g.alpha, ap, bp, t, nr, true)
 			for i := 0; i < mt; i++ {
