@@ -53,6 +53,26 @@ func randMat(rng *rand.Rand, rows, cols, ld int) []float32 {
 	return x
 }
 
+// denseOperands draws op(A) (m x k) and op(B) (k x n), stored packed
+// (A k x m when transA, B n x k when transB), and their strides.
+func denseOperands(rng *rand.Rand, m, n, k int, transA, transB bool) (a, b []float32, lda, ldb int) {
+	a, b = make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = float32(rng.NormFloat64())
+	}
+	for i := range b {
+		b[i] = float32(rng.NormFloat64())
+	}
+	lda, ldb = k, n
+	if transA {
+		lda = m
+	}
+	if transB {
+		ldb = k
+	}
+	return a, b, lda, ldb
+}
+
 type gemmCase struct {
 	tA, tB      bool
 	m, n, k     int
@@ -328,20 +348,7 @@ func TestBetaZeroStoresClearedBits(t *testing.T) {
 		old, _ := UseKernel(kern)
 		for _, s := range shapes {
 			for _, tr := range [][2]bool{{false, true}, {true, false}, {false, false}} {
-				a, b := make([]float32, s.m*s.k), make([]float32, s.k*s.n)
-				for i := range a {
-					a[i] = float32(rng.NormFloat64())
-				}
-				for i := range b {
-					b[i] = float32(rng.NormFloat64())
-				}
-				lda, ldb := s.k, s.n
-				if tr[0] {
-					lda = s.m
-				}
-				if tr[1] {
-					ldb = s.k
-				}
+				a, b, lda, ldb := denseOperands(rng, s.m, s.n, s.k, tr[0], tr[1])
 				if !tr[0] { // row 1 of op(A) is zero: -0 under alpha = -1
 					clear(a[s.k : 2*s.k])
 				}

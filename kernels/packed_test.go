@@ -18,20 +18,7 @@ func TestPackedBMatchesSgemm(t *testing.T) {
 		old, _ := UseKernel(kern)
 		for _, s := range shapes {
 			for _, tr := range [][2]bool{{false, true}, {false, false}, {true, false}} {
-				a, b := make([]float32, s.m*s.k), make([]float32, s.k*s.n)
-				for i := range a {
-					a[i] = float32(rng.NormFloat64())
-				}
-				for i := range b {
-					b[i] = float32(rng.NormFloat64())
-				}
-				lda, ldb := s.k, s.n
-				if tr[0] {
-					lda = s.m
-				}
-				if tr[1] {
-					ldb = s.k
-				}
+				a, b, lda, ldb := denseOperands(rng, s.m, s.n, s.k, tr[0], tr[1])
 				var pb PackedB
 				pb.Pack(tr[1], s.k, s.n, b, ldb)
 				for _, workers := range []int{1, 2} {
