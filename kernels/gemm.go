@@ -112,6 +112,12 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // pass 1: splitting small products then only adds synchronisation. The
 // split never changes the result's bits.
 func SgemmN(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	sgemm(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// sgemm is SgemmN, taking op(B)'s panels from packed when it is not nil
+// (SgemmPackedN; the caller has ruled out the dot-product path).
+func sgemm(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, packed *PackedB) {
 	checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -122,17 +128,23 @@ func SgemmN(workers int, transA, transB bool, m, n, k int, alpha float32, a []fl
 	}
 	// beta == 0: the first k block stores into C instead of adding to a
 	// cleared C (the same bits), which saves a pass over C.
-	g := gemm{kern: active, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, store: beta == 0}
+	g := gemm{kern: active, packed: packed, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, store: beta == 0}
 	if !g.store {
 		scaleC(m, n, beta, c, ldc)
 	}
-	g.dotPath = useDot && g.kern.dot != nil && !transA && transB && m <= dotMaxM && k >= dotMinK
+	g.dotPath = packed == nil && takesDotPath(transA, transB, m, k)
 	workers = gemmWorkers(m, n, k, workers)
 	if workers == 1 {
 		g.part(0, 1, m, n)
 		return
 	}
 	g.parallel(workers, m, n)
+}
+
+// takesDotPath reports whether the active kernel computes an m-row,
+// k-deep product by the dot-product path (see dotMaxM).
+func takesDotPath(transA, transB bool, m, k int) bool {
+	return useDot && active.dot != nil && !transA && transB && m <= dotMaxM && k >= dotMinK
 }
 
 // Up to dotMaxM rows of C = A B^T (a training batch times weights^T) and

@@ -60,29 +60,11 @@ func SgemmPackedN(workers int, transA bool, m int, alpha float32, a []float32, l
 		panic("kernels: SgemmPackedN with a PackedB that was never packed")
 	}
 	k, n := pb.k, pb.n
-	dot := useDot && active.dot != nil && !transA && pb.transB && m <= dotMaxM && k >= dotMinK
-	if dot || pb.kern != active.name {
-		SgemmN(workers, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc)
-		return
+	var packed *PackedB
+	if !takesDotPath(transA, pb.transB, m, k) && pb.kern == active.name {
+		packed = pb
 	}
-	checkGemmArgs(transA, pb.transB, m, n, k, a, lda, pb.b, pb.ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if alpha == 0 || k == 0 {
-		scaleC(m, n, beta, c, ldc)
-		return
-	}
-	g := gemm{kern: active, packed: pb, transA: transA, transB: pb.transB, k: k, alpha: alpha, a: a, lda: lda, b: pb.b, ldb: pb.ldb, c: c, ldc: ldc, store: beta == 0}
-	if !g.store {
-		scaleC(m, n, beta, c, ldc)
-	}
-	workers = gemmWorkers(m, n, k, workers)
-	if workers == 1 {
-		g.part(0, 1, m, n)
-		return
-	}
-	g.parallel(workers, m, n)
+	sgemm(workers, transA, pb.transB, m, n, k, alpha, a, lda, pb.b, pb.ldb, beta, c, ldc, packed)
 }
 
 // stripePacked is stripe with B's panels read from g.packed: columns

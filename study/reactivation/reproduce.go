@@ -66,17 +66,9 @@ func Presets(presets fs.FS, scale string, sets []string) ([]Experiment, error) {
 	for _, e := range experiments {
 		x := Experiment{Title: e.title, Noise: e.noise}
 		for _, task := range []string{"spatial", "headdir"} {
-			name := "offline-reactivation/" + task + "-" + e.infix + scale + ".yaml"
-			data, err := fs.ReadFile(presets, name)
+			s, err := readPreset(presets, "offline-reactivation/"+task+"-"+e.infix+scale+".yaml", e.noise, sets)
 			if err != nil {
 				return nil, err
-			}
-			s, err := Parse(data, sets)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", name, err)
-			}
-			if s.Network.Noise != e.noise {
-				return nil, fmt.Errorf("%s: network.noise = %q, but the preset is the %s experiment's", name, s.Network.Noise, e.noise)
 			}
 			if task == "spatial" {
 				x.Spatial = s
@@ -94,23 +86,33 @@ func Presets(presets fs.FS, scale string, sets []string) ([]Experiment, error) {
 	return out, nil
 }
 
+// readPreset parses one preset with the --set overrides and checks that it
+// belongs to the experiment of the given noise.
+func readPreset(presets fs.FS, name, noise string, sets []string) (Config, error) {
+	data, err := fs.ReadFile(presets, name)
+	if err != nil {
+		return Config{}, err
+	}
+	s, err := Parse(data, sets)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if s.Network.Noise != noise {
+		return Config{}, fmt.Errorf("%s: network.noise = %q, but the preset is the %s experiment's", name, s.Network.Noise, noise)
+	}
+	return s, nil
+}
+
 // gruPreset reads an experiment's separate GRU study, when the scale has
 // one. Only its GRU conditions run (a --set conditions=[...] that names
 // none drops the study: the spatial study has the others).
 func gruPreset(presets fs.FS, name, noise string, sets []string) (*Config, error) {
-	data, err := fs.ReadFile(presets, name)
+	s, err := readPreset(presets, name, noise, sets)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	s, err := Parse(data, sets)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if s.Network.Noise != noise {
-		return nil, fmt.Errorf("%s: network.noise = %q, but the preset is the %s experiment's", name, s.Network.Noise, noise)
 	}
 	s.Conditions = slices.DeleteFunc(slices.Clone(s.Conditions), func(c string) bool { return !conditions[c].gru })
 	if len(s.Conditions) == 0 {

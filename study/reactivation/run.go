@@ -148,32 +148,29 @@ func runPoint(ctx context.Context, s Config, cond string, seed uint64, env exper
 		return nil, err
 	}
 	defer run.Close()
-	if act == experiment.Reuse && recordsOnly(dir) {
-		// A results bundle (config, record, summary, metrics, weights; no
-		// arrays/): the analyses are a function of the verified weights
-		// and the analysis keys, so they are computed again, not trusted.
-		prior, err := readSummary(dir)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(log, "%s: finished earlier with the same config; its analysis arrays were not kept (a results bundle), repeating the analyses with its saved weights\n", name)
-		return refreshAnalyses(s, run, prior)
-	}
-	switch act {
-	case experiment.Reuse:
+	// A results bundle (config, record, summary, metrics, weights; no
+	// arrays/): the analyses are a function of the verified weights and
+	// the analysis keys, so they are computed again, not trusted.
+	bundle := act == experiment.Reuse && recordsOnly(dir)
+	switch {
+	case act == experiment.Reuse && !bundle:
 		r, err := loadResult(dir)
 		if err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(log, "%s: finished earlier with the same config, reusing %s\n", name, dir)
 		return r, nil
-	case experiment.Reanalyse:
+	case act == experiment.Reanalyse || bundle:
 		prior, err := readSummary(dir)
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(log, "%s: finished earlier with analysis version %d or other quiescence settings; repeating the analyses (version %d) with its saved weights\n",
-			name, prior.AnalysisVersion, AnalysisVersion)
+		if bundle {
+			fmt.Fprintf(log, "%s: finished earlier with the same config; its analysis arrays were not kept (a results bundle), repeating the analyses with its saved weights\n", name)
+		} else {
+			fmt.Fprintf(log, "%s: finished earlier with analysis version %d or other quiescence settings; repeating the analyses (version %d) with its saved weights\n",
+				name, prior.AnalysisVersion, AnalysisVersion)
+		}
 		return refreshAnalyses(s, run, prior)
 	}
 	t, err := newTrainer(s, cond, seed, run, env.GEMMWorkers)
