@@ -374,3 +374,55 @@ func TestBetaZeroStoresClearedBits(t *testing.T) {
 		UseKernel(old)
 	}
 }
+
+// BenchmarkPopulationFirstLayer measures what #17's population training
+// would gain on study 1's first layers: nine networks that see the same
+// 32-image batch, each 784 -> 242, as nine products or as one product
+// 784 -> 9*242 (forward x W^T; weight gradient dY^T x). Equal GFLOP/s
+// means fusing buys nothing.
+func BenchmarkPopulationFirstLayer(b *testing.B) {
+	const nets, m, k, h = 9, 32, 784, 242
+	x, w, dy, dw := make([]float32, m*k), make([]float32, nets*h*k), make([]float32, m*nets*h), make([]float32, nets*h*k)
+	for i := range x {
+		x[i] = float32(i%7) * 0.25
+	}
+	for i := range w {
+		w[i] = float32(i%5) * 0.125
+	}
+	for i := range dy {
+		dy[i] = float32(i%3) * 0.5
+	}
+	y := make([]float32, m*nets*h)
+	flops := 2 * float64(nets*m*h*k)
+	report := func(b *testing.B) {
+		b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	}
+	b.Run("forward/separate", func(b *testing.B) {
+		for b.Loop() {
+			for i := range nets {
+				SgemmN(1, false, true, m, h, k, 1, x, k, w[i*h*k:], k, 0, y[i*h:], nets*h)
+			}
+		}
+		report(b)
+	})
+	b.Run("forward/fused", func(b *testing.B) {
+		for b.Loop() {
+			SgemmN(1, false, true, m, nets*h, k, 1, x, k, w, k, 0, y, nets*h)
+		}
+		report(b)
+	})
+	b.Run("gradient/separate", func(b *testing.B) {
+		for b.Loop() {
+			for i := range nets {
+				SgemmN(1, true, false, h, k, m, 1, dy[i*h:], nets*h, x, k, 1, dw[i*h*k:], k)
+			}
+		}
+		report(b)
+	})
+	b.Run("gradient/fused", func(b *testing.B) {
+		for b.Loop() {
+			SgemmN(1, true, false, nets*h, k, m, 1, dy, nets*h, x, k, 1, dw, k)
+		}
+		report(b)
+	})
+}
