@@ -17,6 +17,10 @@ type Progress interface {
 	Start(label string, total int)
 	// Add advances by n units; status is a short "loss 0.42" style note.
 	Add(n int, status string)
+	// Skip counts n units of the phase as done by an earlier process (a
+	// run resumed from its checkpoint): they move the position but not
+	// the rate, so the ETA is that of the work left.
+	Skip(n int)
 	// Finish ends the phase with a summary line.
 	Finish(summary string)
 }
@@ -35,6 +39,7 @@ type Quiet struct{}
 
 func (Quiet) Start(string, int) {}
 func (Quiet) Add(int, string)   {}
+func (Quiet) Skip(int)          {}
 func (Quiet) Finish(string)     {}
 
 type barProgress struct {
@@ -64,6 +69,12 @@ func (p *barProgress) Add(n int, status string) {
 	p.bar.Add(n)
 }
 
+// Skip shortens the bar: the library's rate counts every unit it is
+// given, so units done earlier are left out of it rather than added.
+func (p *barProgress) Skip(n int) {
+	p.bar.ChangeMax(max(0, p.bar.GetMax()-n))
+}
+
 func (p *barProgress) Finish(summary string) {
 	p.bar.Finish()
 	fmt.Fprintln(p.w, summary)
@@ -74,20 +85,23 @@ type lineProgress struct {
 	interval    time.Duration
 	label       string
 	total, n    int
+	skipped     int // of n, done before this process
 	start, last time.Time
 }
 
 func (p *lineProgress) Start(label string, total int) {
-	p.label, p.total, p.n = label, total, 0
+	p.label, p.total, p.n, p.skipped = label, total, 0, 0
 	p.start, p.last = time.Now(), time.Now()
 }
 
+func (p *lineProgress) Skip(n int) { p.n += n; p.skipped += n }
+
 func (p *lineProgress) Add(n int, status string) {
 	p.n += n
-	if now := time.Now(); now.Sub(p.last) >= p.interval && p.n < p.total {
+	if now := time.Now(); now.Sub(p.last) >= p.interval && p.n < p.total && p.n > p.skipped {
 		p.last = now
 		el := now.Sub(p.start)
-		eta := time.Duration(float64(el) / float64(p.n) * float64(p.total-p.n))
+		eta := time.Duration(float64(el) / float64(p.n-p.skipped) * float64(p.total-p.n))
 		fmt.Fprintf(p.w, "%s %d/%d (%.0f%%) %s eta %s\n", p.label, p.n, p.total, 100*float64(p.n)/float64(p.total), status, eta.Round(time.Second))
 	}
 }

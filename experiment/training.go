@@ -94,11 +94,17 @@ func (sp *SharedProgress) Done(summary string) {
 func (sp *SharedProgress) Start(string, int) {}
 
 // Add advances the shared phase.
-
 func (sp *SharedProgress) Add(n int, status string) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	sp.p.Add(n, status)
+}
+
+// Skip counts a resumed worker's earlier units in the shared phase.
+func (sp *SharedProgress) Skip(n int) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	sp.p.Skip(n)
 }
 
 // Finish logs a worker's summary line.

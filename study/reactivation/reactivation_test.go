@@ -562,3 +562,45 @@ func tinyQuickPresets(t *testing.T) fstest.MapFS {
 	}
 	return fsys
 }
+
+// stepProgress records the training phase's position: units skipped as
+// trained before a resume and units added, and cancels on the first Add.
+type stepProgress struct {
+	experiment.Quiet
+	skipped, added int
+	cancel         func()
+}
+
+func (p *stepProgress) Skip(n int) { p.skipped += n }
+func (p *stepProgress) Add(n int, _ string) {
+	p.added += n
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+// A network resumed mid-training counts its earlier steps as skipped, not
+// as work of this process (the rate and ETA are those of the steps left),
+// and the two add up to the training steps.
+func TestResumedTrainingProgress(t *testing.T) {
+	spec := "study: offline-reactivation\nname: rp\nseeds: [0]\nconditions: [noisy]\nnetwork: {n_rec: 16, cells: 32}\n" +
+		"train: {steps: 20, batch: 8, seq_len: 10, log_every: 5}\n" +
+		"quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 10, var_batch: 5, drift_states: 50, kl_samples: 100, pca_batch: 10, pca_steps: 5}\n"
+	s, _ := Parse([]byte(spec), []string{"out.dir=" + t.TempDir()})
+	ctx, cancel := context.WithCancel(context.Background())
+	first := &stepProgress{cancel: cancel}
+	if _, err := Run(ctx, s, experiment.Env{Log: io.Discard, Progress: first}); err == nil {
+		t.Fatal("a cancelled run returned no error")
+	}
+	if first.skipped != 0 || first.added != 5 {
+		t.Fatalf("first process: skipped %d, added %d; want 0 and 5", first.skipped, first.added)
+	}
+	again := &stepProgress{}
+	var log bytes.Buffer
+	if _, err := Run(context.Background(), s, experiment.Env{Log: &log, Progress: again}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "resuming from step 6") || again.skipped != 5 || again.added != 15 {
+		t.Fatalf("resumed: skipped %d, added %d; want 5 and 15\n%s", again.skipped, again.added, log.String())
+	}
+}

@@ -306,6 +306,8 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 	var batch pathint.Batch // reused every step
 	baseLR := []float64{s.Train.LR}
 	progress.Start(t.name, s.Train.Steps)
+	progress.Skip(t.first - 1) // steps trained before a resume
+	counted := t.first - 1     // steps the progress has been told about
 	start := time.Now()
 	secs := func() float64 { return t.elapsed + time.Since(start).Seconds() }
 	loss := t.loss
@@ -342,7 +344,8 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 			if err := t.run.AppendMetrics(rec); err != nil {
 				return err
 			}
-			progress.Add(s.Train.LogEvery, fmt.Sprintf("loss %.3g err %.4f", loss, float64(rec.DecodeErr)))
+			progress.Add(step-counted, fmt.Sprintf("loss %.3g err %.4f", loss, float64(rec.DecodeErr)))
+			counted = step
 		}
 	}
 	r.SecondsPerStep = secs() / float64(s.Train.Steps)
