@@ -32,6 +32,11 @@ func dot2x2AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 //go:noescape
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
 
+// adamUpdateAVX2 is adamUpdateGo on n (a positive multiple of 8) floats.
+//
+//go:noescape
+func adamUpdateAVX2(w, grad, m, v *float32, n int, c *AdamStep)
+
 // roundHalfF16C is roundHalfGo on n (a positive multiple of 8) floats.
 //
 //go:noescape

@@ -8,6 +8,8 @@ const useSIMDUpdate = false
 
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool) { panic("unreachable") }
 
+func adamUpdateAVX2(w, grad, m, v *float32, n int, c *AdamStep) { panic("unreachable") }
+
 const useF16C = false
 
 func roundHalfF16C(dst, src *float32, n int) { panic("unreachable") }

@@ -1,5 +1,7 @@
 package kernels
 
+import "math"
+
 // SGDUpdate sets w -= lr*g and, with nonneg, projects w onto w >= 0 (a
 // negative result becomes 0; NaN and -0 stay). It is the momentum-free,
 // weight-decay-free SGD step of the studies, vectorised where the CPU
@@ -22,5 +24,41 @@ func sgdUpdateGo(w, g []float32, lr float32, nonneg bool) {
 			x = 0
 		}
 		w[j] = x
+	}
+}
+
+// AdamStep holds the scalars of one Adam step (PyTorch's torch.optim.Adam
+// without amsgrad): the betas and one minus each, the bias-corrected step
+// size lr / (1 - beta1^t), 1 / sqrt(1 - beta2^t), eps and the weight
+// decay. The field order is the assembly's (adamUpdateAVX2 reads it).
+type AdamStep struct {
+	B1, OneMinusB1, B2, OneMinusB2    float32
+	StepSize, InvC2, Eps, WeightDecay float32
+}
+
+// AdamUpdate applies one Adam step to w with gradient g and moments m and
+// v (all of len(w)), vectorised where the CPU allows and bit-identical to
+// adamUpdateGo everywhere.
+func AdamUpdate(w, g, m, v []float32, c *AdamStep) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	n := 0
+	if useSIMDUpdate && len(w) >= 8 {
+		n = len(w) &^ 7
+		adamUpdateAVX2(&w[0], &g[0], &m[0], &v[0], n, c)
+	}
+	adamUpdateGo(w[n:], g[n:], m[n:], v[n:], c)
+}
+
+// adamUpdateGo is the definition: every product is rounded to float32
+// (the explicit conversions forbid fusing it into an FMA, which Go may do
+// on some targets), so the result is the same on every CPU.
+func adamUpdateGo(w, g, m, v []float32, c *AdamStep) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	for j := range w {
+		d := g[j] + float32(c.WeightDecay*w[j])
+		m[j] = float32(c.B1*m[j]) + float32(c.OneMinusB1*d)
+		v[j] = float32(c.B2*v[j]) + float32(float32(c.OneMinusB2*d)*d)
+		den := float32(float32(math.Sqrt(float64(v[j])))*c.InvC2) + c.Eps
+		w[j] -= float32(c.StepSize*m[j]) / den
 	}
 }

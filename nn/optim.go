@@ -150,7 +150,9 @@ func NewAdam(groups ...Group) *Adam {
 	return o
 }
 
-// Step applies one update to every parameter.
+// Step applies one update to every parameter, with every operation
+// rounded to float32 in the textbook order (kernels.AdamUpdate; the same
+// bits on every CPU, vectorised where it allows).
 func (o *Adam) Step() {
 	o.T++
 	b1, b2 := float32(o.Beta1), float32(o.Beta2)
@@ -158,26 +160,18 @@ func (o *Adam) Step() {
 	c2 := 1 - math.Pow(o.Beta2, float64(o.T))
 	idx := 0
 	for _, g := range o.Groups {
-		stepSize := float32(g.LR / c1)
-		invC2 := float32(1 / math.Sqrt(c2))
-		eps, wd := float32(o.Eps), float32(g.WeightDecay)
+		step := kernels.AdamStep{B1: b1, OneMinusB1: 1 - b1, B2: b2, OneMinusB2: 1 - b2,
+			StepSize: float32(g.LR / c1), InvC2: float32(1 / math.Sqrt(c2)), Eps: float32(o.Eps), WeightDecay: float32(g.WeightDecay)}
 		for _, p := range g.Params {
-			w, grad, m, v := p.Value.Data, p.Grad.Data, o.m[idx], o.v[idx]
+			w := p.Value.Data
+			kernels.AdamUpdate(w, p.Grad.Data, o.m[idx], o.v[idx], &step)
 			idx++
-			for j := range w {
-				d := grad[j] + wd*w[j]
-				m[j] = b1*m[j] + (1-b1)*d
-				v[j] = b2*v[j] + (1-b2)*d*d
-				w[j] -= stepSize * m[j] / (sqrt32(v[j])*invC2 + eps)
-			}
 			if p.NonNegative {
 				ClampNonNegative(w)
 			}
 		}
 	}
 }
-
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 // State returns first moments then second moments, per parameter.
 func (o *Adam) State() [][]float32 { return append(append([][]float32{}, o.m...), o.v...) }

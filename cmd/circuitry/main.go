@@ -43,7 +43,11 @@ func run(reg *experiment.Registry) int {
 			cancel()
 		}
 	}()
-	err := newRoot(reg).ExecuteContext(ctx)
+	root, finish := newRoot(reg)
+	err := root.ExecuteContext(ctx)
+	if perr := finish(); perr != nil && err == nil {
+		err = perr
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "circuitry:", err)
 	}

@@ -85,3 +85,25 @@ func TestRunsListsAndCompares(t *testing.T) {
 		{[]string{"compare", a}, "requires at least 2 arg(s)"},
 	})
 }
+
+// --cpuprofile writes a pprof profile (gzip) of any command, also one that
+// fails; a path it cannot create is an error naming the flag.
+func TestCPUProfileFlag(t *testing.T) {
+	work := t.TempDir()
+	prof := filepath.Join(work, "cpu.prof")
+	if _, stderr, code := runCLI(t, work, "train", "configs/mlp-baseline.yaml", "--data", "embedded", "--set", "train.epochs=1",
+		"--set", "data.train_limit=200", "--set", "model.hidden=[8]", "--cpuprofile", prof); code != 0 {
+		t.Fatalf("train with --cpuprofile: %d\n%s", code, stderr)
+	}
+	for _, args := range [][]string{{"train", "configs/mlp-baseline.yaml", "--set", "train.epochs=-1"}, {"version"}} {
+		os.Remove(prof)
+		runCLI(t, work, append(args, "--cpuprofile", prof)...)
+		if b, err := os.ReadFile(prof); err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Fatalf("%v: profile %d bytes, %v; want a gzip pprof file", args, len(b), err)
+		}
+	}
+	_, stderr, code := runCLI(t, work, "version", "--cpuprofile", filepath.Join(work, "no", "such", "dir", "p"))
+	if code != 1 || !strings.Contains(stderr, "--cpuprofile:") {
+		t.Fatalf("unwritable profile: %d %q", code, stderr)
+	}
+}

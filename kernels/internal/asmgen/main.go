@@ -48,6 +48,7 @@ func Generate() []byte {
 		k.write(&b)
 	}
 	writeSGD(&b)
+	writeAdam(&b)
 	writeHalf(&b)
 	writeHalfEpilogue(&b)
 	writeDot(&b, dot{name: "dot4x4AVX512", rows: 4, reg: "Z", halves: 1})
@@ -209,6 +210,63 @@ store:
 	ADDQ $32, DI
 	DECQ CX
 	JNZ epilogue
+	VZEROUPPER
+	RET
+`)
+}
+
+// writeAdam emits the Adam step of adamUpdateGo, 8 floats at a time, one
+// rounding per operation in the Go loop's order (no FMA): VSQRTPS is the
+// correctly rounded square root that float32(math.Sqrt(float64(x))) also
+// gives, and VDIVPS the correctly rounded quotient, so the bits agree.
+// c points at an AdamStep: B1, OneMinusB1, B2, OneMinusB2, StepSize,
+// InvC2, Eps, WeightDecay at offsets 0, 4, ..., 28.
+func writeAdam(b *bytes.Buffer) {
+	b.WriteString(`
+// func adamUpdateAVX2(w, grad, m, v *float32, n int, c *AdamStep)
+// n is a positive multiple of 8.
+TEXT ·adamUpdateAVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), R8
+	MOVQ v+24(FP), R9
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	MOVQ c+40(FP), AX
+	VBROADCASTSS 0(AX), Y8
+	VBROADCASTSS 4(AX), Y9
+	VBROADCASTSS 8(AX), Y10
+	VBROADCASTSS 12(AX), Y11
+	VBROADCASTSS 16(AX), Y12
+	VBROADCASTSS 20(AX), Y13
+	VBROADCASTSS 24(AX), Y14
+	VBROADCASTSS 28(AX), Y15
+adam:
+	VMOVUPS (DI), Y0
+	VMULPS Y0, Y15, Y2
+	VADDPS (SI), Y2, Y1
+	VMULPS (R8), Y8, Y3
+	VMULPS Y1, Y9, Y4
+	VADDPS Y4, Y3, Y3
+	VMOVUPS Y3, (R8)
+	VMULPS (R9), Y10, Y5
+	VMULPS Y1, Y11, Y6
+	VMULPS Y1, Y6, Y6
+	VADDPS Y6, Y5, Y5
+	VMOVUPS Y5, (R9)
+	VSQRTPS Y5, Y7
+	VMULPS Y7, Y13, Y7
+	VADDPS Y14, Y7, Y7
+	VMULPS Y3, Y12, Y2
+	VDIVPS Y7, Y2, Y2
+	VSUBPS Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, R8
+	ADDQ $32, R9
+	DECQ CX
+	JNZ adam
 	VZEROUPPER
 	RET
 `)
