@@ -1,6 +1,9 @@
 package kernels
 
-import "math"
+import (
+	"math"
+	"sync"
+)
 
 // SGDUpdate sets w -= lr*g and, with nonneg, projects w onto w >= 0 (a
 // negative result becomes 0; NaN and -0 stay). It is the momentum-free,
@@ -47,6 +50,36 @@ func AdamUpdate(w, g, m, v []float32, c *AdamStep) {
 		adamUpdateAVX2(&w[0], &g[0], &m[0], &v[0], n, c)
 	}
 	adamUpdateGo(w[n:], g[n:], m[n:], v[n:], c)
+}
+
+// adamSplitMin is the smallest update AdamUpdateN splits: below it a
+// goroutine costs more than the pass it would share.
+const adamSplitMin = 1 << 16
+
+// AdamUpdateN is AdamUpdate on up to workers goroutines (0 or 1: the
+// caller's), each on a contiguous chunk; elements are independent, so the
+// bits do not depend on the split.
+func AdamUpdateN(workers int, w, g, m, v []float32, c *AdamStep) {
+	n := len(w)
+	workers = min(workers, n/(adamSplitMin/2)) // chunks of at least half of it
+	if workers <= 1 {
+		AdamUpdate(w, g, m, v, c)
+		return
+	}
+	g, m, v = g[:n], m[:n], v[:n]
+	var wg sync.WaitGroup
+	for i := range workers {
+		lo, hi := i*n/workers&^7, (i+1)*n/workers&^7
+		if i == workers-1 {
+			hi = n
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			AdamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c)
+		}()
+	}
+	wg.Wait()
 }
 
 // adamUpdateGo is the definition: every product is rounded to float32

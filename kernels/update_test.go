@@ -118,3 +118,26 @@ func BenchmarkAdamUpdate(b *testing.B) {
 		}
 	})
 }
+
+// Split across goroutines, the update gives the one-goroutine bits.
+func TestAdamUpdateNSplitIsBitIdentical(t *testing.T) {
+	const n = 3*adamSplitMin + 13
+	rng := rand.New(rand.NewPCG(7, 7))
+	w, g := make([]float32, n), make([]float32, n)
+	for i := range w {
+		w[i], g[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+	}
+	m0, v0 := make([]float32, n), make([]float32, n)
+	w0 := append([]float32(nil), w...)
+	c := adamStepAt(1, 1e-3, 0.01)
+	AdamUpdate(w0, g, m0, v0, c)
+	for _, workers := range []int{0, 2, 3, 7} {
+		w1, m1, v1 := append([]float32(nil), w...), make([]float32, n), make([]float32, n)
+		AdamUpdateN(workers, w1, g, m1, v1, c)
+		for i := range w1 {
+			if math.Float32bits(w1[i]) != math.Float32bits(w0[i]) || m1[i] != m0[i] || v1[i] != v0[i] {
+				t.Fatalf("workers %d: element %d differs", workers, i)
+			}
+		}
+	}
+}

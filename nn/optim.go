@@ -135,7 +135,11 @@ type Adam struct {
 	Groups            []Group
 	Beta1, Beta2, Eps float64
 	T                 int
-	m, v              [][]float32
+	// Workers caps the goroutines of one parameter's update (0 or 1: the
+	// caller's alone); a network trained alone gives it the cores, one of
+	// several trained side by side keeps 1. The bits do not depend on it.
+	Workers int
+	m, v    [][]float32
 }
 
 // NewAdam returns Adam with betas (0.9, 0.999) and eps 1e-8.
@@ -164,7 +168,7 @@ func (o *Adam) Step() {
 			StepSize: float32(g.LR / c1), InvC2: float32(1 / math.Sqrt(c2)), Eps: float32(o.Eps), WeightDecay: float32(g.WeightDecay)}
 		for _, p := range g.Params {
 			w := p.Value.Data
-			kernels.AdamUpdate(w, p.Grad.Data, o.m[idx], o.v[idx], &step)
+			kernels.AdamUpdateN(o.Workers, w, p.Grad.Data, o.m[idx], o.v[idx], &step)
 			idx++
 			if p.NonNegative {
 				ClampNonNegative(w)

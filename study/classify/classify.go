@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
@@ -395,6 +396,12 @@ func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 	r.groups = r.net.Groups(cfg.Train)
 	r.params = nn.ParamsOf(r.groups)
 	r.optim = newOptimizer(cfg.Train, r.groups)
+	if a, ok := r.optim.(*nn.Adam); ok {
+		a.Workers = opt.GEMMWorkers
+		if a.Workers == 0 {
+			a.Workers = runtime.GOMAXPROCS(0)
+		}
+	}
 	for _, g := range r.groups {
 		r.baseLR = append(r.baseLR, g.LR)
 	}
