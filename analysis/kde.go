@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 
 	"github.com/circuitry-lab/circuitry/internal/parallel"
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // KDE is a Gaussian kernel density estimate in d dimensions with Scott's
@@ -80,41 +81,57 @@ func (k *KDE) LogPDF(dst, points []float64) {
 	parallel.For(len(points)/k.D, func(lo, hi int) {
 		q := make([]float64, k.D)
 		shifted := make([]float64, k.D)
+		es, ex := make([]float64, k.N), make([]float64, k.N)
 		for j := lo; j < hi; j++ {
-			dst[j] = k.logPDF(points[j*k.D:(j+1)*k.D], q, shifted)
+			dst[j] = k.logPDF(points[j*k.D:(j+1)*k.D], q, shifted, es, ex)
 		}
 	})
 }
 
-func (k *KDE) logPDF(x, q, shifted []float64) float64 {
-	// log-sum-exp over data points (and periodic images).
+// logPDF is the one-pass log-sum-exp over data points (and periodic
+// images): for each exponent e in order, a new maximum rescales the sum
+// by exp(max - e), any other e adds exp(e - max). The running maximum
+// fixes every argument before any exponential is taken, so each image's
+// are computed together (kernels.Exp, math.Exp's bits) and summed in the
+// same order: the one-pass result, bit for bit. es and ex hold N values.
+func (k *KDE) logPDF(x, q, shifted, es, ex []float64) float64 {
 	images := []float64{0}
 	if k.Period > 0 {
 		images = []float64{0, -k.Period, k.Period}
 	}
 	maxE := math.Inf(-1)
 	var terms float64
-	acc := func(e float64) {
-		if e > maxE {
-			terms = terms*math.Exp(maxE-e) + 1
-			maxE = e
-		} else {
-			terms += math.Exp(e - maxE)
-		}
-	}
+	es, ex = es[:k.N], ex[:k.N]
 	for _, sh := range images {
 		for c := range x {
 			shifted[c] = x[c] + sh
 		}
 		k.whiten(q, shifted)
-		for i := 0; i < k.N; i++ {
+		for i := range es {
 			w := k.white[i*k.D : (i+1)*k.D]
 			var d2 float64
 			for c, v := range q {
 				dv := v - w[c]
 				d2 += dv * dv
 			}
-			acc(-0.5 * d2)
+			es[i] = -0.5 * d2
+		}
+		m := maxE
+		for i, e := range es {
+			if e > m {
+				ex[i], m = m-e, e
+			} else {
+				ex[i] = e - m
+			}
+		}
+		kernels.Exp(ex, ex)
+		for i, e := range es {
+			if e > maxE {
+				terms = terms*ex[i] + 1
+				maxE = e
+			} else {
+				terms += ex[i]
+			}
 		}
 	}
 	return maxE + math.Log(terms) - math.Log(float64(k.N)) + k.logNorm
@@ -150,6 +167,10 @@ func (k *KDE) GradLogPDF(x []float64) []float64 {
 			maxE = math.Max(maxE, -0.5*d2)
 		}
 	}
+	for i := range es {
+		es[i] -= maxE
+	}
+	kernels.Exp(es, es) // the kernel values, math.Exp's bits
 	var den float64
 	for m, sh := range images {
 		for c := range x {
@@ -157,7 +178,7 @@ func (k *KDE) GradLogPDF(x []float64) []float64 {
 		}
 		k.whiten(q, xs)
 		for i := 0; i < k.N; i++ {
-			w := math.Exp(es[m*k.N+i] - maxE)
+			w := es[m*k.N+i]
 			den += w
 			for c := 0; c < d; c++ {
 				num[c] += w * (k.white[i*d+c] - q[c])

@@ -37,6 +37,12 @@ func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
 //go:noescape
 func adamUpdateAVX2(w, grad, m, v *float32, n int, c *AdamStep)
 
+// expAVX2 is math.Exp on the leading groups of 4 of n (a positive
+// multiple of 4) float64s; it returns how many it did (see Exp).
+//
+//go:noescape
+func expAVX2(dst, src *float64, n int) int
+
 // roundHalfF16C is roundHalfGo on n (a positive multiple of 8) floats.
 //
 //go:noescape
@@ -49,6 +55,10 @@ func halfEpilogueF16C(dst, src *float32, n int, alpha float32, scale, acc bool)
 
 // useSIMDUpdate: the element-wise update kernels need AVX2.
 var useSIMDUpdate = cpu.X86.HasAVX2
+
+// useSIMDExp: expAVX2 needs AVX2 and FMA; math.Exp takes its FMA path on
+// exactly such CPUs (and more), so the two agree wherever it runs.
+var useSIMDExp = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
 // useF16C: the half-rounding kernel needs F16C (and AVX for its registers).
 var useF16C = cpu.X86.HasF16C && cpu.X86.HasAVX

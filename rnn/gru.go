@@ -89,12 +89,18 @@ func (g *GRU) ensure(t, b int) {
 	g.carry = tensor.New(b, h)
 }
 
-func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
-
 // gruGates computes, for rows of states hPrev with input parts gi (rows x
 // 3H, nil for zero input) and recurrent parts p = U_zg h (rows x 2H), the
 // gates z and g into gates (rows x 3H) and the reset state g*h into gh.
+// A gate is float32(1 / (1 + exp(-a))) in float64; a row's exponentials
+// are taken together (kernels.Exp: math.Exp's bits, four at a time).
 func gruGates(gates, gh, hPrev, gi, p []float32, rows, h int) {
+	var stack [2048]float64
+	e := stack[:0]
+	if 2*h > len(stack) {
+		e = make([]float64, 0, 2*h)
+	}
+	e = e[:2*h]
 	for i := 0; i < rows; i++ {
 		o, po := i*3*h, i*2*h
 		for j := 0; j < h; j++ {
@@ -102,7 +108,11 @@ func gruGates(gates, gh, hPrev, gi, p []float32, rows, h int) {
 			if gi != nil {
 				az, ag = az+gi[o+j], ag+gi[o+h+j]
 			}
-			z, gg := sigmoid(az), sigmoid(ag)
+			e[j], e[h+j] = -float64(az), -float64(ag)
+		}
+		kernels.Exp(e, e)
+		for j := 0; j < h; j++ {
+			z, gg := float32(1/(1+e[j])), float32(1/(1+e[h+j]))
 			gates[o+j], gates[o+h+j] = z, gg
 			gh[i*h+j] = gg * hPrev[i*h+j]
 		}

@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/circuitry-lab/circuitry/internal/topk"
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // Config parameterises the generator; DefaultConfig is the study's.
@@ -105,8 +106,18 @@ func (c *Cells) N() int { return len(c.Pref) }
 // Encode writes the population code of heading theta into dst.
 func (c *Cells) Encode(dst []float32, theta float64) {
 	st, ct := math.Sincos(theta)
-	for i := range c.Pref {
-		dst[i] = float32(math.Exp(c.Kappa * (ct*c.cosP[i] + st*c.sinP[i] - 1)))
+	var stack [1024]float64 // the study's 512 cells fit: no allocation per row
+	e := stack[:0]
+	if len(c.Pref) > len(stack) {
+		e = make([]float64, 0, len(c.Pref))
+	}
+	e = e[:len(c.Pref)]
+	for i := range e {
+		e[i] = c.Kappa * (ct*c.cosP[i] + st*c.sinP[i] - 1)
+	}
+	kernels.Exp(e, e) // math.Exp's bits, four at a time
+	for i, v := range e {
+		dst[i] = float32(v)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/circuitry-lab/circuitry/internal/topk"
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // PlaceCells are n Gaussian place fields with centres uniform in the box.
@@ -56,19 +57,26 @@ func (pc *PlaceCells) Encode(dst []float32, x, y float64) {
 
 func softmax(dst []float32, centres []float64, x, y, sigma float64) {
 	inv := 1 / (2 * sigma * sigma)
-	logit := func(i int) float64 {
-		dx, dy := x-centres[2*i], y-centres[2*i+1]
-		return -(dx*dx + dy*dy) * inv
+	var stack [1024]float64 // the study's 512 cells fit: no allocation per row
+	e := stack[:0]
+	if len(dst) > len(stack) {
+		e = make([]float64, 0, len(dst))
 	}
+	e = e[:len(dst)]
 	maxL := math.Inf(-1)
-	for i := range dst {
-		maxL = max(maxL, logit(i))
+	for i := range e {
+		dx, dy := x-centres[2*i], y-centres[2*i+1]
+		e[i] = -(dx*dx + dy*dy) * inv
+		maxL = max(maxL, e[i])
 	}
+	for i := range e {
+		e[i] -= maxL
+	}
+	kernels.Exp(e, e) // math.Exp's bits, four at a time
 	var s float64
-	for i := range dst {
-		e := math.Exp(logit(i) - maxL)
-		dst[i] = float32(e)
-		s += e
+	for i, v := range e {
+		dst[i] = float32(v)
+		s += v
 	}
 	inv32 := float32(1 / s)
 	for i := range dst {

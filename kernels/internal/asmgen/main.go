@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 )
 
 // kernel is one micro-kernel: its Go name, register tile and ISA.
@@ -49,6 +50,7 @@ func Generate() []byte {
 	}
 	writeSGD(&b)
 	writeAdam(&b)
+	writeExp(&b)
 	writeHalf(&b)
 	writeHalfEpilogue(&b)
 	writeDot(&b, dot{name: "dot4x4AVX512", rows: 4, reg: "Z", halves: 1})
@@ -270,6 +272,115 @@ adam:
 	VZEROUPPER
 	RET
 `)
+}
+
+// expConstants are the 4-lane constants of expAVX2, in table order: the
+// float64 constants of Go's math.Exp on amd64 (src/math/exp_amd64.s,
+// whose FMA path this kernel repeats lane by lane), then the masks and
+// the int32 exponent bounds.
+var expConstants = []struct {
+	name, value string // value: a float64, or 8 bytes in hex (masks; int32 pairs)
+}{
+	{"log2e", "1.4426950408889634073599246810018920"},
+	{"ln2u", "0.69314718055966295651160180568695068359375"},
+	{"ln2l", "0.28235290563031577122588448175013436025525412068e-12"},
+	{"sixteenth", "0.0625"},
+	{"c8", "2.4801587301587301587e-5"},
+	{"c7", "1.9841269841269841270e-4"},
+	{"c6", "1.3888888888888888889e-3"},
+	{"c5", "8.3333333333333333333e-3"},
+	{"c4", "4.1666666666666666667e-2"},
+	{"c3", "1.6666666666666666667e-1"},
+	{"half", "0.5"},
+	{"one", "1.0"},
+	{"two", "2.0"},
+	{"overflow", "7.09782712893384e+02"},
+	{"abs", "0x7FFFFFFFFFFFFFFF"},
+	{"inf", "0x7FF0000000000000"},
+	{"bias", "0x000003FF000003FF"},
+	{"maxexp", "0x000007FF000007FF"},
+}
+
+// writeExp emits expAVX2: math.Exp on 4 float64 lanes with the operations
+// of Go's own amd64 exp (its FMA path, the one Go takes on every CPU with
+// AVX and FMA), so each lane has math.Exp's bits. A group with a lane
+// that math.Exp treats specially (NaN, +-Inf, x > 709.78, a result that
+// is subnormal or overflows) stops the kernel: it returns how many
+// elements it did, and the caller takes that group with math.Exp.
+func writeExp(b *bytes.Buffer) {
+	b.WriteString("\n")
+	var pairs []string // {name} -> its row of the table
+	for i, c := range expConstants {
+		for lane := 0; lane < 4; lane++ {
+			fmt.Fprintf(b, "DATA expconst<>+%d(SB)/8, $%s\n", 32*i+8*lane, c.value)
+		}
+		pairs = append(pairs, "{"+c.name+"}", fmt.Sprintf("expconst<>+%d(SB)", 32*i))
+	}
+	fmt.Fprintf(b, "GLOBL expconst<>(SB), RODATA|NOPTR, $%d\n", 32*len(expConstants))
+	r := strings.NewReplacer(pairs...)
+	b.WriteString(r.Replace(`
+// func expAVX2(dst, src *float64, n int) int
+// n is a positive multiple of 4; returns the elements done (a multiple
+// of 4, < n when a group needs math.Exp's special cases).
+TEXT ·expAVX2(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ DX, DX
+	VPXOR X7, X7, X7
+exp:
+	VMOVUPD (SI)(DX*8), Y0
+	VANDPD {abs}, Y0, Y1
+	VCMPPD $0x11, {inf}, Y1, Y2
+	VCMPPD $0x12, {overflow}, Y0, Y3
+	VANDPD Y3, Y2, Y2
+	VMULPD {log2e}, Y0, Y1
+	VCVTPD2DQY Y1, X4
+	VCVTDQ2PD X4, Y1
+	VMOVUPD {ln2u}, Y5
+	VFNMADD231PD Y5, Y1, Y0
+	VMOVUPD {ln2l}, Y5
+	VFNMADD231PD Y5, Y1, Y0
+	VMULPD {sixteenth}, Y0, Y0
+	VMOVUPD {c8}, Y1
+	VFMADD213PD {c7}, Y0, Y1
+	VFMADD213PD {c6}, Y0, Y1
+	VFMADD213PD {c5}, Y0, Y1
+	VFMADD213PD {c4}, Y0, Y1
+	VFMADD213PD {c3}, Y0, Y1
+	VFMADD213PD {half}, Y0, Y1
+	VFMADD213PD {one}, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VADDPD {two}, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VADDPD {two}, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VADDPD {two}, Y0, Y1
+	VMULPD Y1, Y0, Y0
+	VADDPD {two}, Y0, Y1
+	VFMADD213PD {one}, Y1, Y0
+	VPADDD {bias}, X4, X4
+	VPCMPGTD X7, X4, X5
+	VMOVDQU {maxexp}, X6
+	VPCMPGTD X4, X6, X6
+	VPAND X6, X5, X5
+	VPMOVSXDQ X5, Y5
+	VANDPD Y5, Y2, Y2
+	VMOVMSKPD Y2, AX
+	CMPQ AX, $15
+	JNE special
+	VPMOVZXDQ X4, Y4
+	VPSLLQ $52, Y4, Y4
+	VMULPD Y4, Y0, Y0
+	VMOVUPD Y0, (DI)(DX*8)
+	ADDQ $4, DX
+	CMPQ DX, CX
+	JLT exp
+special:
+	MOVQ DX, ret+24(FP)
+	VZEROUPPER
+	RET
+`))
 }
 
 // writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with

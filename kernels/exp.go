@@ -1,0 +1,26 @@
+package kernels
+
+import "math"
+
+// Exp sets dst[i] = math.Exp(src[i]) for every i < len(dst), with
+// math.Exp's bits: four at a time where the CPU has AVX2 and FMA (the
+// operations of Go's own amd64 exp, lane by lane), math.Exp itself
+// elsewhere and for the inputs it treats specially. dst may be src.
+func Exp(dst, src []float64) {
+	src = src[:len(dst)]
+	i := 0
+	if useSIMDExp {
+		for i+4 <= len(dst) {
+			i += expAVX2(&dst[i], &src[i], (len(dst)-i)&^3)
+			if i+4 <= len(dst) { // a group with a special case
+				for j := i; j < i+4; j++ {
+					dst[j] = math.Exp(src[j])
+				}
+				i += 4
+			}
+		}
+	}
+	for ; i < len(dst); i++ {
+		dst[i] = math.Exp(src[i])
+	}
+}
