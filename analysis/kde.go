@@ -107,15 +107,7 @@ func (k *KDE) logPDF(x, q, shifted, es, ex []float64) float64 {
 			shifted[c] = x[c] + sh
 		}
 		k.whiten(q, shifted)
-		for i := range es {
-			w := k.white[i*k.D : (i+1)*k.D]
-			var d2 float64
-			for c, v := range q {
-				dv := v - w[c]
-				d2 += dv * dv
-			}
-			es[i] = -0.5 * d2
-		}
+		k.exponents(es, q)
 		m := maxE
 		for i, e := range es {
 			if e > m {
@@ -135,6 +127,47 @@ func (k *KDE) logPDF(x, q, shifted, es, ex []float64) float64 {
 		}
 	}
 	return maxE + math.Log(terms) - math.Log(float64(k.N)) + k.logNorm
+}
+
+// exponents sets es[i] = -0.5 |q - white_i|^2 for every data point,
+// summing the squares from 0 in coordinate order; the one- and
+// two-dimensional loops (the studies' KDEs) do the same operations
+// without a slice per point.
+func (k *KDE) exponents(es, q []float64) {
+	switch k.D {
+	case 1:
+		q0, white := q[0], k.white[:len(es)]
+		for i, w := range white {
+			dv := q0 - w
+			var d2 float64
+			d2 += dv * dv
+			es[i] = -0.5 * d2
+		}
+	case 2:
+		q0, q1, white := q[0], q[1], k.white[:2*len(es)]
+		for i := range es {
+			dv0, dv1 := q0-white[2*i], q1-white[2*i+1]
+			var d2 float64
+			d2 += dv0 * dv0
+			d2 += dv1 * dv1
+			es[i] = -0.5 * d2
+		}
+	default:
+		k.exponentsAnyD(es, q)
+	}
+}
+
+// exponentsAnyD is exponents in any dimension.
+func (k *KDE) exponentsAnyD(es, q []float64) {
+	for i := range es {
+		w := k.white[i*k.D : (i+1)*k.D]
+		var d2 float64
+		for c, v := range q {
+			dv := v - w[c]
+			d2 += dv * dv
+		}
+		es[i] = -0.5 * d2
+	}
 }
 
 // GradLogPDF returns the gradient of the log density at x (periodic

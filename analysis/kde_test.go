@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -108,5 +109,58 @@ func TestPeriodicKDE(t *testing.T) {
 		if s < -math.Pi || s >= math.Pi {
 			t.Fatalf("resampled angle %v outside [-pi, pi)", s)
 		}
+	}
+}
+
+// The one- and two-dimensional exponent loops give the general loop's
+// bits (and LogPDF through them), at points near, far and at the data.
+func TestKDEExponentsSpecialisedMatchGeneral(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, d := range []int{1, 2, 3} {
+		pts := make([]float64, 300*d)
+		for i := range pts {
+			pts[i] = rng.NormFloat64()
+		}
+		k, err := NewKDE(pts, d, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := make([]float64, k.N), make([]float64, k.N)
+		q := make([]float64, d)
+		for trial := range 20 {
+			for c := range q {
+				q[c] = rng.NormFloat64() * float64(1+trial)
+			}
+			if trial == 0 {
+				copy(q, k.white[:d]) // a data point itself: exponent exactly 0
+			}
+			k.exponents(got, q)
+			k.exponentsAnyD(want, q)
+			for i := range got {
+				if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+					t.Fatalf("d=%d trial %d point %d: %v, general loop %v", d, trial, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkKDELogPDF(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, d := range []int{1, 2} {
+		pts := make([]float64, 5000*d)
+		for i := range pts {
+			pts[i] = rng.NormFloat64()
+		}
+		k, err := NewKDE(pts, d, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		query, dst := pts[:200*d], make([]float64, 200)
+		b.Run(fmt.Sprintf("d=%d", d), func(b *testing.B) {
+			for b.Loop() {
+				k.LogPDF(dst, query)
+			}
+		})
 	}
 }
