@@ -183,22 +183,17 @@ func (k *KDE) GradLogPDF(x []float64) []float64 {
 	q := make([]float64, d)
 	xs := make([]float64, d)
 	num := make([]float64, d)
-	es := make([]float64, 0, k.N*len(images))
+	es := make([]float64, k.N*len(images))
 	maxE := math.Inf(-1)
-	for _, sh := range images {
+	for m, sh := range images {
 		for c := range x {
 			xs[c] = x[c] + sh
 		}
 		k.whiten(q, xs)
-		for i := 0; i < k.N; i++ {
-			var d2 float64
-			for c := 0; c < d; c++ {
-				dv := q[c] - k.white[i*d+c]
-				d2 += dv * dv
-			}
-			es = append(es, -0.5*d2)
-			maxE = math.Max(maxE, -0.5*d2)
-		}
+		k.exponents(es[m*k.N:(m+1)*k.N], q)
+	}
+	for _, e := range es {
+		maxE = math.Max(maxE, e)
 	}
 	for i := range es {
 		es[i] -= maxE
