@@ -24,3 +24,13 @@ func Exp(dst, src []float64) {
 		dst[i] = math.Exp(src[i])
 	}
 }
+
+// Scratch returns buf[:n] when buf is long enough and a new slice
+// otherwise: callers pass a stack array, so rows of the usual sizes
+// allocate nothing.
+func Scratch(buf []float64, n int) []float64 {
+	if n > len(buf) {
+		return make([]float64, n)
+	}
+	return buf[:n]
+}

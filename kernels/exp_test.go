@@ -72,3 +72,14 @@ func BenchmarkExp(b *testing.B) {
 		}
 	})
 }
+
+// Scratch reuses the caller's buffer when it is long enough, and only then.
+func TestScratch(t *testing.T) {
+	var stack [8]float64
+	if e := Scratch(stack[:], 5); len(e) != 5 || &e[0] != &stack[0] {
+		t.Fatalf("n=5: len %d, reused %v", len(e), &e[0] == &stack[0])
+	}
+	if e := Scratch(stack[:], 9); len(e) != 9 || &e[0] == &stack[0] {
+		t.Fatalf("n=9: len %d, reused the short buffer", len(e))
+	}
+}

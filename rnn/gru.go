@@ -96,11 +96,7 @@ func (g *GRU) ensure(t, b int) {
 // are taken together (kernels.Exp: math.Exp's bits, four at a time).
 func gruGates(gates, gh, hPrev, gi, p []float32, rows, h int) {
 	var stack [2048]float64
-	e := stack[:0]
-	if 2*h > len(stack) {
-		e = make([]float64, 0, 2*h)
-	}
-	e = e[:2*h]
+	e := kernels.Scratch(stack[:], 2*h)
 	for i := 0; i < rows; i++ {
 		o, po := i*3*h, i*2*h
 		for j := 0; j < h; j++ {

@@ -107,11 +107,7 @@ func (c *Cells) N() int { return len(c.Pref) }
 func (c *Cells) Encode(dst []float32, theta float64) {
 	st, ct := math.Sincos(theta)
 	var stack [1024]float64 // the study's 512 cells fit: no allocation per row
-	e := stack[:0]
-	if len(c.Pref) > len(stack) {
-		e = make([]float64, 0, len(c.Pref))
-	}
-	e = e[:len(c.Pref)]
+	e := kernels.Scratch(stack[:], len(c.Pref))
 	for i := range e {
 		e[i] = c.Kappa * (ct*c.cosP[i] + st*c.sinP[i] - 1)
 	}

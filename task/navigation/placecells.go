@@ -58,11 +58,7 @@ func (pc *PlaceCells) Encode(dst []float32, x, y float64) {
 func softmax(dst []float32, centres []float64, x, y, sigma float64) {
 	inv := 1 / (2 * sigma * sigma)
 	var stack [1024]float64 // the study's 512 cells fit: no allocation per row
-	e := stack[:0]
-	if len(dst) > len(stack) {
-		e = make([]float64, 0, len(dst))
-	}
-	e = e[:len(dst)]
+	e := kernels.Scratch(stack[:], len(dst))
 	maxL := math.Inf(-1)
 	for i := range e {
 		dx, dy := x-centres[2*i], y-centres[2*i+1]
