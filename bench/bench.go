@@ -31,6 +31,9 @@ type Result struct {
 	Value   float64 `json:"value"`
 	Unit    string  `json:"unit"`
 	Threads int     `json:"threads"` // circuitry's GEMM workers or PyTorch's threads
+	// BLASThreads is PyTorch's OpenBLAS thread count where it differs from
+	// Threads (torch.set_num_threads does not reach Debian's OpenBLAS).
+	BLASThreads int `json:"blas_threads,omitempty"`
 }
 
 // better reports whether a beats b (rates: higher; times: lower).
@@ -207,30 +210,81 @@ var benchTorchScript string
 // DebianPython is the interpreter whose torch `circuitry bench` compares against.
 const DebianPython = "/usr/bin/python3"
 
-// torchBench runs the PyTorch equivalents at threads threads, or returns
-// nil when python3 or torch is missing.
-func torchBench(minDur time.Duration, threads int) map[string]Result {
+// torchSetting is a PyTorch thread setting: torch.set_num_threads(threads)
+// with OpenMP at the same count, and OpenBLAS at blas threads.
+type torchSetting struct{ threads, blas int }
+
+// torchSettings are the PyTorch settings measured: everything on 1 thread,
+// everything on every core and, with more than one core, what
+// torch.set_num_threads(1) alone gives with Debian's torch — ATen on 1
+// thread, its OpenBLAS GEMMs still on every core (OpenBLAS reads only
+// OPENBLAS_NUM_THREADS). Until bench set OPENBLAS_NUM_THREADS, that mixed
+// setting was reported as "1 thread".
+func torchSettings() []torchSetting {
+	n := runtime.GOMAXPROCS(0)
+	if n == 1 {
+		return []torchSetting{{1, 1}}
+	}
+	return []torchSetting{{1, 1}, {n, n}, {1, n}}
+}
+
+// torchBench runs the PyTorch equivalents at setting s, or returns nil when
+// python3 or torch is missing.
+func torchBench(minDur time.Duration, s torchSetting) map[string]Result {
 	if exec.Command(DebianPython, "-c", "import torch").Run() != nil {
 		return nil
 	}
-	cmd := exec.Command(DebianPython, "-c", benchTorchScript, fmt.Sprint(minDur.Seconds()), fmt.Sprint(threads))
+	cmd := exec.Command(DebianPython, "-c", benchTorchScript, fmt.Sprint(minDur.Seconds()), fmt.Sprint(s.threads))
+	cmd.Env = append(os.Environ(), torchEnv(s)...)
 	out, err := cmd.Output()
 	if err != nil {
 		return nil
 	}
+	return parseTorch(out, s)
+}
+
+// parseTorch reads bench_torch.py's JSON lines. Its first line, "setting",
+// reports the thread counts the process ran with, which name the results
+// (asked is what bench set, used if the line is missing).
+func parseTorch(out []byte, asked torchSetting) map[string]Result {
 	res := map[string]Result{}
+	ran := asked
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
-		var r Result
-		if json.Unmarshal(sc.Bytes(), &r) == nil {
-			r.Threads = threads
-			res[r.Name] = r
+		var r struct {
+			Result
+			BLAS *int `json:"blas_threads"`
 		}
+		if json.Unmarshal(sc.Bytes(), &r) != nil {
+			continue
+		}
+		if r.Name == "setting" {
+			ran.threads = r.Threads
+			if ran.blas = r.Threads; r.BLAS != nil { // nil: torch is not on OpenBLAS
+				ran.blas = *r.BLAS
+			}
+			continue
+		}
+		r.Result.Threads = ran.threads
+		if ran.blas != ran.threads {
+			r.Result.BLASThreads = ran.blas
+		}
+		res[r.Name] = r.Result
 	}
 	return res
 }
 
-// settings are the thread counts measured: 1 and every core.
+// torchEnv pins the thread pools PyTorch's process starts with: OpenMP
+// (ATen), OpenBLAS and MKL (whichever BLAS the torch build uses).
+func torchEnv(s torchSetting) []string {
+	return []string{
+		fmt.Sprintf("OMP_NUM_THREADS=%d", s.threads),
+		fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", s.blas),
+		fmt.Sprintf("MKL_NUM_THREADS=%d", s.blas),
+	}
+}
+
+// settings are circuitry's worker counts measured: 1 and every core.
 func settings() []int {
 	if n := runtime.GOMAXPROCS(0); n > 1 {
 		return []int{1, n}
@@ -240,13 +294,13 @@ func settings() []int {
 
 // Run measures every workload of `circuitry bench` at 1 worker and at
 // every core, and, when Debian's python3 has torch, the same workloads in
-// PyTorch at 1 thread and every core; each is compared at its faster
+// PyTorch at each of torchSettings; each is compared at its fastest
 // setting, which the line names. It prints a table to w (JSON lines with
 // asJSON) and returns the lines.
 func Run(w io.Writer, minDur time.Duration, asJSON bool) ([]Line, error) {
 	torch := map[string]Result{}
-	for _, th := range settings() {
-		for name, r := range torchBench(minDur, th) {
+	for _, ts := range torchSettings() {
+		for name, r := range torchBench(minDur, ts) {
 			if best, ok := torch[name]; !ok || r.better(best) {
 				torch[name] = r
 			}
@@ -347,6 +401,16 @@ func threadsName(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
+// torchName names PyTorch's setting: "1 thread", "2 threads", or
+// "1 thread, OpenBLAS 2 threads".
+func torchName(r Result) string {
+	name := threadsName(r.Threads, "thread")
+	if r.BLASThreads > 0 {
+		name += ", OpenBLAS " + threadsName(r.BLASThreads, "thread")
+	}
+	return name
+}
+
 func printLine(w io.Writer, l Line, asJSON bool) {
 	if asJSON {
 		b, _ := json.Marshal(l)
@@ -359,7 +423,7 @@ func printLine(w io.Writer, l Line, asJSON bool) {
 	}
 	line := fmt.Sprintf("%-72s %10.4g %-8s (%s)", l.Name, l.Circuitry.Value, l.Unit, setting)
 	if t := l.PyTorch; t != nil {
-		line += fmt.Sprintf("   PyTorch %.4g (%s)   circuitry/PyTorch speed %.2fx", t.Value, threadsName(t.Threads, "thread"), l.Speed)
+		line += fmt.Sprintf("   PyTorch %.4g (%s)   circuitry/PyTorch speed %.2fx", t.Value, torchName(*t), l.Speed)
 	}
 	fmt.Fprintln(w, line)
 }

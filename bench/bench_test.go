@@ -1,6 +1,11 @@
 package bench
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -94,5 +99,63 @@ func TestCompareUsesEachSidesFasterSetting(t *testing.T) {
 	printLine(&b, l, true)
 	if !strings.Contains(b.String(), `"speed_vs_pytorch":2`) || !strings.Contains(b.String(), `"threads":2`) {
 		t.Fatalf("json: %s", b.String())
+	}
+}
+
+// PyTorch's results are named by the thread counts its process reported,
+// not the ones bench asked for; OpenBLAS's count shows where it differs.
+func TestTorchResultsNamedByTheSettingTheyRanWith(t *testing.T) {
+	out := []byte(`{"name": "setting", "threads": 1, "blas_threads": 2}
+{"name": "g", "value": 90, "unit": "GFLOP/s"}
+not json
+`)
+	r := parseTorch(out, torchSetting{1, 1})["g"]
+	if r.Value != 90 || r.Threads != 1 || r.BLASThreads != 2 || torchName(r) != "1 thread, OpenBLAS 2 threads" {
+		t.Fatalf("mixed setting: %+v (%s)", r, torchName(r))
+	}
+	r = parseTorch([]byte(`{"name": "setting", "threads": 2, "blas_threads": null}
+{"name": "g", "value": 90, "unit": "GFLOP/s"}`), torchSetting{1, 1})["g"]
+	if r.Threads != 2 || r.BLASThreads != 0 || torchName(r) != "2 threads" {
+		t.Fatalf("no OpenBLAS: %+v", r)
+	}
+	r = parseTorch([]byte(`{"name": "g", "value": 90, "unit": "GFLOP/s"}`), torchSetting{1, 3})["g"]
+	if r.Threads != 1 || r.BLASThreads != 3 {
+		t.Fatalf("no setting line: %+v", r)
+	}
+	env := strings.Join(torchEnv(torchSetting{1, 4}), " ")
+	if env != "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=4 MKL_NUM_THREADS=4" {
+		t.Fatalf("env: %s", env)
+	}
+}
+
+// With Debian's torch installed, the environment bench sets reaches
+// OpenBLAS: the script reports 1 OpenBLAS thread when asked for 1 (before
+// this, torch.set_num_threads(1) left its GEMMs on every core).
+func TestTorchSettingReachesOpenBLAS(t *testing.T) {
+	if exec.Command(DebianPython, "-c", "import torch").Run() != nil {
+		t.Skip("no python3-torch")
+	}
+	// Only the setting line is needed: stop the script after it.
+	script := strings.Replace(benchTorchScript, "\nfor m, n, k in", "\nsys.exit(0)\nfor m, n, k in", 1)
+	if script == benchTorchScript {
+		t.Fatal("bench_torch.py: no GEMM loop to stop before")
+	}
+	for _, s := range []torchSetting{{1, 1}, {1, 2}} {
+		cmd := exec.Command(DebianPython, "-c", script, "0", fmt.Sprint(s.threads))
+		cmd.Env = append(os.Environ(), torchEnv(s)...)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Threads *int `json:"threads"`
+			BLAS    *int `json:"blas_threads"`
+		}
+		if err := json.Unmarshal(bytes.SplitN(out, []byte("\n"), 2)[0], &got); err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		if got.Threads == nil || *got.Threads != s.threads || (got.BLAS != nil && *got.BLAS != s.blas) {
+			t.Fatalf("asked %+v, ran %s", s, out)
+		}
 	}
 }

@@ -6,10 +6,25 @@ import torch
 
 MIN = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
 # The thread count to measure at (`circuitry bench` runs 1 and all cores,
-# and compares with the faster).
+# and compares with the fastest setting). torch.set_num_threads does not
+# reach Debian's OpenBLAS, which reads OPENBLAS_NUM_THREADS at load:
+# circuitry bench sets that (and OMP_NUM_THREADS) in this process's
+# environment, and this script reports the counts it actually ran with.
 THREADS = int(sys.argv[2]) if len(sys.argv) > 2 else os.cpu_count()
 torch.manual_seed(0)
 torch.set_num_threads(THREADS)
+
+def openblas_threads():
+    """OpenBLAS's thread count, or None when torch does not use OpenBLAS."""
+    import ctypes, re
+    with open("/proc/self/maps") as f:
+        libs = sorted(set(re.findall(r"(/\S*openblas\S*\.so\S*)", f.read())))
+    for lib in libs:
+        try:
+            return int(ctypes.CDLL(lib).openblas_get_num_threads())
+        except (OSError, AttributeError):
+            continue
+    return None
 
 def timeit(f):
     f()
@@ -21,6 +36,8 @@ def timeit(f):
 
 def emit(name, value, unit):
     print(json.dumps({"name": name, "value": value, "unit": unit}), flush=True)
+
+print(json.dumps({"name": "setting", "threads": torch.get_num_threads(), "blas_threads": openblas_threads()}), flush=True)
 
 for m, n, k in [(32, 500, 784), (200, 512, 512), (1024, 1024, 1024)]:
     a, b = torch.ones(m, k), torch.full((k, n), 0.5)
