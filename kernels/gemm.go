@@ -32,6 +32,27 @@ type tileKernel struct {
 	// dotProducts).
 	dotN int
 	dot  func(k16 int, a []float32, lda int, b []float32, ldb int, out []float32)
+	// edges are kernels for C tiles of fewer rows, by increasing rows:
+	// each computes the first rows rows of an mr-row A panel, the same sums
+	// in the same order as fn does for those rows, with less work.
+	edges []edgeKernel
+}
+
+// edgeKernel computes rows x nr tiles (see tileKernel.edges).
+type edgeKernel struct {
+	rows int
+	fn   func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool)
+}
+
+// forRows is the kernel for a tile of mt rows: the smallest edge kernel
+// with at least mt rows, or the full one.
+func (k *tileKernel) forRows(mt int) func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+	for _, e := range k.edges {
+		if e.rows >= mt {
+			return e.fn
+		}
+	}
+	return k.fn
 }
 
 // goKernel is the portable kernel, used where no assembly one runs.
@@ -331,9 +352,11 @@ func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, s
 			}
 			// Edge tile: compute into scratch, add the valid part (or,
 			// storing, copy it: the kernel stored the scratch with a zero
-			// addend, so it holds no -0, and 0 + t would be t).
+			// addend, so it holds no -0, and 0 + t would be t). A tile of
+			// few rows takes an edge kernel: the rows it computes get the
+			// same bits, and the rows past mt were never read.
 			t := tile[:mr*nr]
-			kernel(kb, g.alpha, ap, bp, t, nr, true)
+			g.kern.forRows(mt)(kb, g.alpha, ap, bp, t, nr, true)
 			for i := 0; i < mt; i++ {
 				row := g.c[off+i*g.ldc : off+i*g.ldc+nt]
 				if store {
@@ -469,15 +492,7 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 			}
 			continue
 		}
-		if nt == nr && (nr == 32 || nr == 16) { // fixed-size copies, inline (see packATransFull)
-			off := pc*ldb + jc + jr
-			for p := 0; p < kb; p++ {
-				if nr == 32 {
-					*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[off+p*ldb:])
-				} else {
-					*(*[16]float32)(panel[p*16:]) = *(*[16]float32)(b[off+p*ldb:])
-				}
-			}
+		if nt == nr && copyRows(panel, b[pc*ldb+jc+jr:], ldb, kb, nr) {
 			continue
 		}
 		for p := 0; p < kb; p++ {

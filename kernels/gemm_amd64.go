@@ -17,6 +17,18 @@ func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bo
 //go:noescape
 func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
 
+//go:noescape
+func kernel2x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+
+//go:noescape
+func kernel4x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+
+//go:noescape
+func kernel4x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+
+//go:noescape
+func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+
 // dot4x4AVX512 and dot2x2AVX2 compute a tile of dot products of rows of A
 // and rows of B in the same lane order (identical bits); k16 > 0 is a
 // multiple of 16.
@@ -29,6 +41,31 @@ func dot2x2AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 
 // sgdUpdateAVX2 is sgdUpdateGo on n (a positive multiple of 8) floats.
 //
+//go:noescape
+func copyRows16AVX(dst, src *float32, ld, rows int)
+
+//go:noescape
+func copyRows32AVX(dst, src *float32, ld, rows int)
+
+// copyRows copies rows rows of nr (16 or 32) floats from src, ld apart,
+// to dst back to back, and reports whether it could (AVX, nr 16 or 32).
+func copyRows(dst, src []float32, ld, rows, nr int) bool {
+	if !useAVXCopy || rows <= 0 || (nr != 16 && nr != 32) {
+		return false
+	}
+	_ = dst[rows*nr-1]
+	_ = src[(rows-1)*ld+nr-1]
+	if nr == 16 {
+		copyRows16AVX(&dst[0], &src[0], ld, rows)
+	} else {
+		copyRows32AVX(&dst[0], &src[0], ld, rows)
+	}
+	return true
+}
+
+// useAVXCopy: copyRows moves 32-byte AVX registers.
+var useAVXCopy = cpu.X86.HasAVX
+
 //go:noescape
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
 
@@ -68,10 +105,12 @@ var useF16C = cpu.X86.HasF16C && cpu.X86.HasAVX
 func availableKernels() []tileKernel {
 	var ks []tileKernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
-		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: avx512Kernel, dotN: 4, dot: dotAVX512})
+		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: avx512Kernel, dotN: 4, dot: dotAVX512,
+			edges: []edgeKernel{{4, avx512Edge4}, {8, avx512Edge8}}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: avx2Kernel, dotN: 2, dot: dotAVX2})
+		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: avx2Kernel, dotN: 2, dot: dotAVX2,
+			edges: []edgeKernel{{2, avx2Edge2}, {4, avx2Edge4}}})
 	}
 	return append(ks, goKernel)
 }
@@ -89,6 +128,28 @@ func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, store boo
 	_ = bp[kb*32-1]
 	_ = c[11*ldc+31]
 	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+}
+
+// Edge kernels read full-size A panels (6 or 12 rows per k) and write
+// rows rows of C.
+func avx2Edge2(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+	_, _, _ = ap[kb*6-1], bp[kb*16-1], c[1*ldc+15]
+	kernel2x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+}
+
+func avx2Edge4(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+	_, _, _ = ap[kb*6-1], bp[kb*16-1], c[3*ldc+15]
+	kernel4x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+}
+
+func avx512Edge4(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+	_, _, _ = ap[kb*12-1], bp[kb*32-1], c[3*ldc+31]
+	kernel4x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+}
+
+func avx512Edge8(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+	_, _, _ = ap[kb*12-1], bp[kb*32-1], c[7*ldc+31]
+	kernel8x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
 }
 
 func dotAVX512(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -425,4 +426,38 @@ func BenchmarkPopulationFirstLayer(b *testing.B) {
 		}
 		report(b)
 	})
+}
+
+// An edge kernel's rows are the full kernel's rows, bit for bit, for any
+// depth, alpha and mode: swapping one in for an edge tile changes no result.
+func TestEdgeKernelsMatchFullKernelRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	checked := 0
+	for _, k := range availableKernels() {
+		for _, e := range k.edges {
+			for _, kb := range []int{1, 3, 4, 5, 17, 256} {
+				ap, bp := randMat(rng, kb, k.mr, k.mr)[guard:], randMat(rng, kb, k.nr, k.nr)[guard:]
+				c0 := randMat(rng, k.mr, k.nr, k.nr)[guard : guard+k.mr*k.nr]
+				alpha := float32(rng.NormFloat64())
+				for _, store := range []bool{false, true} {
+					full, edge := slices.Clone(c0), slices.Clone(c0)
+					k.fn(kb, alpha, ap, bp, full, k.nr, store)
+					e.fn(kb, alpha, ap, bp, edge, k.nr, store)
+					for i := range full {
+						want := full[i]
+						if i >= e.rows*k.nr { // rows past the edge kernel's: untouched
+							want = c0[i]
+						}
+						if math.Float32bits(edge[i]) != math.Float32bits(want) {
+							t.Fatalf("%s %d-row edge, kb %d, store %v: c[%d] = %v, want %v", k.name, e.rows, kb, store, i, edge[i], want)
+						}
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked == 0 && len(availableKernels()) > 1 {
+		t.Fatal("an assembly kernel without edge kernels")
+	}
 }

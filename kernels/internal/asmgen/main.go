@@ -26,11 +26,19 @@ type kernel struct {
 	vecs  int    // vector registers per row: nr = vecs * width
 	reg   string // "Y" (AVX2, 8 floats) or "Z" (AVX-512, 16 floats)
 	width int
+	// panel is the rows of a packed A panel, when more than mr: an edge
+	// kernel computes the first mr rows of a full kernel's panel (a C
+	// edge tile of few rows without the full tile's work).
+	panel int
 }
 
 var kernelsToWrite = []kernel{
 	{name: "kernel6x16AVX2", mr: 6, vecs: 2, reg: "Y", width: 8},
 	{name: "kernel12x32AVX512", mr: 12, vecs: 2, reg: "Z", width: 16},
+	{name: "kernel2x16AVX2", mr: 2, vecs: 2, reg: "Y", width: 8, panel: 6},
+	{name: "kernel4x16AVX2", mr: 4, vecs: 2, reg: "Y", width: 8, panel: 6},
+	{name: "kernel4x32AVX512", mr: 4, vecs: 2, reg: "Z", width: 16, panel: 12},
+	{name: "kernel8x32AVX512", mr: 8, vecs: 2, reg: "Z", width: 16, panel: 12},
 }
 
 func main() {
@@ -49,6 +57,8 @@ func Generate() []byte {
 		k.write(&b)
 	}
 	writeSGD(&b)
+	writeCopyRows(&b, 2)
+	writeCopyRows(&b, 4)
 	writeAdam(&b)
 	writeExp(&b)
 	writeHalf(&b)
@@ -388,6 +398,45 @@ special:
 // roundings, no FMA) so the result is bit-identical to the Go loop; the
 // projection is VMAXPS with 0 as its first source, which keeps NaN and
 // -0 exactly as "if w < 0 { w = 0 }" does.
+// copyRowsAhead is how many rows ahead copyRows prefetches its source:
+// packing B walks down a panel's columns, one row (ld apart, often another
+// page) per k step, a pattern the hardware prefetchers do not follow.
+const copyRowsAhead = 8
+
+// writeCopyRows writes copyRows<8*vecs>AVX, which copies rows rows of
+// 8*vecs floats from src (row stride ld floats) to dst, one after another:
+// a full panel of packed B (nr = 16 or 32). AVX registers only.
+func writeCopyRows(b *bytes.Buffer, vecs int) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	name := fmt.Sprintf("copyRows%dAVX", 8*vecs)
+	fmt.Fprintf(b, "\n// func %s(dst, src *float32, ld, rows int)\n// rows > 0.\n", name)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
+	w("MOVQ dst+0(FP), DI")
+	w("MOVQ src+8(FP), SI")
+	w("MOVQ ld+16(FP), R8")
+	w("SHLQ $2, R8")
+	w("MOVQ rows+24(FP), CX")
+	w("MOVQ R8, R9")
+	w("IMULQ $%d, R9", copyRowsAhead)
+	b.WriteString("loop:\n")
+	w("PREFETCHT0 (SI)(R9*1)")
+	if vecs > 2 {
+		w("PREFETCHT0 64(SI)(R9*1)")
+	}
+	for v := 0; v < vecs; v++ {
+		w("VMOVUPS %d(SI), Y%d", 32*v, v)
+	}
+	for v := 0; v < vecs; v++ {
+		w("VMOVUPS Y%d, %d(DI)", v, 32*v)
+	}
+	w("ADDQ R8, SI")
+	w("ADDQ $%d, DI", 32*vecs)
+	w("DECQ CX")
+	w("JNZ loop")
+	w("VZEROUPPER")
+	w("RET")
+}
+
 func writeSGD(b *bytes.Buffer) {
 	b.WriteString(`
 // func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
@@ -432,7 +481,8 @@ clamp:
 
 func (k kernel) write(b *bytes.Buffer) {
 	nr := k.vecs * k.width
-	acc := k.mr * k.vecs // accumulators: registers 0 .. acc-1
+	panel := max(k.panel, k.mr) // A values per k step
+	acc := k.mr * k.vecs        // accumulators: registers 0 .. acc-1
 	bReg := func(v int) string { return fmt.Sprintf("%s%d", k.reg, acc+v) }
 	// Two broadcast registers, alternated row by row, so a row's broadcast
 	// need not wait for the previous row's FMAs to read theirs (renaming
@@ -446,7 +496,7 @@ func (k kernel) write(b *bytes.Buffer) {
 			w("VMOVUPS %d(DI), %s", u*4*nr+v*vb, bReg(v))
 		}
 		for i := 0; i < k.mr; i++ {
-			w("VBROADCASTSS %d(SI), %s", u*4*k.mr+4*i, bcast(i))
+			w("VBROADCASTSS %d(SI), %s", u*4*panel+4*i, bcast(i))
 			for v := 0; v < k.vecs; v++ {
 				w("VFMADD231PS %s, %s, %s%d", bReg(v), bcast(i), k.reg, i*k.vecs+v)
 			}
@@ -457,6 +507,9 @@ func (k kernel) write(b *bytes.Buffer) {
 	fmt.Fprintf(b, "// %dx%d tile: row i in %s%d..%s%d; kb > 0. The k loop runs %d steps\n", k.mr, nr, k.reg, 0, k.reg, k.vecs-1, unroll)
 	fmt.Fprintf(b, "// at a time, then single steps; every accumulator takes its FMAs in k\n// order either way, so the bits do not depend on the unrolling.\n")
 	fmt.Fprintf(b, "// With store, C's old values are not read: C = alpha*acc + 0 (the FMA\n// with a zero register), the bits a cleared C would give.\n")
+	if panel > k.mr {
+		fmt.Fprintf(b, "// An edge kernel: it reads the first %d rows of %d-row A panels.\n", k.mr, panel)
+	}
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-49\n", k.name)
 	w("MOVQ kb+0(FP), CX")
 	w("MOVQ ap+16(FP), SI")
@@ -483,11 +536,11 @@ func (k kernel) write(b *bytes.Buffer) {
 	w("TESTQ BX, BX")
 	w("JZ tail")
 	b.WriteString("loop:\n")
-	w("PREFETCHT0 %d(SI)", prefetchA*4*k.mr)
+	w("PREFETCHT0 %d(SI)", prefetchA*4*panel)
 	for u := 0; u < unroll; u++ {
 		step(u)
 	}
-	w("ADDQ $%d, SI", unroll*4*k.mr)
+	w("ADDQ $%d, SI", unroll*4*panel)
 	w("ADDQ $%d, DI", unroll*4*nr)
 	w("DECQ BX")
 	w("JNZ loop")
@@ -496,7 +549,7 @@ func (k kernel) write(b *bytes.Buffer) {
 	w("JZ done")
 	b.WriteString("single:\n")
 	step(0)
-	w("ADDQ $%d, SI", 4*k.mr)
+	w("ADDQ $%d, SI", 4*panel)
 	w("ADDQ $%d, DI", 4*nr)
 	w("DECQ CX")
 	w("JNZ single")
