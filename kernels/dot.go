@@ -9,29 +9,29 @@ import "sync"
 // tile for B), so every element is summed in the same lane order whatever
 // the tile size, and elements k16.. are added after.
 func (g *gemm) dotProducts(m, j0, j1 int) {
-	t, k := g.kern.dotN, g.k
+	tm, tn, k := g.kern.dotM, g.kern.dotN, g.k
 	k16 := k &^ 15
 	pad := dotPads.Get().(*dotPad)
 	defer dotPads.Put(pad)
 	out := pad.out[:]
-	for j := j0; j < j1; j += t {
-		jn := min(t, j1-j)
+	for j := j0; j < j1; j += tn {
+		jn := min(tn, j1-j)
 		b, ldb := g.b[j*g.ldb:], g.ldb
-		if jn < t { // one padded copy of the edge rows of B serves every i
-			b, ldb = pad.rows(&pad.b, b, ldb, jn, t, k16), k16
+		if jn < tn { // one padded copy of the edge rows of B serves every i
+			b, ldb = pad.rows(&pad.b, b, ldb, jn, tn, k16), k16
 		}
-		for i := 0; i < m; i += t {
-			in := min(t, m-i)
+		for i := 0; i < m; i += tm {
+			in := min(tm, m-i)
 			a, lda := g.a[i*g.lda:], g.lda
-			if in < t {
-				a, lda = pad.rows(&pad.a, a, lda, in, t, k16), k16
+			if in < tm {
+				a, lda = pad.rows(&pad.a, a, lda, in, tm, k16), k16
 			}
 			g.kern.dot(k16, a, lda, b, ldb, out)
 			for ii := 0; ii < in; ii++ {
 				arow := g.a[(i+ii)*g.lda : (i+ii)*g.lda+k]
 				crow := g.c[(i+ii)*g.ldc+j : (i+ii)*g.ldc+j+jn]
 				for jj := range crow {
-					s := out[ii*t+jj]
+					s := out[ii*tn+jj]
 					brow := g.b[(j+jj)*g.ldb : (j+jj)*g.ldb+k]
 					for p := k16; p < k; p++ {
 						s += arow[p] * brow[p]

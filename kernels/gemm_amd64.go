@@ -29,7 +29,7 @@ func kernel4x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store 
 //go:noescape
 func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
 
-// dot4x4AVX512 and dot2x2AVX2 compute a tile of dot products of rows of A
+// dot4x4AVX512 and dot2x3AVX2 compute a tile of dot products of rows of A
 // and rows of B in the same lane order (identical bits); k16 > 0 is a
 // multiple of 16.
 //
@@ -37,7 +37,7 @@ func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store 
 func dot4x4AVX512(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 
 //go:noescape
-func dot2x2AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
+func dot2x3AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 
 // sgdUpdateAVX2 is sgdUpdateGo on n (a positive multiple of 8) floats.
 //
@@ -105,11 +105,11 @@ var useF16C = cpu.X86.HasF16C && cpu.X86.HasAVX
 func availableKernels() []tileKernel {
 	var ks []tileKernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
-		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: avx512Kernel, dotN: 4, dot: dotAVX512,
+		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: avx512Kernel, dotM: 4, dotN: 4, dot: dotAVX512,
 			edges: []edgeKernel{{4, avx512Edge4}, {8, avx512Edge8}}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: avx2Kernel, dotN: 2, dot: dotAVX2,
+		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: avx2Kernel, dotM: 2, dotN: 3, dot: dotAVX2,
 			edges: []edgeKernel{{2, avx2Edge2}, {4, avx2Edge4}}})
 	}
 	return append(ks, goKernel)
@@ -161,7 +161,7 @@ func dotAVX512(k16 int, a []float32, lda int, b []float32, ldb int, out []float3
 
 func dotAVX2(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {
 	_ = a[lda+k16-1]
-	_ = b[ldb+k16-1]
-	_ = out[3]
-	dot2x2AVX2(k16, &a[0], lda, &b[0], ldb, &out[0])
+	_ = b[2*ldb+k16-1]
+	_ = out[5]
+	dot2x3AVX2(k16, &a[0], lda, &b[0], ldb, &out[0])
 }

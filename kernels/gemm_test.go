@@ -249,7 +249,7 @@ func TestKernelsAgreeBitwise(t *testing.T) {
 		t.Skipf("only %v on this CPU", Kernels())
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
-	for _, s := range []struct{ m, n, k int }{{32, 500, 784}, {64, 256, 256}, {37, 45, 300}, {200, 512, 512}, {50, 70, 259}, {49, 33, 3}, {60, 40, 517}} {
+	for _, s := range []struct{ m, n, k int }{{32, 500, 784}, {64, 256, 256}, {37, 45, 300}, {37, 46, 300}, {47, 7, 80}, {200, 512, 512}, {50, 70, 259}, {49, 33, 3}, {60, 40, 517}} {
 		a, b := make([]float32, s.m*s.k), make([]float32, s.k*s.n)
 		for i := range a {
 			a[i] = float32(rng.NormFloat64())

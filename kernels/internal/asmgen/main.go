@@ -64,7 +64,7 @@ func Generate() []byte {
 	writeHalf(&b)
 	writeHalfEpilogue(&b)
 	writeDot(&b, dot{name: "dot4x4AVX512", rows: 4, reg: "Z", halves: 1})
-	writeDot(&b, dot{name: "dot2x2AVX2", rows: 2, reg: "Y", halves: 2})
+	writeDotAVX2(&b, "dot2x3AVX2", 2, 3)
 	return b.Bytes()
 }
 
@@ -80,6 +80,75 @@ type dot struct {
 	rows   int    // tile is rows x rows
 	reg    string // Z or Y
 	halves int    // registers per 16 lanes
+}
+
+// writeDotAVX2 writes an AVX2 dot-product kernel for a rowsA x rowsB tile
+// (rowsA rows of A by rowsB rows of B), the lanes and their reduction as in
+// writeDot (AVX2 holds 16 lanes in two registers, halves), so its bits
+// are dot4x4AVX512's. It works half by half: the A
+// rows' 8 lanes in registers, each B row's loaded once and used by every A
+// row, so rowsA x rowsB x 2 accumulators + rowsA + 1 registers. One offset
+// register (BX) walks k for every row (base + index addressing).
+func writeDotAVX2(b *bytes.Buffer, name string, rowsA, rowsB int) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	nacc := rowsA * rowsB * 2
+	acc := func(i, j, h int) int { return (i*rowsB+j)*2 + h }
+	aReg := func(i int) int { return nacc + i }
+	bReg := nacc + rowsA
+	if bReg > 15 || rowsA > 4 || rowsB > 3 {
+		panic(name + ": more than 16 vector registers or 7 pointers")
+	}
+	aPtr := []string{"SI", "R10", "R11", "R12"}[:rowsA]
+	bPtr := []string{"DI", "R13", "AX"}[:rowsB] // BX: the offset
+
+	fmt.Fprintf(b, "\n// func %s(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)\n", name)
+	fmt.Fprintf(b, "// out[i*%d+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.\n", rowsB)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	w("MOVQ k16+0(FP), CX")
+	w("SHRQ $4, CX")
+	w("MOVQ a+8(FP), SI")
+	w("MOVQ lda+16(FP), R8")
+	w("SHLQ $2, R8")
+	w("MOVQ b+24(FP), DI")
+	w("MOVQ ldb+32(FP), R9")
+	w("SHLQ $2, R9")
+	w("MOVQ out+40(FP), DX")
+	for i := 1; i < rowsA; i++ {
+		w("LEAQ (%s)(R8*1), %s", aPtr[i-1], aPtr[i])
+	}
+	for j := 1; j < rowsB; j++ {
+		w("LEAQ (%s)(R9*1), %s", bPtr[j-1], bPtr[j])
+	}
+	w("XORQ BX, BX")
+	for i := 0; i < nacc; i++ {
+		w("VXORPS Y%d, Y%d, Y%d", i, i, i)
+	}
+	b.WriteString(name + "loop:\n")
+	for h := 0; h < 2; h++ {
+		for i := 0; i < rowsA; i++ {
+			w("VMOVUPS %d(%s)(BX*1), Y%d", 32*h, aPtr[i], aReg(i))
+		}
+		for j := 0; j < rowsB; j++ {
+			w("VMOVUPS %d(%s)(BX*1), Y%d", 32*h, bPtr[j], bReg)
+			for i := 0; i < rowsA; i++ {
+				w("VFMADD231PS Y%d, Y%d, Y%d", bReg, aReg(i), acc(i, j, h))
+			}
+		}
+	}
+	w("ADDQ $64, BX")
+	w("DECQ CX")
+	w("JNZ %sloop", name)
+	for p := 0; p < rowsA*rowsB; p++ { // as writeDot's AVX2 reduction
+		lo := 2 * p
+		w("VADDPS Y%d, Y%d, Y%d", lo+1, lo, lo)
+		w("VEXTRACTF128 $1, Y%d, X%d", lo, bReg)
+		w("VADDPS X%d, X%d, X%d", bReg, lo, lo)
+		w("VHADDPS X%d, X%d, X%d", lo, lo, lo)
+		w("VHADDPS X%d, X%d, X%d", lo, lo, lo)
+		w("VMOVSS X%d, %d(DX)", lo, 4*p)
+	}
+	w("VZEROUPPER")
+	w("RET")
 }
 
 func writeDot(b *bytes.Buffer, d dot) {
