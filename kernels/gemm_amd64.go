@@ -106,11 +106,11 @@ func availableKernels() []tileKernel {
 	var ks []tileKernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
 		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: avx512Kernel, dotM: 4, dotN: 4, dot: dotAVX512,
-			edges: []edgeKernel{{4, avx512Edge4}, {8, avx512Edge8}}})
+			edges: []edgeKernel{edge(4, 12, 32, kernel4x32AVX512), edge(8, 12, 32, kernel8x32AVX512)}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: avx2Kernel, dotM: 2, dotN: 3, dot: dotAVX2,
-			edges: []edgeKernel{{2, avx2Edge2}, {4, avx2Edge4}}})
+			edges: []edgeKernel{edge(2, 6, 16, kernel2x16AVX2), edge(4, 6, 16, kernel4x16AVX2)}})
 	}
 	return append(ks, goKernel)
 }
@@ -130,26 +130,13 @@ func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, store boo
 	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
 }
 
-// Edge kernels read full-size A panels (6 or 12 rows per k) and write
-// rows rows of C.
-func avx2Edge2(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
-	_, _, _ = ap[kb*6-1], bp[kb*16-1], c[1*ldc+15]
-	kernel2x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
-}
-
-func avx2Edge4(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
-	_, _, _ = ap[kb*6-1], bp[kb*16-1], c[3*ldc+15]
-	kernel4x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
-}
-
-func avx512Edge4(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
-	_, _, _ = ap[kb*12-1], bp[kb*32-1], c[3*ldc+31]
-	kernel4x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
-}
-
-func avx512Edge8(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
-	_, _, _ = ap[kb*12-1], bp[kb*32-1], c[7*ldc+31]
-	kernel8x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+// edge wraps an edge kernel that reads full-size A panels (panel rows per
+// k) and writes rows rows of nr columns of C, checking the bounds it relies on.
+func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)) edgeKernel {
+	return edgeKernel{rows, func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+		_, _, _ = ap[kb*panel-1], bp[kb*nr-1], c[(rows-1)*ldc+nr-1]
+		kernel(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+	}}
 }
 
 func dotAVX512(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {

@@ -101,18 +101,7 @@ func writeDotAVX2(b *bytes.Buffer, name string, rowsA, rowsB int) {
 	aPtr := []string{"SI", "R10", "R11", "R12"}[:rowsA]
 	bPtr := []string{"DI", "R13", "AX"}[:rowsB] // BX: the offset
 
-	fmt.Fprintf(b, "\n// func %s(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)\n", name)
-	fmt.Fprintf(b, "// out[i*%d+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.\n", rowsB)
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
-	w("MOVQ k16+0(FP), CX")
-	w("SHRQ $4, CX")
-	w("MOVQ a+8(FP), SI")
-	w("MOVQ lda+16(FP), R8")
-	w("SHLQ $2, R8")
-	w("MOVQ b+24(FP), DI")
-	w("MOVQ ldb+32(FP), R9")
-	w("SHLQ $2, R9")
-	w("MOVQ out+40(FP), DX")
+	writeDotPrologue(b, name, rowsB)
 	for i := 1; i < rowsA; i++ {
 		w("LEAQ (%s)(R8*1), %s", aPtr[i-1], aPtr[i])
 	}
@@ -151,6 +140,18 @@ func writeDotAVX2(b *bytes.Buffer, name string, rowsA, rowsB int) {
 	w("RET")
 }
 
+// writeDotPrologue writes a dot kernel's header and argument loads: CX =
+// k16/16, SI = a, DI = b, R8 = lda and R9 = ldb in bytes, DX = out.
+func writeDotPrologue(b *bytes.Buffer, name string, rowsB int) {
+	fmt.Fprintf(b, "\n// func %s(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)\n", name)
+	fmt.Fprintf(b, "// out[i*%d+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.\n", rowsB)
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	for _, l := range []string{"MOVQ k16+0(FP), CX", "SHRQ $4, CX", "MOVQ a+8(FP), SI", "MOVQ lda+16(FP), R8", "SHLQ $2, R8",
+		"MOVQ b+24(FP), DI", "MOVQ ldb+32(FP), R9", "SHLQ $2, R9", "MOVQ out+40(FP), DX"} {
+		fmt.Fprintf(b, "\t%s\n", l)
+	}
+}
+
 func writeDot(b *bytes.Buffer, d dot) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 	r := func(i int) string { return fmt.Sprintf("%s%d", d.reg, i) }
@@ -163,18 +164,7 @@ func writeDot(b *bytes.Buffer, d dot) {
 	aPtr := []string{"SI", "R10", "R11", "R12"}[:d.rows]
 	bPtr := []string{"DI", "R13", "AX", "BX"}[:d.rows]
 
-	fmt.Fprintf(b, "\n// func %s(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)\n", d.name)
-	fmt.Fprintf(b, "// out[i*%d+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.\n", d.rows)
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", d.name)
-	w("MOVQ k16+0(FP), CX")
-	w("SHRQ $4, CX")
-	w("MOVQ a+8(FP), SI")
-	w("MOVQ lda+16(FP), R8")
-	w("SHLQ $2, R8")
-	w("MOVQ b+24(FP), DI")
-	w("MOVQ ldb+32(FP), R9")
-	w("SHLQ $2, R9")
-	w("MOVQ out+40(FP), DX")
+	writeDotPrologue(b, d.name, d.rows)
 	for i := 1; i < d.rows; i++ {
 		w("LEAQ (%s)(R8*1), %s", aPtr[i-1], aPtr[i])
 		w("LEAQ (%s)(R9*1), %s", bPtr[i-1], bPtr[i])
