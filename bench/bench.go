@@ -34,6 +34,9 @@ type Result struct {
 	// BLASThreads is PyTorch's OpenBLAS thread count where it differs from
 	// Threads (torch.set_num_threads does not reach Debian's OpenBLAS).
 	BLASThreads int `json:"blas_threads,omitempty"`
+	// Networks is how many networks trained side by side (Study1Protocol),
+	// each with Threads/Networks workers.
+	Networks int `json:"networks,omitempty"`
 }
 
 // better reports whether a beats b (rates: higher; times: lower).
@@ -132,7 +135,18 @@ func Study1Protocol(cond string, h, n int, minDur time.Duration) (Result, error)
 		total += c
 	}
 	return Result{Name: fmt.Sprintf("study-1 preset protocol (float16 autocast), %d x %s 784-%d-%d-10 side by side", n, cond, h, h),
-		Value: float64(total) / time.Since(start).Seconds(), Unit: "network-steps/s", Threads: n}, nil
+		Value: float64(total) / time.Since(start).Seconds(), Unit: "network-steps/s", Threads: n, Networks: n}, nil
+}
+
+// Study1ProtocolAlone measures the same workload one network at a time,
+// its products split over workers: what side by side is compared with.
+func Study1ProtocolAlone(cond string, h, workers int, minDur time.Duration) (Result, error) {
+	step, err := study1Step(cond, h, tensor.Float16Autocast, workers)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Name: fmt.Sprintf("study-1 preset protocol (float16 autocast), %s 784-%d-%d-10 one network at a time", cond, h, h),
+		Value: 1 / timeIt(minDur, step), Unit: "network-steps/s", Threads: workers, Networks: 1}, nil
 }
 
 // study1Step builds a study-1 network and returns one training step of it
@@ -351,6 +365,15 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool) ([]Line, error) {
 		return nil, err
 	}
 	add([]Result{r})
+	var alone []Result
+	for _, th := range settings() {
+		r, err := Study1ProtocolAlone("inorm_full", 242, th, minDur)
+		if err != nil {
+			return nil, err
+		}
+		alone = append(alone, r)
+	}
+	add(alone)
 	for _, c := range []struct {
 		task        string
 		nRec, cells int
@@ -418,8 +441,8 @@ func printLine(w io.Writer, l Line, asJSON bool) {
 		return
 	}
 	setting := threadsName(l.Circuitry.Threads, "worker")
-	if l.Unit == "network-steps/s" { // Study1Protocol: networks side by side, one worker each
-		setting = threadsName(l.Circuitry.Threads, "network") + ", 1 worker each"
+	if l.Circuitry.Networks > 1 { // Study1Protocol: networks side by side, one worker each
+		setting = threadsName(l.Circuitry.Networks, "network") + ", 1 worker each"
 	}
 	line := fmt.Sprintf("%-72s %10.4g %-8s (%s)", l.Name, l.Circuitry.Value, l.Unit, setting)
 	if t := l.PyTorch; t != nil {

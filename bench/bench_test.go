@@ -45,13 +45,22 @@ func BenchmarkStudy1Protocol(b *testing.B) {
 
 func TestStudy1ProtocolCountsEveryNetwork(t *testing.T) {
 	r, err := Study1Protocol("ei", 16, 3, 20*time.Millisecond)
-	if err != nil || r.Threads != 3 || r.Unit != "network-steps/s" || r.Value <= 0 || !strings.Contains(r.Name, "3 x ei 784-16-16-10") {
+	if err != nil || r.Threads != 3 || r.Networks != 3 || r.Unit != "network-steps/s" || r.Value <= 0 || !strings.Contains(r.Name, "3 x ei 784-16-16-10") {
 		t.Fatalf("%+v, %v", r, err)
 	}
 	var b strings.Builder
 	printLine(&b, compare([]Result{r}, nil), false)
 	if !strings.Contains(b.String(), "(3 networks, 1 worker each)") {
 		t.Fatalf("line: %s", b.String())
+	}
+	r, err = Study1ProtocolAlone("ei", 16, 2, 20*time.Millisecond)
+	if err != nil || r.Threads != 2 || r.Networks != 1 || r.Value <= 0 || !strings.Contains(r.Name, "one network at a time") {
+		t.Fatalf("alone: %+v, %v", r, err)
+	}
+	b.Reset()
+	printLine(&b, compare([]Result{r}, nil), false)
+	if !strings.Contains(b.String(), "(2 workers)") {
+		t.Fatalf("alone: %s", b.String())
 	}
 	if _, err := Study1Protocol("ei", 16, 1, time.Millisecond); err != nil {
 		t.Fatal(err)
@@ -157,5 +166,15 @@ func TestTorchSettingReachesOpenBLAS(t *testing.T) {
 		if got.Threads == nil || *got.Threads != s.threads || (got.BLAS != nil && *got.BLAS != s.blas) {
 			t.Fatalf("asked %+v, ran %s", s, out)
 		}
+	}
+}
+
+func BenchmarkStudy1ProtocolAlone(b *testing.B) {
+	for b.Loop() {
+		r, err := Study1ProtocolAlone("inorm_full", 242, runtime.GOMAXPROCS(0), time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(r.Value, "network-steps/s")
 	}
 }
