@@ -9,4 +9,15 @@
 // at a time. On amd64 with AVX2 and FMA the micro-kernel is assembly
 // (sgemm_amd64.s); everywhere else, and under the noasm build tag, it is the
 // portable Go loop in kernel6x16Go. The kernel is chosen once at start-up.
+// Edge tiles of few rows run smaller kernels over the same packed panels,
+// and a training batch times weights^T (C = A B^T, at most 48 rows) takes
+// the dot-product path, which reads both operands in place.
+//
+// Bits: every element of C is summed in an order fixed by the shape alone —
+// k in order within blocks of kc on the packed path, 16 interleaved lanes
+// on the dot path — never by the kernel, tile, worker count or packing, so
+// the AVX-512, AVX2 and Go kernels give identical results (alpha = 1) and a
+// run resumes bit-identically on another CPU. A change that reorders a sum
+// changes every trained network: tests pin it (TestKernelsAgreeBitwise,
+// TestEdgeKernelsMatchFullKernelRows).
 package kernels
