@@ -15,9 +15,11 @@
 //
 // Bits: every element of C is summed in an order fixed by the shape alone —
 // k in order within blocks of kc on the packed path, 16 interleaved lanes
-// on the dot path — never by the kernel, tile, worker count or packing, so
-// the AVX-512, AVX2 and Go kernels give identical results (alpha = 1) and a
-// run resumes bit-identically on another CPU. A change that reorders a sum
-// changes every trained network: tests pin it (TestKernelsAgreeBitwise,
+// on the dot path, one FMA per term — never by the tile, worker count or
+// packing, so the AVX-512 and AVX2 kernels give identical results (alpha =
+// 1) and a run resumes bit-identically on another x86 CPU with AVX2. (The
+// portable Go kernel rounds each product and has no dot path: its results
+// differ in the last bits.) A change that reorders a sum changes every
+// trained network: tests pin it (TestKernelsAgreeBitwise,
 // TestEdgeKernelsMatchFullKernelRows).
 package kernels
