@@ -150,6 +150,9 @@ func TestTorchSettingReachesOpenBLAS(t *testing.T) {
 		t.Fatal("bench_torch.py: no GEMM loop to stop before")
 	}
 	for _, s := range []torchSetting{{1, 1}, {1, 2}} {
+		if s.blas > runtime.NumCPU() { // OpenBLAS caps its threads at the CPUs it sees
+			continue
+		}
 		cmd := exec.Command(DebianPython, "-c", script, "0", fmt.Sprint(s.threads))
 		cmd.Env = append(os.Environ(), torchEnv(s)...)
 		out, err := cmd.Output()
