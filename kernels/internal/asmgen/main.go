@@ -127,17 +127,7 @@ func writeDotAVX2(b *bytes.Buffer, name string, rowsA, rowsB int) {
 	w("ADDQ $64, BX")
 	w("DECQ CX")
 	w("JNZ %sloop", name)
-	for p := 0; p < rowsA*rowsB; p++ { // as writeDot's AVX2 reduction
-		lo := 2 * p
-		w("VADDPS Y%d, Y%d, Y%d", lo+1, lo, lo)
-		w("VEXTRACTF128 $1, Y%d, X%d", lo, bReg)
-		w("VADDPS X%d, X%d, X%d", bReg, lo, lo)
-		w("VHADDPS X%d, X%d, X%d", lo, lo, lo)
-		w("VHADDPS X%d, X%d, X%d", lo, lo, lo)
-		w("VMOVSS X%d, %d(DX)", lo, 4*p)
-	}
-	w("VZEROUPPER")
-	w("RET")
+	writeLaneReduction(b, rowsA*rowsB, 2, bReg)
 }
 
 // writeDotPrologue writes a dot kernel's header and argument loads: CX =
@@ -196,19 +186,27 @@ func writeDot(b *bytes.Buffer, d dot) {
 	}
 	w("DECQ CX")
 	w("JNZ %sloop", d.name)
-	// Reduce each pair's 16 lanes to out[p].
+	writeLaneReduction(b, pairs, d.halves, nacc)
+}
+
+// writeLaneReduction reduces each dot product's 16 lanes (in register p, or
+// p*2 and p*2+1 with halves = 2) to out[p] in the one fixed order: l + (l+8),
+// then + 4 apart, then two horizontal adds; scratch is a free AVX2 register
+// (AVX-512 uses Y16/X16). Then it returns.
+func writeLaneReduction(b *bytes.Buffer, pairs, halves, scratch int) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
 	for p := 0; p < pairs; p++ {
-		lo := p * d.halves
+		lo := p * halves
 		x := fmt.Sprintf("X%d", lo)
-		if d.halves == 1 {
+		if halves == 1 {
 			w("VEXTRACTF64X4 $1, Z%d, Y16", lo)
 			w("VADDPS Y16, Y%d, Y%d", lo, lo)
 			w("VEXTRACTF32X4 $1, Y%d, X16", lo)
 			w("VADDPS X16, %s, %s", x, x)
 		} else {
 			w("VADDPS Y%d, Y%d, Y%d", lo+1, lo, lo)
-			w("VEXTRACTF128 $1, Y%d, X%d", lo, nacc)
-			w("VADDPS X%d, %s, %s", nacc, x, x)
+			w("VEXTRACTF128 $1, Y%d, X%d", lo, scratch)
+			w("VADDPS X%d, %s, %s", scratch, x, x)
 		}
 		w("VHADDPS %s, %s, %s", x, x, x)
 		w("VHADDPS %s, %s, %s", x, x, x)
