@@ -25,8 +25,11 @@ type DANN struct {
 	// autocast); half holds the rounded operands.
 	Precision tensor.Precision
 	half      tensor.HalfScratch
+	in        inputProducts // x Wex^T, x Wix^T; x and the weights as read
+	ws, outs  [2]*tensor.Mat
 	x, hI, z  *tensor.Mat
 	dhI, dx   *tensor.Mat
+	dzh, dhIh *tensor.Mat // dz, dhI as products read them
 }
 
 // NewDANN returns a d -> ne layer with ni inhibitory units and the DANN
@@ -48,11 +51,15 @@ func NewDANN(name string, d, ne, ni int, rng *rand.Rand) *DANN {
 func (l *DANN) Forward(x *tensor.Mat) *tensor.Mat {
 	l.x = x
 	z := tensor.Ensure(&l.z, x.Rows, l.Wex.Value.Rows)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, z, x, false, l.Wex.Value, true, 1, 0)
+	l.ws[0], l.outs[0] = l.Wex.Value, z
+	n := 1
 	if l.Wix != nil {
-		hI := tensor.Ensure(&l.hI, x.Rows, l.Wix.Value.Rows)
-		tensor.MatMulP(l.Precision, &l.half, l.Workers, hI, x, false, l.Wix.Value, true, 1, 0)
-		tensor.MatMulP(l.Precision, &l.half, l.Workers, z, hI, false, l.Wei.Value, true, -1, 1)
+		l.ws[1], l.outs[1] = l.Wix.Value, tensor.Ensure(&l.hI, x.Rows, l.Wix.Value.Rows)
+		n = 2
+	}
+	l.in.forward(l.Precision, l.Workers, x, l.ws[:n], l.outs[:n])
+	if l.Wix != nil {
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, z, l.hI, false, l.Wei.Value, true, -1, 1)
 	}
 	z.AddRow(l.B.Value.Data)
 	return z
@@ -61,20 +68,22 @@ func (l *DANN) Forward(x *tensor.Mat) *tensor.Mat {
 // Backward accumulates dWex = dz^T x, db = sum dz, dWei = -dz^T hI,
 // dWix = dhI^T x with dhI = -dz Wei, and returns dx = dz Wex + dhI Wix.
 func (l *DANN) Backward(dz *tensor.Mat) *tensor.Mat {
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wex.Grad, dz, true, l.x, false, 1, 1)
+	dzh := tensor.Rounded(l.Precision, &l.dzh, dz)
+	tensor.MatMulRounded(l.Precision, &l.half, l.Workers, l.Wex.Grad, dzh, true, l.in.input(), false, 1, 1)
 	dz.SumRowsInto(l.B.Grad.Data)
 	var dx *tensor.Mat
 	if !l.SkipInputGrad {
 		dx = tensor.Ensure(&l.dx, dz.Rows, l.Wex.Value.Cols)
-		tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, dz, false, l.Wex.Value, false, 1, 0)
+		tensor.MatMulRounded(l.Precision, &l.half, l.Workers, dx, dzh, false, l.in.weight(0), false, 1, 0)
 	}
 	if l.Wix != nil {
-		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wei.Grad, dz, true, l.hI, false, -1, 1)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wei.Grad, dzh, true, l.hI, false, -1, 1)
 		dhI := tensor.Ensure(&l.dhI, dz.Rows, l.Wix.Value.Rows)
-		tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, dz, false, l.Wei.Value, false, -1, 0)
-		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wix.Grad, dhI, true, l.x, false, 1, 1)
+		tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, dzh, false, l.Wei.Value, false, -1, 0)
+		dhIh := tensor.Rounded(l.Precision, &l.dhIh, dhI)
+		tensor.MatMulRounded(l.Precision, &l.half, l.Workers, l.Wix.Grad, dhIh, true, l.in.input(), false, 1, 1)
 		if dx != nil {
-			tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, dhI, false, l.Wix.Value, false, 1, 1)
+			tensor.MatMulRounded(l.Precision, &l.half, l.Workers, dx, dhIh, false, l.in.weight(1), false, 1, 1)
 		}
 	}
 	return dx

@@ -44,6 +44,8 @@ type INorm struct {
 	// autocast); half holds the rounded operands.
 	Precision tensor.Precision
 	half      tensor.HalfScratch
+	in        inputProducts // x Wex^T, x Wix^T, x Bix^T; x and the weights as read
+	ws, outs  [3]*tensor.Mat
 	// Subtractive makes the study's earlier subtractive-only layer: no
 	// divisive pathway (D = 1), local loss lambda*mean_batch[mean_k(o)^2]
 	// training Wix and Wei.
@@ -53,6 +55,7 @@ type INorm struct {
 	d           []float32 // D per sample
 	dz, dx      *tensor.Mat
 	dI, dR, dhI *tensor.Mat
+	rounded     *tensor.Mat // an error operand as products read it
 }
 
 // NewINorm returns a d -> ne layer with ni interneurons: Wex, Wix, Wei as
@@ -121,9 +124,14 @@ func (l *INorm) Forward(x *tensor.Mat) *tensor.Mat {
 	ne, ni := l.Wex.Value.Rows, l.Wix.Value.Rows
 	z := tensor.Ensure(&l.z, x.Rows, ne)
 	hI := tensor.Ensure(&l.hI, x.Rows, ni)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, z, x, false, l.Wex.Value, true, 1, 0)
+	l.ws[0], l.ws[1], l.outs[0], l.outs[1] = l.Wex.Value, l.Wix.Value, z, hI
+	n := 2
+	if !l.Subtractive {
+		l.ws[2], l.outs[2] = l.Bix.Value, tensor.Ensure(&l.r, x.Rows, ne)
+		n = 3
+	}
+	l.in.forward(l.Precision, l.Workers, x, l.ws[:n], l.outs[:n])
 	z.AddRow(l.B.Value.Data)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, hI, x, false, l.Wix.Value, true, 1, 0)
 	tensor.MatMulP(l.Precision, &l.half, l.Workers, z, hI, false, l.Wei.Value, true, -1, 1) // e - i
 	if cap(l.d) < x.Rows {
 		l.d = make([]float32, x.Rows)
@@ -135,8 +143,7 @@ func (l *INorm) Forward(x *tensor.Mat) *tensor.Mat {
 		}
 		return z
 	}
-	r := tensor.Ensure(&l.r, x.Rows, ne)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, r, x, false, l.Bix.Value, true, 1, 0)
+	r := l.r
 	for n := 0; n < x.Rows; n++ {
 		var ss float64
 		for _, v := range r.Row(n) {
@@ -169,13 +176,14 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 			dr[k] *= inv
 		}
 	}
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wex.Grad, de, true, l.x, false, 1, 1)
+	deh := tensor.Rounded(l.Precision, &l.rounded, de)
+	tensor.MatMulRounded(l.Precision, &l.half, l.Workers, l.Wex.Grad, deh, true, l.in.input(), false, 1, 1)
 	de.SumRowsInto(l.B.Grad.Data)
 	if l.SkipInputGrad {
 		return nil
 	}
 	dx := tensor.Ensure(&l.dx, g.Rows, l.Wex.Value.Cols)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, de, false, l.Wex.Value, false, 1, 0)
+	tensor.MatMulRounded(l.Precision, &l.half, l.Workers, dx, deh, false, l.in.weight(0), false, 1, 0)
 	return dx
 }
 
@@ -185,15 +193,16 @@ func (l *INorm) Backward(g *tensor.Mat) *tensor.Mat {
 // through both the excitatory and inhibitory paths, dx = (Wex - Wei Wix)^T da.
 // It exists for the gradient-alignment measure.
 func (l *INorm) BackwardExactLN(da *tensor.Mat) *tensor.Mat {
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wex.Grad, da, true, l.x, false, 1, 1)
+	dah := tensor.Rounded(l.Precision, &l.rounded, da)
+	tensor.MatMulRounded(l.Precision, &l.half, l.Workers, l.Wex.Grad, dah, true, l.in.input(), false, 1, 1)
 	da.SumRowsInto(l.B.Grad.Data)
 	if l.SkipInputGrad {
 		return nil
 	}
 	dx := tensor.Ensure(&l.dx, da.Rows, l.Wex.Value.Cols)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, da, false, l.Wex.Value, false, 1, 0)
+	tensor.MatMulRounded(l.Precision, &l.half, l.Workers, dx, dah, false, l.in.weight(0), false, 1, 0)
 	dhI := tensor.Ensure(&l.dhI, da.Rows, l.Wix.Value.Rows)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, da, false, l.Wei.Value, false, 1, 0)
+	tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, dah, false, l.Wei.Value, false, 1, 0)
 	tensor.MatMulP(l.Precision, &l.half, l.Workers, dx, dhI, false, l.Wix.Value, false, -1, 1)
 	return dx
 }
@@ -250,11 +259,11 @@ func (l *INorm) LocalBackward() float64 {
 	}
 	dhI := tensor.Ensure(&l.dhI, bsz, l.Wix.Value.Rows)
 	tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, dI, false, l.Wei.Value, false, 1, 0)
-	tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wix.Grad, dhI, true, l.x, false, 1, 1)
+	tensor.MatMulRounded(l.Precision, &l.half, l.Workers, l.Wix.Grad, tensor.Rounded(l.Precision, &l.rounded, dhI), true, l.in.input(), false, 1, 1)
 	if l.Subtractive { // i = Wei hI: dWei = dI^T hI
 		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wei.Grad, dI, true, l.hI, false, 1, 1)
 	} else {
-		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Bix.Grad, dR, true, l.x, false, 1, 1)
+		tensor.MatMulRounded(l.Precision, &l.half, l.Workers, l.Bix.Grad, tensor.Rounded(l.Precision, &l.rounded, dR), true, l.in.input(), false, 1, 1)
 	}
 	return l.Lambda * loss / float64(bsz)
 }

@@ -28,22 +28,33 @@ func (g *gemm) dotProducts(m, j0, j1 int) {
 			}
 			g.kern.dot(k16, a, lda, b, ldb, out)
 			for ii := 0; ii < in; ii++ {
-				arow := g.a[(i+ii)*g.lda : (i+ii)*g.lda+k]
-				crow := g.c[(i+ii)*g.ldc+j : (i+ii)*g.ldc+j+jn]
-				for jj := range crow {
-					s := out[ii*tn+jj]
-					brow := g.b[(j+jj)*g.ldb : (j+jj)*g.ldb+k]
-					for p := k16; p < k; p++ {
-						s += arow[p] * brow[p]
+				sums := out[ii*tn : ii*tn+jn]
+				if k16 < k { // the depth's last k mod 16 terms, in order
+					arow := g.a[(i+ii)*g.lda : (i+ii)*g.lda+k]
+					for jj := range sums {
+						brow := g.b[(j+jj)*g.ldb : (j+jj)*g.ldb+k]
+						for p := k16; p < k; p++ {
+							sums[jj] += arow[p] * brow[p]
+						}
 					}
-					if g.store { // 0 + x, as a cleared C would give (-0 becomes +0)
-						crow[jj] = g.alpha*s + 0
-						continue
-					}
-					crow[jj] += g.alpha * s
 				}
+				g.writeSums(g.c[(i+ii)*g.ldc+j:(i+ii)*g.ldc+j+jn], sums)
 			}
 		}
+	}
+}
+
+// writeSums stores alpha * sums into crow, or adds it.
+func (g *gemm) writeSums(crow, sums []float32) {
+	sums = sums[:len(crow)]
+	if g.store { // 0 + x, as a cleared C would give (-0 becomes +0)
+		for jj, s := range sums {
+			crow[jj] = g.alpha*s + 0
+		}
+		return
+	}
+	for jj, s := range sums {
+		crow[jj] += g.alpha * s
 	}
 }
 

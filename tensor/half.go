@@ -61,9 +61,63 @@ func MatMulP(p Precision, s *HalfScratch, workers int, dst *Mat, a *Mat, transA 
 		MatMulN(workers, dst, a, transA, b, transB, alpha, beta)
 		return
 	}
-	ah, bh := roundHalfInto(&s.a, a), roundHalfInto(&s.b, b)
+	MatMulRounded(p, s, workers, dst, roundHalfInto(&s.a, a), transA, roundHalfInto(&s.b, b), transB, alpha, beta)
+}
+
+// Rounded returns the operand m as a product at precision p reads it: m
+// itself at Float32, its half-rounded copy (in *buf, reused) otherwise. A
+// layer whose input or weights enter several products rounds them once
+// and passes the copy to MatMulRounded.
+func Rounded(p Precision, buf **Mat, m *Mat) *Mat {
+	if p == Float32 {
+		return m
+	}
+	return roundHalfInto(buf, m)
+}
+
+// RoundedStack writes the half-rounded copies of ms, which must share a
+// width, one below another into *buf (reused): the weights of several
+// products of one input become the B operand of a single product. Each
+// element of its result is the sum the product alone would give (the
+// kernels' sum order depends only on the shared depth), so splitting the
+// result by rows of ms reproduces the separate products bit for bit.
+func RoundedStack(buf **Mat, ms ...*Mat) *Mat {
+	rows := 0
+	for _, m := range ms {
+		if m.Cols != ms[0].Cols {
+			panic(fmt.Sprintf("tensor: RoundedStack of widths %d and %d", ms[0].Cols, m.Cols))
+		}
+		rows += m.Rows
+	}
+	out := Ensure(buf, rows, ms[0].Cols)
+	r0 := 0
+	for _, m := range ms {
+		for r := 0; r < m.Rows; r++ {
+			kernels.RoundHalf(out.Row(r0+r), m.Row(r))
+		}
+		r0 += m.Rows
+	}
+	return out
+}
+
+// MatMulRounded is MatMulP for operands already as precision p reads them
+// (from Rounded, RoundedStack or a float16 product's result): at
+// Float16Autocast it skips their rounding, which would leave them unchanged.
+func MatMulRounded(p Precision, s *HalfScratch, workers int, dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta float32) {
+	if p == Float32 {
+		MatMulN(workers, dst, a, transA, b, transB, alpha, beta)
+		return
+	}
 	prod := Ensure(&s.c, dst.Rows, dst.Cols)
-	MatMulN(workers, prod, ah, transA, bh, transB, 1, 0)
+	MatMulN(workers, prod, a, transA, b, transB, 1, 0)
+	HalfResult(dst, prod, alpha, beta)
+}
+
+// HalfResult finishes a float16 product whose float32 sums are in prod:
+// dst = alpha * half(prod) (rounded to half again) + beta * dst, as
+// MatMulP does. prod may be a column range of a wider product.
+func HalfResult(dst, prod *Mat, alpha, beta float32) {
+	mustSameShape("HalfResult", dst, prod)
 	for r := 0; r < dst.Rows; r++ {
 		d, q := dst.Row(r), prod.Row(r)
 		if beta == 0 || beta == 1 { // every layer's case: one vectorised pass

@@ -146,3 +146,61 @@ func TestMatMulPHalfMatchesDefinition(t *testing.T) {
 		}
 	}
 }
+
+// A layer's products of one input with several weight matrices, done as
+// one product of the input rounded once with the weights rounded into one
+// stack (RoundedStack, MatMulRounded, HalfResult per column range), give
+// the separate MatMulP products' bits: at depths with and without a tail
+// past the kernels' 16-wide blocks, batch sizes on the dot and packed
+// paths, and a stack of row counts that are not multiples of any tile.
+func TestStackedHalfProductsMatchSeparate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	fill := func(m *Mat) *Mat {
+		for i := range m.Data {
+			m.Data[i] = float32(rng.NormFloat64() * 3)
+		}
+		return m
+	}
+	for _, c := range []struct{ rows, depth int }{{32, 784}, {32, 242}, {7, 33}, {64, 100}} {
+		x := fill(New(c.rows, c.depth))
+		ws := []*Mat{fill(New(23, c.depth)), fill(New(5, c.depth)), fill(New(17, c.depth))}
+		var sep HalfScratch
+		var xh, stack, prod *Mat
+		xr := Rounded(Float16Autocast, &xh, x)
+		st := RoundedStack(&stack, ws...)
+		MatMulRounded(Float32, &sep, 1, Ensure(&prod, c.rows, st.Rows), xr, false, st, true, 1, 0)
+		c0 := 0
+		for k, w := range ws {
+			want := New(c.rows, w.Rows)
+			MatMulP(Float16Autocast, &sep, 1, want, x, false, w, true, 1, 0)
+			got := New(c.rows, w.Rows)
+			HalfResult(got, prod.View(0, c.rows, c0, c0+w.Rows), 1, 0)
+			for i := range want.Data {
+				if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+					t.Fatalf("%dx%d, weight %d, element %d: stacked %v, separate %v", c.rows, c.depth, k, i, got.Data[i], want.Data[i])
+				}
+			}
+			// The backward products read the rounded copies: the same bits as
+			// MatMulP rounding the originals again.
+			g := fill(New(c.rows, w.Rows))
+			wantG, gotG := New(w.Rows, c.depth), New(w.Rows, c.depth)
+			MatMulP(Float16Autocast, &sep, 1, wantG, g, true, x, false, 1, 1)
+			wv := st.RowRange(c0, c0+w.Rows)
+			MatMulRounded(Float16Autocast, &sep, 1, gotG, Rounded(Float16Autocast, new(*Mat), g), true, xr, false, 1, 1)
+			wantX, gotX := New(c.rows, c.depth), New(c.rows, c.depth)
+			MatMulP(Float16Autocast, &sep, 1, wantX, g, false, w, false, 1, 0)
+			MatMulRounded(Float16Autocast, &sep, 1, gotX, Rounded(Float16Autocast, new(*Mat), g), false, &wv, false, 1, 0)
+			for i := range wantG.Data {
+				if math.Float32bits(gotG.Data[i]) != math.Float32bits(wantG.Data[i]) {
+					t.Fatalf("%dx%d, weight %d: gradient element %d: %v, want %v", c.rows, c.depth, k, i, gotG.Data[i], wantG.Data[i])
+				}
+			}
+			for i := range wantX.Data {
+				if math.Float32bits(gotX.Data[i]) != math.Float32bits(wantX.Data[i]) {
+					t.Fatalf("%dx%d, weight %d: input-error element %d: %v, want %v", c.rows, c.depth, k, i, gotX.Data[i], wantX.Data[i])
+				}
+			}
+			c0 += w.Rows
+		}
+	}
+}
