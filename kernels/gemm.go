@@ -20,13 +20,12 @@ const (
 )
 
 // tileKernel is a micro-kernel: C[0:mr, 0:nr] += alpha * Ap * Bp for
-// packed panels Ap (kb x mr) and Bp (kb x nr), C with row stride ldc; with
-// store, C's old values are not read, and C gets the bits the sum would
-// give were C cleared to +0 first.
+// packed panels Ap (kb x mr) and Bp (kb x nr), C with row stride ldc; mode
+// (bits below) says how the sums reach C.
 type tileKernel struct {
 	name   string
 	mr, nr int
-	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool)
+	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8)
 	// dot, when set, computes a dotM x dotN tile of dot products of rows
 	// of A with rows of B over k16 elements (C = A B^T read in place; see
 	// dotProducts), out[i*dotN+j] for A row i and B row j.
@@ -38,15 +37,26 @@ type tileKernel struct {
 	edges []edgeKernel
 }
 
+// Kernel modes, bits. modeStore: C's old values are not read, and C gets
+// the bits the sum would give were C cleared to +0 first. modeHalf:
+// float16 autocast (see SgemmHalfN): v = half(sum + 0), with modeScale
+// then v = half(alpha v) (without it alpha is not applied), and C = v
+// (modeStore) or C += v. Only for sums over the whole depth (one k block).
+const (
+	modeStore uint8 = 1 << iota
+	modeHalf
+	modeScale
+)
+
 // edgeKernel computes rows x nr tiles (see tileKernel.edges).
 type edgeKernel struct {
 	rows int
-	fn   func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool)
+	fn   func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8)
 }
 
 // forRows is the kernel for a tile of mt rows: the smallest edge kernel
 // with at least mt rows, or the full one.
-func (k *tileKernel) forRows(mt int) func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+func (k *tileKernel) forRows(mt int) func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
 	for _, e := range k.edges {
 		if e.rows >= mt {
 			return e.fn
@@ -134,6 +144,36 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // split never changes the result's bits.
 func SgemmN(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	sgemm(workers, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+}
+
+// SgemmHalfN is a float16 autocast product (tensor.Float16Autocast) with
+// its epilogue fused into the micro-kernel: for A and B already rounded to
+// half, C = v (beta 0) or C += v (beta 1), v = half(alpha half(op(A) op(B)))
+// (half(alpha x) only when alpha != 1), the bits of SgemmN(alpha 1, beta 0)
+// into a scratch matrix followed by HalfEpilogue, without the scratch
+// matrix's pass through memory. It reports false, computing nothing, for
+// products it does not fuse: another beta, a depth over one k block (the
+// kernel's sums must be whole), k or alpha 0, the dot-product path, or a
+// CPU without F16C for the assembly kernels.
+func SgemmHalfN(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	if (beta != 0 && beta != 1) || k > kc || k == 0 || alpha == 0 || takesDotPath(transA, transB, m, k) || (active.name != goKernel.name && !useF16C) {
+		return false
+	}
+	checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return true
+	}
+	g := gemm{kern: active, transA: transA, transB: transB, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, store: beta == 0, half: modeHalf}
+	if alpha != 1 {
+		g.half |= modeScale
+	}
+	workers = gemmWorkers(m, n, k, workers)
+	if workers == 1 {
+		g.part(0, 1, m, n)
+		return true
+	}
+	g.parallel(workers, m, n)
+	return true
 }
 
 // sgemm is SgemmN, taking op(B)'s panels from packed when it is not nil
@@ -258,7 +298,8 @@ type gemm struct {
 	kern           tileKernel
 	packed         *PackedB // op(B) packed ahead (SgemmPackedN), or nil
 	dotPath        bool
-	store          bool // beta == 0: C's old values are never read
+	store          bool  // beta == 0: C's old values are never read
+	half           uint8 // modeHalf (and modeScale): SgemmHalfN's product
 	transA, transB bool
 	k              int
 	alpha          float32
@@ -327,7 +368,11 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb, g.kern.mr)
-				g.macro(buf.a[:], buf.b[:], buf.tile[:], ic, mb, jc, nb, kb, g.store && pc == 0)
+				mode := g.half
+				if g.store && pc == 0 {
+					mode |= modeStore
+				}
+				g.macro(buf.a[:], buf.b[:], buf.tile[:], ic, mb, jc, nb, kb, mode)
 			}
 		}
 	}
@@ -335,9 +380,9 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 
 // macro runs the micro-kernel over every tile of an mb x nb block of C,
 // reading the block's panels from packedA and packedB (tile is scratch for
-// edge tiles); with store (the first k block when beta == 0) it writes C
-// rather than adding to it.
-func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, store bool) {
+// edge tiles); with modeStore (the first k block when beta == 0) it writes
+// C rather than adding to it.
+func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, mode uint8) {
 	mr, nr, kernel := g.kern.mr, g.kern.nr, g.kern.fn
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
@@ -347,19 +392,20 @@ func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, s
 			ap := packedA[ir*kb:]
 			off := (ic+ir)*g.ldc + jc + jr
 			if mt == mr && nt == nr {
-				kernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc, store)
+				kernel(kb, g.alpha, ap, bp, g.c[off:], g.ldc, mode)
 				continue
 			}
 			// Edge tile: compute into scratch, add the valid part (or,
 			// storing, copy it: the kernel stored the scratch with a zero
-			// addend, so it holds no -0, and 0 + t would be t). A tile of
-			// few rows takes an edge kernel: the rows it computes get the
-			// same bits, and the rows past mt were never read.
+			// addend, so it holds no -0, and 0 + t would be t; a float16
+			// tile holds the values C = v would get). A tile of few rows
+			// takes an edge kernel: the rows it computes get the same bits,
+			// and the rows past mt were never read.
 			t := tile[:mr*nr]
-			g.kern.forRows(mt)(kb, g.alpha, ap, bp, t, nr, true)
+			g.kern.forRows(mt)(kb, g.alpha, ap, bp, t, nr, mode|modeStore)
 			for i := 0; i < mt; i++ {
 				row := g.c[off+i*g.ldc : off+i*g.ldc+nt]
-				if store {
+				if mode&modeStore != 0 {
 					copy(row, t[i*nr:i*nr+nt])
 					continue
 				}
@@ -506,7 +552,7 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 
 // kernel6x16Go is the portable micro-kernel: C[0:6, 0:16] += alpha * Ap * Bp
 // for packed panels Ap (kb x 6) and Bp (kb x 16), C with row stride ldc.
-func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
 	const mr, nr = 6, 16
 	var acc [mr][nr]float32
 	ap = ap[:kb*mr]
@@ -524,7 +570,21 @@ func kernel6x16Go(kb int, alpha float32, ap, bp, c []float32, ldc int, store boo
 	}
 	for i := 0; i < mr; i++ {
 		row := c[i*ldc : i*ldc+nr]
-		if store {
+		if mode&modeHalf != 0 {
+			for j := range row {
+				v := RoundHalfScalar(acc[i][j] + 0)
+				if mode&modeScale != 0 {
+					v = RoundHalfScalar(alpha * v)
+				}
+				if mode&modeStore != 0 {
+					row[j] = v
+				} else {
+					row[j] += v
+				}
+			}
+			continue
+		}
+		if mode&modeStore != 0 {
 			clear(row)
 		}
 		for j := range row {

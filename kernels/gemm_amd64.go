@@ -9,25 +9,25 @@ import "golang.org/x/sys/cpu"
 // kernel6x16AVX2 is kernel6x16Go in AVX2/FMA assembly; kb > 0.
 //
 //go:noescape
-func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 
 // kernel12x32AVX512 is the 12x32 tile in AVX-512 (24 of the 32 vector
 // registers accumulate); kb > 0.
 //
 //go:noescape
-func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 
 //go:noescape
-func kernel2x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+func kernel2x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 
 //go:noescape
-func kernel4x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+func kernel4x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 
 //go:noescape
-func kernel4x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+func kernel4x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 
 //go:noescape
-func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 
 // dot4x4AVX512 and dot2x3AVX2 compute a tile of dot products of rows of A
 // and rows of B in the same lane order (identical bits); k16 > 0 is a
@@ -116,26 +116,26 @@ func availableKernels() []tileKernel {
 }
 
 // The wrappers check once per tile the bounds the assembly relies on.
-func avx2Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+func avx2Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
 	_ = ap[kb*6-1]
 	_ = bp[kb*16-1]
 	_ = c[5*ldc+15]
-	kernel6x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+	kernel6x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, mode)
 }
 
-func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
 	_ = ap[kb*12-1]
 	_ = bp[kb*32-1]
 	_ = c[11*ldc+31]
-	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, mode)
 }
 
 // edge wraps an edge kernel that reads full-size A panels (panel rows per
 // k) and writes rows rows of nr columns of C, checking the bounds it relies on.
-func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)) edgeKernel {
-	return edgeKernel{rows, func(kb int, alpha float32, ap, bp, c []float32, ldc int, store bool) {
+func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)) edgeKernel {
+	return edgeKernel{rows, func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
 		_, _, _ = ap[kb*panel-1], bp[kb*nr-1], c[(rows-1)*ldc+nr-1]
-		kernel(kb, alpha, &ap[0], &bp[0], &c[0], ldc, store)
+		kernel(kb, alpha, &ap[0], &bp[0], &c[0], ldc, mode)
 	}}
 }
 

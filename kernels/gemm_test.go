@@ -429,7 +429,7 @@ func BenchmarkPopulationFirstLayer(b *testing.B) {
 }
 
 // An edge kernel's rows are the full kernel's rows, bit for bit, for any
-// depth, alpha and mode: swapping one in for an edge tile changes no result.
+// depth, alpha and mode (float16 ones too): swapping one in for an edge tile changes no result.
 func TestEdgeKernelsMatchFullKernelRows(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	checked := 0
@@ -439,17 +439,17 @@ func TestEdgeKernelsMatchFullKernelRows(t *testing.T) {
 				ap, bp := randMat(rng, kb, k.mr, k.mr)[guard:], randMat(rng, kb, k.nr, k.nr)[guard:]
 				c0 := randMat(rng, k.mr, k.nr, k.nr)[guard : guard+k.mr*k.nr]
 				alpha := float32(rng.NormFloat64())
-				for _, store := range []bool{false, true} {
+				for mode := range modeScale << 1 {
 					full, edge := slices.Clone(c0), slices.Clone(c0)
-					k.fn(kb, alpha, ap, bp, full, k.nr, store)
-					e.fn(kb, alpha, ap, bp, edge, k.nr, store)
+					k.fn(kb, alpha, ap, bp, full, k.nr, mode)
+					e.fn(kb, alpha, ap, bp, edge, k.nr, mode)
 					for i := range full {
 						want := full[i]
 						if i >= e.rows*k.nr { // rows past the edge kernel's: untouched
 							want = c0[i]
 						}
 						if math.Float32bits(edge[i]) != math.Float32bits(want) {
-							t.Fatalf("%s %d-row edge, kb %d, store %v: c[%d] = %v, want %v", k.name, e.rows, kb, store, i, edge[i], want)
+							t.Fatalf("%s %d-row edge, kb %d, mode %b: c[%d] = %v, want %v", k.name, e.rows, kb, mode, i, edge[i], want)
 						}
 					}
 					checked++

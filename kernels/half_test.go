@@ -3,6 +3,7 @@ package kernels
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -113,4 +114,82 @@ func TestHalfEpilogueMatchesDefinition(t *testing.T) {
 			t.Fatalf("in place: %g, want %g", x[i], want[i])
 		}
 	}
+}
+
+// SgemmHalfN's fused epilogue gives the bits of a float32 product into a
+// scratch matrix followed by HalfEpilogue, for every kernel, full and edge
+// tiles, both workers counts, alphas that scale and that do not, store and
+// accumulate, and sums that are -0 (underflowing products) or overflow
+// half (large rows); and it declines what it does not fuse.
+func TestSgemmHalfMatchesEpilogue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	shapes := []struct{ m, n, k int }{{242, 784, 32}, {32, 784, 242}, {24, 784, 32}, {61, 45, 256}, {49, 33, 3}, {13, 7, 70}}
+	forEachBackend(t, func(t *testing.T) {
+		for _, s := range shapes {
+			for _, tr := range [][2]bool{{true, false}, {false, false}, {false, true}} {
+				if takesDotPath(tr[0], tr[1], s.m, s.k) {
+					continue
+				}
+				a, b, lda, ldb := denseOperands(rng, s.m, s.n, s.k, tr[0], tr[1])
+				if !tr[0] {
+					for p := range s.k { // row 2 of op(A): sums past half's range
+						a[2*s.k+p] *= 3000
+					}
+				}
+				RoundHalf(a, a)
+				RoundHalf(b, b)
+				// Not half values, to reach what the kernel's + 0 is for: row 1
+				// of op(A) tiny and negative, column 0 of op(B) tiny and
+				// positive, so their products underflow to -0 (a sum of -0,
+				// which a stored float32 product turns into +0).
+				for p := range s.k {
+					if tr[1] {
+						b[p] = 1e-20
+					} else {
+						b[p*ldb] = 1e-20
+					}
+					if !tr[0] {
+						a[s.k+p] = -1e-30
+					}
+				}
+				prod := make([]float32, s.m*s.n)
+				SgemmN(1, tr[0], tr[1], s.m, s.n, s.k, 1, a, lda, b, ldb, 0, prod, s.n)
+				for _, workers := range []int{1, 2} {
+					for _, alpha := range []float32{1, -1, 0.3} {
+						for _, beta := range []float32{0, 1} {
+							c0 := randMat(rng, s.m, s.n, s.n)[guard : guard+s.m*s.n]
+							want, got := slices.Clone(c0), slices.Clone(c0)
+							for i := range s.m {
+								HalfEpilogue(want[i*s.n:(i+1)*s.n], prod[i*s.n:(i+1)*s.n], alpha, beta == 1)
+							}
+							if !SgemmHalfN(workers, tr[0], tr[1], s.m, s.n, s.k, alpha, a, lda, b, ldb, beta, got, s.n) {
+								t.Fatalf("%dx%dx%d trans %v: declined", s.m, s.n, s.k, tr)
+							}
+							for i := range got {
+								if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+									t.Fatalf("%dx%dx%d trans %v workers %d alpha %g beta %g: c[%d] = %v (%#x), scratch + HalfEpilogue gives %v (%#x)",
+										s.m, s.n, s.k, tr, workers, alpha, beta, i, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		c := make([]float32, 64*64)
+		x := make([]float32, 64*300)
+		for _, d := range []struct {
+			name   string
+			transB bool
+			m, k   int
+			beta   float32
+		}{{"depth over one k block", false, 64, 300, 0}, {"beta 0.5", false, 64, 64, 0.5}, {"dot-product path", true, 32, 64, 0}} {
+			if d.transB && !takesDotPath(false, true, d.m, d.k) { // the Go kernel has no dot path
+				continue
+			}
+			if SgemmHalfN(1, false, d.transB, d.m, 64, d.k, 1, x, d.k, x, 64, d.beta, c, 64) {
+				t.Errorf("%s: fused", d.name)
+			}
+		}
+	})
 }

@@ -4,12 +4,14 @@
 
 #include "textflag.h"
 
-// func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+// func kernel6x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 // 6x16 tile: row i in Y0..Y1; kb > 0. The k loop runs 4 steps
 // at a time, then single steps; every accumulator takes its FMAs in k
 // order either way, so the bits do not depend on the unrolling.
-// With store, C's old values are not read: C = alpha*acc + 0 (the FMA
-// with a zero register), the bits a cleared C would give.
+// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA
+// with a zero register), the bits a cleared C would give. Bit 2 (half):
+// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),
+// then C = v or C += v.
 TEXT ·kernel6x16AVX2(SB), NOSPLIT, $0-49
 	MOVQ kb+0(FP), CX
 	MOVQ ap+16(FP), SI
@@ -168,8 +170,10 @@ single:
 	JNZ single
 done:
 	VBROADCASTSS alpha+8(FP), Y14
-	MOVBLZX store+48(FP), AX
-	TESTQ AX, AX
+	MOVBLZX mode+48(FP), AX
+	TESTQ $2, AX
+	JNZ half
+	TESTQ $1, AX
 	JNZ storec
 	VMOVUPS 0(DX), Y12
 	VFMADD231PS Y0, Y14, Y12
@@ -258,13 +262,145 @@ storec:
 	VMOVUPS Y13, 32(DX)
 	VZEROUPPER
 	RET
+half:
+	VXORPS Y12, Y12, Y12
+	VADDPS Y12, Y0, Y0
+	VCVTPS2PH $0, Y0, X13
+	VCVTPH2PS X13, Y0
+	VADDPS Y12, Y1, Y1
+	VCVTPS2PH $0, Y1, X13
+	VCVTPH2PS X13, Y1
+	VADDPS Y12, Y2, Y2
+	VCVTPS2PH $0, Y2, X13
+	VCVTPH2PS X13, Y2
+	VADDPS Y12, Y3, Y3
+	VCVTPS2PH $0, Y3, X13
+	VCVTPH2PS X13, Y3
+	VADDPS Y12, Y4, Y4
+	VCVTPS2PH $0, Y4, X13
+	VCVTPH2PS X13, Y4
+	VADDPS Y12, Y5, Y5
+	VCVTPS2PH $0, Y5, X13
+	VCVTPH2PS X13, Y5
+	VADDPS Y12, Y6, Y6
+	VCVTPS2PH $0, Y6, X13
+	VCVTPH2PS X13, Y6
+	VADDPS Y12, Y7, Y7
+	VCVTPS2PH $0, Y7, X13
+	VCVTPH2PS X13, Y7
+	VADDPS Y12, Y8, Y8
+	VCVTPS2PH $0, Y8, X13
+	VCVTPH2PS X13, Y8
+	VADDPS Y12, Y9, Y9
+	VCVTPS2PH $0, Y9, X13
+	VCVTPH2PS X13, Y9
+	VADDPS Y12, Y10, Y10
+	VCVTPS2PH $0, Y10, X13
+	VCVTPH2PS X13, Y10
+	VADDPS Y12, Y11, Y11
+	VCVTPS2PH $0, Y11, X13
+	VCVTPH2PS X13, Y11
+	TESTQ $4, AX
+	JZ halfwrite
+	VMULPS Y14, Y0, Y0
+	VCVTPS2PH $0, Y0, X13
+	VCVTPH2PS X13, Y0
+	VMULPS Y14, Y1, Y1
+	VCVTPS2PH $0, Y1, X13
+	VCVTPH2PS X13, Y1
+	VMULPS Y14, Y2, Y2
+	VCVTPS2PH $0, Y2, X13
+	VCVTPH2PS X13, Y2
+	VMULPS Y14, Y3, Y3
+	VCVTPS2PH $0, Y3, X13
+	VCVTPH2PS X13, Y3
+	VMULPS Y14, Y4, Y4
+	VCVTPS2PH $0, Y4, X13
+	VCVTPH2PS X13, Y4
+	VMULPS Y14, Y5, Y5
+	VCVTPS2PH $0, Y5, X13
+	VCVTPH2PS X13, Y5
+	VMULPS Y14, Y6, Y6
+	VCVTPS2PH $0, Y6, X13
+	VCVTPH2PS X13, Y6
+	VMULPS Y14, Y7, Y7
+	VCVTPS2PH $0, Y7, X13
+	VCVTPH2PS X13, Y7
+	VMULPS Y14, Y8, Y8
+	VCVTPS2PH $0, Y8, X13
+	VCVTPH2PS X13, Y8
+	VMULPS Y14, Y9, Y9
+	VCVTPS2PH $0, Y9, X13
+	VCVTPH2PS X13, Y9
+	VMULPS Y14, Y10, Y10
+	VCVTPS2PH $0, Y10, X13
+	VCVTPH2PS X13, Y10
+	VMULPS Y14, Y11, Y11
+	VCVTPS2PH $0, Y11, X13
+	VCVTPH2PS X13, Y11
+halfwrite:
+	TESTQ $1, AX
+	JNZ halfstore
+	VADDPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DX)
+	VADDPS 32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y2, Y2
+	VMOVUPS Y2, 0(DX)
+	VADDPS 32(DX), Y3, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y4, Y4
+	VMOVUPS Y4, 0(DX)
+	VADDPS 32(DX), Y5, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y6, Y6
+	VMOVUPS Y6, 0(DX)
+	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y8, Y8
+	VMOVUPS Y8, 0(DX)
+	VADDPS 32(DX), Y9, Y9
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y10, Y10
+	VMOVUPS Y10, 0(DX)
+	VADDPS 32(DX), Y11, Y11
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
+halfstore:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y8, 0(DX)
+	VMOVUPS Y9, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y10, 0(DX)
+	VMOVUPS Y11, 32(DX)
+	VZEROUPPER
+	RET
 
-// func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+// func kernel12x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 // 12x32 tile: row i in Z0..Z1; kb > 0. The k loop runs 4 steps
 // at a time, then single steps; every accumulator takes its FMAs in k
 // order either way, so the bits do not depend on the unrolling.
-// With store, C's old values are not read: C = alpha*acc + 0 (the FMA
-// with a zero register), the bits a cleared C would give.
+// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA
+// with a zero register), the bits a cleared C would give. Bit 2 (half):
+// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),
+// then C = v or C += v.
 TEXT ·kernel12x32AVX512(SB), NOSPLIT, $0-49
 	MOVQ kb+0(FP), CX
 	MOVQ ap+16(FP), SI
@@ -543,8 +679,10 @@ single:
 	JNZ single
 done:
 	VBROADCASTSS alpha+8(FP), Z26
-	MOVBLZX store+48(FP), AX
-	TESTQ AX, AX
+	MOVBLZX mode+48(FP), AX
+	TESTQ $2, AX
+	JNZ half
+	TESTQ $1, AX
 	JNZ storec
 	VMOVUPS 0(DX), Z24
 	VFMADD231PS Z0, Z26, Z24
@@ -717,13 +855,265 @@ storec:
 	VMOVUPS Z25, 64(DX)
 	VZEROUPPER
 	RET
+half:
+	VXORPS Z24, Z24, Z24
+	VADDPS Z24, Z0, Z0
+	VCVTPS2PH $0, Z0, Y25
+	VCVTPH2PS Y25, Z0
+	VADDPS Z24, Z1, Z1
+	VCVTPS2PH $0, Z1, Y25
+	VCVTPH2PS Y25, Z1
+	VADDPS Z24, Z2, Z2
+	VCVTPS2PH $0, Z2, Y25
+	VCVTPH2PS Y25, Z2
+	VADDPS Z24, Z3, Z3
+	VCVTPS2PH $0, Z3, Y25
+	VCVTPH2PS Y25, Z3
+	VADDPS Z24, Z4, Z4
+	VCVTPS2PH $0, Z4, Y25
+	VCVTPH2PS Y25, Z4
+	VADDPS Z24, Z5, Z5
+	VCVTPS2PH $0, Z5, Y25
+	VCVTPH2PS Y25, Z5
+	VADDPS Z24, Z6, Z6
+	VCVTPS2PH $0, Z6, Y25
+	VCVTPH2PS Y25, Z6
+	VADDPS Z24, Z7, Z7
+	VCVTPS2PH $0, Z7, Y25
+	VCVTPH2PS Y25, Z7
+	VADDPS Z24, Z8, Z8
+	VCVTPS2PH $0, Z8, Y25
+	VCVTPH2PS Y25, Z8
+	VADDPS Z24, Z9, Z9
+	VCVTPS2PH $0, Z9, Y25
+	VCVTPH2PS Y25, Z9
+	VADDPS Z24, Z10, Z10
+	VCVTPS2PH $0, Z10, Y25
+	VCVTPH2PS Y25, Z10
+	VADDPS Z24, Z11, Z11
+	VCVTPS2PH $0, Z11, Y25
+	VCVTPH2PS Y25, Z11
+	VADDPS Z24, Z12, Z12
+	VCVTPS2PH $0, Z12, Y25
+	VCVTPH2PS Y25, Z12
+	VADDPS Z24, Z13, Z13
+	VCVTPS2PH $0, Z13, Y25
+	VCVTPH2PS Y25, Z13
+	VADDPS Z24, Z14, Z14
+	VCVTPS2PH $0, Z14, Y25
+	VCVTPH2PS Y25, Z14
+	VADDPS Z24, Z15, Z15
+	VCVTPS2PH $0, Z15, Y25
+	VCVTPH2PS Y25, Z15
+	VADDPS Z24, Z16, Z16
+	VCVTPS2PH $0, Z16, Y25
+	VCVTPH2PS Y25, Z16
+	VADDPS Z24, Z17, Z17
+	VCVTPS2PH $0, Z17, Y25
+	VCVTPH2PS Y25, Z17
+	VADDPS Z24, Z18, Z18
+	VCVTPS2PH $0, Z18, Y25
+	VCVTPH2PS Y25, Z18
+	VADDPS Z24, Z19, Z19
+	VCVTPS2PH $0, Z19, Y25
+	VCVTPH2PS Y25, Z19
+	VADDPS Z24, Z20, Z20
+	VCVTPS2PH $0, Z20, Y25
+	VCVTPH2PS Y25, Z20
+	VADDPS Z24, Z21, Z21
+	VCVTPS2PH $0, Z21, Y25
+	VCVTPH2PS Y25, Z21
+	VADDPS Z24, Z22, Z22
+	VCVTPS2PH $0, Z22, Y25
+	VCVTPH2PS Y25, Z22
+	VADDPS Z24, Z23, Z23
+	VCVTPS2PH $0, Z23, Y25
+	VCVTPH2PS Y25, Z23
+	TESTQ $4, AX
+	JZ halfwrite
+	VMULPS Z26, Z0, Z0
+	VCVTPS2PH $0, Z0, Y25
+	VCVTPH2PS Y25, Z0
+	VMULPS Z26, Z1, Z1
+	VCVTPS2PH $0, Z1, Y25
+	VCVTPH2PS Y25, Z1
+	VMULPS Z26, Z2, Z2
+	VCVTPS2PH $0, Z2, Y25
+	VCVTPH2PS Y25, Z2
+	VMULPS Z26, Z3, Z3
+	VCVTPS2PH $0, Z3, Y25
+	VCVTPH2PS Y25, Z3
+	VMULPS Z26, Z4, Z4
+	VCVTPS2PH $0, Z4, Y25
+	VCVTPH2PS Y25, Z4
+	VMULPS Z26, Z5, Z5
+	VCVTPS2PH $0, Z5, Y25
+	VCVTPH2PS Y25, Z5
+	VMULPS Z26, Z6, Z6
+	VCVTPS2PH $0, Z6, Y25
+	VCVTPH2PS Y25, Z6
+	VMULPS Z26, Z7, Z7
+	VCVTPS2PH $0, Z7, Y25
+	VCVTPH2PS Y25, Z7
+	VMULPS Z26, Z8, Z8
+	VCVTPS2PH $0, Z8, Y25
+	VCVTPH2PS Y25, Z8
+	VMULPS Z26, Z9, Z9
+	VCVTPS2PH $0, Z9, Y25
+	VCVTPH2PS Y25, Z9
+	VMULPS Z26, Z10, Z10
+	VCVTPS2PH $0, Z10, Y25
+	VCVTPH2PS Y25, Z10
+	VMULPS Z26, Z11, Z11
+	VCVTPS2PH $0, Z11, Y25
+	VCVTPH2PS Y25, Z11
+	VMULPS Z26, Z12, Z12
+	VCVTPS2PH $0, Z12, Y25
+	VCVTPH2PS Y25, Z12
+	VMULPS Z26, Z13, Z13
+	VCVTPS2PH $0, Z13, Y25
+	VCVTPH2PS Y25, Z13
+	VMULPS Z26, Z14, Z14
+	VCVTPS2PH $0, Z14, Y25
+	VCVTPH2PS Y25, Z14
+	VMULPS Z26, Z15, Z15
+	VCVTPS2PH $0, Z15, Y25
+	VCVTPH2PS Y25, Z15
+	VMULPS Z26, Z16, Z16
+	VCVTPS2PH $0, Z16, Y25
+	VCVTPH2PS Y25, Z16
+	VMULPS Z26, Z17, Z17
+	VCVTPS2PH $0, Z17, Y25
+	VCVTPH2PS Y25, Z17
+	VMULPS Z26, Z18, Z18
+	VCVTPS2PH $0, Z18, Y25
+	VCVTPH2PS Y25, Z18
+	VMULPS Z26, Z19, Z19
+	VCVTPS2PH $0, Z19, Y25
+	VCVTPH2PS Y25, Z19
+	VMULPS Z26, Z20, Z20
+	VCVTPS2PH $0, Z20, Y25
+	VCVTPH2PS Y25, Z20
+	VMULPS Z26, Z21, Z21
+	VCVTPS2PH $0, Z21, Y25
+	VCVTPH2PS Y25, Z21
+	VMULPS Z26, Z22, Z22
+	VCVTPS2PH $0, Z22, Y25
+	VCVTPH2PS Y25, Z22
+	VMULPS Z26, Z23, Z23
+	VCVTPS2PH $0, Z23, Y25
+	VCVTPH2PS Y25, Z23
+halfwrite:
+	TESTQ $1, AX
+	JNZ halfstore
+	VADDPS 0(DX), Z0, Z0
+	VMOVUPS Z0, 0(DX)
+	VADDPS 64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z2, Z2
+	VMOVUPS Z2, 0(DX)
+	VADDPS 64(DX), Z3, Z3
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z4, Z4
+	VMOVUPS Z4, 0(DX)
+	VADDPS 64(DX), Z5, Z5
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z6, Z6
+	VMOVUPS Z6, 0(DX)
+	VADDPS 64(DX), Z7, Z7
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z8, Z8
+	VMOVUPS Z8, 0(DX)
+	VADDPS 64(DX), Z9, Z9
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z10, Z10
+	VMOVUPS Z10, 0(DX)
+	VADDPS 64(DX), Z11, Z11
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z12, Z12
+	VMOVUPS Z12, 0(DX)
+	VADDPS 64(DX), Z13, Z13
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z14, Z14
+	VMOVUPS Z14, 0(DX)
+	VADDPS 64(DX), Z15, Z15
+	VMOVUPS Z15, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z16, Z16
+	VMOVUPS Z16, 0(DX)
+	VADDPS 64(DX), Z17, Z17
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z18, Z18
+	VMOVUPS Z18, 0(DX)
+	VADDPS 64(DX), Z19, Z19
+	VMOVUPS Z19, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z20, Z20
+	VMOVUPS Z20, 0(DX)
+	VADDPS 64(DX), Z21, Z21
+	VMOVUPS Z21, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z22, Z22
+	VMOVUPS Z22, 0(DX)
+	VADDPS 64(DX), Z23, Z23
+	VMOVUPS Z23, 64(DX)
+	VZEROUPPER
+	RET
+halfstore:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, 0(DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, 0(DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, 0(DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z8, 0(DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z10, 0(DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z12, 0(DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z14, 0(DX)
+	VMOVUPS Z15, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z16, 0(DX)
+	VMOVUPS Z17, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z18, 0(DX)
+	VMOVUPS Z19, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z20, 0(DX)
+	VMOVUPS Z21, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z22, 0(DX)
+	VMOVUPS Z23, 64(DX)
+	VZEROUPPER
+	RET
 
-// func kernel2x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+// func kernel2x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 // 2x16 tile: row i in Y0..Y1; kb > 0. The k loop runs 4 steps
 // at a time, then single steps; every accumulator takes its FMAs in k
 // order either way, so the bits do not depend on the unrolling.
-// With store, C's old values are not read: C = alpha*acc + 0 (the FMA
-// with a zero register), the bits a cleared C would give.
+// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA
+// with a zero register), the bits a cleared C would give. Bit 2 (half):
+// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),
+// then C = v or C += v.
 // An edge kernel: it reads the first 2 rows of 6-row A panels.
 TEXT ·kernel2x16AVX2(SB), NOSPLIT, $0-49
 	MOVQ kb+0(FP), CX
@@ -803,8 +1193,10 @@ single:
 	JNZ single
 done:
 	VBROADCASTSS alpha+8(FP), Y6
-	MOVBLZX store+48(FP), AX
-	TESTQ AX, AX
+	MOVBLZX mode+48(FP), AX
+	TESTQ $2, AX
+	JNZ half
+	TESTQ $1, AX
 	JNZ storec
 	VMOVUPS 0(DX), Y4
 	VFMADD231PS Y0, Y6, Y4
@@ -837,13 +1229,65 @@ storec:
 	VMOVUPS Y5, 32(DX)
 	VZEROUPPER
 	RET
+half:
+	VXORPS Y4, Y4, Y4
+	VADDPS Y4, Y0, Y0
+	VCVTPS2PH $0, Y0, X5
+	VCVTPH2PS X5, Y0
+	VADDPS Y4, Y1, Y1
+	VCVTPS2PH $0, Y1, X5
+	VCVTPH2PS X5, Y1
+	VADDPS Y4, Y2, Y2
+	VCVTPS2PH $0, Y2, X5
+	VCVTPH2PS X5, Y2
+	VADDPS Y4, Y3, Y3
+	VCVTPS2PH $0, Y3, X5
+	VCVTPH2PS X5, Y3
+	TESTQ $4, AX
+	JZ halfwrite
+	VMULPS Y6, Y0, Y0
+	VCVTPS2PH $0, Y0, X5
+	VCVTPH2PS X5, Y0
+	VMULPS Y6, Y1, Y1
+	VCVTPS2PH $0, Y1, X5
+	VCVTPH2PS X5, Y1
+	VMULPS Y6, Y2, Y2
+	VCVTPS2PH $0, Y2, X5
+	VCVTPH2PS X5, Y2
+	VMULPS Y6, Y3, Y3
+	VCVTPS2PH $0, Y3, X5
+	VCVTPH2PS X5, Y3
+halfwrite:
+	TESTQ $1, AX
+	JNZ halfstore
+	VADDPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DX)
+	VADDPS 32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y2, Y2
+	VMOVUPS Y2, 0(DX)
+	VADDPS 32(DX), Y3, Y3
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
+halfstore:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	VZEROUPPER
+	RET
 
-// func kernel4x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+// func kernel4x16AVX2(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 // 4x16 tile: row i in Y0..Y1; kb > 0. The k loop runs 4 steps
 // at a time, then single steps; every accumulator takes its FMAs in k
 // order either way, so the bits do not depend on the unrolling.
-// With store, C's old values are not read: C = alpha*acc + 0 (the FMA
-// with a zero register), the bits a cleared C would give.
+// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA
+// with a zero register), the bits a cleared C would give. Bit 2 (half):
+// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),
+// then C = v or C += v.
 // An edge kernel: it reads the first 4 rows of 6-row A panels.
 TEXT ·kernel4x16AVX2(SB), NOSPLIT, $0-49
 	MOVQ kb+0(FP), CX
@@ -963,8 +1407,10 @@ single:
 	JNZ single
 done:
 	VBROADCASTSS alpha+8(FP), Y10
-	MOVBLZX store+48(FP), AX
-	TESTQ AX, AX
+	MOVBLZX mode+48(FP), AX
+	TESTQ $2, AX
+	JNZ half
+	TESTQ $1, AX
 	JNZ storec
 	VMOVUPS 0(DX), Y8
 	VFMADD231PS Y0, Y10, Y8
@@ -1025,13 +1471,105 @@ storec:
 	VMOVUPS Y9, 32(DX)
 	VZEROUPPER
 	RET
+half:
+	VXORPS Y8, Y8, Y8
+	VADDPS Y8, Y0, Y0
+	VCVTPS2PH $0, Y0, X9
+	VCVTPH2PS X9, Y0
+	VADDPS Y8, Y1, Y1
+	VCVTPS2PH $0, Y1, X9
+	VCVTPH2PS X9, Y1
+	VADDPS Y8, Y2, Y2
+	VCVTPS2PH $0, Y2, X9
+	VCVTPH2PS X9, Y2
+	VADDPS Y8, Y3, Y3
+	VCVTPS2PH $0, Y3, X9
+	VCVTPH2PS X9, Y3
+	VADDPS Y8, Y4, Y4
+	VCVTPS2PH $0, Y4, X9
+	VCVTPH2PS X9, Y4
+	VADDPS Y8, Y5, Y5
+	VCVTPS2PH $0, Y5, X9
+	VCVTPH2PS X9, Y5
+	VADDPS Y8, Y6, Y6
+	VCVTPS2PH $0, Y6, X9
+	VCVTPH2PS X9, Y6
+	VADDPS Y8, Y7, Y7
+	VCVTPS2PH $0, Y7, X9
+	VCVTPH2PS X9, Y7
+	TESTQ $4, AX
+	JZ halfwrite
+	VMULPS Y10, Y0, Y0
+	VCVTPS2PH $0, Y0, X9
+	VCVTPH2PS X9, Y0
+	VMULPS Y10, Y1, Y1
+	VCVTPS2PH $0, Y1, X9
+	VCVTPH2PS X9, Y1
+	VMULPS Y10, Y2, Y2
+	VCVTPS2PH $0, Y2, X9
+	VCVTPH2PS X9, Y2
+	VMULPS Y10, Y3, Y3
+	VCVTPS2PH $0, Y3, X9
+	VCVTPH2PS X9, Y3
+	VMULPS Y10, Y4, Y4
+	VCVTPS2PH $0, Y4, X9
+	VCVTPH2PS X9, Y4
+	VMULPS Y10, Y5, Y5
+	VCVTPS2PH $0, Y5, X9
+	VCVTPH2PS X9, Y5
+	VMULPS Y10, Y6, Y6
+	VCVTPS2PH $0, Y6, X9
+	VCVTPH2PS X9, Y6
+	VMULPS Y10, Y7, Y7
+	VCVTPS2PH $0, Y7, X9
+	VCVTPH2PS X9, Y7
+halfwrite:
+	TESTQ $1, AX
+	JNZ halfstore
+	VADDPS 0(DX), Y0, Y0
+	VMOVUPS Y0, 0(DX)
+	VADDPS 32(DX), Y1, Y1
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y2, Y2
+	VMOVUPS Y2, 0(DX)
+	VADDPS 32(DX), Y3, Y3
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y4, Y4
+	VMOVUPS Y4, 0(DX)
+	VADDPS 32(DX), Y5, Y5
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Y6, Y6
+	VMOVUPS Y6, 0(DX)
+	VADDPS 32(DX), Y7, Y7
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
+halfstore:
+	VMOVUPS Y0, 0(DX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y2, 0(DX)
+	VMOVUPS Y3, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y4, 0(DX)
+	VMOVUPS Y5, 32(DX)
+	ADDQ R8, DX
+	VMOVUPS Y6, 0(DX)
+	VMOVUPS Y7, 32(DX)
+	VZEROUPPER
+	RET
 
-// func kernel4x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+// func kernel4x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 // 4x32 tile: row i in Z0..Z1; kb > 0. The k loop runs 4 steps
 // at a time, then single steps; every accumulator takes its FMAs in k
 // order either way, so the bits do not depend on the unrolling.
-// With store, C's old values are not read: C = alpha*acc + 0 (the FMA
-// with a zero register), the bits a cleared C would give.
+// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA
+// with a zero register), the bits a cleared C would give. Bit 2 (half):
+// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),
+// then C = v or C += v.
 // An edge kernel: it reads the first 4 rows of 12-row A panels.
 TEXT ·kernel4x32AVX512(SB), NOSPLIT, $0-49
 	MOVQ kb+0(FP), CX
@@ -1151,8 +1689,10 @@ single:
 	JNZ single
 done:
 	VBROADCASTSS alpha+8(FP), Z10
-	MOVBLZX store+48(FP), AX
-	TESTQ AX, AX
+	MOVBLZX mode+48(FP), AX
+	TESTQ $2, AX
+	JNZ half
+	TESTQ $1, AX
 	JNZ storec
 	VMOVUPS 0(DX), Z8
 	VFMADD231PS Z0, Z10, Z8
@@ -1213,13 +1753,105 @@ storec:
 	VMOVUPS Z9, 64(DX)
 	VZEROUPPER
 	RET
+half:
+	VXORPS Z8, Z8, Z8
+	VADDPS Z8, Z0, Z0
+	VCVTPS2PH $0, Z0, Y9
+	VCVTPH2PS Y9, Z0
+	VADDPS Z8, Z1, Z1
+	VCVTPS2PH $0, Z1, Y9
+	VCVTPH2PS Y9, Z1
+	VADDPS Z8, Z2, Z2
+	VCVTPS2PH $0, Z2, Y9
+	VCVTPH2PS Y9, Z2
+	VADDPS Z8, Z3, Z3
+	VCVTPS2PH $0, Z3, Y9
+	VCVTPH2PS Y9, Z3
+	VADDPS Z8, Z4, Z4
+	VCVTPS2PH $0, Z4, Y9
+	VCVTPH2PS Y9, Z4
+	VADDPS Z8, Z5, Z5
+	VCVTPS2PH $0, Z5, Y9
+	VCVTPH2PS Y9, Z5
+	VADDPS Z8, Z6, Z6
+	VCVTPS2PH $0, Z6, Y9
+	VCVTPH2PS Y9, Z6
+	VADDPS Z8, Z7, Z7
+	VCVTPS2PH $0, Z7, Y9
+	VCVTPH2PS Y9, Z7
+	TESTQ $4, AX
+	JZ halfwrite
+	VMULPS Z10, Z0, Z0
+	VCVTPS2PH $0, Z0, Y9
+	VCVTPH2PS Y9, Z0
+	VMULPS Z10, Z1, Z1
+	VCVTPS2PH $0, Z1, Y9
+	VCVTPH2PS Y9, Z1
+	VMULPS Z10, Z2, Z2
+	VCVTPS2PH $0, Z2, Y9
+	VCVTPH2PS Y9, Z2
+	VMULPS Z10, Z3, Z3
+	VCVTPS2PH $0, Z3, Y9
+	VCVTPH2PS Y9, Z3
+	VMULPS Z10, Z4, Z4
+	VCVTPS2PH $0, Z4, Y9
+	VCVTPH2PS Y9, Z4
+	VMULPS Z10, Z5, Z5
+	VCVTPS2PH $0, Z5, Y9
+	VCVTPH2PS Y9, Z5
+	VMULPS Z10, Z6, Z6
+	VCVTPS2PH $0, Z6, Y9
+	VCVTPH2PS Y9, Z6
+	VMULPS Z10, Z7, Z7
+	VCVTPS2PH $0, Z7, Y9
+	VCVTPH2PS Y9, Z7
+halfwrite:
+	TESTQ $1, AX
+	JNZ halfstore
+	VADDPS 0(DX), Z0, Z0
+	VMOVUPS Z0, 0(DX)
+	VADDPS 64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z2, Z2
+	VMOVUPS Z2, 0(DX)
+	VADDPS 64(DX), Z3, Z3
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z4, Z4
+	VMOVUPS Z4, 0(DX)
+	VADDPS 64(DX), Z5, Z5
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z6, Z6
+	VMOVUPS Z6, 0(DX)
+	VADDPS 64(DX), Z7, Z7
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET
+halfstore:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, 0(DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, 0(DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, 0(DX)
+	VMOVUPS Z7, 64(DX)
+	VZEROUPPER
+	RET
 
-// func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)
+// func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 // 8x32 tile: row i in Z0..Z1; kb > 0. The k loop runs 4 steps
 // at a time, then single steps; every accumulator takes its FMAs in k
 // order either way, so the bits do not depend on the unrolling.
-// With store, C's old values are not read: C = alpha*acc + 0 (the FMA
-// with a zero register), the bits a cleared C would give.
+// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA
+// with a zero register), the bits a cleared C would give. Bit 2 (half):
+// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),
+// then C = v or C += v.
 // An edge kernel: it reads the first 8 rows of 12-row A panels.
 TEXT ·kernel8x32AVX512(SB), NOSPLIT, $0-49
 	MOVQ kb+0(FP), CX
@@ -1419,8 +2051,10 @@ single:
 	JNZ single
 done:
 	VBROADCASTSS alpha+8(FP), Z18
-	MOVBLZX store+48(FP), AX
-	TESTQ AX, AX
+	MOVBLZX mode+48(FP), AX
+	TESTQ $2, AX
+	JNZ half
+	TESTQ $1, AX
 	JNZ storec
 	VMOVUPS 0(DX), Z16
 	VFMADD231PS Z0, Z18, Z16
@@ -1535,6 +2169,176 @@ storec:
 	VXORPS Z17, Z17, Z17
 	VFMADD231PS Z15, Z18, Z17
 	VMOVUPS Z17, 64(DX)
+	VZEROUPPER
+	RET
+half:
+	VXORPS Z16, Z16, Z16
+	VADDPS Z16, Z0, Z0
+	VCVTPS2PH $0, Z0, Y17
+	VCVTPH2PS Y17, Z0
+	VADDPS Z16, Z1, Z1
+	VCVTPS2PH $0, Z1, Y17
+	VCVTPH2PS Y17, Z1
+	VADDPS Z16, Z2, Z2
+	VCVTPS2PH $0, Z2, Y17
+	VCVTPH2PS Y17, Z2
+	VADDPS Z16, Z3, Z3
+	VCVTPS2PH $0, Z3, Y17
+	VCVTPH2PS Y17, Z3
+	VADDPS Z16, Z4, Z4
+	VCVTPS2PH $0, Z4, Y17
+	VCVTPH2PS Y17, Z4
+	VADDPS Z16, Z5, Z5
+	VCVTPS2PH $0, Z5, Y17
+	VCVTPH2PS Y17, Z5
+	VADDPS Z16, Z6, Z6
+	VCVTPS2PH $0, Z6, Y17
+	VCVTPH2PS Y17, Z6
+	VADDPS Z16, Z7, Z7
+	VCVTPS2PH $0, Z7, Y17
+	VCVTPH2PS Y17, Z7
+	VADDPS Z16, Z8, Z8
+	VCVTPS2PH $0, Z8, Y17
+	VCVTPH2PS Y17, Z8
+	VADDPS Z16, Z9, Z9
+	VCVTPS2PH $0, Z9, Y17
+	VCVTPH2PS Y17, Z9
+	VADDPS Z16, Z10, Z10
+	VCVTPS2PH $0, Z10, Y17
+	VCVTPH2PS Y17, Z10
+	VADDPS Z16, Z11, Z11
+	VCVTPS2PH $0, Z11, Y17
+	VCVTPH2PS Y17, Z11
+	VADDPS Z16, Z12, Z12
+	VCVTPS2PH $0, Z12, Y17
+	VCVTPH2PS Y17, Z12
+	VADDPS Z16, Z13, Z13
+	VCVTPS2PH $0, Z13, Y17
+	VCVTPH2PS Y17, Z13
+	VADDPS Z16, Z14, Z14
+	VCVTPS2PH $0, Z14, Y17
+	VCVTPH2PS Y17, Z14
+	VADDPS Z16, Z15, Z15
+	VCVTPS2PH $0, Z15, Y17
+	VCVTPH2PS Y17, Z15
+	TESTQ $4, AX
+	JZ halfwrite
+	VMULPS Z18, Z0, Z0
+	VCVTPS2PH $0, Z0, Y17
+	VCVTPH2PS Y17, Z0
+	VMULPS Z18, Z1, Z1
+	VCVTPS2PH $0, Z1, Y17
+	VCVTPH2PS Y17, Z1
+	VMULPS Z18, Z2, Z2
+	VCVTPS2PH $0, Z2, Y17
+	VCVTPH2PS Y17, Z2
+	VMULPS Z18, Z3, Z3
+	VCVTPS2PH $0, Z3, Y17
+	VCVTPH2PS Y17, Z3
+	VMULPS Z18, Z4, Z4
+	VCVTPS2PH $0, Z4, Y17
+	VCVTPH2PS Y17, Z4
+	VMULPS Z18, Z5, Z5
+	VCVTPS2PH $0, Z5, Y17
+	VCVTPH2PS Y17, Z5
+	VMULPS Z18, Z6, Z6
+	VCVTPS2PH $0, Z6, Y17
+	VCVTPH2PS Y17, Z6
+	VMULPS Z18, Z7, Z7
+	VCVTPS2PH $0, Z7, Y17
+	VCVTPH2PS Y17, Z7
+	VMULPS Z18, Z8, Z8
+	VCVTPS2PH $0, Z8, Y17
+	VCVTPH2PS Y17, Z8
+	VMULPS Z18, Z9, Z9
+	VCVTPS2PH $0, Z9, Y17
+	VCVTPH2PS Y17, Z9
+	VMULPS Z18, Z10, Z10
+	VCVTPS2PH $0, Z10, Y17
+	VCVTPH2PS Y17, Z10
+	VMULPS Z18, Z11, Z11
+	VCVTPS2PH $0, Z11, Y17
+	VCVTPH2PS Y17, Z11
+	VMULPS Z18, Z12, Z12
+	VCVTPS2PH $0, Z12, Y17
+	VCVTPH2PS Y17, Z12
+	VMULPS Z18, Z13, Z13
+	VCVTPS2PH $0, Z13, Y17
+	VCVTPH2PS Y17, Z13
+	VMULPS Z18, Z14, Z14
+	VCVTPS2PH $0, Z14, Y17
+	VCVTPH2PS Y17, Z14
+	VMULPS Z18, Z15, Z15
+	VCVTPS2PH $0, Z15, Y17
+	VCVTPH2PS Y17, Z15
+halfwrite:
+	TESTQ $1, AX
+	JNZ halfstore
+	VADDPS 0(DX), Z0, Z0
+	VMOVUPS Z0, 0(DX)
+	VADDPS 64(DX), Z1, Z1
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z2, Z2
+	VMOVUPS Z2, 0(DX)
+	VADDPS 64(DX), Z3, Z3
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z4, Z4
+	VMOVUPS Z4, 0(DX)
+	VADDPS 64(DX), Z5, Z5
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z6, Z6
+	VMOVUPS Z6, 0(DX)
+	VADDPS 64(DX), Z7, Z7
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z8, Z8
+	VMOVUPS Z8, 0(DX)
+	VADDPS 64(DX), Z9, Z9
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z10, Z10
+	VMOVUPS Z10, 0(DX)
+	VADDPS 64(DX), Z11, Z11
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z12, Z12
+	VMOVUPS Z12, 0(DX)
+	VADDPS 64(DX), Z13, Z13
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
+	VADDPS 0(DX), Z14, Z14
+	VMOVUPS Z14, 0(DX)
+	VADDPS 64(DX), Z15, Z15
+	VMOVUPS Z15, 64(DX)
+	VZEROUPPER
+	RET
+halfstore:
+	VMOVUPS Z0, 0(DX)
+	VMOVUPS Z1, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z2, 0(DX)
+	VMOVUPS Z3, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z4, 0(DX)
+	VMOVUPS Z5, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z6, 0(DX)
+	VMOVUPS Z7, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z8, 0(DX)
+	VMOVUPS Z9, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z10, 0(DX)
+	VMOVUPS Z11, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z12, 0(DX)
+	VMOVUPS Z13, 64(DX)
+	ADDQ R8, DX
+	VMOVUPS Z14, 0(DX)
+	VMOVUPS Z15, 64(DX)
 	VZEROUPPER
 	RET
 

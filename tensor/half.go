@@ -108,6 +108,10 @@ func MatMulRounded(p Precision, s *HalfScratch, workers int, dst *Mat, a *Mat, t
 		MatMulN(workers, dst, a, transA, b, transB, alpha, beta)
 		return
 	}
+	m, k, n := dims("MatMulRounded", dst, a, transA, b, transB)
+	if kernels.SgemmHalfN(workers, transA, transB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, dst.Data, dst.Stride) {
+		return // the epilogue fused into the kernel: the same bits, one pass fewer
+	}
 	prod := Ensure(&s.c, dst.Rows, dst.Cols)
 	MatMulN(workers, prod, a, transA, b, transB, 1, 0)
 	HalfResult(dst, prod, alpha, beta)

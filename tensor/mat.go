@@ -123,7 +123,14 @@ func MatMul(dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta floa
 // MatMulN is MatMul on at most workers goroutines (0: as many as pay; see
 // kernels.SgemmN). Layers pass their Workers field.
 func MatMulN(workers int, dst *Mat, a *Mat, transA bool, b *Mat, transB bool, alpha, beta float32) {
-	m, k := a.Rows, a.Cols
+	m, k, n := dims("MatMul", dst, a, transA, b, transB)
+	kernels.SgemmN(workers, transA, transB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, dst.Data, dst.Stride)
+}
+
+// dims returns m, k, n of dst = op(a) op(b), panicking (a programming
+// error) when the shapes do not fit.
+func dims(op string, dst, a *Mat, transA bool, b *Mat, transB bool) (m, k, n int) {
+	m, k = a.Rows, a.Cols
 	if transA {
 		m, k = k, m
 	}
@@ -132,9 +139,9 @@ func MatMulN(workers int, dst *Mat, a *Mat, transA bool, b *Mat, transB bool, al
 		kb, n = n, kb
 	}
 	if k != kb || dst.Rows != m || dst.Cols != n {
-		panic(fmt.Sprintf("tensor: MatMul %dx%d(T=%v) * %dx%d(T=%v) into %dx%d", a.Rows, a.Cols, transA, b.Rows, b.Cols, transB, dst.Rows, dst.Cols))
+		panic(fmt.Sprintf("tensor: %s %dx%d(T=%v) * %dx%d(T=%v) into %dx%d", op, a.Rows, a.Cols, transA, b.Rows, b.Cols, transB, dst.Rows, dst.Cols))
 	}
-	kernels.SgemmN(workers, transA, transB, m, n, k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, dst.Data, dst.Stride)
+	return m, k, n
 }
 
 // AddRow adds the vector v (len Cols) to every row of m.

@@ -560,10 +560,10 @@ func (k kernel) write(b *bytes.Buffer) {
 		}
 	}
 
-	fmt.Fprintf(b, "\n// func %s(kb int, alpha float32, ap, bp, c *float32, ldc int, store bool)\n", k.name)
+	fmt.Fprintf(b, "\n// func %s(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)\n", k.name)
 	fmt.Fprintf(b, "// %dx%d tile: row i in %s%d..%s%d; kb > 0. The k loop runs %d steps\n", k.mr, nr, k.reg, 0, k.reg, k.vecs-1, unroll)
 	fmt.Fprintf(b, "// at a time, then single steps; every accumulator takes its FMAs in k\n// order either way, so the bits do not depend on the unrolling.\n")
-	fmt.Fprintf(b, "// With store, C's old values are not read: C = alpha*acc + 0 (the FMA\n// with a zero register), the bits a cleared C would give.\n")
+	fmt.Fprintf(b, "// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA\n// with a zero register), the bits a cleared C would give. Bit 2 (half):\n// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),\n// then C = v or C += v.\n")
 	if panel > k.mr {
 		fmt.Fprintf(b, "// An edge kernel: it reads the first %d rows of %d-row A panels.\n", k.mr, panel)
 	}
@@ -612,12 +612,67 @@ func (k kernel) write(b *bytes.Buffer) {
 	w("JNZ single")
 	b.WriteString("done:\n")
 	w("VBROADCASTSS alpha+8(FP), %s", alpha)
-	w("MOVBLZX store+48(FP), AX")
-	w("TESTQ AX, AX")
+	w("MOVBLZX mode+48(FP), AX")
+	w("TESTQ $2, AX")
+	w("JNZ half")
+	w("TESTQ $1, AX")
 	w("JNZ storec")
 	k.writeC(b, alpha, bReg, true)
 	b.WriteString("storec:\n")
 	k.writeC(b, alpha, bReg, false)
+	k.writeHalfC(b, alpha, bReg)
+}
+
+// writeHalfC writes the float16 autocast modes: each accumulator becomes
+// v = half(acc + 0) (the + 0 of a product stored into a scratch matrix),
+// then, with the scale bit, half(alpha * v), and C = v or C += v: what
+// tensor's separate pass (HalfEpilogue) does to a float32 product.
+func (k kernel) writeHalfC(b *bytes.Buffer, alpha string, bReg func(int) string) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	narrow := map[string]string{"Z": "Y", "Y": "X"}[k.reg]
+	zero, tmp := bReg(0), narrow+strings.TrimPrefix(bReg(1), k.reg)
+	acc := k.mr * k.vecs
+	round := func(r string) {
+		w("VCVTPS2PH $0, %s, %s", r, tmp)
+		w("VCVTPH2PS %s, %s", tmp, r)
+	}
+	b.WriteString("half:\n")
+	w("VXORPS %s, %s, %s", zero, zero, zero)
+	for r := 0; r < acc; r++ {
+		reg := fmt.Sprintf("%s%d", k.reg, r)
+		w("VADDPS %s, %s, %s", zero, reg, reg)
+		round(reg)
+	}
+	w("TESTQ $4, AX")
+	w("JZ halfwrite")
+	for r := 0; r < acc; r++ {
+		reg := fmt.Sprintf("%s%d", k.reg, r)
+		w("VMULPS %s, %s, %s", alpha, reg, reg)
+		round(reg)
+	}
+	b.WriteString("halfwrite:\n")
+	w("TESTQ $1, AX")
+	w("JNZ halfstore")
+	for _, load := range []bool{true, false} {
+		if !load {
+			b.WriteString("halfstore:\n")
+		}
+		vb := k.width * 4
+		for i := 0; i < k.mr; i++ {
+			for v := 0; v < k.vecs; v++ {
+				reg := fmt.Sprintf("%s%d", k.reg, i*k.vecs+v)
+				if load {
+					w("VADDPS %d(DX), %s, %s", v*vb, reg, reg)
+				}
+				w("VMOVUPS %s, %d(DX)", reg, v*vb)
+			}
+			if i < k.mr-1 {
+				w("ADDQ R8, DX")
+			}
+		}
+		w("VZEROUPPER")
+		w("RET")
+	}
 }
 
 // writeC writes the tile's C update, C = alpha*acc + C (load) or
