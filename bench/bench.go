@@ -309,87 +309,153 @@ func settings() []int {
 // Run measures every workload of `circuitry bench` at 1 worker and at
 // every core, and, when Debian's python3 has torch, the same workloads in
 // PyTorch at each of torchSettings; each is compared at its fastest
-// setting, which the line names. It prints a table to w (JSON lines with
-// asJSON) and returns the lines.
-func Run(w io.Writer, minDur time.Duration, asJSON bool) ([]Line, error) {
+// setting, which the line names. With rounds > 1 it measures everything
+// that many times, PyTorch then circuitry in each round, and keeps each
+// side's best per workload and setting: a VM whose speed drifts then
+// cannot hand one side all its fast minutes. It prints a table to w (JSON
+// lines with asJSON) as the last round measures each workload, and
+// returns the lines.
+func Run(w io.Writer, minDur time.Duration, asJSON bool, rounds int) ([]Line, error) {
+	if rounds < 1 {
+		return nil, fmt.Errorf("bench rounds %d: want at least 1", rounds)
+	}
 	torch := map[string]Result{}
-	for _, ts := range torchSettings() {
-		for name, r := range torchBench(minDur, ts) {
-			if best, ok := torch[name]; !ok || r.better(best) {
-				torch[name] = r
+	ws := workloads()
+	best := make([][][]Result, len(ws))
+	var lines []Line
+	for round := 1; round <= rounds; round++ {
+		if rounds > 1 && !asJSON {
+			fmt.Fprintf(w, "(round %d of %d)\n", round, rounds)
+		}
+		for _, ts := range torchSettings() {
+			for name, r := range torchBench(minDur, ts) {
+				if b, ok := torch[name]; !ok || r.better(b) {
+					torch[name] = r
+				}
+			}
+		}
+		if round == rounds {
+			noteTorch(w, torch, asJSON)
+		}
+		for i, measure := range ws {
+			groups, err := measure(minDur)
+			if err != nil {
+				return nil, err
+			}
+			best[i] = keepBest(best[i], groups)
+			if round < rounds {
+				continue
+			}
+			for _, rs := range best[i] {
+				l := compare(rs, torch)
+				lines = append(lines, l)
+				printLine(w, l, asJSON)
 			}
 		}
 	}
-	if len(torch) == 0 && !asJSON {
+	return lines, nil
+}
+
+// noteTorch says what the PyTorch comparison ran on, or that there is none.
+func noteTorch(w io.Writer, torch map[string]Result, asJSON bool) {
+	if asJSON {
+		return
+	}
+	if len(torch) == 0 {
 		fmt.Fprintf(w, "(no PyTorch comparison: %s with torch not found; apt-get install python3-torch)\n", DebianPython)
 	}
 	// PyTorch's GEMMs are OpenBLAS's when Debian's libopenblas is installed
 	// (else the reference BLAS, ~20x slower), and OPENBLAS_CORETYPE, which
 	// some machines set, picks its kernel: an AVX2 one on an AVX-512 CPU
 	// makes the comparison unfair to PyTorch. Say so on the output.
-	if ct := os.Getenv("OPENBLAS_CORETYPE"); ct != "" && len(torch) > 0 && !asJSON {
+	if ct := os.Getenv("OPENBLAS_CORETYPE"); ct != "" && len(torch) > 0 {
 		fmt.Fprintf(w, "(PyTorch's OpenBLAS runs its %s kernel: OPENBLAS_CORETYPE=%s is set)\n", ct, ct)
 	}
-	var lines []Line
-	add := func(rs []Result) {
-		l := compare(rs, torch)
-		lines = append(lines, l)
-		printLine(w, l, asJSON)
+}
+
+// keepBest merges a round's results into the best so far, workload line by
+// line and setting by setting (nil best: the first round).
+func keepBest(best, round [][]Result) [][]Result {
+	if best == nil {
+		return round
 	}
-	for _, s := range [][3]int{{32, 500, 784}, {200, 512, 512}, {1024, 1024, 1024}} {
-		var rs []Result
-		for _, th := range settings() {
-			rs = append(rs, GEMM(s[0], s[1], s[2], minDur, th))
+	for i, rs := range round {
+		for j, r := range rs {
+			if r.better(best[i][j]) {
+				best[i][j] = r
+			}
 		}
-		add(rs)
+	}
+	return best
+}
+
+// workload measures one or more lines of the table: per line, one Result
+// per circuitry setting.
+type workload func(minDur time.Duration) ([][]Result, error)
+
+// workloads are bench's lines, in order: the GEMM at three shapes, study-1
+// steps, the presets' study-1 protocol, study-2 steps and batch generation.
+func workloads() []workload {
+	var ws []workload
+	for _, s := range [][3]int{{32, 500, 784}, {200, 512, 512}, {1024, 1024, 1024}} {
+		ws = append(ws, func(minDur time.Duration) ([][]Result, error) {
+			var rs []Result
+			for _, th := range settings() {
+				rs = append(rs, GEMM(s[0], s[1], s[2], minDur, th))
+			}
+			return [][]Result{rs}, nil
+		})
 	}
 	for _, c := range []struct {
 		cond string
 		h    int
 	}{{"ei", 500}, {"ei_ln", 500}, {"inorm_full", 500}, {"inorm_full", 300}} {
-		var rs []Result
+		ws = append(ws, func(minDur time.Duration) ([][]Result, error) {
+			var rs []Result
+			for _, th := range settings() {
+				r, err := Study1(c.cond, c.h, minDur, th)
+				if err != nil {
+					return nil, err
+				}
+				rs = append(rs, r)
+			}
+			return [][]Result{rs}, nil
+		})
+	}
+	// The presets' workload: float16 autocast, networks side by side, and
+	// one at a time. Circuitry-only lines: PyTorch's CPU autocast is
+	// bfloat16, not the authors' GPU fp16.
+	ws = append(ws, func(minDur time.Duration) ([][]Result, error) {
+		r, err := Study1Protocol("inorm_full", 242, runtime.GOMAXPROCS(0), minDur)
+		return [][]Result{{r}}, err
+	}, func(minDur time.Duration) ([][]Result, error) {
+		var alone []Result
 		for _, th := range settings() {
-			r, err := Study1(c.cond, c.h, minDur, th)
+			r, err := Study1ProtocolAlone("inorm_full", 242, th, minDur)
 			if err != nil {
 				return nil, err
 			}
-			rs = append(rs, r)
+			alone = append(alone, r)
 		}
-		add(rs)
-	}
-	// The presets' workload: float16 autocast, networks side by side. A
-	// circuitry-only line: PyTorch's CPU autocast is bfloat16, not the
-	// authors' GPU fp16.
-	r, err := Study1Protocol("inorm_full", 242, runtime.GOMAXPROCS(0), minDur)
-	if err != nil {
-		return nil, err
-	}
-	add([]Result{r})
-	var alone []Result
-	for _, th := range settings() {
-		r, err := Study1ProtocolAlone("inorm_full", 242, th, minDur)
-		if err != nil {
-			return nil, err
-		}
-		alone = append(alone, r)
-	}
-	add(alone)
+		return [][]Result{alone}, nil
+	})
 	for _, c := range []struct {
 		task        string
 		nRec, cells int
 	}{{"spatial", 512, 512}, {"headdir", 128, 512}} {
-		var steps, gens []Result
-		for _, th := range settings() {
-			rs, err := Study2(c.task, c.nRec, c.cells, 200, 100, minDur, th)
-			if err != nil {
-				return nil, err
+		ws = append(ws, func(minDur time.Duration) ([][]Result, error) {
+			var steps, gens []Result
+			for _, th := range settings() {
+				rs, err := Study2(c.task, c.nRec, c.cells, 200, 100, minDur, th)
+				if err != nil {
+					return nil, err
+				}
+				steps, gens = append(steps, rs[0]), append(gens, rs[1])
 			}
-			steps, gens = append(steps, rs[0]), append(gens, rs[1])
-		}
-		add(steps)
-		add(gens)
+			return [][]Result{steps, gens}, nil
+		})
 	}
-	return lines, nil
+	return ws
 }
 
 // compare makes a workload's line from circuitry's measurements at each

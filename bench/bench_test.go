@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -108,6 +109,27 @@ func TestCompareUsesEachSidesFasterSetting(t *testing.T) {
 	printLine(&b, l, true)
 	if !strings.Contains(b.String(), `"speed_vs_pytorch":2`) || !strings.Contains(b.String(), `"threads":2`) {
 		t.Fatalf("json: %s", b.String())
+	}
+}
+
+// Rounds keep each side's best per workload line and setting: the highest
+// rate, the shortest time, whichever round it came from.
+func TestKeepBestTakesEachSettingsBestRound(t *testing.T) {
+	g := func(v float64, th int) Result { return Result{Name: "g", Value: v, Unit: "GFLOP/s", Threads: th} }
+	s := func(v float64, th int) Result { return Result{Name: "s", Value: v, Unit: "s/step", Threads: th} }
+	best := keepBest(nil, [][]Result{{g(50, 1), g(90, 2)}, {s(1.2, 1), s(0.8, 2)}})
+	best = keepBest(best, [][]Result{{g(60, 1), g(80, 2)}, {s(1.0, 1), s(0.9, 2)}})
+	best = keepBest(best, [][]Result{{g(55, 1), g(85, 2)}, {s(1.1, 1), s(0.7, 2)}})
+	want := [][]Result{{g(60, 1), g(90, 2)}, {s(1.0, 1), s(0.7, 2)}}
+	for i := range want {
+		for j := range want[i] {
+			if best[i][j] != want[i][j] {
+				t.Fatalf("line %d setting %d: %+v, want %+v", i, j, best[i][j], want[i][j])
+			}
+		}
+	}
+	if _, err := Run(io.Discard, time.Millisecond, false, 0); err == nil || !strings.Contains(err.Error(), "rounds 0") {
+		t.Fatalf("zero rounds: %v", err)
 	}
 }
 

@@ -136,6 +136,8 @@ func TestBadInputErrors(t *testing.T) {
 		{"negative sigma2", func() []string {
 			return []string{"run", cfgPath("study: offline-reactivation\nnetwork: {sigma2_rec: -0.01}\n")}
 		}, "network.sigma2_rec = -0.01: want a noise variance >= 0"},
+		{"bench rounds", func() []string { return []string{"bench", "--rounds", "0"} }, "--rounds 0: want at least 1"},
+		{"bench seconds", func() []string { return []string{"bench", "--seconds", "-1"} }, "--seconds -1: want a positive duration"},
 		{"n_in mismatch", func() []string {
 			return []string{"run", cfgPath("study: offline-reactivation\ntask: headdir\nnetwork: {n_in: 2}\n")}
 		}, "network.n_in = 2: the headdir task provides 1 input(s)"},
