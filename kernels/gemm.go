@@ -459,6 +459,9 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 // kernels' mr (12, 6) element by element, inline: copy() of 24-48 bytes
 // calls memmove once per k (in study 2's weight gradients, k = T x batch).
 func packATransFull(panel, a []float32, lda, off, kb, mr int) {
+	if copyRows(panel, a[off:], lda, kb, mr) { // AVX moves where the CPU has them
+		return
+	}
 	switch mr {
 	case 12:
 		for p := 0; p < kb; p++ {

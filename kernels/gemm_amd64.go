@@ -39,33 +39,51 @@ func dot4x4AVX512(k16 int, a *float32, lda int, b *float32, ldb int, out *float3
 //go:noescape
 func dot2x3AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
 
-// sgdUpdateAVX2 is sgdUpdateGo on n (a positive multiple of 8) floats.
+// copyRows<n>AVX copy rows rows of n floats (see copyRows).
 //
+//go:noescape
+func copyRows6AVX(dst, src *float32, ld, rows int)
+
+//go:noescape
+func copyRows12AVX(dst, src *float32, ld, rows int)
+
 //go:noescape
 func copyRows16AVX(dst, src *float32, ld, rows int)
 
 //go:noescape
 func copyRows32AVX(dst, src *float32, ld, rows int)
 
-// copyRows copies rows rows of nr (16 or 32) floats from src, ld apart,
-// to dst back to back, and reports whether it could (AVX, nr 16 or 32).
-func copyRows(dst, src []float32, ld, rows, nr int) bool {
-	if !useAVXCopy || rows <= 0 || (nr != 16 && nr != 32) {
+// copyRows copies rows rows of n floats from src, ld apart, to dst back to
+// back, and reports whether it could (AVX; n 16 or 32, a packed B panel's
+// width, or 6 or 12, a packed A panel's height when A is stored k x m).
+func copyRows(dst, src []float32, ld, rows, n int) bool {
+	if !useAVXCopy || rows <= 0 {
 		return false
 	}
-	_ = dst[rows*nr-1]
-	_ = src[(rows-1)*ld+nr-1]
-	if nr == 16 {
-		copyRows16AVX(&dst[0], &src[0], ld, rows)
-	} else {
-		copyRows32AVX(&dst[0], &src[0], ld, rows)
+	var copyFn func(dst, src *float32, ld, rows int)
+	switch n {
+	case 6:
+		copyFn = copyRows6AVX
+	case 12:
+		copyFn = copyRows12AVX
+	case 16:
+		copyFn = copyRows16AVX
+	case 32:
+		copyFn = copyRows32AVX
+	default:
+		return false
 	}
+	_ = dst[rows*n-1]
+	_ = src[(rows-1)*ld+n-1]
+	copyFn(&dst[0], &src[0], ld, rows)
 	return true
 }
 
 // useAVXCopy: copyRows moves 32-byte AVX registers.
 var useAVXCopy = cpu.X86.HasAVX
 
+// sgdUpdateAVX2 is sgdUpdateGo on n (a positive multiple of 8) floats.
+//
 //go:noescape
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
 

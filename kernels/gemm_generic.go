@@ -21,3 +21,5 @@ const useSIMDExp = false
 func expAVX2(dst, src *float64, n int) int { panic("unreachable") }
 
 func copyRows(dst, src []float32, ld, rows, nr int) bool { return false }
+
+const useAVXCopy = false

@@ -37,3 +37,43 @@ func itoa(v int) string {
 	}
 	return itoa(v/10) + string(rune('0'+v%10))
 }
+
+// copyRows (packed B panels, and A panels when A is stored k x m) copies
+// exactly rows x n floats for every width it takes, writing nothing past
+// them, and declines other widths; on CPUs without AVX it declines all.
+func TestCopyRowsCopiesExactly(t *testing.T) {
+	for _, n := range []int{6, 12, 16, 32} {
+		for _, rows := range []int{1, 2, 7, 33} {
+			ld := n + 5
+			src := make([]float32, (rows-1)*ld+n)
+			for i := range src {
+				src[i] = float32(i) + 0.5
+			}
+			dst := make([]float32, rows*n+3)
+			for i := range dst {
+				dst[i] = -1
+			}
+			if !copyRows(dst, src, ld, rows, n) {
+				if useAVXCopy {
+					t.Fatalf("n %d: declined", n)
+				}
+				continue
+			}
+			for r := 0; r < rows; r++ {
+				for j := 0; j < n; j++ {
+					if dst[r*n+j] != src[r*ld+j] {
+						t.Fatalf("n %d rows %d: dst[%d] = %v, want %v", n, rows, r*n+j, dst[r*n+j], src[r*ld+j])
+					}
+				}
+			}
+			for i := rows * n; i < len(dst); i++ {
+				if dst[i] != -1 {
+					t.Fatalf("n %d rows %d: wrote dst[%d] past the copy", n, rows, i)
+				}
+			}
+		}
+	}
+	if copyRows(make([]float32, 64), make([]float32, 64), 8, 8, 8) {
+		t.Fatal("width 8 copied")
+	}
+}

@@ -2431,6 +2431,52 @@ loop:
 	VZEROUPPER
 	RET
 
+// func copyRows12AVX(dst, src *float32, ld, rows int)
+// rows > 0.
+TEXT ·copyRows12AVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ rows+24(FP), CX
+	MOVQ R8, R9
+	IMULQ $8, R9
+loop:
+	PREFETCHT0 (SI)(R9*1)
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), X1
+	VMOVUPS Y0, 0(DI)
+	VMOVUPS X1, 32(DI)
+	ADDQ R8, SI
+	ADDQ $48, DI
+	DECQ CX
+	JNZ loop
+	VZEROUPPER
+	RET
+
+// func copyRows6AVX(dst, src *float32, ld, rows int)
+// rows > 0.
+TEXT ·copyRows6AVX(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	MOVQ rows+24(FP), CX
+	MOVQ R8, R9
+	IMULQ $8, R9
+loop:
+	PREFETCHT0 (SI)(R9*1)
+	VMOVUPS 0(SI), X0
+	MOVQ 16(SI), AX
+	VMOVUPS X0, 0(DI)
+	MOVQ AX, 16(DI)
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ CX
+	JNZ loop
+	VZEROUPPER
+	RET
+
 // func adamUpdateAVX2(w, grad, m, v *float32, n int, c *AdamStep)
 // n is a positive multiple of 8.
 TEXT ·adamUpdateAVX2(SB), NOSPLIT, $0-48

@@ -57,8 +57,10 @@ func Generate() []byte {
 		k.write(&b)
 	}
 	writeSGD(&b)
-	writeCopyRows(&b, 2)
-	writeCopyRows(&b, 4)
+	writeCopyRows(&b, 16)
+	writeCopyRows(&b, 32)
+	writeCopyRows(&b, 12)
+	writeCopyRows(&b, 6)
 	writeAdam(&b)
 	writeExp(&b)
 	writeHalf(&b)
@@ -450,22 +452,19 @@ special:
 `))
 }
 
-// writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with
-// an optional projection onto w >= 0. Multiply then subtract (two
-// roundings, no FMA) so the result is bit-identical to the Go loop; the
-// projection is VMAXPS with 0 as its first source, which keeps NaN and
-// -0 exactly as "if w < 0 { w = 0 }" does.
 // copyRowsAhead is how many rows ahead copyRows prefetches its source:
 // packing B walks down a panel's columns, one row (ld apart, often another
 // page) per k step, a pattern the hardware prefetchers do not follow.
 const copyRowsAhead = 8
 
-// writeCopyRows writes copyRows<8*vecs>AVX, which copies rows rows of
-// 8*vecs floats from src (row stride ld floats) to dst, one after another:
-// a full panel of packed B (nr = 16 or 32). AVX registers only.
-func writeCopyRows(b *bytes.Buffer, vecs int) {
+// writeCopyRows writes copyRows<floats>AVX, which copies rows rows of
+// floats floats from src (row stride ld floats) to dst, one after another:
+// a full panel of packed B (nr = 16 or 32) or of packed A stored k x m
+// (mr = 6 or 12). AVX registers only: 32-, 16- and 8-byte moves.
+func writeCopyRows(b *bytes.Buffer, floats int) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
-	name := fmt.Sprintf("copyRows%dAVX", 8*vecs)
+	name := fmt.Sprintf("copyRows%dAVX", floats)
+	bytesPerRow := 4 * floats
 	fmt.Fprintf(b, "\n// func %s(dst, src *float32, ld, rows int)\n// rows > 0.\n", name)
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-32\n", name)
 	w("MOVQ dst+0(FP), DI")
@@ -477,23 +476,52 @@ func writeCopyRows(b *bytes.Buffer, vecs int) {
 	w("IMULQ $%d, R9", copyRowsAhead)
 	b.WriteString("loop:\n")
 	w("PREFETCHT0 (SI)(R9*1)")
-	if vecs > 2 {
+	if bytesPerRow > 64 {
 		w("PREFETCHT0 64(SI)(R9*1)")
 	}
-	for v := 0; v < vecs; v++ {
-		w("VMOVUPS %d(SI), Y%d", 32*v, v)
+	type move struct{ off, size, reg int }
+	var moves []move
+	for off, r := 0, 0; off < bytesPerRow; r++ {
+		size := 32
+		for size > bytesPerRow-off {
+			size /= 2
+		}
+		moves = append(moves, move{off, size, r})
+		off += size
 	}
-	for v := 0; v < vecs; v++ {
-		w("VMOVUPS Y%d, %d(DI)", v, 32*v)
+	for _, m := range moves {
+		switch m.size {
+		case 32:
+			w("VMOVUPS %d(SI), Y%d", m.off, m.reg)
+		case 16:
+			w("VMOVUPS %d(SI), X%d", m.off, m.reg)
+		default:
+			w("MOVQ %d(SI), AX", m.off)
+		}
+	}
+	for _, m := range moves {
+		switch m.size {
+		case 32:
+			w("VMOVUPS Y%d, %d(DI)", m.reg, m.off)
+		case 16:
+			w("VMOVUPS X%d, %d(DI)", m.reg, m.off)
+		default:
+			w("MOVQ AX, %d(DI)", m.off)
+		}
 	}
 	w("ADDQ R8, SI")
-	w("ADDQ $%d, DI", 32*vecs)
+	w("ADDQ $%d, DI", bytesPerRow)
 	w("DECQ CX")
 	w("JNZ loop")
 	w("VZEROUPPER")
 	w("RET")
 }
 
+// writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with
+// an optional projection onto w >= 0. Multiply then subtract (two
+// roundings, no FMA) so the result is bit-identical to the Go loop; the
+// projection is VMAXPS with 0 as its first source, which keeps NaN and
+// -0 exactly as "if w < 0 { w = 0 }" does.
 func writeSGD(b *bytes.Buffer) {
 	b.WriteString(`
 // func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool)
