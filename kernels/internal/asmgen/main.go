@@ -489,24 +489,20 @@ func writeCopyRows(b *bytes.Buffer, floats int) {
 		moves = append(moves, move{off, size, r})
 		off += size
 	}
-	for _, m := range moves {
-		switch m.size {
-		case 32:
-			w("VMOVUPS %d(SI), Y%d", m.off, m.reg)
-		case 16:
-			w("VMOVUPS %d(SI), X%d", m.off, m.reg)
-		default:
-			w("MOVQ %d(SI), AX", m.off)
-		}
-	}
-	for _, m := range moves {
-		switch m.size {
-		case 32:
-			w("VMOVUPS Y%d, %d(DI)", m.reg, m.off)
-		case 16:
-			w("VMOVUPS X%d, %d(DI)", m.reg, m.off)
-		default:
-			w("MOVQ AX, %d(DI)", m.off)
+	for _, load := range []bool{true, false} { // every load, then every store
+		for _, m := range moves {
+			op, reg := "VMOVUPS", fmt.Sprintf("Y%d", m.reg)
+			switch m.size {
+			case 16:
+				reg = fmt.Sprintf("X%d", m.reg)
+			case 8:
+				op, reg = "MOVQ", "AX"
+			}
+			if load {
+				w("%s %d(SI), %s", op, m.off, reg)
+			} else {
+				w("%s %s, %d(DI)", op, reg, m.off)
+			}
 		}
 	}
 	w("ADDQ R8, SI")
