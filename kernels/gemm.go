@@ -167,12 +167,7 @@ func SgemmHalfN(workers int, transA, transB bool, m, n, k int, alpha float32, a 
 	if alpha != 1 {
 		g.half |= modeScale
 	}
-	workers = gemmWorkers(m, n, k, workers)
-	if workers == 1 {
-		g.part(0, 1, m, n)
-		return true
-	}
-	g.parallel(workers, m, n)
+	g.run(workers, m, n)
 	return true
 }
 
@@ -194,7 +189,13 @@ func sgemm(workers int, transA, transB bool, m, n, k int, alpha float32, a []flo
 		scaleC(m, n, beta, c, ldc)
 	}
 	g.dotPath = packed == nil && takesDotPath(transA, transB, m, k)
-	workers = gemmWorkers(m, n, k, workers)
+	g.run(workers, m, n)
+}
+
+// run computes the m x n product on as many goroutines as it deserves
+// (at most workers; see gemmWorkers).
+func (g gemm) run(workers, m, n int) {
+	workers = gemmWorkers(m, n, g.k, workers)
 	if workers == 1 {
 		g.part(0, 1, m, n)
 		return
@@ -368,14 +369,19 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb, g.kern.mr)
-				mode := g.half
-				if g.store && pc == 0 {
-					mode |= modeStore
-				}
-				g.macro(buf.a[:], buf.b[:], buf.tile[:], ic, mb, jc, nb, kb, mode)
+				g.macro(buf.a[:], buf.b[:], buf.tile[:], ic, mb, jc, nb, kb, g.mode(pc))
 			}
 		}
 	}
+}
+
+// mode is the kernel mode for the k block from pc: the float16 bits, and
+// modeStore for the first block when beta == 0.
+func (g *gemm) mode(pc int) uint8 {
+	if g.store && pc == 0 {
+		return g.half | modeStore
+	}
+	return g.half
 }
 
 // macro runs the micro-kernel over every tile of an mb x nb block of C,

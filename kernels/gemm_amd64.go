@@ -123,38 +123,29 @@ var useF16C = cpu.X86.HasF16C && cpu.X86.HasAVX
 func availableKernels() []tileKernel {
 	var ks []tileKernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
-		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: avx512Kernel, dotM: 4, dotN: 4, dot: dotAVX512,
+		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: checked(12, 12, 32, kernel12x32AVX512), dotM: 4, dotN: 4, dot: dotAVX512,
 			edges: []edgeKernel{edge(4, 12, 32, kernel4x32AVX512), edge(8, 12, 32, kernel8x32AVX512)}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: avx2Kernel, dotM: 2, dotN: 3, dot: dotAVX2,
+		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: checked(6, 6, 16, kernel6x16AVX2), dotM: 2, dotN: 3, dot: dotAVX2,
 			edges: []edgeKernel{edge(2, 6, 16, kernel2x16AVX2), edge(4, 6, 16, kernel4x16AVX2)}})
 	}
 	return append(ks, goKernel)
 }
 
-// The wrappers check once per tile the bounds the assembly relies on.
-func avx2Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
-	_ = ap[kb*6-1]
-	_ = bp[kb*16-1]
-	_ = c[5*ldc+15]
-	kernel6x16AVX2(kb, alpha, &ap[0], &bp[0], &c[0], ldc, mode)
-}
-
-func avx512Kernel(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
-	_ = ap[kb*12-1]
-	_ = bp[kb*32-1]
-	_ = c[11*ldc+31]
-	kernel12x32AVX512(kb, alpha, &ap[0], &bp[0], &c[0], ldc, mode)
-}
-
-// edge wraps an edge kernel that reads full-size A panels (panel rows per
-// k) and writes rows rows of nr columns of C, checking the bounds it relies on.
-func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)) edgeKernel {
-	return edgeKernel{rows, func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
+// checked wraps an assembly tile kernel that reads A panels of panel rows
+// per k and writes rows rows of nr columns of C, checking once per tile the
+// bounds the assembly relies on.
+func checked(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)) func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
+	return func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
 		_, _, _ = ap[kb*panel-1], bp[kb*nr-1], c[(rows-1)*ldc+nr-1]
 		kernel(kb, alpha, &ap[0], &bp[0], &c[0], ldc, mode)
-	}}
+	}
+}
+
+// edge is an edge kernel (see tileKernel.edges) over full-size A panels.
+func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)) edgeKernel {
+	return edgeKernel{rows, checked(rows, panel, nr, kernel)}
 }
 
 func dotAVX512(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {

@@ -83,11 +83,7 @@ func (g *gemm) stripePacked(buf *packBuf, i0, i1, j0, j1 int) {
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb, g.kern.mr)
-				var mode uint8
-				if g.store && pc == 0 {
-					mode = modeStore
-				}
-				g.macro(buf.a[:], bp, buf.tile[:], ic, mb, lo, hi-lo, kb, mode)
+				g.macro(buf.a[:], bp, buf.tile[:], ic, mb, lo, hi-lo, kb, g.mode(pc))
 			}
 		}
 	}
