@@ -395,6 +395,19 @@ func (n *Network) SetPrecision(p tensor.Precision) {
 	}
 }
 
+// SetDANNInputsFirst sets every DANN layer's product order (see
+// DANN.InputsFirst; false is the authors').
+func (n *Network) SetDANNInputsFirst(on bool) {
+	for _, b := range n.hidden {
+		if b.dann != nil {
+			b.dann.InputsFirst = on
+		}
+	}
+	if n.outDANN != nil {
+		n.outDANN.InputsFirst = on
+	}
+}
+
 // Stats returns each hidden layer's statistics since the last ResetStats.
 func (n *Network) Stats() []LayerStats {
 	out := make([]LayerStats, len(n.hidden))

@@ -99,6 +99,17 @@ func (m *Mat) Copy(src *Mat) {
 	}
 }
 
+// Add adds src to m element by element (float32); shapes must match.
+func (m *Mat) Add(src *Mat) {
+	mustSameShape("Add", m, src)
+	for i := 0; i < m.Rows; i++ {
+		d, s := m.Row(i), src.Row(i)
+		for j, v := range s {
+			d[j] += v
+		}
+	}
+}
+
 // Clone returns a contiguous copy of m.
 func (m *Mat) Clone() *Mat {
 	c := New(m.Rows, m.Cols)

@@ -21,7 +21,7 @@ func reproduceCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "reproduce STUDY",
 		Short: "Run a study's preset and print a verdict on each of its claims",
-		Long: "reproduce runs one of the study's presets (--scale quick, medium for study 1, or paper) (resuming finished points), evaluates each check\n" +
+		Long: "reproduce runs one of the study's presets (--scale quick, medium or long for study 1, or paper) (resuming finished points), evaluates each check\n" +
 			"of the study and prints a verdict table; verdicts.md and report.html go to the study directory.\n" +
 			"With --slurm it writes a job array with one task per run (--point I runs run I) and a verdict\n" +
 			"job that runs after the array; --submit submits both with sbatch.",
@@ -73,7 +73,7 @@ func reproduceCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Scale, "scale", "quick", "quick (minutes on a laptop), medium (study 1: every check on the full data in ~2.5 h on 2 cores) or paper (the studies' settings)")
+	f.StringVar(&o.Scale, "scale", "quick", "quick (minutes on a laptop), medium (study 1: every check on the full data in ~2.5 h on 2 cores), long (study 1: all 30 configurations, 50 epochs, eps 0 and 0.75) or paper (the studies' settings)")
 	f.StringVar(&o.OutDir, "out", "", "parent directory of the study directories (default: runs)")
 	f.StringArrayVar(&o.Overrides, "set", nil, "override a key of the preset(s), e.g. --set seeds=[0,1]")
 	f.IntVar(&point, "point", 0, "run only this run of the study (what each Slurm array task does)")

@@ -149,6 +149,7 @@ func buildModel(m ModelConfig, in, classes int, rng *rand.Rand) (classifier, err
 		return nil, err
 	}
 	net.SetPrecision(prec)
+	net.SetDANNInputsFirst(m.DANNOrder == InputsFirst)
 	return daleModel{net}, nil
 }
 
@@ -208,7 +209,13 @@ const CheckpointPath = "checkpoints/checkpoint.bin"
 // Spec is the identity of a classifier run: its config, less
 // where it is written and where its data is read from.
 func Spec(cfg Config) experiment.RunSpec {
-	return experiment.RunSpec{Kind: "classifier", Config: cfg.YAML(), Neutral: []string{"name", "out.dir", "data.dir"}}
+	spec := experiment.RunSpec{Kind: "classifier", Config: cfg.YAML(), Neutral: []string{"name", "out.dir", "data.dir"}}
+	if cfg.Model.Kind == "dale" && cfg.Model.DANNOrder != InputsFirst {
+		// Version 1: the DANN layers form W = Wex - Wei Wix first (since
+		// 2026-12-06), so a dale run recorded before trained another network.
+		spec.Version = 1
+	}
+	return spec
 }
 
 // StudyPoint is cfg's run as a point of a study or sweep.

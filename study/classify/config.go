@@ -60,7 +60,20 @@ type ModelConfig struct {
 	// Empty is float32 and leaves the config's fingerprint as it was before
 	// the option existed.
 	Precision string `yaml:"precision,omitempty"`
+	// dale: the product order of the DANN layers (every E-I hidden layer
+	// and every output layer): "" or weights_first, the authors' (form
+	// W = Wex - Wei Wix, then x W^T), or inputs_first (x Wex^T -
+	// (x Wix^T) Wei^T, circuitry's until 2026-12-06, a named option: the
+	// same in exact arithmetic, different under float16 autocast, where it
+	// rounds two large activations instead of the small weight product).
+	DANNOrder string `yaml:"dann_order,omitempty"`
 }
+
+// DANN orders, as model.dann_order names them.
+const (
+	WeightsFirst = "weights_first"
+	InputsFirst  = "inputs_first"
+)
 
 // TrainConfig is the optimisation recipe.
 type TrainConfig struct {
@@ -137,6 +150,9 @@ func (c *Config) Validate() error {
 // validateModel checks the model section (and the Dale-only learning rates).
 func (c *Config) validateModel(p *experiment.Problems) {
 	bad := p.Add
+	if o := c.Model.DANNOrder; o != "" && o != WeightsFirst && o != InputsFirst {
+		bad("model.dann_order", fmt.Sprintf("%q", o), `want "weights_first" (the authors') or "inputs_first"`)
+	}
 	if c.Model.Precision != "" {
 		if _, err := tensor.ParsePrecision(c.Model.Precision); err != nil {
 			bad("model.precision", fmt.Sprintf("%q", c.Model.Precision), `want "float32" or "float16_autocast"`)

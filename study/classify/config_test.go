@@ -53,6 +53,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"", []string{"data.train_limit=-1"}, "data.train_limit = -1"},
 		{"", []string{"model.kind=dale", "model.condition=ei", "model.center_input=true"}, "model.center_input = true: only for kind mlp"},
 		{"", []string{"model.kind=dale", "model.condition=ei", "model.precision=half"}, `model.precision = "half": want "float32" or "float16_autocast"`},
+		{"", []string{"model.kind=dale", "model.condition=ei", "model.dann_order=w_first"}, `model.dann_order = "w_first": want "weights_first" (the authors') or "inputs_first"`},
 		// Nothing is coerced: counts are whole numbers in range, empty values
 		// and non-finite floats are errors, and one file holds one config.
 		{"", []string{"train.epochs=1.5"}, "want a whole number"},
@@ -69,5 +70,37 @@ func TestParseConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("yaml %q sets %v: err = %v, want %q", c.yaml, c.sets, err, c.want)
 		}
+	}
+}
+
+// A dale run recorded before the DANN layers formed W = Wex - Wei Wix
+// first trained another network: its spec differs from today's default and
+// equals none of the two orders' specs, so it is never reused as either.
+func TestDANNOrderChangesTheRunIdentity(t *testing.T) {
+	fp := func(sets ...string) string {
+		cfg, err := ParseConfig(nil, append([]string{"model.kind=dale", "model.condition=ei"}, sets...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := Spec(cfg).Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	def, authors, ours := fp(), fp("model.dann_order=weights_first"), fp("model.dann_order=inputs_first")
+	if def == ours || authors == ours {
+		t.Fatal("the two product orders share a fingerprint")
+	}
+	old, _ := ParseConfig(nil, []string{"model.kind=dale", "model.condition=ei"})
+	spec := Spec(old)
+	spec.Version = 0 // as recorded before the change
+	f, _ := spec.Fingerprint()
+	if f == def || f == authors {
+		t.Fatal("a record of the old order has the new order's fingerprint")
+	}
+	mlp, _ := ParseConfig(nil, nil)
+	if Spec(mlp).Version != 0 {
+		t.Fatal("the product order changed the identity of MLP runs")
 	}
 }

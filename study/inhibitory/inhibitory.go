@@ -79,6 +79,12 @@ type Config struct {
 	// file suggests fp16 may explain part of inference-only I-Norm's
 	// divergences (9-13 of 30 per eps).
 	Precision string `yaml:"precision"`
+	// DANNOrder: inputs_first computes every DANN layer (E-I hidden layers
+	// and all output layers) as x Wex^T - (x Wix^T) Wei^T instead of the
+	// authors' x (Wex - Wei Wix)^T; under float16 autocast it rounds two
+	// large, nearly cancelling activations to half instead of the small
+	// weight product (classify.ModelConfig.DANNOrder). Empty: the authors'.
+	DANNOrder string `yaml:"dann_order"`
 	// Shuffle: a new training order every epoch instead of file order.
 	Shuffle bool `yaml:"shuffle"`
 	// FixedTestShift: the test set's shifts drawn once instead of afresh
@@ -116,6 +122,9 @@ func (s *Config) Validate() error {
 	bad := p.Add
 	p.StudyKey(s.Study, "inhibitory-normalization")
 	p.DirName("name", s.Name)
+	if o := s.DANNOrder; o != "" && o != classify.WeightsFirst && o != classify.InputsFirst {
+		bad("dann_order", fmt.Sprintf("%q", o), `want "weights_first" (the authors') or "inputs_first"`)
+	}
 	if _, err := tensor.ParsePrecision(s.Precision); err != nil {
 		bad("precision", fmt.Sprintf("%q", s.Precision), `want "float32" or "float16_autocast"`)
 	}
@@ -221,7 +230,7 @@ func (s *Config) Points() ([]Point, error) {
 					}
 					c.Data = classify.DataConfig{Dataset: "fashion-mnist", Dir: s.DataDir, Luminosity: eps, TrainLimit: s.TrainLimit, FixedTestShift: s.FixedTestShift}
 					c.Model = classify.ModelConfig{Kind: "dale", Hidden: []int{h.H, h.H}, Activation: "relu", Condition: cond, Lambda: s.Lambda,
-						DANNCorrection: s.DANNCorrection, ZHatBackward: s.ZHatBackward, Precision: pointPrecision(s.Precision)}
+						DANNCorrection: s.DANNCorrection, ZHatBackward: s.ZHatBackward, Precision: pointPrecision(s.Precision), DANNOrder: pointOrder(s.DANNOrder)}
 					c.Train = classify.TrainConfig{Epochs: s.Epochs, BatchSize: s.BatchSize, Optimizer: "sgd", LR: h.LR, LRWix: h.LRWix, LRWei: h.LRWei,
 						LRSchedule: "constant", Momentum: s.Momentum, WeightDecay: s.WeightDecay, LabelSmoothing: s.LabelSmoothing,
 						EvalBatch: 1000, AlignEvery: s.AlignEvery, Shuffle: s.Shuffle}
@@ -264,6 +273,15 @@ func loadPointResult(p Point) (PointResult, error) {
 
 // pointPrecision is a point's model.precision: empty for float32, so
 // float32 points keep the fingerprint they had before the option existed.
+// pointOrder is the point's model.dann_order: the authors' order is
+// written out, so every run's config.yaml says which order trained it.
+func pointOrder(o string) string {
+	if o == "" {
+		return classify.WeightsFirst
+	}
+	return o
+}
+
 func pointPrecision(p string) string {
 	if p == "float32" {
 		return ""

@@ -14,11 +14,11 @@ import (
 // Kind registers the study with the command line: `study:
 // inhibitory-normalization` configs, and `reproduce
 // inhibitory-normalization` with the presets
-// configs/inhibitory-normalization/{quick,paper}.yaml.
+// configs/inhibitory-normalization/{quick,medium,long,paper}.yaml.
 func Kind() experiment.Kind {
 	return experiment.Kind{
 		Name:   "inhibitory-normalization",
-		Scales: []string{experiment.DemoScale, "quick", "medium", "paper"},
+		Scales: []string{experiment.DemoScale, "quick", "medium", "long", "paper"},
 		Parse: func(data []byte, sets []string) (experiment.Study, error) {
 			cfg, err := Parse(data, sets)
 			if err != nil {
