@@ -16,7 +16,11 @@ type Verdict struct {
 	Claim     string `json:"claim"`
 	Measured  string `json:"measured"`
 	Threshold string `json:"threshold"`
-	Result    string `json:"result"` // pass, fail, underpowered (the runs cannot reach the study's threshold), or n/a (they lack what the check needs)
+	// Result: pass, fail, inconclusive (the evidence holds both the claim
+	// and its failure: e.g. an interval that contains zero and the study's
+	// effect), underpowered (the runs cannot reach the study's threshold),
+	// or n/a (they lack what the check needs).
+	Result string `json:"result"`
 }
 
 // NewVerdict is a judged check: pass or fail.
@@ -26,6 +30,21 @@ func NewVerdict(check int, claim, measured, threshold string, pass bool) Verdict
 		r = "pass"
 	}
 	return Verdict{check, claim, measured, threshold, r}
+}
+
+// Outcome is a judged clause: pass, fail or inconclusive.
+type Outcome string
+
+// The three outcomes of a clause the runs can decide.
+const (
+	Pass         Outcome = "pass"
+	Fail         Outcome = "fail"
+	Inconclusive Outcome = "inconclusive"
+)
+
+// Judged is a check whose outcome is one of the three.
+func Judged(check int, claim, measured, threshold string, o Outcome) Verdict {
+	return Verdict{check, claim, measured, threshold, string(o)}
 }
 
 // NotApplicable is a check the runs lack what it needs for (why says what).
@@ -104,7 +123,7 @@ func NotJudged(sets []VerdictSet) []VerdictSet {
 	for i, s := range sets {
 		out[i] = VerdictSet{Title: s.Title + " (demo scale: measured, not judged; run --scale quick or larger for verdicts)"}
 		for _, v := range s.Verdicts {
-			if v.Result == "pass" || v.Result == "fail" {
+			if v.Result == "pass" || v.Result == "fail" || v.Result == "inconclusive" {
 				v.Result = "underpowered"
 			}
 			out[i].Verdicts = append(out[i].Verdicts, v)

@@ -130,7 +130,7 @@ func studyMetrics(dir string, row *report.RunInfo) {
 			counts[v.Result]++
 		}
 	}
-	for _, r := range []string{"pass", "fail", "underpowered", "n/a"} {
+	for _, r := range []string{"pass", "fail", "inconclusive", "underpowered", "n/a"} {
 		row.Metrics[r] = counts[r]
 	}
 	row.Status += ", judged"

@@ -210,10 +210,15 @@ const CheckpointPath = "checkpoints/checkpoint.bin"
 // where it is written and where its data is read from.
 func Spec(cfg Config) experiment.RunSpec {
 	spec := experiment.RunSpec{Kind: "classifier", Config: cfg.YAML(), Neutral: []string{"name", "out.dir", "data.dir"}}
-	if cfg.Model.Kind == "dale" && cfg.Model.DANNOrder != InputsFirst {
-		// Version 1: the DANN layers form W = Wex - Wei Wix first (since
-		// 2026-12-06), so a dale run recorded before trained another network.
-		spec.Version = 1
+	if cfg.Model.Kind == "dale" {
+		// The product order enters as the trainer version, not as a key:
+		// version 1 forms W = Wex - Wei Wix first (the default since
+		// 2026-12-06); inputs_first is version 0, what every dale run
+		// recorded before trained, so those records stay reusable under it.
+		spec.Neutral = append(spec.Neutral, "model.dann_order")
+		if cfg.Model.DANNOrder != InputsFirst {
+			spec.Version = 1
+		}
 	}
 	return spec
 }

@@ -123,50 +123,180 @@ func judgeInit(*Comparison) []experiment.Verdict {
 		fmt.Sprintf("DANN max abs mean %.1e; I-Norm max abs mean %.1e, max abs(var-1) %.1e", dm, im, iv), "< 1e-4 (mean), < 1e-3 (var)", dm < 1e-4 && im < 1e-4 && iv < 1e-3))
 }
 
+// perConfig is cond's accuracy (%) per configuration at eps, replicates
+// averaged.
+func (c *Comparison) perConfig(cond string, eps float64) map[int]float64 {
+	out := map[int]float64{}
+	for k, v := range c.accs(cond, eps) {
+		out[k] = mean(v)
+	}
+	return out
+}
+
+// pairedMean is the statistic "mean over the resampled configurations of
+// a - b at eps", over the configurations where both ran and keep (nil:
+// all) holds; NaN when fewer than minConfigs remain.
+func (c *Comparison) pairedMean(a, b string, eps float64, keep func(va, vb float64) bool) func(idx []int) float64 {
+	va, vb := c.perConfig(a, eps), c.perConfig(b, eps)
+	d := make([]float64, len(c.Configs)) // NaN: not a pair of the scope
+	for i, k := range c.Configs {
+		x, okA := va[k]
+		y, okB := vb[k]
+		d[i] = math.NaN()
+		if okA && okB && (keep == nil || keep(x, y)) {
+			d[i] = x - y
+		}
+	}
+	return func(idx []int) float64 {
+		var s float64
+		n := 0
+		for _, i := range idx {
+			if !math.IsNaN(d[i]) {
+				s, n = s+d[i], n+1
+			}
+		}
+		if n < minConfigs {
+			return math.NaN()
+		}
+		return s / float64(n)
+	}
+}
+
+// wins counts the configurations where a beats b at eps, of those where
+// both ran and keep holds, and the median difference.
+func (c *Comparison) wins(a, b string, eps float64, keep func(va, vb float64) bool) (w, n int, median float64) {
+	va, vb := c.perConfig(a, eps), c.perConfig(b, eps)
+	var d []float64
+	for k, x := range va {
+		if y, ok := vb[k]; ok && (keep == nil || keep(x, y)) {
+			d = append(d, x-y)
+			if x > y {
+				w++
+			}
+		}
+	}
+	return w, len(d), analysis.Median(d)
+}
+
+// pairedClause judges the directional claim "a - b has sign s" at eps.
+func (c *Comparison) pairedClause(check int, claim, a, b string, eps, s float64, keep func(va, vb float64) bool, of30 string) experiment.Verdict {
+	iv := bootstrap(len(c.Configs), directionalConf, c.pairedMean(a, b, eps, keep))
+	w, n, med := c.wins(a, b, eps, keep)
+	study := studyPairedMean(a, b, eps)
+	measured := fmt.Sprintf("eps %g: mean %s (95%% CI), median %+.2f; %s better in %d/%d", eps, iv, med, ei.Conditions[a].Label, w, n)
+	if of30 != "" {
+		measured += " (study " + of30 + ")"
+	}
+	side := "> 0"
+	if s < 0 {
+		side = "< 0"
+	}
+	thr := fmt.Sprintf("pass: CI %s; fail: CI excludes the study's %s and does not show it", side, studyEffect(study))
+	if !iv.valid() {
+		return experiment.Underpowered(check, claim, measured, fmt.Sprintf("needs >= %d paired configurations", minConfigs))
+	}
+	return experiment.Judged(check, claim, measured, thr, directional(iv, s, study))
+}
+
+// studyEffect names the study's effect a fail is judged against.
+func studyEffect(study float64) string {
+	if math.IsNaN(study) {
+		return fmt.Sprintf("effect (no size given: %.2f points, the smallest it calls real)", equivalenceMargin)
+	}
+	return fmt.Sprintf("mean %+.2f", study)
+}
+
 // Check 2: "E-I LN+ > E-I LN- in >= 25/30 configs at every eps; mean
-// paired gap ~0.9 points at eps 0 growing to ~2.4 at eps 0.75."
+// paired gap ~0.9 points at eps 0 growing to ~2.4 at eps 0.75." One
+// clause per eps (direction, the count beside it) and one for the growth.
 func judgeLayerNormHelps(c *Comparison) []experiment.Verdict {
-	const claim = "Layer norm helps DANNs, more with wider luminosity (E-I LN+ vs E-I LN-)"
-	p := c.pairRow("ei_ln", "ei")
-	if p == nil {
+	const claim = "Layer norm helps DANNs (E-I LN+ vs E-I LN-)"
+	if c.row("ei_ln") == nil || c.row("ei") == nil {
 		return one(experiment.NotApplicable(2, claim, "needs conditions ei and ei_ln"))
 	}
-	var ms []string
-	ok := true
-	for _, cell := range p.Cells {
-		need := scaled(25, cell.N)
-		ms = append(ms, fmt.Sprintf("eps %g: better in %d/%d (need %d), %+.2f", cell.Eps, cell.AWins, cell.N, need, cell.MeanDiff))
-		ok = ok && cell.AWins >= need && cell.MeanDiff > 0
+	var vs []experiment.Verdict
+	for _, eps := range c.Eps {
+		w := studyWins(studyWinsLN, eps)
+		vs = append(vs, c.pairedClause(2, claim, "ei_ln", "ei", eps, 1, nil, w))
 	}
-	thr := ">= 25/30 configs better at every eps, mean gap > 0"
-	if len(p.Cells) > 1 {
-		ok = ok && p.Cells[len(p.Cells)-1].MeanDiff > p.Cells[0].MeanDiff
-		thr += ", gap at the widest eps > at the narrowest"
+	if len(c.Eps) < 2 {
+		return vs
 	}
-	return one(experiment.NewVerdict(2, claim, strings.Join(ms, "; "), thr, ok))
+	e0, e1 := c.Eps[0], c.Eps[len(c.Eps)-1]
+	g0, g1 := c.pairedMean("ei_ln", "ei", e0, nil), c.pairedMean("ei_ln", "ei", e1, nil)
+	iv := bootstrap(len(c.Configs), directionalConf, func(idx []int) float64 { return g1(idx) - g0(idx) })
+	study := studyPairedMean("ei_ln", "ei", e1) - studyPairedMean("ei_ln", "ei", e0)
+	growth := fmt.Sprintf("%s, more with wider luminosity: gap at eps %g minus gap at eps %g", claim, e1, e0)
+	measured := fmt.Sprintf("%s (95%% CI)", iv)
+	if !iv.valid() {
+		return append(vs, experiment.Underpowered(2, growth, measured, fmt.Sprintf("needs >= %d paired configurations", minConfigs)))
+	}
+	return append(vs, experiment.Judged(2, growth, measured, "pass: CI > 0; fail: CI excludes the study's "+studyEffect(study)+" and does not show it", directional(iv, 1, study)))
+}
+
+// The study's win counts of 30, per eps (inhibitory-normalization-
+// results.md), shown beside circuitry's.
+var (
+	studyWinsLN       = [4]int{25, 29, 30, 30} // E-I LN+ over E-I LN-
+	studyWinsGradNorm = [4]int{20, 21, 24, 24} // I-Norm w/ GradNorm over E-only LN+
+)
+
+func studyWins(w [4]int, eps float64) string {
+	for i, e := range studyEps {
+		if e == eps {
+			return fmt.Sprintf("%d/30", w[i])
+		}
+	}
+	return ""
 }
 
 // Check 3: "E-only LN+ and E-I LN+ are not significantly different (top-10
-// configs pooled over eps, p ~ 0.76)."
+// configs pooled over eps, p ~ 0.76)": an equivalence test of the pooled
+// top-k mean difference (k = 10 of 30, scaled) within +-equivalenceMargin.
 func judgeEOnlyVsEI(c *Comparison) []experiment.Verdict {
-	const claim = "E-only LN+ and E-I LN+ are not significantly different (best configs pooled over eps)"
+	const claim = "E-only LN+ and E-I LN+ are equivalent (best configs pooled over eps)"
 	if c.row("e_ln") == nil || c.row("ei_ln") == nil {
 		return one(experiment.NotApplicable(3, claim, "needs conditions e_ln and ei_ln"))
 	}
+	k := max(1, (10*len(c.Configs)+15)/30)
+	eOnly, eiLN := make([]map[int]float64, len(c.Eps)), make([]map[int]float64, len(c.Eps))
+	for e, eps := range c.Eps {
+		eOnly[e], eiLN[e] = c.perConfig("e_ln", eps), c.perConfig("ei_ln", eps)
+	}
+	stat := func(idx []int) float64 {
+		var d float64
+		for e := range c.Eps {
+			d += topMean(eOnly[e], c.Configs, idx, k) - topMean(eiLN[e], c.Configs, idx, k)
+		}
+		return d / float64(len(c.Eps))
+	}
+	if len(c.Configs) < minConfigs {
+		return one(experiment.Underpowered(3, claim, "too few configurations", fmt.Sprintf("needs >= %d configurations", minConfigs)))
+	}
+	iv := bootstrap(len(c.Configs), equivalenceConf, stat)
 	var a, b []float64
-	k := 0
 	for _, eps := range c.Eps {
-		va, vb := c.values("e_ln", eps), c.values("ei_ln", eps)
-		k = max(1, (10*len(va)+15)/30) // the top 10 of 30, scaled
-		a, b = append(a, topK(va, k)...), append(b, topK(vb, k)...)
+		a, b = append(a, topK(c.values("e_ln", eps), k)...), append(b, topK(c.values("ei_ln", eps), k)...)
 	}
-	p := mannWhitney(a, b)
-	measured := fmt.Sprintf("top %d configs per eps, pooled (%d vs %d): Mann-Whitney p = %s (study 0.76)", k, len(a), len(b), fmtP(analysis.Float(p)))
-	const thr = "p > 0.05"
-	if minP(len(a), len(b)) > 0.05 {
-		return one(experiment.Underpowered(3, claim, measured+"; no difference could reach p < 0.05", thr))
+	measured := fmt.Sprintf("top %d per eps, pooled (%d vs %d): E-only LN+ - E-I LN+ %s (90%% CI); Mann-Whitney p %s (study 0.76)",
+		k, len(a), len(b), iv, fmtP(analysis.Float(mannWhitney(a, b))))
+	thr := fmt.Sprintf("pass: CI within +-%.2f points; fail: CI wholly outside", equivalenceMargin)
+	return one(experiment.Judged(3, claim, measured, thr, equivalent(iv, -equivalenceMargin, equivalenceMargin)))
+}
+
+// topMean is the mean of the k largest accuracies among the resampled
+// configurations (NaN when none ran).
+func topMean(acc map[int]float64, configs, idx []int, k int) float64 {
+	var v []float64
+	for _, i := range idx {
+		if x, ok := acc[configs[i]]; ok {
+			v = append(v, x)
+		}
 	}
-	return one(experiment.NewVerdict(3, claim, measured, thr, p > 0.05))
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	return mean(topK(v, k))
 }
 
 // topK returns the k largest values.
@@ -176,81 +306,152 @@ func topK(x []float64, k int) []float64 {
 	return s[:min(k, len(s))]
 }
 
-// Check 4: "after training, I-Norm hidden outputs have across-unit mean ~0
-// (|median| < 0.01) and variance ~1 (median ~0.99); plain DANN
-// pre-activations have mean ~ -0.55 and variance ~1.2." The study gives
-// a bar for the mean only; variances are reported beside it.
-func judgeActivityNormalised(c *Comparison) []experiment.Verdict {
-	var vs []experiment.Verdict
-	for _, cond := range []string{"inorm_full", "inorm"} {
-		r := c.row(cond)
-		if r == nil {
+// runStats is one finished run's accuracy (%) and activity moments.
+type runStats struct {
+	acc, zMean, zVar float64
+	moments          bool // false: diverged, or none recorded
+}
+
+// runsByConfig is cond's runs at eps by configuration (the first
+// replicate).
+func (c *Comparison) runsByConfig(cond string, eps float64) map[int]runStats {
+	out := map[int]runStats{}
+	for _, r := range c.results {
+		if r.Condition != cond || r.Eps != eps || r.Summary == nil || r.Replicate != 0 {
 			continue
 		}
-		var worst float64
-		var ms []string
-		excluded := 0
-		for _, cell := range r.Cells {
-			worst = math.Max(worst, math.Abs(float64(cell.ZMean)))
-			ms = append(ms, fmt.Sprintf("eps %g: mean %s, var %s", cell.Eps, fmtNum(cell.ZMean, 4), fmtNum(cell.ZVar, 3)))
-			excluded += cell.MomentsExcluded
+		st := runStats{acc: 100 * r.Summary.FinalTestAcc}
+		if !r.Summary.Diverged && r.Summary.FinalTestAcc >= chanceAcc {
+			st.zMean, st.zVar, st.moments = runMoments(r.Summary)
 		}
-		if dann := c.row("ei"); dann != nil {
-			ms = append(ms, fmt.Sprintf("E-I LN- mean %s, var %s at eps %g (study -0.55, 1.2)", fmtNum(dann.Cells[0].ZMean, 3), fmtNum(dann.Cells[0].ZVar, 3), dann.Cells[0].Eps))
+		out[r.HParam] = st
+	}
+	return out
+}
+
+// Check 4: "after training, I-Norm hidden outputs have across-unit mean ~0
+// (|median| < 0.01) and variance ~1 (median ~0.99); plain DANN
+// pre-activations have mean ~ -0.55 and variance ~1.2." Scope as the study
+// pools it: the top 10 of 30 configurations (by final accuracy) per eps,
+// pooled over eps (study: n = 40, median mean -0.0026). Two clauses per
+// I-Norm condition, each an equivalence test of the pooled median: the
+// mean within the study's +-0.01; the variance closer to 1 than plain
+// DANN's 1.2 is (0.8 to 1.2).
+func judgeActivityNormalised(c *Comparison) []experiment.Verdict {
+	var vs []experiment.Verdict
+	for _, cond := range []string{"inorm", "inorm_full"} {
+		if c.row(cond) == nil {
+			continue
 		}
-		if excluded > 0 {
-			ms = append(ms, fmt.Sprintf("%d diverged runs excluded", excluded))
+		label := ei.Conditions[cond].Label
+		k := max(1, (10*len(c.Configs)+15)/30)
+		byEps := make([]map[int]runStats, len(c.Eps))
+		for e, eps := range c.Eps {
+			byEps[e] = c.runsByConfig(cond, eps)
 		}
-		vs = append(vs, experiment.NewVerdict(4, fmt.Sprintf("Learned inhibition normalises activity after training (%s)", r.Label),
-			strings.Join(ms, "; "), "abs(median mean) < 0.01 at every eps (study: variance ~0.99)", !math.IsNaN(worst) && worst < 0.01))
+		pooled := func(field func(runStats) float64) func(idx []int) float64 {
+			return func(idx []int) float64 { return pooledTopMedian(byEps, c.Configs, idx, k, field) }
+		}
+		zMean := func(r runStats) float64 { return r.zMean }
+		zVar := func(r runStats) float64 { return r.zVar }
+		mIV := bootstrap(len(c.Configs), equivalenceConf, pooled(zMean))
+		vIV := bootstrap(len(c.Configs), equivalenceConf, pooled(zVar))
+		scope := fmt.Sprintf("top %d configurations per eps, pooled over eps %v", k, c.Eps)
+		if !mIV.valid() || !vIV.valid() {
+			vs = append(vs, experiment.NotApplicable(4, "Learned inhibition normalises activity ("+label+")", "needs the activity moments of at least "+fmt.Sprint(minConfigs)+" runs that did not diverge"))
+			continue
+		}
+		vs = append(vs,
+			experiment.Judged(4, fmt.Sprintf("Learned inhibition centres activity (%s): median across-unit mean ~0", label),
+				fmt.Sprintf("%s: median %.4f [%.4f, %.4f] (90%% CI); study -0.0026 (per eps -0.0025, 0.0037, -0.0023, -0.062)", scope, mIV.est, mIV.lo, mIV.hi),
+				"pass: CI within +-0.01 (the study's bar); fail: CI wholly outside", equivalent(mIV, -0.01, 0.01)),
+			experiment.Judged(4, fmt.Sprintf("Learned inhibition scales activity (%s): median across-unit variance ~1", label),
+				fmt.Sprintf("%s: median %.3f [%.3f, %.3f] (90%% CI); study ~0.99 (0.741 at eps 0.75); plain DANN 1.2", scope, vIV.est, vIV.lo, vIV.hi),
+				"pass: CI within (0.8, 1.2), closer to 1 than plain DANN's 1.2; fail: CI wholly outside", equivalent(vIV, 0.8, 1.2)))
 	}
 	return vs
 }
 
+// pooledTopMedian is the median of field over the runs with moments among
+// the k most accurate of the resampled configurations at each eps, pooled
+// over eps (NaN when fewer than minConfigs runs remain).
+func pooledTopMedian(byEps []map[int]runStats, configs, idx []int, k int, field func(runStats) float64) float64 {
+	var pool []float64
+	for _, runs := range byEps {
+		var rs []runStats
+		for _, i := range idx {
+			if r, ok := runs[configs[i]]; ok {
+				rs = append(rs, r)
+			}
+		}
+		sort.SliceStable(rs, func(a, b int) bool { return rs[a].acc > rs[b].acc })
+		for _, r := range rs[:min(k, len(rs))] {
+			if r.moments {
+				pool = append(pool, field(r))
+			}
+		}
+	}
+	if len(pool) < minConfigs {
+		return math.NaN()
+	}
+	return analysis.Median(pool)
+}
+
+// notCollapsed keeps the configurations where the first condition of a
+// pair did not collapse (the study's scope for inference-only I-Norm).
+func notCollapsed(va, _ float64) bool { return va >= 100*chanceAcc }
+
 // Check 5: "worse than LN+ in 30/30 configs ... worse than LN+ in every
-// config where it did not collapse."
+// config where it did not collapse": directional per eps over the
+// configurations where I-Norm did not collapse (the count beside it).
 func judgeInferenceOnlyWorse(c *Comparison) []experiment.Verdict {
-	const claim = "Inference-only normalisation does not help: worse than E-only LN+ in every configuration where it did not collapse"
+	const claim = "Inference-only normalisation does not help: worse than E-only LN+ where it did not collapse"
 	if c.row("inorm") == nil || c.row("e_ln") == nil {
 		return one(experiment.NotApplicable(5, claim, "needs conditions inorm and e_ln"))
 	}
-	var ms []string
-	ok := true
+	var vs []experiment.Verdict
 	for _, eps := range c.Eps {
-		a, b := c.accs("inorm", eps), c.accs("e_ln", eps)
-		better, n := 0, 0
-		for k, va := range a {
-			vb, both := b[k]
-			if !both || mean(va) < 100*chanceAcc {
-				continue // collapsed: judged by the next row
-			}
-			n++
-			if mean(va) >= mean(vb) {
-				better++
-			}
-		}
-		ms = append(ms, fmt.Sprintf("eps %g: not worse in %d/%d", eps, better, n))
-		ok = ok && better == 0
+		vs = append(vs, c.pairedClause(5, claim, "inorm", "e_ln", eps, -1, notCollapsed, "better in 0 of the configurations where it did not collapse"))
 	}
-	return one(experiment.NewVerdict(5, claim, strings.Join(ms, "; "), "not worse in 0 non-collapsed configurations at every eps", ok))
+	return vs
 }
 
-// Check 5: "30-43% of configs diverge" (9, 12, 13, 9 of 30 per eps).
+// collapses counts cond's runs at chance over the given eps.
+func (c *Comparison) collapses(cond string, keep func(eps float64) bool) (rate, string) {
+	var k, n int
+	var ms []string
+	for _, cell := range c.row(cond).Cells {
+		if keep(cell.Eps) {
+			k, n = k+cell.AtChance, n+cell.Acc.N
+			ms = append(ms, fmt.Sprintf("eps %g: %d/%d", cell.Eps, cell.AtChance, cell.Acc.N))
+		}
+	}
+	return newRate(k, n), strings.Join(ms, ", ")
+}
+
+func anyEps(float64) bool { return true }
+
+// Check 5: "30-43% of configs diverge" (9, 12, 13, 9 of 30 per eps; 43 of
+// 120 pooled). Pass when the pooled rate lies in the study's per-eps range
+// and its interval excludes zero; fail when its interval and the study's
+// pooled interval are disjoint; inconclusive otherwise.
 func judgeInferenceOnlyCollapses(c *Comparison) []experiment.Verdict {
 	const claim = "Inference-only normalisation collapses (at chance) in 30-43% of configurations"
-	r := c.row("inorm")
-	if r == nil {
+	if c.row("inorm") == nil {
 		return one(experiment.NotApplicable(5, claim, "needs condition inorm"))
 	}
-	chance, n := 0, 0
-	var ms []string
-	for _, cell := range r.Cells {
-		chance, n = chance+cell.AtChance, n+cell.Acc.N
-		ms = append(ms, fmt.Sprintf("eps %g: %d/%d", cell.Eps, cell.AtChance, cell.Acc.N))
+	r, per := c.collapses("inorm", anyEps)
+	st := studyINormCollapse
+	p := float64(r.k) / float64(max(r.n, 1))
+	o := experiment.Inconclusive
+	switch {
+	case r.hi < st.lo || r.lo > st.hi:
+		o = experiment.Fail
+	case p >= 0.30 && p <= 0.43 && r.lo > 0:
+		o = experiment.Pass
 	}
-	frac := float64(chance) / float64(max(n, 1))
-	return one(experiment.NewVerdict(5, claim, fmt.Sprintf("%s; pooled %.0f%% (study 9/12/13/9 of 30, 36%%)", strings.Join(ms, ", "), 100*frac),
-		"pooled over eps, 30% to 43% of runs at chance", frac >= 0.30 && frac <= 0.43))
+	return one(experiment.Judged(5, claim, fmt.Sprintf("%s; pooled %s (95%% CI); study %s", per, r, st),
+		"pass: pooled rate in 30-43% and CI > 0; fail: CI disjoint from the study's", o))
 }
 
 // alignmentCells lists a condition's cells that have the last-step
@@ -310,102 +511,143 @@ func judgeGradNormAlignment(c *Comparison) []experiment.Verdict {
 }
 
 // Check 6: "accuracy >= LN+, better than LN+ in >= 20/30 configs,
-// Mann-Whitney p < 0.01 for eps >= 0.25; no divergence."
+// Mann-Whitney p < 0.01 for eps >= 0.25; no divergence." Clauses: per eps
+// the direction (eps >= 0.25: better; eps 0: not worse than the margin),
+// the study's significance level where the configurations can reach it,
+// and the collapse rate.
 func judgeGradNorm(c *Comparison) []experiment.Verdict {
-	const claim = "Error normalisation rescues learning: GradNorm better than E-only LN+, significantly for eps >= 0.25, no divergence"
-	p := c.pairRow("inorm_full", "e_ln")
-	if p == nil {
+	const claim = "Error normalisation rescues learning: GradNorm better than E-only LN+"
+	if c.row("inorm_full") == nil || c.row("e_ln") == nil {
 		return one(experiment.NotApplicable(6, claim, "needs conditions inorm_full and e_ln"))
 	}
-	var ms []string
-	ok, powered := true, true
-	for _, cell := range p.Cells {
-		need := scaled(20, cell.N)
-		ms = append(ms, fmt.Sprintf("eps %g: %+.2f, better in %d/%d (need %d), p %s", cell.Eps, cell.MeanDiff, cell.AWins, cell.N, need, fmtP(cell.MWUp)))
-		ok = ok && cell.AWins >= need && cell.MeanDiff >= 0
-		if cell.Eps >= 0.25 {
-			ok = ok && float64(cell.MWUp) < 0.01
-			powered = powered && minP(cell.N, cell.N) < 0.01
+	var vs []experiment.Verdict
+	for _, eps := range c.Eps {
+		if eps >= 0.25 {
+			vs = append(vs, c.pairedClause(6, claim, "inorm_full", "e_ln", eps, 1, nil, studyWins(studyWinsGradNorm, eps)))
+			vs = append(vs, c.significance(6, claim+": significant", "inorm_full", "e_ln", eps, 0.01))
+			continue
 		}
+		vs = append(vs, c.nonInferior(6, "GradNorm at least as good as E-only LN+", "inorm_full", "e_ln", eps, studyWins(studyWinsGradNorm, eps)))
 	}
-	chance := 0
-	for _, cell := range c.row("inorm_full").Cells {
-		chance += cell.AtChance
+	r, per := c.collapses("inorm_full", anyEps)
+	st, inorm := studyGradNormCollapse, studyINormCollapse
+	o := experiment.Inconclusive
+	switch {
+	case r.lo > st.hi:
+		o = experiment.Fail
+	case r.hi < inorm.lo:
+		o = experiment.Pass
 	}
-	ok = ok && chance == 0
-	measured := strings.Join(ms, "; ") + fmt.Sprintf("; runs at chance %d", chance)
-	const thr = "better in >= 20/30 configs and mean difference >= 0 at every eps, Mann-Whitney p < 0.01 for eps >= 0.25, no run at chance"
-	if !powered {
-		return one(experiment.Underpowered(6, claim, measured+"; too few configurations for p < 0.01", thr))
-	}
-	return one(experiment.NewVerdict(6, claim, measured, thr, ok))
+	return append(vs, experiment.Judged(6, "GradNorm removes the collapses", fmt.Sprintf("%s; pooled %s (95%% CI); study %s, inference-only %s", per, r, st, inorm),
+		"pass: CI below inference-only I-Norm's (the study's); fail: CI above the study's 0/120 interval", o))
 }
 
-// notDifferent judges "cond ~ LN+ (p > alpha at every eps)": underpowered
-// where no difference could reach p < 0.05.
-func notDifferent(c *Comparison, check int, claim, cond string, alpha float64) []experiment.Verdict {
-	p := c.pairRow(cond, "e_ln")
-	if p == nil {
+// nonInferior judges "a is not worse than b" at eps: pass when the 95%
+// interval of the mean difference lies above -equivalenceMargin, fail when
+// it lies below zero (shown worse), inconclusive otherwise.
+func (c *Comparison) nonInferior(check int, claim, a, b string, eps float64, of30 string) experiment.Verdict {
+	iv := bootstrap(len(c.Configs), directionalConf, c.pairedMean(a, b, eps, nil))
+	w, n, med := c.wins(a, b, eps, nil)
+	measured := fmt.Sprintf("eps %g: mean %s (95%% CI), median %+.2f; better in %d/%d (study %s, mean %+.2f)", eps, iv, med, w, n, of30, studyPairedMean(a, b, eps))
+	if !iv.valid() {
+		return experiment.Underpowered(check, claim, measured, fmt.Sprintf("needs >= %d paired configurations", minConfigs))
+	}
+	o := experiment.Inconclusive
+	switch {
+	case iv.hi < 0:
+		o = experiment.Fail
+	case iv.lo > -equivalenceMargin:
+		o = experiment.Pass
+	}
+	return experiment.Judged(check, claim, measured, fmt.Sprintf("pass: CI > -%.2f; fail: CI < 0", equivalenceMargin), o)
+}
+
+// significance reports whether a vs b reaches the study's Mann-Whitney
+// level alpha at eps: pass when it does, underpowered when the
+// configurations run cannot, inconclusive when they could and do not (a
+// p-value above alpha is no evidence against the claim: the directional
+// clause beside it is what can fail).
+func (c *Comparison) significance(check int, claim, a, b string, eps, alpha float64) experiment.Verdict {
+	x, y := c.values(a, eps), c.values(b, eps)
+	p := mannWhitney(x, y)
+	measured := fmt.Sprintf("eps %g: Mann-Whitney p %s (%d vs %d configurations)", eps, fmtP(analysis.Float(p)), len(x), len(y))
+	thr := fmt.Sprintf("p < %g (the study's level)", alpha)
+	switch {
+	case minP(len(x), len(y)) >= alpha:
+		return experiment.Underpowered(check, claim, measured+"; no difference could reach it", thr)
+	case p < alpha:
+		return experiment.Judged(check, claim, measured, thr, experiment.Pass)
+	}
+	return experiment.Judged(check, claim, measured, thr, experiment.Inconclusive)
+}
+
+// equivalentToLN judges "cond ~ E-only LN+" at every eps by an equivalence
+// test of the paired mean difference within +-equivalenceMargin; the
+// study's Mann-Whitney p (alpha is its smallest) is reported beside it.
+func equivalentToLN(c *Comparison, check int, claim, cond string, studyP float64) []experiment.Verdict {
+	if c.row(cond) == nil || c.row("e_ln") == nil {
 		return one(experiment.NotApplicable(check, claim, fmt.Sprintf("needs conditions %s and e_ln (paper scale)", cond)))
 	}
-	var ms []string
-	ok, powered := true, true
-	for _, cell := range p.Cells {
-		ms = append(ms, fmt.Sprintf("eps %g: %+.2f, p %s", cell.Eps, cell.MeanDiff, fmtP(cell.MWUp)))
-		ok = ok && float64(cell.MWUp) > alpha
-		powered = powered && minP(cell.N, cell.N) < 0.05
+	var vs []experiment.Verdict
+	for _, eps := range c.Eps {
+		iv := bootstrap(len(c.Configs), equivalenceConf, c.pairedMean(cond, "e_ln", eps, nil))
+		w, n, med := c.wins(cond, "e_ln", eps, nil)
+		p := mannWhitney(c.values(cond, eps), c.values("e_ln", eps))
+		measured := fmt.Sprintf("eps %g: mean %s (90%% CI), median %+.2f, better in %d/%d; Mann-Whitney p %s (study > %g)", eps, iv, med, w, n, fmtP(analysis.Float(p)), studyP)
+		if !iv.valid() {
+			vs = append(vs, experiment.Underpowered(check, claim, measured, fmt.Sprintf("needs >= %d paired configurations", minConfigs)))
+			continue
+		}
+		thr := fmt.Sprintf("pass: CI within +-%.2f points; fail: CI wholly outside", equivalenceMargin)
+		vs = append(vs, experiment.Judged(check, claim, measured, thr, equivalent(iv, -equivalenceMargin, equivalenceMargin)))
 	}
-	thr := fmt.Sprintf("Mann-Whitney p > %g vs E-only LN+ at every eps", alpha)
-	if !powered {
-		return one(experiment.Underpowered(check, claim, strings.Join(ms, "; ")+"; no difference could reach p < 0.05", thr))
-	}
-	return one(experiment.NewVerdict(check, claim, strings.Join(ms, "; "), thr, ok))
+	return vs
 }
 
 // Check 7: "center alone ~ LN+ (p > 0.25 at all eps)".
 func judgeCentring(c *Comparison) []experiment.Verdict {
-	return notDifferent(c, 7, "Centring is the essential part: I-Norm + center ~ E-only LN+", "inorm_center", 0.25)
+	return equivalentToLN(c, 7, "Centring is the essential part: I-Norm + center equivalent to E-only LN+", "inorm_center", 0.25)
 }
 
 // Check 7: "scale-only and decorrelate-only significantly worse (p <
-// 1e-8), scale-only diverging in most runs at eps >= 0.5."
+// 1e-8), scale-only diverging in most runs at eps >= 0.5". Clauses: the
+// direction per eps, the study's significance level, and scale's collapse
+// rate at eps >= 0.5 (pass above one half, fail below).
 func judgeScaleDecorrelate(c *Comparison) []experiment.Verdict {
 	var vs []experiment.Verdict
 	for _, cond := range []string{"inorm_scale", "inorm_decorrelate"} {
-		claim := fmt.Sprintf("%s is significantly worse than E-only LN+", ei.Conditions[cond].Label)
-		p := c.pairRow(cond, "e_ln")
-		if p == nil {
+		claim := fmt.Sprintf("%s is worse than E-only LN+", ei.Conditions[cond].Label)
+		if c.row(cond) == nil || c.row("e_ln") == nil {
 			vs = append(vs, experiment.NotApplicable(7, claim, fmt.Sprintf("needs conditions %s and e_ln (paper scale)", cond)))
 			continue
 		}
-		var ms []string
-		ok, powered := true, true
-		for _, cell := range p.Cells {
-			ms = append(ms, fmt.Sprintf("eps %g: %+.2f, p %s", cell.Eps, cell.MeanDiff, fmtP(cell.MWUp)))
-			ok = ok && cell.MeanDiff < 0 && float64(cell.MWUp) < 1e-8
-			powered = powered && minP(cell.N, cell.N) < 1e-8
+		for _, eps := range c.Eps {
+			vs = append(vs, c.pairedClause(7, claim, cond, "e_ln", eps, -1, nil, ""),
+				c.significance(7, claim+": significant", cond, "e_ln", eps, 1e-8))
 		}
-		thr := "below E-only LN+ with Mann-Whitney p < 1e-8 at every eps"
-		if cond == "inorm_scale" {
-			for _, cell := range c.row(cond).Cells {
-				if cell.Eps >= 0.5 {
-					ms = append(ms, fmt.Sprintf("eps %g at chance %d/%d", cell.Eps, cell.AtChance, cell.Acc.N))
-					ok = ok && 2*cell.AtChance > cell.Acc.N
-				}
-			}
-			thr += "; at chance in most runs at eps >= 0.5"
-		}
-		if !powered {
-			vs = append(vs, experiment.Underpowered(7, claim, strings.Join(ms, "; ")+"; too few configurations for p < 1e-8", thr))
+		if cond != "inorm_scale" {
 			continue
 		}
-		vs = append(vs, experiment.NewVerdict(7, claim, strings.Join(ms, "; "), thr, ok))
+		wide := func(eps float64) bool { return eps >= 0.5 }
+		r, per := c.collapses(cond, wide)
+		if r.n == 0 {
+			continue
+		}
+		o := experiment.Inconclusive
+		switch {
+		case r.lo > 0.5:
+			o = experiment.Pass
+		case r.hi < 0.5:
+			o = experiment.Fail
+		}
+		vs = append(vs, experiment.Judged(7, "I-Norm + scale collapses in most runs at eps >= 0.5", fmt.Sprintf("%s; pooled %s (95%% CI)", per, r),
+			"pass: CI > 50%; fail: CI < 50%", o))
 	}
 	return vs
 }
 
 // Check 8: "Lateral-inhibition centring (fa_center) is statistically
-// indistinguishable from LN+ (p > 0.4)."
+// indistinguishable from LN+ (p > 0.4)".
 func judgeLateral(c *Comparison) []experiment.Verdict {
-	return notDifferent(c, 8, "Lateral-inhibition centring (fa_center) is indistinguishable from E-only LN+", "inorm_fa_center", 0.4)
+	return equivalentToLN(c, 8, "Lateral-inhibition centring (fa_center) is equivalent to E-only LN+", "inorm_fa_center", 0.4)
 }

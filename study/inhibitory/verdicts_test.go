@@ -21,8 +21,6 @@ import (
 // from the study's figure data).
 type studyTable map[string][][]float64
 
-var studyEps = []float64{0, 0.25, 0.5, 0.75}
-
 func loadStudyTable(t *testing.T) studyTable {
 	t.Helper()
 	f, err := os.Open("testdata/study_per_config.tsv")
@@ -90,13 +88,32 @@ func (tab studyTable) edit(cond string, f func(e, i int, v float64) float64) {
 	}
 }
 
-// studyMoments are the activity moments the study reports (check 4):
-// I-Norm mean ~0, variance ~0.99; plain DANN mean -0.55, variance 1.2.
-var studyMoments = map[string][2]float64{"inorm": {0.002, 0.99}, "inorm_full": {-0.002, 0.99}, "ei": {-0.55, 1.2}}
+// studyMoments are the activity moments the study reports (check 4), per
+// eps 0, 0.25, 0.5, 0.75: I-Norm's first moment per eps and its variance
+// at eps 0.75 (0.741; at the other eps only the pooled median ~0.99 is
+// published, used there); plain DANN mean -0.55, variance 1.2. The study
+// publishes none for GradNorm: its check-4 rows are n/a on these numbers.
+var studyMoments = map[string][4][2]float64{
+	"inorm": {{-0.0025, 0.99}, {0.0037, 0.99}, {-0.0023, 0.99}, {-0.062, 0.741}},
+	"ei":    {{-0.55, 1.2}, {-0.55, 1.2}, {-0.55, 1.2}, {-0.55, 1.2}},
+}
 
 // comparison builds the comparison the study's runs would give: one run
 // per condition, eps and configuration (configurations 0..n-1).
 func (tab studyTable) comparison(n int) *Comparison {
+	idx := make([][]int, len(studyEps))
+	for e := range idx {
+		for i := 0; i < n; i++ {
+			idx[e] = append(idx[e], i)
+		}
+	}
+	return tab.subset(idx)
+}
+
+// subset builds the comparison of the given rows of the study's table per
+// eps (row idx[e][j] plays configuration j).
+func (tab studyTable) subset(idx [][]int) *Comparison {
+	n := len(idx[0])
 	var conds []string
 	for _, c := range []string{"ei", "ei_ln", "e_ln", "inorm", "inorm_full", "inorm_center", "inorm_fa_center", "inorm_scale", "inorm_decorrelate"} {
 		if tab[c] != nil {
@@ -112,8 +129,11 @@ func (tab studyTable) comparison(n int) *Comparison {
 	for _, c := range conds {
 		for e, eps := range studyEps {
 			for i := 0; i < n; i++ {
-				m := studyMoments[c]
-				sum := &classify.Summary{FinalTestAcc: tab[c][e][i] / 100, TrainEvalLayers: []ei.LayerStats{{Mean: analysis.Float(m[0]), Var: analysis.Float(m[1])}, {Mean: analysis.Float(m[0]), Var: analysis.Float(m[1])}}}
+				sum := &classify.Summary{FinalTestAcc: tab[c][e][idx[e][i]] / 100}
+				if m, ok := studyMoments[c]; ok {
+					l := ei.LayerStats{Mean: analysis.Float(m[e][0]), Var: analysis.Float(m[e][1])}
+					sum.TrainEvalLayers = []ei.LayerStats{l, l}
+				}
 				results = append(results, PointResult{Point: Point{Condition: c, Eps: eps, HParam: i}, Summary: sum})
 			}
 		}
@@ -157,34 +177,105 @@ func TestStudyNumbersPassTheirChecks(t *testing.T) {
 	}
 }
 
-// For every check a degraded copy of the study's numbers fails it.
+// withMoments sets cond's moments to (mean, var) at every eps while f runs.
+func withMoments(cond string, m, v float64, f func()) {
+	saved, had := studyMoments[cond]
+	studyMoments[cond] = [4][2]float64{{m, v}, {m, v}, {m, v}, {m, v}}
+	defer func() {
+		if had {
+			studyMoments[cond] = saved
+		} else {
+			delete(studyMoments, cond)
+		}
+	}()
+	f()
+}
+
+// For every check a degraded copy of the study's numbers fails it, and so
+// do numbers of networks that do not show the effect at all.
 func TestDegradedStudyNumbersFail(t *testing.T) {
 	base := loadStudyTable(t)
+	rng := rand.New(rand.NewPCG(8, 8))
+	jitter := func() float64 { return 0.05 * rng.NormFloat64() }
 	cases := []struct {
 		name, check string
 		degrade     func(studyTable)
 	}{
 		{"LN+ and LN- swapped", "layer-norm-helps", func(tab studyTable) { tab["ei"], tab["ei_ln"] = tab["ei_ln"], tab["ei"] }},
+		{"no effect: LN+ = LN-", "layer-norm-helps", func(tab studyTable) {
+			tab.edit("ei_ln", func(e, i int, v float64) float64 { return tab["ei"][e][i] + jitter() })
+		}},
 		{"LN helps, but not more with luminosity", "layer-norm-helps", func(tab studyTable) {
 			tab.edit("ei_ln", func(e, i int, v float64) float64 { return tab["ei"][e][i] + 1.5 - 0.3*float64(e) })
 		}},
 		{"E-only LN+ 1.5 points better", "e-only-vs-ei-ln", func(tab studyTable) { tab.edit("e_ln", func(_, _ int, v float64) float64 { return v + 1.5 }) }},
-		{"I-Norm activity not centred", "activity-normalised", func(studyTable) { studyMoments["inorm_full"] = [2]float64{0.05, 0.99} }},
 		{"inference-only 3 points better", "inference-only-worse", func(tab studyTable) { tab.edit("inorm", func(_, _ int, v float64) float64 { return v + 3 }) }},
+		{"no effect: inference-only = LN+", "inference-only-worse", func(tab studyTable) {
+			tab.edit("inorm", func(e, i int, v float64) float64 { return tab["e_ln"][e][i] + jitter() })
+		}},
 		{"inference-only never collapses", "inference-only-collapses", func(tab studyTable) {
 			tab.edit("inorm", func(e, i int, v float64) float64 { return tab["e_ln"][e][i] - 2 })
 		}},
 		{"GradNorm 1 point worse", "gradnorm-rescues", func(tab studyTable) { tab.edit("inorm_full", func(_, _ int, v float64) float64 { return v - 1 }) }},
-		{"GradNorm collapses once", "gradnorm-rescues", func(tab studyTable) { tab["inorm_full"][1][3] = 10 }},
+		{"no effect: GradNorm = LN+", "gradnorm-rescues", func(tab studyTable) {
+			tab.edit("inorm_full", func(e, i int, v float64) float64 { return tab["e_ln"][e][i] + jitter() })
+		}},
+		{"GradNorm collapses like inference-only", "gradnorm-rescues", func(tab studyTable) {
+			tab.edit("inorm_full", func(e, i int, v float64) float64 { return map[bool]float64{true: 10, false: v}[i%4 == 0] })
+		}},
 	}
 	for _, tc := range cases {
 		tab := base.clone()
-		saved := studyMoments["inorm_full"]
 		tc.degrade(tab)
-		vs := judge(t, tab.comparison(30), tc.check)
-		studyMoments["inorm_full"] = saved
-		if !strings.Contains(results(vs), "fail") {
+		if vs := judge(t, tab.comparison(30), tc.check); !strings.Contains(results(vs), "fail") {
 			t.Errorf("%s: check %s gives %s: %+v", tc.name, tc.check, results(vs), vs)
+		}
+	}
+	for _, m := range [][2]float64{{0.05, 0.99}, {-0.002, 1.5}, {-0.55, 1.2}} { // off-centre; unscaled; plain DANN's
+		withMoments("inorm", m[0], m[1], func() {
+			if vs := judge(t, base.comparison(30), "activity-normalised"); !strings.Contains(results(vs), "fail") {
+				t.Errorf("I-Norm moments %v: %s", m, results(vs))
+			}
+		})
+	}
+}
+
+// Calibration: 200 random draws of 10 of the study's 30 configurations
+// (rows drawn per eps) judged like a 10-configuration run of circuitry's.
+// No clause may fail on more than 5% of them: at the medium preset's size
+// a fail must not be an accident of which configurations ran. Intervals
+// from 1,000 resamples instead of 4,000, for time: their ends move by a
+// few percent of the interval's width.
+func TestVerdictsCalibratedOnStudySubsets(t *testing.T) {
+	defer func(n int) { bootstrapResamples = n }(bootstrapResamples)
+	bootstrapResamples = 1000
+	tab := loadStudyTable(t)
+	rng := rand.New(rand.NewPCG(30, 10))
+	const draws = 200
+	fails := map[string]int{}
+	var order []string
+	for d := 0; d < draws; d++ {
+		idx := make([][]int, len(studyEps))
+		for e := range idx {
+			idx[e] = rng.Perm(30)[:10]
+		}
+		for j, v := range Verdicts(tab.subset(idx)) {
+			key := fmt.Sprintf("%2d check %d %s", j, v.Check, v.Claim) // clauses come in one order
+			if _, seen := fails[key]; !seen {
+				order = append(order, key)
+			}
+			if v.Result == "fail" {
+				fails[key]++
+			} else {
+				fails[key] += 0
+			}
+		}
+	}
+	for _, k := range order {
+		rate := float64(fails[k]) / draws
+		t.Logf("fail rate %5.1f%%  %s", 100*rate, k)
+		if rate > 0.05 {
+			t.Errorf("%s fails on %.1f%% of 10-configuration subsets of the study's own numbers", k, 100*rate)
 		}
 	}
 }
@@ -236,9 +327,10 @@ func TestCentringChecks(t *testing.T) {
 // significance claims say so instead of passing or failing.
 func TestFewConfigurationsAreUnderpowered(t *testing.T) {
 	c := loadStudyTable(t).comparison(3)
-	for _, name := range []string{"gradnorm-rescues"} {
-		if r := results(judge(t, c, name)); r != "underpowered" {
-			t.Errorf("%s at 3 configurations: %s", name, r)
+	for _, v := range judge(t, c, "gradnorm-rescues") {
+		// Every accuracy clause; the collapse rate (0 of 12) can be judged.
+		if !strings.Contains(v.Claim, "collapses") && v.Result != "underpowered" {
+			t.Errorf("%s at 3 configurations: %s (%s)", v.Claim, v.Result, v.Measured)
 		}
 	}
 	if p := minP(3, 3); !(p > 0.01) || math.IsNaN(p) {
