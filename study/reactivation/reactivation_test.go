@@ -3,6 +3,7 @@ package reactivation
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/circuitry-lab/circuitry/internal/browser"
 	"io"
@@ -602,5 +603,46 @@ func TestResumedTrainingProgress(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "resuming from step 6") || again.skipped != 5 || again.added != 15 {
 		t.Fatalf("resumed: skipped %d, added %d; want 5 and 15\n%s", again.skipped, again.added, log.String())
+	}
+}
+
+// The committed paper-scale records keep their identity: the spatial
+// network's spec is unchanged by the head-direction options, and the
+// head-direction record (trained before the authors' task) matches the
+// spec with both options on and not the default (the authors' task).
+func TestHeadDirTaskOptionsKeepRecords(t *testing.T) {
+	sha := func(t *testing.T, preset string, sets ...string) (got, recorded string) {
+		data, err := os.ReadFile("../../configs/offline-reactivation/" + preset + "-paper.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := Parse(data, sets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err = s.pointSpec("noisy", 0).Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile("../../results/offline-reactivation-paper/offline-reactivation-" + preset + "-paper/runs/noisy_s0/run.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct {
+			SHA string `json:"config_sha256"`
+		}
+		if err := json.Unmarshal(b, &rec); err != nil {
+			t.Fatal(err)
+		}
+		return got, rec.SHA
+	}
+	if got, rec := sha(t, "spatial"); got != rec {
+		t.Errorf("spatial record no longer matches its preset: %s vs %s", got, rec)
+	}
+	if got, rec := sha(t, "headdir"); got == rec {
+		t.Error("the authors' head-direction task has the old task's fingerprint")
+	}
+	if got, rec := sha(t, "headdir", "headdir.drop_first_step=true", "headdir.open_cell_spacing=true"); got != rec {
+		t.Errorf("the old task's options do not match its record: %s vs %s", got, rec)
 	}
 }

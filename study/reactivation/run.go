@@ -134,7 +134,28 @@ func (s *Config) pointSpec(cond string, seed uint64) experiment.RunSpec {
 		// torch.nn.GRU: another architecture for the same config).
 		spec.Version = 2
 	}
+	if s.Task == "headdir" {
+		// The task's two options enter as the trainer version: 0 is the
+		// task every head-direction record before 2026-12-06 trained (both
+		// on), so those records stay reusable under the two options.
+		spec.Neutral = append(spec.Neutral, "headdir.drop_first_step", "headdir.open_cell_spacing")
+		spec.Version = headDirVersion(s.HeadDir)
+	}
 	return spec
+}
+
+// headDirVersion numbers the head-direction task variants: 0 circuitry's
+// before 2026-12-06, 1 the authors' (the default), 2 and 3 one option each.
+func headDirVersion(h HeadDirConfig) int {
+	switch {
+	case h.DropFirstStep && h.OpenCellSpacing:
+		return 0
+	case h.DropFirstStep:
+		return 2
+	case h.OpenCellSpacing:
+		return 3
+	}
+	return 1
 }
 
 // runPoint trains, resumes or re-analyses one network as the integrity

@@ -106,6 +106,13 @@ type SpatialConfig struct {
 // HeadDirConfig is the head-direction task.
 type HeadDirConfig struct {
 	Spread float64 `yaml:"spread"` // von Mises tuning spread, rad (pi/6)
+	// Named options, off in the presets (the authors' task): each restores
+	// circuitry's head-direction task before 2026-12-06. DropFirstStep:
+	// trajectories simulate T+1 steps and drop the first (the authors
+	// start from the first heading). OpenCellSpacing: preferred angles on
+	// [-pi, pi) (the authors': n angles on [-pi, pi], both ends).
+	DropFirstStep   bool `yaml:"drop_first_step,omitempty"`
+	OpenCellSpacing bool `yaml:"open_cell_spacing,omitempty"`
 }
 
 // Default is the spatial study at the paper's scale.
@@ -300,9 +307,8 @@ func (s *Config) Dir() string { return filepath.Join(s.Out.Dir, s.Name) }
 func (s *Config) NewTask(biased bool, seed uint64) pathint.Task {
 	if s.Task == "headdir" {
 		g := headdir.DefaultConfig()
-		g.Steps = s.Train.SeqLen
-		g.Biased = biased
-		return pathint.NewHeadDir(g, headdir.NewCells(s.Network.Cells, s.HeadDir.Spread))
+		g.Steps, g.Biased, g.DropFirstStep = s.Train.SeqLen, biased, s.HeadDir.DropFirstStep
+		return pathint.NewHeadDir(g, headdir.NewCells(s.Network.Cells, s.HeadDir.Spread, s.HeadDir.OpenCellSpacing))
 	}
 	g := navigation.DefaultConfig()
 	g.Box, g.Steps = s.Spatial.Box, s.Train.SeqLen

@@ -21,6 +21,11 @@ type Config struct {
 	Steps     int     // steps per trajectory, T (100)
 	TurnSigma float64 // sd of the turn rate, rad/s (11.52)
 	Biased    bool    // all turns counter-clockwise (absolute value of each step)
+	// DropFirstStep simulates T+1 steps and drops the first, as the
+	// spatial generator does (circuitry's head-direction task until
+	// 2026-12-06). Off: the authors' head-direction code, whose initial
+	// heading is the first one drawn and whose T steps all follow it.
+	DropFirstStep bool
 }
 
 // DefaultConfig is the unbiased generator.
@@ -47,14 +52,20 @@ type Batch struct {
 	Heading []float64 // T x B: heading after each step, in [-pi, pi)
 }
 
-// Generate draws B trajectories; like the spatial task it simulates T+1
-// steps and drops the first.
+// Generate draws B trajectories: a heading uniform in [0, 2 pi), then T
+// turns (with DropFirstStep, T+1 turns of which the first only moves the
+// start).
 func (c Config) Generate(rng *rand.Rand, b int) *Batch {
 	t := c.Steps
 	out := &Batch{B: b, T: t, Start: make([]float64, b), Turn: make([]float64, t*b), Heading: make([]float64, t*b)}
 	for i := 0; i < b; i++ {
 		h := rng.Float64() * 2 * math.Pi
-		for s := 0; s <= t; s++ {
+		first := 0
+		if !c.DropFirstStep {
+			h, first = Wrap(h), 1
+			out.Start[i] = h
+		}
+		for s := first; s <= t; s++ {
 			d := c.Dt * c.TurnSigma * rng.NormFloat64()
 			if c.Biased {
 				d = math.Abs(d)
@@ -81,20 +92,27 @@ func Wrap(a float64) float64 {
 }
 
 // Cells are n head-direction cells with preferred angles evenly spaced on
-// [-pi, pi) and von Mises tuning exp(kappa (cos(theta - mu) - 1)), peak 1,
-// kappa = 1/spread^2.
+// [-pi, pi] (both ends, as the authors' code spaces them: the cells at -pi
+// and pi are one angle) or, open, on [-pi, pi) (circuitry's until
+// 2026-12-06), and von Mises tuning exp(kappa (cos(theta - mu) - 1)),
+// peak 1, kappa = 1/spread^2.
 type Cells struct {
 	Pref       []float64
 	Kappa      float64
 	cosP, sinP []float64 // cos and sin of Pref: cos(t - m) = cos t cos m + sin t sin m
 }
 
-// NewCells returns n cells with tuning spread (radians; the study: pi/6).
-func NewCells(n int, spread float64) *Cells {
+// NewCells returns n cells with tuning spread (radians; the study: pi/6),
+// spaced on [-pi, pi], or on [-pi, pi) when open.
+func NewCells(n int, spread float64, open bool) *Cells {
 	c := &Cells{Pref: make([]float64, n), Kappa: 1 / (spread * spread)}
 	c.cosP, c.sinP = make([]float64, n), make([]float64, n)
+	intervals := float64(max(n-1, 1))
+	if open {
+		intervals = float64(n)
+	}
 	for i := range c.Pref {
-		c.Pref[i] = -math.Pi + 2*math.Pi*float64(i)/float64(n)
+		c.Pref[i] = -math.Pi + 2*math.Pi*float64(i)/intervals
 		c.sinP[i], c.cosP[i] = math.Sincos(c.Pref[i])
 	}
 	return c

@@ -49,7 +49,7 @@ func TestGenerator(t *testing.T) {
 }
 
 func TestCells(t *testing.T) {
-	c := NewCells(512, math.Pi/6)
+	c := NewCells(512, math.Pi/6, false)
 	act := make([]float32, 512)
 	for _, theta := range []float64{-3.1, -1, 0, 0.5, 3.1} {
 		c.Encode(act, theta)
@@ -67,7 +67,7 @@ func TestCells(t *testing.T) {
 }
 
 func TestEncodeMatchesDefinition(t *testing.T) {
-	c := NewCells(64, math.Pi/6)
+	c := NewCells(64, math.Pi/6, true)
 	act := make([]float32, 64)
 	for _, theta := range []float64{-3, -0.4, 1.2, 3.1} {
 		c.Encode(act, theta)
@@ -77,5 +77,43 @@ func TestEncodeMatchesDefinition(t *testing.T) {
 				t.Fatalf("theta %v cell %d: %v, want %v", theta, i, act[i], want)
 			}
 		}
+	}
+}
+
+// The authors' trajectories start at the first heading drawn (uniform in
+// [0, 2 pi), wrapped) and draw exactly T turns; DropFirstStep spends one
+// more turn before the start. Same stream: the authors' start is the
+// first uniform draw, and the variant's start is that heading moved by a
+// turn.
+func TestFirstStepKeptOrDropped(t *testing.T) {
+	c := DefaultConfig()
+	c.Steps = 5
+	rng := rand.New(rand.NewPCG(4, 4))
+	h0 := Wrap(rng.Float64() * 2 * math.Pi)
+	d0 := c.Dt * c.TurnSigma * rng.NormFloat64()
+	b := c.Generate(rand.New(rand.NewPCG(4, 4)), 1)
+	if b.Start[0] != h0 || b.Turn[0] != d0 {
+		t.Fatalf("authors' start %v, first turn %v; want %v, %v", b.Start[0], b.Turn[0], h0, d0)
+	}
+	c.DropFirstStep = true
+	b = c.Generate(rand.New(rand.NewPCG(4, 4)), 1)
+	if math.Abs(Wrap(b.Start[0]-Wrap(h0+d0))) > 1e-12 || b.Turn[0] == d0 {
+		t.Fatalf("dropped first step: start %v, want %v", b.Start[0], Wrap(h0+d0))
+	}
+}
+
+// The authors space n cells over [-pi, pi] with both ends (the cells at
+// -pi and pi share an angle); the open spacing covers [-pi, pi).
+func TestCellSpacing(t *testing.T) {
+	c := NewCells(512, math.Pi/6, false)
+	if c.Pref[0] != -math.Pi || math.Abs(c.Pref[511]-math.Pi) > 1e-12 || math.Abs(c.Pref[1]-c.Pref[0]-2*math.Pi/511) > 1e-12 {
+		t.Fatalf("closed spacing: %v %v %v", c.Pref[0], c.Pref[1], c.Pref[511])
+	}
+	o := NewCells(512, math.Pi/6, true)
+	if o.Pref[0] != -math.Pi || math.Abs(o.Pref[511]-(math.Pi-2*math.Pi/512)) > 1e-12 {
+		t.Fatalf("open spacing: %v %v", o.Pref[0], o.Pref[511])
+	}
+	if one := NewCells(1, 1, false); one.Pref[0] != -math.Pi {
+		t.Fatalf("one cell at %v", one.Pref[0])
 	}
 }
