@@ -142,15 +142,3 @@ var (
 	studyINormCollapse    = newRate(43, 120)
 	studyGradNormCollapse = newRate(0, 120)
 )
-
-// meanOf is the mean of f over the indices (NaN for none).
-func meanOf(idx []int, f func(i int) float64) float64 {
-	if len(idx) == 0 {
-		return math.NaN()
-	}
-	s := 0.0
-	for _, i := range idx {
-		s += f(i)
-	}
-	return s / float64(len(idx))
-}

@@ -22,15 +22,6 @@ func (c *Comparison) row(cond string) *ConditionRow {
 	return nil
 }
 
-func (c *Comparison) pairRow(a, b string) *PairRow {
-	for i := range c.Pairs {
-		if c.Pairs[i].A == a && c.Pairs[i].B == b {
-			return &c.Pairs[i]
-		}
-	}
-	return nil
-}
-
 // initMoments measures the across-unit mean and variance of every hidden
 // layer at initialisation on a random non-negative batch.
 func initMoments(cond string) (maxAbsMean, maxAbsVarMinus1 float64) {

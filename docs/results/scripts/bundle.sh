@@ -1,0 +1,24 @@
+#!/bin/bash
+# bundle.sh SRC_STUDY_DIR DST_STUDY_DIR [--weights]
+# Copies the records of every finished run (config.yaml, run.json,
+# summary.json, metrics.jsonl, arrays/, and with --weights
+# weights.safetensors) and the study's tables into results/, so a later
+# session resumes or re-judges the study from them. Unfinished runs are
+# skipped (their checkpoints are large; bundle those by hand).
+set -euo pipefail
+src=$1 dst=$2 weights=${3:-}
+mkdir -p "$dst/runs"
+for f in study.yaml comparison.json comparison.md results.csv verdicts.json verdicts.md; do
+	[ -f "$src/$f" ] && cp "$src/$f" "$dst/"
+done
+n=0
+for run in "$src"/runs/*/; do
+	name=$(basename "$run")
+	grep -q '"finished": true' "$run/run.json" 2>/dev/null || continue
+	mkdir -p "$dst/runs/$name"
+	for f in config.yaml run.json summary.json metrics.jsonl; do cp "$run/$f" "$dst/runs/$name/"; done
+	[ -d "$run/arrays" ] && cp -r "$run/arrays" "$dst/runs/$name/"
+	[ "$weights" = --weights ] && cp "$run/weights.safetensors" "$dst/runs/$name/"
+	n=$((n + 1))
+done
+echo "$n finished runs bundled into $dst"
