@@ -26,9 +26,9 @@ type KLMatrix struct {
 	Quiescent []string           `json:"quiescent"` // columns: the conditions' quiescent distributions, then the controls
 	Mean      [][]analysis.Float `json:"mean_nats"` // rows x columns
 	Seeds     int                `json:"seeds"`
-	// NoiseAdded lists the columns of networks trained without noise: their
-	// quiescent source is the run with noise added at sleep (a noiseless
-	// sleep sits at a fixed point and has no density).
+	// NoiseAdded lists the extra columns of networks trained without noise
+	// slept with noise added ("<condition> (noise added)"); their own
+	// columns are their sleep without noise, as the authors compute it.
 	NoiseAdded []string `json:"noise_added_columns"`
 }
 
@@ -44,6 +44,9 @@ func (m *KLMatrix) At(waking, quiescent string) float64 {
 	return float64(m.Mean[i][j])
 }
 
+// noiseAddedSuffix names a no-noise network's column slept with noise.
+const noiseAddedSuffix = " (noise added)"
+
 // klSource is one column's samples and their log density under it.
 type klSource struct {
 	samples, logQ []float64
@@ -54,16 +57,17 @@ type klSource struct {
 func klMatrix(s Config, results []*Result) (*KLMatrix, error) {
 	m := &KLMatrix{Waking: slices.Clone(s.Conditions), Quiescent: slices.Clone(s.Conditions)}
 	periodic := s.Task == "headdir"
+	for _, c := range s.Conditions {
+		if !conditions[c].noisy {
+			m.NoiseAdded = append(m.NoiseAdded, c+noiseAddedSuffix)
+		}
+	}
+	m.Quiescent = append(m.Quiescent, m.NoiseAdded...)
 	m.Quiescent = append(m.Quiescent, colUniform)
 	if !periodic {
 		m.Quiescent = append(m.Quiescent, colUniformCoded)
 	}
 	m.Quiescent = append(m.Quiescent, colUntrained)
-	for _, c := range s.Conditions {
-		if !conditions[c].noisy {
-			m.NoiseAdded = append(m.NoiseAdded, c)
-		}
-	}
 	sum := make([][]float64, len(m.Waking))
 	for i := range sum {
 		sum[i] = make([]float64, len(m.Quiescent))
@@ -120,6 +124,10 @@ func (m *KLMatrix) addSeed(s Config, seed uint64, results []*Result, sum [][]flo
 			return err
 		}
 		for i, p := range wake {
+			if r := by[col]; r != nil && m.Waking[i] == col {
+				sum[i][j] += float64(r.KL) // the network's own entry: its KL, one value everywhere
+				continue
+			}
 			p.LogPDF(lp, src.samples)
 			sum[i][j] += analysis.ClippedKL(src.logQ, lp)
 		}
@@ -147,13 +155,13 @@ func (m *KLMatrix) source(s Config, seed uint64, col string, by map[string]*Resu
 		return klSource{samples: task.Uniform(experiment.Stream(seed, "kl-matrix/uniform"), n), logQ: logQ}, nil
 	}
 	var states []float64
-	switch r := by[col]; {
+	switch r, added := by[col], by[strings.TrimSuffix(col, noiseAddedSuffix)]; {
 	case col == colUntrained:
 		states = untrained.untrainedQuiet
+	case slices.Contains(m.NoiseAdded, col) && added != nil:
+		states = added.quietAdded
 	case r == nil:
 		return klSource{}, fmt.Errorf("KL matrix: no %s network for seed %d", col, seed)
-	case slices.Contains(m.NoiseAdded, col):
-		states = r.quietAdded
 	default:
 		states = r.quiet
 	}
@@ -171,7 +179,7 @@ func (m *KLMatrix) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "KL(quiescent column || waking row), nats, mean over %d seed(s). ", m.Seeds)
 	if len(m.NoiseAdded) > 0 {
-		fmt.Fprintf(&b, "Columns of networks trained without noise (%s) are their runs with noise added at sleep. ", strings.Join(m.NoiseAdded, ", "))
+		fmt.Fprintf(&b, "Networks trained without noise sleep without noise in their own columns, as the authors compute them; the columns %s are the same networks slept with noise added. ", strings.Join(m.NoiseAdded, ", "))
 	}
 	b.WriteString("The uniform control is given with the correct density and as the authors' code computes it (a 1-D pdf per coordinate: ln box more); each verdict says which it uses.\n\n")
 	b.WriteString("| waking \\ quiescent | " + strings.Join(m.Quiescent, " | ") + " |\n|---|" + strings.Repeat("---|", len(m.Quiescent)) + "\n")

@@ -41,7 +41,9 @@ func blob(rng *rand.Rand, n int, x, y float64) []float64 {
 // network whose quiescent states follow its own waking distribution has a
 // small diagonal entry, the cross-bias and untrained entries are large,
 // the uniform column is small for unbiased waking data, and as coded it
-// is exactly ln 2.2 more.
+// is exactly ln 2.2 more. A no-noise network's own column is its sleep
+// without noise (the authors'), the noise-added sleep an extra column; a
+// network's entry against its own waking data is its KL, one value.
 func TestKLMatrixBlockStructure(t *testing.T) {
 	s := Default()
 	s.Seeds, s.Conditions = []uint64{0}, []string{"noisy", "noisy_biased", "nonoise"}
@@ -50,10 +52,10 @@ func TestKLMatrixBlockStructure(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const n = 2000
 	res := []*Result{
-		{Condition: "noisy", wake: box(rng, n), quiet: box(rng, n), untrainedQuiet: blob(rng, n, 0.9, -0.9)},
-		{Condition: "noisy_biased", wake: ring(rng, n), quiet: ring(rng, n), untrainedQuiet: blob(rng, n, 0.9, -0.9)},
-		// Trained without noise: its frozen sleep is ignored, the noise-added one used.
-		{Condition: "nonoise", wake: box(rng, n), quiet: blob(rng, n, 0, 0), quietAdded: box(rng, n), untrainedQuiet: blob(rng, n, 0.9, -0.9)},
+		{Condition: "noisy", KL: 0.071, wake: box(rng, n), quiet: box(rng, n), untrainedQuiet: blob(rng, n, 0.9, -0.9)},
+		{Condition: "noisy_biased", KL: 0.052, wake: ring(rng, n), quiet: ring(rng, n), untrainedQuiet: blob(rng, n, 0.9, -0.9)},
+		// Trained without noise: a frozen sleep without noise, a spread one with noise added.
+		{Condition: "nonoise", KL: 5.1, wake: box(rng, n), quiet: blob(rng, n, 0, 0), quietAdded: box(rng, n), untrainedQuiet: blob(rng, n, 0.9, -0.9)},
 	}
 	m, err := klMatrix(s, res)
 	if err != nil {
@@ -70,9 +72,11 @@ func TestKLMatrixBlockStructure(t *testing.T) {
 			t.Errorf("KL(%s quiescent || %s waking) = %.3f, want > %g", q, w, v, lo)
 		}
 	}
-	small("noisy", "noisy", 0.3)
-	small("noisy_biased", "noisy_biased", 0.3)
-	small("noisy", "nonoise", 0.3) // the noise-added sleep, not the frozen one
+	if m.At("noisy", "noisy") != 0.071 || m.At("noisy_biased", "noisy_biased") != 0.052 || m.At("nonoise", "nonoise") != 5.1 {
+		t.Errorf("own entries %v, %v, %v: want the networks' KLs", m.At("noisy", "noisy"), m.At("noisy_biased", "noisy_biased"), m.At("nonoise", "nonoise"))
+	}
+	large("noisy", "nonoise", 2)                    // slept without noise: the frozen blob
+	small("noisy", "nonoise"+noiseAddedSuffix, 0.3) // the noise-added sleep
 	small("noisy", colUniform, 0.3)
 	large("noisy_biased", "noisy", 2)
 	large("noisy", "noisy_biased", 1)
@@ -113,5 +117,35 @@ func TestCovarianceBlocksMatchPCA(t *testing.T) {
 	}
 	if want[0] < 0.8 {
 		t.Fatalf("the test data should have one dominant PC, got %.3f", want[0])
+	}
+}
+
+// A KDE's subset of a time-major run (t*B + b) keeps steps of every
+// trajectory, about evenly (the strided subset it replaced kept every
+// step of 20 of 200 trajectories), and the same ones on every call.
+func TestSubsampleStatesCoversEveryTrajectory(t *testing.T) {
+	const steps, b, d, limit = 1000, 200, 2, 20000
+	pts := make([]float64, steps*b*d)
+	for i := range pts {
+		pts[i] = float64(i / d % b) // coordinate = trajectory index
+	}
+	sub := subsampleStates(pts, d, limit)
+	if len(sub) != limit*d {
+		t.Fatalf("%d states kept, want %d", len(sub)/d, limit)
+	}
+	count := make([]int, b)
+	for i := 0; i < limit; i++ {
+		count[int(sub[i*d])]++
+	}
+	for k, c := range count {
+		if c < 60 || c > 140 { // 100 expected; binomial sd ~10
+			t.Fatalf("trajectory %d has %d of the %d kept states", k, c, limit)
+		}
+	}
+	again := subsampleStates(pts, d, limit)
+	for i := range sub {
+		if sub[i] != again[i] {
+			t.Fatal("two calls kept different states")
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/report"
+	"github.com/circuitry-lab/circuitry/task/navigation"
 )
 
 // Row aggregates one condition over seeds.
@@ -45,6 +47,11 @@ type Row struct {
 	PCA10Wake  analysis.MeanSD `json:"pca_pc10_waking"`
 	PCA10Quiet analysis.MeanSD `json:"pca_pc10_quiescent"`
 	PCAGap     analysis.MeanSD `json:"pca_max_gap_pc1_10"`
+	// Null processes (nulls.go), KL(null || this condition's waking
+	// states): each trajectory frozen at its first quiescent state, and a
+	// density-blind random walk with the network's quiescent step.
+	KLNullFrozen    analysis.MeanSD `json:"kl_null_frozen"`
+	KLNullDiffusion analysis.MeanSD `json:"kl_null_diffusion"`
 }
 
 // Report is what `circuitry run` writes for the study.
@@ -58,12 +65,20 @@ type Report struct {
 	// source (the study's Fig. 2e).
 	KL      *KLMatrix `json:"kl_matrix"`
 	Figures []string  `json:"figures"`
-	results []*Result
-	study   Config
+	// Box is the spatial task's box side (m); Generator the study's
+	// unbiased spatial generator measured against the science file's
+	// re-simulation (check 7). Both absent for head direction.
+	Box       float64         `json:"box,omitempty"`
+	Generator *GeneratorStats `json:"generator,omitempty"`
+	results   []*Result
+	study     Config
 }
 
 func newReport(s Config, results []*Result) *Report {
 	rep := &Report{Study: s.Name, Task: s.Task, Noise: s.Network.Noise, Seeds: s.Seeds, results: results, study: s}
+	if s.Task == "spatial" {
+		rep.Box, rep.Generator = s.Spatial.Box, measureGenerator(s)
+	}
 	for _, cond := range s.Conditions {
 		var rs []*Result
 		for _, r := range results {
@@ -79,30 +94,32 @@ func newReport(s Config, results []*Result) *Report {
 			return analysis.NewMeanSD(x)
 		}
 		row := Row{Condition: cond,
-			DecodeErr:      get(func(r *Result) analysis.Float { return r.DecodeErr }),
-			UntrainedErr:   get(func(r *Result) analysis.Float { return r.UntrainedErr }),
-			KL:             get(func(r *Result) analysis.Float { return r.KL }),
-			KLUntrained:    get(func(r *Result) analysis.Float { return r.KLUntrained }),
-			KLUniform:      get(func(r *Result) analysis.Float { return r.KLUniform }),
-			KLUniformCoded: get(func(r *Result) analysis.Float { return r.KLUniformAsCoded }),
-			StepWake:       get(func(r *Result) analysis.Float { return r.StepWake }),
-			StepQuiet:      get(func(r *Result) analysis.Float { return r.StepQuiet }),
-			Variance:       get(func(r *Result) analysis.Float { return r.Variance }),
-			AnchorWake:     get(func(r *Result) analysis.Float { return r.AnchorWake }),
-			AnchorQuiet:    get(func(r *Result) analysis.Float { return r.AnchorQuiet }),
-			SignedWake:     get(func(r *Result) analysis.Float { return r.SignedWake }),
-			SignedQuiet:    get(func(r *Result) analysis.Float { return r.SignedQuiet }),
-			DriftAlignment: get(func(r *Result) analysis.Float { return r.DriftAlignment }),
-			DriftWeighted:  get(func(r *Result) analysis.Float { return r.DriftWeighted }),
-			DriftNoiseFree: get(func(r *Result) analysis.Float { return r.DriftAlignmentNoiseFree }),
-			SecondsPerStep: get(func(r *Result) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
-			KLNoiseAdded:   get(func(r *Result) analysis.Float { return r.KLNoiseAdded }),
-			StepNoiseAdded: get(func(r *Result) analysis.Float { return r.StepNoiseAdded }),
-			AnchorWakeP10:  get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 0) }),
-			AnchorWakeP90:  get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 1) }),
-			PCA10Wake:      get(func(r *Result) analysis.Float { return curveAt(r.PCAWake, 9) }),
-			PCA10Quiet:     get(func(r *Result) analysis.Float { return curveAt(r.PCAQuiet, 9) }),
-			PCAGap:         get(func(r *Result) analysis.Float { return maxGap(r.PCAWake, r.PCAQuiet, 10) }),
+			DecodeErr:       get(func(r *Result) analysis.Float { return r.DecodeErr }),
+			UntrainedErr:    get(func(r *Result) analysis.Float { return r.UntrainedErr }),
+			KL:              get(func(r *Result) analysis.Float { return r.KL }),
+			KLUntrained:     get(func(r *Result) analysis.Float { return r.KLUntrained }),
+			KLUniform:       get(func(r *Result) analysis.Float { return r.KLUniform }),
+			KLUniformCoded:  get(func(r *Result) analysis.Float { return r.KLUniformAsCoded }),
+			StepWake:        get(func(r *Result) analysis.Float { return r.StepWake }),
+			StepQuiet:       get(func(r *Result) analysis.Float { return r.StepQuiet }),
+			Variance:        get(func(r *Result) analysis.Float { return r.Variance }),
+			AnchorWake:      get(func(r *Result) analysis.Float { return r.AnchorWake }),
+			AnchorQuiet:     get(func(r *Result) analysis.Float { return r.AnchorQuiet }),
+			SignedWake:      get(func(r *Result) analysis.Float { return r.SignedWake }),
+			SignedQuiet:     get(func(r *Result) analysis.Float { return r.SignedQuiet }),
+			DriftAlignment:  get(func(r *Result) analysis.Float { return r.DriftAlignment }),
+			DriftWeighted:   get(func(r *Result) analysis.Float { return r.DriftWeighted }),
+			DriftNoiseFree:  get(func(r *Result) analysis.Float { return r.DriftAlignmentNoiseFree }),
+			SecondsPerStep:  get(func(r *Result) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
+			KLNoiseAdded:    get(func(r *Result) analysis.Float { return r.KLNoiseAdded }),
+			StepNoiseAdded:  get(func(r *Result) analysis.Float { return r.StepNoiseAdded }),
+			AnchorWakeP10:   get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 0) }),
+			AnchorWakeP90:   get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 1) }),
+			PCA10Wake:       get(func(r *Result) analysis.Float { return curveAt(r.PCAWake, 9) }),
+			PCA10Quiet:      get(func(r *Result) analysis.Float { return curveAt(r.PCAQuiet, 9) }),
+			PCAGap:          get(func(r *Result) analysis.Float { return maxGap(r.PCAWake, r.PCAQuiet, 10) }),
+			KLNullFrozen:    get(func(r *Result) analysis.Float { return analysis.Float(r.nulls.Frozen) }),
+			KLNullDiffusion: get(func(r *Result) analysis.Float { return analysis.Float(r.nulls.Diffusion) }),
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
@@ -499,4 +516,24 @@ func writeRunReport(dir string, r *Result) error {
 		return err
 	}
 	return fsutil.WriteFileAtomic(filepath.Join(dir, "report.html"), page)
+}
+
+// GeneratorStats are the study's unbiased spatial generator's statistics
+// over 2,000 trajectories (the science file's re-simulation size).
+type GeneratorStats struct {
+	MeanStep float64 `json:"mean_step"`      // m
+	WallRate float64 `json:"wall_rule_rate"` // fraction of steps on which wall avoidance fired
+}
+
+// measureGenerator draws 2,000 trajectories from the study's unbiased
+// generator (its box and trajectory length) on a fixed stream.
+func measureGenerator(s Config) *GeneratorStats {
+	g := navigation.DefaultConfig()
+	g.Box, g.Steps = s.Spatial.Box, s.Train.SeqLen
+	b := g.Generate(rand.New(rand.NewPCG(7, 7)), 2000)
+	var step float64
+	for i := 0; i < b.T*b.B; i++ {
+		step += math.Hypot(b.Vel[2*i], b.Vel[2*i+1])
+	}
+	return &GeneratorStats{MeanStep: step / float64(b.T*b.B), WallRate: float64(b.WallHits) / float64(b.B*(b.T+1))}
 }

@@ -223,6 +223,12 @@ func (r *runner) Finish(ctx context.Context, env experiment.Env) (experiment.Res
 			return nil, err
 		}
 	}
+	for _, res := range results {
+		var err error
+		if res.nulls, err = measureNulls(r.cfg, res); err != nil {
+			return nil, err
+		}
+	}
 	rep := newReport(r.cfg, results)
 	m, err := klMatrix(r.cfg, results)
 	if err != nil {

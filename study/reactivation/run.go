@@ -38,8 +38,12 @@ import (
 // size (1000 trajectories, 100 waking and 200 quiescent steps), the
 // untrained control's decoded sleep saved (the KL matrix), the quiescent
 // noise kind recorded, waking anchor-distance percentiles. 5: the drift is
-// the expected input-free step, the uniform noise's mean included.
-const AnalysisVersion = 5
+// the expected input-free step, the uniform noise's mean included. 6: a
+// KDE of more than quiescence.kde_points states keeps a random subset of
+// them (the evenly strided subset it kept before aliased with the batch:
+// with 200 trajectories and a stride of 10 it kept every step of 20
+// trajectories and none of the other 180).
+const AnalysisVersion = 6
 
 // Result is summary.json of one trained network and its
 // offline analyses. Errors are mean squared decoding errors per
@@ -106,6 +110,7 @@ type Result struct {
 	tuning                         []float64      // the target cells' centres or preferred headings
 	wakeHidden, quietHidden        []float32      // subsampled hidden states (rows of n_rec)
 	b, t, tq, dim                  int
+	nulls                          nullKLs // measured when the study's report is written
 }
 
 // record is one line of metrics.jsonl during training.
@@ -482,15 +487,25 @@ func quiesce(task pathint.Task, net rnn.Net, c0 *tensor.Mat, steps int, sd float
 // fitKDE fits a KDE to at most limit evenly spaced states; a degenerate
 // cloud (a network whose state never moves) gets 1e-6 jitter so its
 // density, and the KL, stay defined.
-func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
+// subsampleStates keeps limit of the d-dimensional states in pts, chosen
+// uniformly without replacement on a fixed stream (so every run keeps the
+// same ones) and kept in their original order. A strided subset would
+// alias with the time-major layout (t*B + b): it could keep every step
+// of a few trajectories instead of some steps of all of them.
+func subsampleStates(pts []float64, d, limit int) []float64 {
 	n := len(pts) / d
-	if limit > 0 && n > limit {
-		sub := make([]float64, 0, limit*d)
-		for i := 0; i < limit; i++ {
-			j := i * n / limit
-			sub = append(sub, pts[j*d:(j+1)*d]...)
-		}
-		pts = sub
+	idx := rand.New(rand.NewPCG(uint64(n), uint64(limit))).Perm(n)[:limit]
+	slices.Sort(idx)
+	sub := make([]float64, 0, limit*d)
+	for _, j := range idx {
+		sub = append(sub, pts[j*d:(j+1)*d]...)
+	}
+	return sub
+}
+
+func fitKDE(pts []float64, d, limit int, periodic bool) (*analysis.KDE, error) {
+	if n := len(pts) / d; limit > 0 && n > limit {
+		pts = subsampleStates(pts, d, limit)
 	}
 	period := 0.0
 	if periodic {

@@ -36,8 +36,13 @@ func studyLike() (sp, hd *Report, x Extras) {
 	}
 	u := base("noisy")
 	u.KL, u.KLUniform, u.KLUniformCoded, u.StepQuiet, u.Variance, u.AnchorWake, u.AnchorQuiet = ms(0.97), ms(0.15), ms(0.94), ms(0.012), ms(0.0061), ms(0.84), ms(0.8)
+	// Nulls (not in the paper; KL calibration of the science file: frozen
+	// at the starts 0.18; a walk that fills the box ~ the uniform's 0.15; on
+	// the biased ring a density-blind walk spreads toward the box's).
+	u.KLNullFrozen, u.KLNullDiffusion = ms(0.18), ms(0.16)
 	b := base("noisy_biased")
 	b.KL, b.KLUniform, b.KLUniformCoded, b.StepQuiet, b.Variance = ms(0.5), ms(3), ms(3.8), ms(0.01), ms(0.004)
+	b.KLNullFrozen, b.KLNullDiffusion = ms(0.18), ms(2)
 	b.AnchorWake, b.AnchorWakeP10, b.AnchorWakeP90, b.AnchorQuiet = ms(0.325), ms(0.24), ms(0.40), ms(0.33)
 	n := base("nonoise")
 	n.KL, n.StepQuiet, n.StepNoiseAdded, n.Variance = ms(3), ms(0.001), ms(0.1), ms(0.0001)
@@ -45,21 +50,46 @@ func studyLike() (sp, hd *Report, x Extras) {
 	nb.KL, nb.StepQuiet, nb.StepNoiseAdded, nb.Variance = ms(4), ms(0.001), ms(0.1), ms(0.0001)
 	m := &KLMatrix{Waking: []string{"noisy", "noisy_biased"}, Quiescent: []string{"noisy", "noisy_biased", colUntrained}, Seeds: 5,
 		Mean: [][]analysis.Float{{0.97, 2.5, 6.5}, {3.5, 0.5, 6.5}}}
-	sp = &Report{Task: "spatial", Rows: []Row{u, b, n, nb}, KL: m}
+	sp = &Report{Task: "spatial", Rows: []Row{u, b, n, nb}, KL: m, Box: 2.2, Generator: &GeneratorStats{MeanStep: 0.0197, WallRate: 0.048}}
 	hu, hb, hn := base("noisy"), base("noisy_biased"), base("nonoise")
-	hu.KL, hu.KLUntrained, hu.KLUniform, hu.SignedQuiet = ms(0.05), ms(1.0), ms(0.03), ms(0.0005)
-	hb.KL, hb.KLUntrained, hb.SignedWake, hb.SignedQuiet = ms(0.1), ms(1.0), ms(0.18), ms(0.015)
+	// Head direction: waking headings cover the circle whatever the bias
+	// (a frozen network scored 0.012 and i.i.d. headings 0.000 in a probe
+	// of circuitry's networks), so the KL row cannot separate.
+	hu.KL, hu.KLUntrained, hu.KLUniform, hu.SignedQuiet, hu.StepWake, hu.StepQuiet = ms(0.02), ms(1.0), ms(0.001), ms(0.0005), ms(0.18), ms(0.015)
+	hb.KL, hb.KLUntrained, hb.SignedWake, hb.SignedQuiet, hb.KLUniform = ms(0.02), ms(1.0), ms(0.18), ms(0.015), ms(0.001)
+	hu.KLNullFrozen, hb.KLNullFrozen, hu.KLNullDiffusion, hb.KLNullDiffusion = ms(0.012), ms(0.012), ms(0.002), ms(0.002)
 	hn.KL = ms(0.6)
 	hd = &Report{Task: "headdir", Rows: []Row{hu, hb, hn}}
 	x1 := 0.99
 	return sp, hd, Extras{KLNoiseX1: &x1, NoiseMatch: &NoiseMatch{Waking: 0.84, Matched: 0.8, Mismatched: 1.2}}
 }
 
+// unbiasedKLRows are the rows the study's own unbiased networks fail when
+// the uniform control has its correct density: the authors' reference run
+// (KL 0.97) is "as close as the uniform reference" only against the
+// uniform as their code computed it (0.94, ln 2.2 too high); the correct
+// uniform scores 0.15, and so does any process that fills the box, so
+// 0.97 is a large entry next to them.
+var unbiasedKLRows = []string{"reactivate the waking distribution (noisy): quiescent states closer", "(noisy, quiescent noise x1)", "(gru_noisy): quiescent states closer"}
+
 // The study's own numbers pass every check (GRU rows aside: not in the
-// fixture, so n/a).
+// fixture, so n/a) but the unbiased KL rows, which fail as the authors'
+// own reference run does (unbiasedKLRows).
 func TestStudyLikeNumbersPass(t *testing.T) {
 	sp, hd, x := studyLike()
 	for _, v := range Verdicts(sp, hd, x) {
+		if slices.ContainsFunc(unbiasedKLRows, func(s string) bool { return strings.Contains(v.Claim, s) }) {
+			if v.Result != "fail" {
+				t.Errorf("%s: %s (%s), want fail (the uniform control with its correct density is closer)", v.Result, v.Claim, v.Measured)
+			}
+			continue
+		}
+		if strings.Contains(v.Claim, "Head direction: quiescent headings cover") {
+			if v.Result != "inconclusive" {
+				t.Errorf("%s: %s (%s), want inconclusive (uniform waking headings)", v.Result, v.Claim, v.Measured)
+			}
+			continue
+		}
 		if v.Result == "fail" || (v.Result == "n/a" && !strings.Contains(v.Claim, "GRU")) {
 			t.Errorf("%s: %s (%s; bar %s)", v.Result, v.Claim, v.Measured, v.Threshold)
 		}
@@ -81,17 +111,25 @@ func TestAdversarialNumbersFail(t *testing.T) {
 			func(sp, _ *Report, _ *Extras) { sp.Row("noisy_biased").AnchorQuiet = ms(0.1) }},
 		{"biased network spread over the box", "on the waking ring",
 			func(sp, _ *Report, _ *Extras) { sp.Row("noisy_biased").AnchorQuiet = ms(0.75) }},
-		{"no-noise network frozen even with noise added", "erratic steps (nonoise)",
-			func(sp, _ *Report, _ *Extras) { sp.Row("nonoise").StepNoiseAdded = ms(0.002) }},
+		{"head-direction sleep frozen", "keep moving",
+			func(_, hd *Report, _ *Extras) { hd.Row("noisy").StepQuiet = ms(0) }},
+		{"head-direction sleep turning at the waking rate", "keep moving",
+			func(_, hd *Report, _ *Extras) { hd.Row("noisy").StepQuiet = ms(0.2) }},
+		{"biased network no closer to its ring than a density-blind walk", "reactivate the waking distribution (noisy_biased)",
+			func(sp, _ *Report, _ *Extras) { sp.Row("noisy_biased").KLNullDiffusion = ms(0.45) }},
 		{"head-direction biased network turning at its waking rate", "much slower",
 			func(_, hd *Report, _ *Extras) { hd.Row("noisy_biased").SignedQuiet = ms(0.18) }},
 		{"head-direction biased network turning the other way", "much slower",
 			func(_, hd *Report, _ *Extras) { hd.Row("noisy_biased").SignedQuiet = ms(-0.015) }},
 		// At the spatial noise scale an untrained network's HD sleep had KL 0.87.
-		{"head-direction KL at the untrained level", "cover the waking distribution",
+		{"head-direction KL at the untrained level", "cover the waking distribution (noisy)",
 			func(_, hd *Report, _ *Extras) { hd.Row("noisy").KL = ms(0.87) }},
-		{"head-direction sleep stuck on half the circle", "cover the waking distribution",
+		{"head-direction sleep stuck on half the circle", "cover the waking distribution (noisy)",
 			func(_, hd *Report, _ *Extras) { hd.Row("noisy").KL = ms(0.69) }},
+		{"noisy network below the decoding floor", "Quiescent variance on the study's scale, noisy > noiseless (noisy)",
+			func(sp, _ *Report, _ *Extras) { sp.Row("noisy").Variance = ms(0.001) }},
+		{"generator with a faster animal", "Generator statistics",
+			func(sp, _ *Report, _ *Extras) { sp.Generator.MeanStep = 0.023 }},
 		{"no block structure: cross-bias entry as small as the same-bias one", "KL matrix: same-bias entry small, cross-bias and untrained entries large (noisy)",
 			func(sp, _ *Report, _ *Extras) { sp.KL.Mean[1][0] = 1.2 }},
 		{"unbiased KL well above the uniform reference", "reactivate the waking distribution (noisy)",
@@ -114,18 +152,25 @@ func TestAdversarialNumbersFail(t *testing.T) {
 			t.Errorf("%s: %q is %s (%s; bar %s), want fail", c.name, v.Claim, v.Result, v.Measured, v.Threshold)
 		}
 	}
+	// A bar of circuitry's own cannot fail a reproduction: a miss is
+	// inconclusive, never a pass.
+	sp, hd, x := studyLike()
+	sp.Row("nonoise").StepNoiseAdded = ms(0.002)
+	if v := findVerdict(t, Verdicts(sp, hd, x), "erratic steps (nonoise)"); v.Result != "inconclusive" {
+		t.Errorf("no-noise network frozen even with noise added: %s, want inconclusive", v.Result)
+	}
 }
 
 func TestGRUVerdicts(t *testing.T) {
 	sp, hd, x := studyLike()
-	g := *sp.Row("noisy")
-	g.Condition = "gru_noisy"
+	g := *sp.Row("noisy_biased")
+	g.Condition = "gru_noisy_biased"
 	sp.Rows = append(sp.Rows, g)
-	if v := findVerdict(t, Verdicts(sp, hd, x), "GRUs (gru_noisy)"); v.Result != "pass" {
+	if v := findVerdict(t, Verdicts(sp, hd, x), "GRUs (gru_noisy_biased)"); v.Result != "pass" {
 		t.Fatalf("study-like GRU: %+v", v)
 	}
-	sp.Row("gru_noisy").KL = ms(5)
-	if v := findVerdict(t, Verdicts(sp, hd, x), "GRUs (gru_noisy)"); v.Result != "fail" {
+	sp.Row("gru_noisy_biased").KL = ms(5)
+	if v := findVerdict(t, Verdicts(sp, hd, x), "GRUs (gru_noisy_biased)"); v.Result != "fail" {
 		t.Fatalf("GRU at the untrained level: %+v", v)
 	}
 }

@@ -3,13 +3,10 @@ package reactivation
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
-	"strings"
 
 	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/experiment"
-	"github.com/circuitry-lab/circuitry/task/navigation"
 )
 
 // Extras are the checks that need more than a study's own
@@ -51,31 +48,56 @@ const (
 	largeFactor     = 2.0
 	uniformCloseBar = 1.1
 	varianceScale   = 0.02 // m^2
-	hdSlowerFactor  = 0.5
-	hdBiasOverNone  = 5.0
-	pcaAt10         = 0.8
-	pcaGap          = 0.1
-	// boxMeanRadius is the mean distance to the centre of a point uniform
-	// in the 2.2 m box (0.3826 x side): decoded states "at the walls" lie
-	// further out on average.
-	boxMeanRadius = 0.3826 * 2.2
+	// decodingFloor: top-3 decoding of perfect outputs errs by ~0.0012 m²
+	// per coordinate (science file): a trajectory whose spread (trace over
+	// both coordinates) is below it stays put as far as decoding can tell.
+	decodingFloor  = 2 * 0.0012
+	hdSlowerFactor = 0.5
+	hdBiasOverNone = 5.0
+	pcaAt10        = 0.8
+	pcaGap         = 0.1
+	// meanRadiusPerSide: the mean distance to the centre of a point
+	// uniform in a square box is 0.3826 x its side; decoded states "at the
+	// walls" lie further out on average.
+	meanRadiusPerSide = 0.3826
 )
 
-// reactivationKL judges a noisy network's KL against the controls, the
-// uniform one as the study's figure draws it (as coded) for unbiased
-// waking data, which is nearly uniform, and with the correct density for
-// biased data, which is far from uniform.
-func reactivationKL(check int, claim string, r *Row) experiment.Verdict {
-	if strings.HasSuffix(r.Condition, "_biased") {
-		ok := float64(r.KL.Mean)*largeFactor <= float64(r.KLUntrained.Mean) && float64(r.KL.Mean)*largeFactor <= float64(r.KLUniform.Mean)
-		return experiment.NewVerdict(check, fmt.Sprintf("%s (%s): KL much smaller than the controls", claim, r.Condition),
-			fmt.Sprintf("KL %s vs untrained %s, uniform (correct density) %s", r.KL, r.KLUntrained, r.KLUniform),
-			fmt.Sprintf("KL x %g <= untrained and <= uniform (correct density)", largeFactor), ok)
+// oursBar marks a row whose bar the paper does not give: circuitry's, so
+// it can pass (supporting evidence) but never fail a reproduction: a miss
+// is inconclusive.
+func oursBar(check int, claim, measured, threshold string, ok bool) experiment.Verdict {
+	o := experiment.Inconclusive
+	if ok {
+		o = experiment.Pass
 	}
-	ok := float64(r.KL.Mean)*largeFactor <= float64(r.KLUntrained.Mean) && float64(r.KL.Mean) <= uniformCloseBar*float64(r.KLUniformCoded.Mean)
-	return experiment.NewVerdict(check, fmt.Sprintf("%s (%s): KL much smaller than the untrained network's, about the uniform reference's", claim, r.Condition),
-		fmt.Sprintf("KL %s vs untrained %s, uniform as coded %s (correct density %s)", r.KL, r.KLUntrained, r.KLUniformCoded, r.KLUniform),
-		fmt.Sprintf("KL x %g <= untrained and KL <= %g x uniform as coded (the study's figure)", largeFactor, uniformCloseBar), ok)
+	return experiment.Judged(check, claim+" [circuitry's bar]", measured, threshold+" (circuitry's bar, not the paper's: a miss is inconclusive)", o)
+}
+
+// reactivationKL judges "noisy networks reactivate the waking
+// distribution" on a network's KL(quiescent || waking) against the
+// processes that do not: the untrained network (the study's control), the
+// uniform distribution with the correct density, and the frozen and
+// density-blind diffusion nulls (nulls.go). The uniform control as the
+// authors coded it (+ln box, the study's figure) is shown beside, not
+// judged.
+func reactivationKL(check int, claim string, r *Row) experiment.Verdict {
+	kl := float64(r.KL.Mean)
+	nulls := map[string]float64{}
+	for name, v := range map[string]analysis.MeanSD{"diffusion": r.KLNullDiffusion, "uniform": r.KLUniform, "untrained": r.KLUntrained} {
+		if v.N > 0 && !math.IsNaN(float64(v.Mean)) {
+			nulls[name] = float64(v.Mean)
+		}
+	}
+	o, nearest := beatsNulls(kl, nulls)
+	measured := fmt.Sprintf("KL %s vs untrained %s, uniform (correct density) %s, frozen %s, density-blind diffusion %s", r.KL, r.KLUntrained, r.KLUniform, r.KLNullFrozen, r.KLNullDiffusion)
+	if !math.IsNaN(float64(r.KLUniformCoded.Mean)) {
+		measured += fmt.Sprintf("; uniform as coded (the study's figure) %s", r.KLUniformCoded)
+	}
+	if nearest != "" {
+		measured += "; closest non-reactivating process: " + nearest
+	}
+	return experiment.Judged(check, fmt.Sprintf("%s (%s): quiescent states closer to the waking distribution than processes that ignore it", claim, r.Condition), measured,
+		fmt.Sprintf("pass: KL x %g <= the untrained, uniform and diffusion KLs (Fig. 2e's small vs large entries); fail: one of them <= the network's KL. Where the uniform KL is below %g nats (waking data near uniform: anything that covers it matches), never pass; fail when KL >= %g x max(best null, %g, the estimator's same-distribution value)", largeFactor, largeEntry, largeFactor, sameDistributionKL), o)
 }
 
 // Findings is what the verdicts judge: the spatial and head-direction
@@ -183,7 +205,7 @@ func judgeVariance(f Findings) []experiment.Verdict {
 			continue
 		}
 		v := float64(q.Variance.Mean)
-		ok, thr, obs := v > 0 && v <= varianceScale, fmt.Sprintf("0 < variance <= %g m²", varianceScale), fmt.Sprintf("%s %s m²", pair[0], q.Variance)
+		ok, thr, obs := v > decodingFloor && v <= varianceScale, fmt.Sprintf("%g < variance <= %g m² (above the top-3 decoding floor)", decodingFloor, varianceScale), fmt.Sprintf("%s %s m²", pair[0], q.Variance)
 		if n != nil {
 			ok = ok && v > float64(n.Variance.Mean)
 			thr += ", > the noiseless network's"
@@ -221,16 +243,19 @@ func judgeNoNoise(f Findings) []experiment.Verdict {
 		if n == nil || q == nil {
 			continue
 		}
-		// Slept without noise, as in the reference (their own zero noise
-		// times the factor).
-		ok := n.KL.Mean > q.KL.Mean || n.StepQuiet.Mean < n.StepWake.Mean/3
-		vs = append(vs, experiment.NewVerdict(3, fmt.Sprintf("No-noise networks stay put or drift off-manifold (%s)", pair[0]),
-			fmt.Sprintf("KL %s vs %s %s; quiescent step %s m vs waking %s m", n.KL, pair[1], q.KL, n.StepQuiet, n.StepWake),
-			"KL above the noisy network's, or quiescent step < 1/3 of the waking step", ok))
-		// With noise added at sleep they lack the denoising drift that
-		// would keep them on the manifold.
+		// Slept without noise, as the authors do. The paper finds these
+		// networks also match the waking distribution in KL (science file,
+		// third reading): "stays put" (a tiny step) is its claim, and how
+		// tiny is not given.
+		ok := n.StepQuiet.Mean < n.StepWake.Mean/3
+		vs = append(vs, oursBar(3, fmt.Sprintf("No-noise networks stay put (%s)", pair[0]),
+			fmt.Sprintf("quiescent step %s m vs waking %s m; KL %s (%s %s)", n.StepQuiet, n.StepWake, n.KL, pair[1], q.KL),
+			"quiescent step < 1/3 of the waking step", ok))
+		// With noise added at sleep they lack the denoising drift; the
+		// paper's biased panels plot these steps on an axis topping out
+		// near 0.06 m and give no multiple of the waking step.
 		ok = n.StepNoiseAdded.Mean > 3*n.StepWake.Mean && n.StepNoiseAdded.Mean > 3*q.StepQuiet.Mean
-		vs = append(vs, experiment.NewVerdict(3, fmt.Sprintf("No-noise networks driven by noise at sleep take erratic steps (%s)", pair[0]),
+		vs = append(vs, oursBar(3, fmt.Sprintf("No-noise networks driven by noise at sleep take erratic steps (%s)", pair[0]),
 			fmt.Sprintf("step with noise added %s m vs waking %s m, %s quiescent %s m", n.StepNoiseAdded, n.StepWake, pair[1], q.StepQuiet),
 			"> 3x the waking step and > 3x the noisy network's quiescent step", ok))
 	}
@@ -294,41 +319,56 @@ func judgeHeadDirection(f Findings) []experiment.Verdict {
 		vs = append(vs, experiment.NewVerdict(4, "Head direction: biased networks keep turning the waking way offline, much slower",
 			fmt.Sprintf("signed step: biased quiescent %s rad, waking %s rad; unbiased quiescent %s rad (study: 0.015, 0.18, 0.0005)", b.SignedQuiet, b.SignedWake, u.SignedQuiet),
 			fmt.Sprintf("same sign as waking, <= %g x the waking rate, > %g x abs(unbiased)", hdSlowerFactor, hdBiasOverNone), ok))
-		// Waking headings are uniform on the circle, and so is an untrained
-		// network's sleep at the HD noise scale: that control cannot separate
-		// here. KL against uniform waking data below 0.5 nats means the
-		// quiescent mass covers at least ~60% of the circle (e^-0.5; half
-		// the circle alone is ln 2 = 0.69).
-		vs = append(vs, experiment.NewVerdict(4, "Head direction: quiescent headings cover the waking distribution",
-			fmt.Sprintf("KL %s (untrained %s, uniform %s)", u.KL, u.KLUntrained, u.KLUniform),
-			"KL < 0.5 nats (mass on >= ~60% of the circle)", u.KL.Mean < 0.5))
 	}
-	// Waking headings are uniform on the circle whatever the bias, so the
-	// controls are uninformative; what separates reactivation is the
-	// no-noise network, which sleeps without noise: it stays put, or
-	// (biased) circles at an uneven pace, so its headings cluster.
+	// Dynamics: quiescent headings revisit the circle by moving, and more
+	// slowly than awake (the paper's biased network turns at 0.015
+	// rad/step against 0.18 awake): a frozen process (no step) and one
+	// turning at the waking rate (path integration without input) fail.
+	if u := hd.Row("noisy"); u != nil {
+		step, wake := float64(u.StepQuiet.Mean), float64(u.StepWake.Mean)
+		o := experiment.Inconclusive
+		switch {
+		case !(step > 0) || step >= wake:
+			o = experiment.Fail
+		case step <= hdSlowerFactor*wake:
+			o = experiment.Pass
+		}
+		vs = append(vs, experiment.Judged(4, "Head direction: quiescent headings keep moving, more slowly than awake (noisy)",
+			fmt.Sprintf("mean step quiescent %s rad, waking %s rad", u.StepQuiet, u.StepWake),
+			fmt.Sprintf("pass: 0 < step <= %g x waking; fail: no step, or >= the waking step", hdSlowerFactor), o))
+	}
+	// The paper computes no head-direction KL (it shows polar histograms):
+	// the same rule as the spatial task's, against the same nulls.
+	for _, cond := range []string{"noisy", "noisy_biased"} {
+		if r := hd.Row(cond); r != nil {
+			vs = append(vs, reactivationKL(4, "Head direction: quiescent headings cover the waking distribution", r))
+		}
+	}
+	// A comparison the paper never makes (its spatial noiseless networks
+	// also match in KL): shown as circuitry's bar.
 	for _, pair := range [][2]string{{"noisy", "nonoise"}, {"noisy_biased", "nonoise_biased"}} {
 		q, n := hd.Row(pair[0]), hd.Row(pair[1])
 		if q == nil || n == nil {
 			continue
 		}
-		vs = append(vs, experiment.NewVerdict(4, fmt.Sprintf("Head direction: noisy networks reactivate, no-noise ones do not (%s)", pair[0]),
+		vs = append(vs, oursBar(4, fmt.Sprintf("Head direction: noisy networks closer to waking than no-noise ones (%s)", pair[0]),
 			fmt.Sprintf("KL %s vs %s %s (quiescent step %s vs %s rad)", q.KL, pair[1], n.KL, q.StepQuiet, n.StepQuiet), "KL below the no-noise network's", q.KL.Mean < n.KL.Mean))
 	}
 	return vs
 }
 
-// judgeGenerator compares the generator with the study's sanity statistics.
-func judgeGenerator(Findings) []experiment.Verdict {
-	b := navigation.DefaultConfig().Generate(rand.New(rand.NewPCG(7, 7)), 2000)
-	var step float64
-	for i := 0; i < b.T*b.B; i++ {
-		step += math.Hypot(b.Vel[2*i], b.Vel[2*i+1])
+// judgeGenerator compares the study's generator (its box and trajectory
+// length, measured when the report was written) with the science file's
+// re-simulation: "within a few percent".
+func judgeGenerator(f Findings) []experiment.Verdict {
+	if f.Spatial == nil || f.Spatial.Generator == nil {
+		return nil
 	}
-	step /= float64(b.T * b.B)
-	wall := float64(b.WallHits) / float64(b.B*(b.T+1))
+	g := f.Spatial.Generator
 	return one(experiment.NewVerdict(7, "Generator statistics match the study's re-simulation",
-		fmt.Sprintf("mean step %.4f m (0.0197), wall rule %.3f (0.048)", step, wall), "within 5%", math.Abs(step/0.0197-1) < 0.05 && math.Abs(wall/0.048-1) < 0.1))
+		fmt.Sprintf("mean step %.4f m (0.0197), wall rule on %.3f of steps (0.048)", g.MeanStep, g.WallRate),
+		"mean step within 5%, wall-rule rate within 10% (a rarer event: 2,000 trajectories measure it to ~2%)",
+		math.Abs(g.MeanStep/0.0197-1) < 0.05 && math.Abs(g.WallRate/0.048-1) < 0.1))
 }
 
 func judgeNoiseType(f Findings) []experiment.Verdict {
@@ -340,9 +380,13 @@ func judgeNoiseType(f Findings) []experiment.Verdict {
 	// weights; without it the decoded position runs off toward the walls
 	// (at quick scale for the first ~200 steps, then partly back), so the
 	// measure is the mean over the whole density run.
+	if f.Spatial == nil {
+		return nil // the spatial study's missing line covers it
+	}
+	radius := meanRadiusPerSide * f.Spatial.Box
 	return one(experiment.NewVerdict(8, "Noise type must match: uniform-trained network slept with zero-mean noise drifts to the walls",
 		fmt.Sprintf("mean distance from the centre: Gaussian sleep %.3f m, uniform sleep %.3f m, waking %.3f m", m.Mismatched, m.Matched, m.Waking),
-		fmt.Sprintf("Gaussian > 1.2 x uniform and > %.3f m (a uniform spread over the box)", boxMeanRadius), m.Mismatched > 1.2*m.Matched && m.Mismatched > boxMeanRadius))
+		fmt.Sprintf("Gaussian > 1.2 x uniform and > %.3f m (a uniform spread over the box)", radius), m.Mismatched > 1.2*m.Matched && m.Mismatched > radius))
 }
 
 func one(v experiment.Verdict) []experiment.Verdict { return []experiment.Verdict{v} }

@@ -23,6 +23,8 @@ type Task interface {
 	// fills and returns into when that is non-nil (a training loop's
 	// buffer: no per-step allocation of the ~40 MB targets).
 	Sample(rng *rand.Rand, b int, into *Batch) *Batch
+	// Encode writes the target cells' code of one state into dst.
+	Encode(dst []float32, state []float64)
 	// Decode writes the decoded state of one output row into dst (top-3).
 	Decode(dst []float64, y []float32)
 	// SmoothDecode is a finer decoder for tiny displacements (drift): the
@@ -108,6 +110,8 @@ func (s *Spatial) Sample(rng *rand.Rand, b int, into *Batch) *Batch {
 	return nb
 }
 
+func (s *Spatial) Encode(dst []float32, state []float64) { s.cells.Encode(dst, state[0], state[1]) }
+
 func (s *Spatial) Decode(dst []float64, y []float32) { dst[0], dst[1] = s.cells.Decode(y, 3) }
 
 func (s *Spatial) SmoothDecode(dst []float64, y []float32) {
@@ -173,6 +177,8 @@ func (h *HeadDir) Sample(rng *rand.Rand, b int, into *Batch) *Batch {
 	encodeRows(n, c, nb.Target, func(i int, row []float32) { h.cells.Encode(row, tr.Heading[i]) })
 	return nb
 }
+
+func (h *HeadDir) Encode(dst []float32, state []float64) { h.cells.Encode(dst, state[0]) }
 
 func (h *HeadDir) Decode(dst []float64, y []float32) { dst[0] = h.cells.Decode(y, 3) }
 
