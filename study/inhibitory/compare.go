@@ -115,6 +115,8 @@ type Comparison struct {
 	Rows       []ConditionRow `json:"conditions"`
 	Pairs      []PairRow      `json:"pairs"`
 	Figures    []string       `json:"figures"`
+	// OverEpochs: the accuracy clauses judged every 5 epochs (Write).
+	OverEpochs []EpochVerdicts `json:"verdicts_over_epochs,omitempty"`
 	results    []PointResult
 	study      Config
 }
@@ -287,6 +289,7 @@ func (c *Comparison) Write(dir string) error {
 		return err
 	}
 	c.Figures = figs
+	c.OverEpochs = c.overEpochs(5)
 	if err := report.WriteStudy(dir, "comparison", c.Study, c.Markdown(), c); err != nil {
 		return err
 	}
@@ -362,6 +365,10 @@ func (c *Comparison) Markdown() string {
 				cell.MomentsExcluded, cell.MaxAbsZMean, cell.MaxAbsZVarMinus1, fmtNum(cell.GradientAlignment, 3), fmtNum(cell.OutputAlignment, 3), strings.Join(cs, ", "))
 		}
 	}
+	if len(c.OverEpochs) > 0 {
+		b.WriteString("\n## Verdicts over epochs\n\nThe checks judged from accuracies, on each run's test accuracy after the epoch named (the rules of the verdict table; a run whose curve stops earlier diverged and counts at chance). Moments and alignments are measured after the last epoch only.\n\n")
+		b.WriteString(epochTable(c.OverEpochs))
+	}
 	if len(c.Figures) > 0 {
 		b.WriteString("\n## Figures\n\n")
 		for _, f := range c.Figures {
@@ -375,7 +382,7 @@ func (c *Comparison) Markdown() string {
 
 func (c *Comparison) figures(dir string) ([]string, error) {
 	var paths []string
-	for _, fig := range []func(string) ([]string, error){c.accuracyFigure, c.pairedFigures, c.curveFigures} {
+	for _, fig := range []func(string) ([]string, error){c.accuracyFigure, c.pairedFigures, c.curveFigures, c.epochFigures} {
 		ps, err := fig(dir)
 		if err != nil {
 			return nil, err

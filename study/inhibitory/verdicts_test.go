@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -388,5 +389,52 @@ func TestAlignmentVerdicts(t *testing.T) {
 	set(c, "inorm_full", 0.9, 0.99)
 	if result(c, gn) != "fail" {
 		t.Fatal("GradNorm alignment 0.9 passed")
+	}
+}
+
+// Verdicts over epochs judge each epoch's accuracies: an effect that
+// appears only late fails early and passes at the end, and the last epoch
+// is the verdict table itself.
+func TestVerdictsOverEpochs(t *testing.T) {
+	c := loadStudyTable(t).comparison(30)
+	c.Epochs = 20
+	for i := range c.results {
+		r := &c.results[i]
+		final := r.Summary.FinalTestAcc
+		r.Curve = make([]float64, 20)
+		for e := range r.Curve {
+			r.Curve[e] = final
+			if r.Condition == "inorm_full" {
+				r.Curve[e] = final - 0.0005*float64(19-e) // 0.95 points behind at epoch 1
+			}
+		}
+	}
+	ev := c.overEpochs(5)
+	if len(ev) != 4 || ev[0].Epoch != 5 || ev[3].Epoch != 20 {
+		t.Fatalf("epochs %+v", ev)
+	}
+	find := func(vs []experiment.Verdict) experiment.Verdict {
+		for _, v := range vs {
+			if strings.Contains(v.Claim, "GradNorm better than E-only LN+") && strings.HasPrefix(v.Measured, "eps 0.75:") {
+				return v
+			}
+		}
+		t.Fatal("no GradNorm clause at eps 0.75")
+		return experiment.Verdict{}
+	}
+	if early, late := find(ev[0].Verdicts), find(ev[3].Verdicts); early.Result != "fail" || late.Result != "pass" {
+		t.Errorf("GradNorm at eps 0.75: epoch 5 %s (%s), epoch 20 %s (%s)", early.Result, early.Measured, late.Result, late.Measured)
+	}
+	var want []experiment.Verdict
+	for _, ch := range Checks {
+		if slices.Contains(accuracyChecks, ch.Name) {
+			want = append(want, ch.Judge(c)...)
+		}
+	}
+	if fmt.Sprint(want) != fmt.Sprint(ev[3].Verdicts) {
+		t.Error("the last epoch's verdicts differ from the verdict table's")
+	}
+	if tab := epochTable(ev); !strings.Contains(tab, "| epoch 5 | epoch 10 | epoch 15 | epoch 20 |") || !strings.Contains(tab, "FAIL +") {
+		t.Errorf("table:\n%s", tab)
 	}
 }
