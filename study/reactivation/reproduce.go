@@ -165,7 +165,11 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 				return nil, err
 			}
 			extras.GRU = gru
-			sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: append(vs, Verdicts(sp, hd, extras)...)})
+			judged, err := VerdictsOverSeeds(sp, hd, extras)
+			if err != nil {
+				return nil, err
+			}
+			sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: append(vs, judged...)})
 		}
 		if scale == experiment.DemoScale {
 			sets = experiment.NotJudged(sets)

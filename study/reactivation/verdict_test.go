@@ -241,3 +241,30 @@ func TestPresetsGRUStudy(t *testing.T) {
 		t.Error("the paper spatial preset lost its GRU conditions")
 	}
 }
+
+// Over five seeds a clause holds in 4 of them, fails when 2 fail, and is
+// inconclusive between; one seed decides alone; n/a and underpowered seeds
+// are not counted.
+func TestAcrossSeeds(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string
+	}{
+		{"pass pass pass pass fail", "pass"},
+		{"pass pass pass fail fail", "fail"},
+		{"pass pass pass inconclusive fail", "inconclusive"},
+		{"pass pass pass inconclusive inconclusive", "inconclusive"},
+		{"fail", "fail"},
+		{"pass", "pass"},
+		{"pass pass n/a underpowered", "pass"},
+		{"n/a n/a", ""},
+	} {
+		if got, _, _ := acrossSeeds(strings.Fields(c.in)); got != c.want {
+			t.Errorf("%s: %q, want %q", c.in, got, c.want)
+		}
+	}
+	vs, err := VerdictsOverSeeds(nil, nil, Extras{})
+	if err != nil || len(vs) != len(Verdicts(nil, nil, Extras{})) {
+		t.Fatalf("no reports: %v, %d verdicts", err, len(vs))
+	}
+}
