@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -230,7 +232,7 @@ func onlyLock(entries []os.DirEntry) bool {
 // ReadRecord reads dir's run.json.
 func ReadRecord(dir string) (*Record, error) {
 	path := filepath.Join(dir, recordName)
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, fsutil.MaxRecordBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +251,7 @@ func mismatch(dir string, rec *Record, spec RunSpec) error {
 		verb = "finished"
 	}
 	const hint = " — use --force to retrain or another out dir"
-	old, err := os.ReadFile(filepath.Join(dir, "config.yaml"))
+	old, err := fsutil.ReadRegular(filepath.Join(dir, "config.yaml"), fsutil.MaxRecordBytes)
 	if err != nil {
 		return fmt.Errorf("%s: %s with another config (its config.yaml is unreadable: %v)%s", dir, verb, err, hint)
 	}

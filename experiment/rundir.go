@@ -253,7 +253,7 @@ func (r *RunDir) figureImages() map[string]tfevents.Image {
 	paths, _ := filepath.Glob(filepath.Join(r.Path, "figures", "*.png"))
 	imgs := map[string]tfevents.Image{}
 	for _, p := range paths {
-		b, err := os.ReadFile(p)
+		b, err := fsutil.ReadRegular(p, fsutil.MaxBinaryBytes)
 		if err != nil {
 			continue
 		}

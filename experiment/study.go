@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 
 	"github.com/circuitry-lab/circuitry/internal/parallel"
 )
@@ -196,7 +197,7 @@ func ResultLine(dir string) string {
 	if err != nil {
 		return fmt.Sprintf("result %s: no run record (%v)", dir, err)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	b, err := fsutil.ReadRegular(filepath.Join(dir, "summary.json"), fsutil.MaxSummaryBytes)
 	var sum map[string]any
 	if err != nil || json.Unmarshal(b, &sum) != nil {
 		return fmt.Sprintf("result %s: finished %v, no readable summary.json", dir, rec.Finished)

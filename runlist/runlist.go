@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
+
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/report"
 )
@@ -139,7 +141,7 @@ func studyMetrics(dir string, row *report.RunInfo) {
 // sweepMetrics counts a sweep's finished points and names its best
 // setting (highest mean final test accuracy) once it has a report.
 func sweepMetrics(dir string, row *report.RunInfo) {
-	b, _ := os.ReadFile(filepath.Join(dir, "points.tsv"))
+	b, _ := fsutil.ReadRegular(filepath.Join(dir, "points.tsv"), fsutil.MaxSummaryBytes)
 	total := strings.Count(string(b), "\n")
 	done, _ := countPoints(dir)
 	row.Metrics["points_finished"], row.Metrics["points"] = done, total
@@ -204,7 +206,7 @@ func markDiffering(rows []report.RunInfo, configs map[string]map[string]string) 
 }
 
 func readJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, fsutil.MaxSummaryBytes)
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,15 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"text/tabwriter"
+
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/spf13/cobra"
@@ -83,7 +86,14 @@ func compareRuns(dirs []string, all bool) (*comparison, error) {
 		if configs[i], err = experiment.FlattenConfig(b); err != nil {
 			return nil, fmt.Errorf("compare %s: config.yaml: %w", d, err)
 		}
-		if b, err := os.ReadFile(filepath.Join(d, "summary.json")); err == nil {
+		// An unfinished run has no summary yet; anything else unreadable is
+		// an error naming the file.
+		b, err = fsutil.ReadRegular(filepath.Join(d, "summary.json"), fsutil.MaxSummaryBytes)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("compare %s: %w", d, err)
+		default:
 			if err := json.Unmarshal(b, &sums[i]); err != nil {
 				return nil, fmt.Errorf("compare %s: summary.json: %w", d, err)
 			}

@@ -33,6 +33,24 @@ func readConfig(p string, log func(string)) ([]byte, error) {
 	return nil, fmt.Errorf("config %s: no such file, and no preset of that name (`circuitry presets` lists them)", p)
 }
 
+// readPreset reads an embedded preset by name (configs/ and .yaml
+// optional). It reads nothing else: a name that leaves the presets
+// (../../etc/passwd) or names no preset is an error.
+func readPreset(name string) ([]byte, error) {
+	n := strings.TrimPrefix(filepath.ToSlash(name), "configs/")
+	if !strings.HasSuffix(n, ".yaml") {
+		n += ".yaml"
+	}
+	if !fs.ValidPath(n) {
+		return nil, fmt.Errorf("preset %s: not a preset name (`circuitry presets` lists them)", name)
+	}
+	data, err := configs.FS.ReadFile(n)
+	if err != nil {
+		return nil, fmt.Errorf("preset %s: no such preset (`circuitry presets` lists them)", name)
+	}
+	return data, nil
+}
+
 // presetNames lists the embedded presets, relative to configs/.
 func presetNames() []string {
 	var names []string
@@ -68,7 +86,7 @@ func configCmd() *cobra.Command {
 func showPresets(cmd *cobra.Command, args []string) error {
 	out := cmd.OutOrStdout()
 	if len(args) == 1 {
-		data, err := readConfig(path.Join("configs", strings.TrimPrefix(args[0], "configs/")), func(string) {})
+		data, err := readPreset(args[0])
 		if err != nil {
 			return err
 		}

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // Presets work from any directory and can be printed; a study config
@@ -105,5 +110,76 @@ func TestCPUProfileFlag(t *testing.T) {
 	_, stderr, code := runCLI(t, work, "version", "--cpuprofile", filepath.Join(work, "no", "such", "dir", "p"))
 	if code != 1 || !strings.Contains(stderr, "--cpuprofile:") {
 		t.Fatalf("unwritable profile: %d %q", code, stderr)
+	}
+}
+
+// Readers of run directories open only regular files, bounded, without
+// blocking: a summary.json that is a symlink to /dev/zero (which made
+// runs and compare read until out of memory) and a run.json that is a FIFO
+// (which hung them) are refused with a line naming the file, and `runs`
+// still lists the sound run beside them.
+func TestReadersRefuseHostileFiles(t *testing.T) {
+	work := t.TempDir()
+	if _, stderr, code := runCLI(t, work, "train", "configs/mlp-baseline.yaml", "--data", "embedded", "--set", "name=good",
+		"--set", "train.epochs=1", "--set", "data.train_limit=200", "--set", "model.hidden=[8]"); code != 0 {
+		t.Fatal(stderr)
+	}
+	good := filepath.Join(work, "runs", "good")
+	zero, fifo := filepath.Join(work, "runs", "zero"), filepath.Join(work, "runs", "fifo")
+	for _, d := range []string{zero, fifo} {
+		if err := os.CopyFS(d, os.DirFS(good)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.Remove(filepath.Join(zero, "summary.json"))
+	if err := os.Symlink("/dev/zero", filepath.Join(zero, "summary.json")); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(fifo, "run.json"))
+	if err := syscall.Mkfifo(filepath.Join(fifo, "run.json"), 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	timed := func(args ...string) (string, string, int) {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, os.Args[0], args...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "CIRCUITRY_TEST_MAIN=1", "CIRCUITRY_DATA=")
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err := cmd.Run()
+		if ctx.Err() != nil {
+			t.Fatalf("%v blocked", args)
+		}
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		}
+		return o.String(), e.String(), code
+	}
+	if out, stderr, code := timed("runs"); code != 0 || !strings.Contains(out, "good") {
+		t.Fatalf("runs beside hostile directories: %d\n%s\n%s", code, out, stderr)
+	}
+	if _, stderr, code := timed("compare", good, zero); code == 0 || !strings.Contains(stderr, "summary.json") || !strings.Contains(stderr, "not a regular file") {
+		t.Fatalf("compare with summary.json -> /dev/zero: %d %q", code, stderr)
+	}
+	if _, stderr, code := timed("compare", good, fifo); code == 0 || !strings.Contains(stderr, "run.json") {
+		t.Fatalf("compare with a FIFO run.json: %d %q", code, stderr)
+	}
+}
+
+// `config show` and `presets NAME` print embedded presets only: a path
+// that leaves them is refused, not read from disk.
+func TestConfigShowReadsOnlyPresets(t *testing.T) {
+	work := t.TempDir()
+	os.WriteFile(filepath.Join(work, "secret.yaml"), []byte("secret: 1\n"), 0o644)
+	for _, name := range []string{"../../../etc/passwd", "../secret", "../../" + filepath.Base(work) + "/secret.yaml"} {
+		out, stderr, code := runCLI(t, work, "config", "show", name)
+		if code == 0 || strings.Contains(out, "root:") || strings.Contains(out, "secret") || !strings.Contains(stderr, "preset") {
+			t.Errorf("config show %s: %d\n%s%s", name, code, out, stderr)
+		}
+	}
+	if out, _, code := runCLI(t, work, "presets", "inhibitory-normalization/long"); code != 0 || !strings.Contains(out, "study's length") {
+		t.Errorf("presets inhibitory-normalization/long: %d\n%s", code, out)
 	}
 }

@@ -76,7 +76,7 @@ var ErrCorrupt = errors.New("corrupt checkpoint")
 
 // Load reads and verifies a checkpoint.
 func Load(path string) (*State, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, fsutil.MaxBinaryBytes)
 	if err != nil {
 		return nil, err
 	}

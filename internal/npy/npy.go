@@ -14,10 +14,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 )
 
 // Write writes data (a []float32, []float64, []int64 or []int32) with the
@@ -85,7 +86,7 @@ func ReadFloat64(path string) ([]float64, []int, error) { return read[float64](p
 func ReadFloat32(path string) ([]float32, []int, error) { return read[float32](path) }
 
 func read[T float32 | float64](path string) ([]T, []int, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, fsutil.MaxBinaryBytes)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -9,9 +9,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
+
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 )
 
 // Tensor is one float32 tensor.
@@ -131,7 +132,7 @@ func Decode(b []byte) ([]Tensor, map[string]string, error) {
 // error is returned as is (os.ErrNotExist: no such file), a decoding error
 // names the file.
 func ReadFile(path string) ([]Tensor, map[string]string, error) {
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, fsutil.MaxBinaryBytes)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -8,10 +8,11 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"runtime"
 	"time"
+
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 
 	"github.com/circuitry-lab/circuitry/analysis"
 	"github.com/circuitry-lab/circuitry/ei"
@@ -300,7 +301,7 @@ func (r *classifierRun) resumeFrom(run *experiment.RunDir) error {
 // run's config.yaml must be the one the checkpoint was written with; the
 // result is bit-identical to an uninterrupted run.
 func Resume(ctx context.Context, runDir string, opt RunOptions) (*Summary, error) {
-	data, err := os.ReadFile(filepath.Join(runDir, "config.yaml"))
+	data, err := fsutil.ReadRegular(filepath.Join(runDir, "config.yaml"), fsutil.MaxRecordBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a run directory (no config.yaml)", runDir)
 	}
@@ -318,7 +319,7 @@ func Resume(ctx context.Context, runDir string, opt RunOptions) (*Summary, error
 // error naming it.
 func LoadSummary(dir string) (*Summary, error) {
 	path := filepath.Join(dir, "summary.json")
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, fsutil.MaxSummaryBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: finished run without its summary: %w", dir, err)
 	}

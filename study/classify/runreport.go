@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/internal/npy"
@@ -68,7 +69,7 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 
 // ReadMetrics reads a run's metrics.jsonl.
 func ReadMetrics(path string) ([]EpochRecord, error) {
-	f, err := os.Open(path)
+	f, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}

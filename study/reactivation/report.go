@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -474,7 +473,7 @@ func driftFigure(dir string, r *Result, lo, hi float64) ([]string, error) {
 // writeRunReport writes figures/training.{png,svg} and
 // report.html for one trained network of an offline-reactivation study.
 func writeRunReport(dir string, r *Result) error {
-	f, err := os.Open(filepath.Join(dir, "metrics.jsonl"))
+	f, err := fsutil.OpenRegular(filepath.Join(dir, "metrics.jsonl"))
 	if err != nil {
 		return err
 	}

@@ -833,7 +833,7 @@ func writeArrays(runPath string, r *Result, net rnn.Net, fingerprint string) err
 // readSummary reads a finished run's summary.json.
 func readSummary(dir string) (*Result, error) {
 	path := filepath.Join(dir, "summary.json")
-	b, err := os.ReadFile(path)
+	b, err := fsutil.ReadRegular(path, fsutil.MaxSummaryBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: finished run without its summary: %w — --force retrains it", dir, err)
 	}
@@ -914,7 +914,7 @@ func AnalyzeRun(runDir, name string, overrides []string, log io.Writer) (*Result
 		return nil, fmt.Errorf("--name %w: the analysis is written to RUN_DIR/analyses/NAME", err)
 	}
 	var prior Result
-	b, err := os.ReadFile(filepath.Join(runDir, "summary.json"))
+	b, err := fsutil.ReadRegular(filepath.Join(runDir, "summary.json"), fsutil.MaxSummaryBytes)
 	if err != nil {
 		return nil, fmt.Errorf("%s: not a finished run (no summary.json); train it with `circuitry run CONFIG` first", runDir)
 	}
@@ -1077,7 +1077,7 @@ func ResumePoint(ctx context.Context, dir string, progress experiment.Progress, 
 // readPointStudy parses a study point's config.yaml with overrides.
 func readPointStudy(dir string, overrides []string) (Config, error) {
 	path := filepath.Join(dir, "config.yaml")
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadRegular(path, fsutil.MaxRecordBytes)
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: not a run directory (no config.yaml)", dir)
 	}
