@@ -28,7 +28,16 @@ func RestoreTraining(st *checkpoint.State, params []*nn.Param, opt nn.Optimizer,
 		return fmt.Errorf("optimiser state has %d buffers, want %d", len(st.Optim), len(live))
 	}
 	for i := range live {
+		// A buffer of another length (a valid checksum over a hand-made or
+		// foreign file) would leave part of the live state stale: a resume
+		// to different weights, not an error, without this check.
+		if len(st.Optim[i]) != len(live[i]) {
+			return fmt.Errorf("optimiser buffer %d has %d values, its parameter %d", i, len(st.Optim[i]), len(live[i]))
+		}
 		copy(live[i], st.Optim[i])
+	}
+	if st.OptimCounter < 0 {
+		return fmt.Errorf("optimiser step count %d", st.OptimCounter)
 	}
 	opt.SetCounter(st.OptimCounter)
 	for name, r := range streams {

@@ -180,6 +180,7 @@ func TestResumeRefusesCorruptAndForeignCheckpoints(t *testing.T) {
 	}{
 		{func(l map[string]any) { p := l["Perm"].([]any); p[1] = p[0] }, "not a permutation"},
 		{func(l map[string]any) { l["Epoch"] = -3 }, "epoch -3"},
+		{func(l map[string]any) { l["Correct"] = -5 }, "-5 correct predictions"},
 	} {
 		var loop map[string]any
 		json.Unmarshal(st.Loop, &loop)
@@ -193,6 +194,25 @@ func TestResumeRefusesCorruptAndForeignCheckpoints(t *testing.T) {
 		c.edit(loop)
 		forged := *st
 		forged.Loop, _ = json.Marshal(loop)
+		if err := checkpoint.Save(ck, &forged); err != nil {
+			t.Fatal(err)
+		}
+		if _, stderr, code := runCLI(t, work, "resume", run, "--data", "embedded"); code == 0 || !strings.Contains(stderr, c.want) {
+			t.Errorf("forged checkpoint (%s): exit %d %s", c.want, code, stderr)
+		}
+	}
+	// An optimiser buffer shorter than its parameter (it resumed to other
+	// weights) and a negative step count are errors too.
+	for _, c := range []struct {
+		edit func(s *checkpoint.State)
+		want string
+	}{
+		{func(s *checkpoint.State) { s.Optim[0] = s.Optim[0][:len(s.Optim[0])-1] }, "optimiser buffer 0 has"},
+		{func(s *checkpoint.State) { s.OptimCounter = -1 }, "optimiser step count -1"},
+	} {
+		forged := *st
+		forged.Optim = append([][]float32(nil), st.Optim...)
+		c.edit(&forged)
 		if err := checkpoint.Save(ck, &forged); err != nil {
 			t.Fatal(err)
 		}

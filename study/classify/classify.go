@@ -492,6 +492,9 @@ func (r *classifierRun) checkLoop() error {
 	if st.Step < 0 || st.Step > steps {
 		return fmt.Errorf("step %d, an epoch has %d", st.Step, steps)
 	}
+	if st.DivergedStep < 0 || st.TrainSeconds < 0 || math.IsInf(st.TrainSeconds, 0) {
+		return fmt.Errorf("counters out of range (diverged step %d, training seconds %v)", st.DivergedStep, st.TrainSeconds)
+	}
 	if st.Perm == nil {
 		return nil
 	}
@@ -504,6 +507,11 @@ func (r *classifierRun) checkLoop() error {
 			return fmt.Errorf("the data order is not a permutation of the %d images", r.train.N)
 		}
 		seen[i] = true
+	}
+	// Mid-epoch (an order kept), the epoch's counters cover its first Step
+	// batches; at an epoch's end they are reset when the next one begins.
+	if n := st.Step * cfg.Train.BatchSize; st.Correct < 0 || st.Correct > n {
+		return fmt.Errorf("%d correct predictions after %d images", st.Correct, n)
 	}
 	if r.dale.Network != nil && st.Stats != nil && len(st.Stats) != len(cfg.Model.Hidden) {
 		return fmt.Errorf("%d layer statistics, the network has %d hidden layers", len(st.Stats), len(cfg.Model.Hidden))

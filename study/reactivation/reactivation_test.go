@@ -381,6 +381,22 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 		}
 	}
 	os.WriteFile(wpath, wgood, 0o644)
+	// Reusing the finished study verifies the same: a damaged weight array
+	// or weights file is an error naming it, not a silent reuse.
+	warr := filepath.Join(point, "arrays", "W_rec.npy")
+	wrec, _ := os.ReadFile(warr)
+	bad := append([]byte(nil), wrec...)
+	bad[len(bad)-2] ^= 0x20
+	os.WriteFile(warr, bad, 0o644)
+	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err == nil || !strings.Contains(err.Error(), "W_rec.npy differs from") {
+		t.Errorf("reuse with a damaged W_rec.npy: %v", err)
+	}
+	os.WriteFile(warr, wrec, 0o644)
+	os.WriteFile(wpath, wgood[:len(wgood)-4], 0o644)
+	if _, err := Run(context.Background(), s, experiment.Env{Log: io.Discard}); err == nil || !strings.Contains(err.Error(), wpath) {
+		t.Errorf("reuse with a cut weights.safetensors: %v", err)
+	}
+	os.WriteFile(wpath, wgood, 0o644)
 	os.RemoveAll(filepath.Join(point, "analyses"))
 	// resume with a checkpoint of another config refuses and deletes nothing.
 	runtest.SetRecord(t, point, "finished", false)

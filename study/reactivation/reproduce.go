@@ -220,8 +220,10 @@ func (r *runner) Finish(ctx context.Context, env experiment.Env) (experiment.Res
 		var err error
 		if dir := r.cfg.pointDir(p.cond, p.seed); recordsOnly(dir) {
 			results[i], err = runPoint(ctx, r.cfg, p.cond, p.seed, env)
-		} else {
-			results[i], err = loadResult(dir)
+		} else if results[i], err = loadResult(dir); err == nil {
+			// Reuse verifies what analyze verifies: the weights file decodes
+			// and the weight arrays equal it.
+			_, err = loadNet(r.cfg, dir, p.cond, p.seed, r.cfg.NewTask(conditions[p.cond].biased, p.seed))
 		}
 		if err != nil {
 			return nil, err
