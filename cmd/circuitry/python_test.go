@@ -121,3 +121,27 @@ func TestPythonLoaderMatchesCircuitry(t *testing.T) {
 	}
 	t.Logf("\n%s", out)
 }
+
+// Damaged and hostile run directories raise circuitry.RunError naming the
+// file, from every loader of the Python package: invalid YAML/JSON, a
+// symlink to /dev/zero, a FIFO, broken metrics, cut or forged weights
+// (overlapping tensor ranges, another dtype), a damaged array, a config
+// forging 100,000-unit layers (refused before allocating) and a config
+// without a model (python/tests/check_damaged.py).
+func TestPythonLoaderRefusesDamage(t *testing.T) {
+	if err := exec.Command(debianPython, "-c", "import torch, numpy, yaml").Run(); err != nil {
+		t.Skip("Debian's python3-torch, -numpy and -yaml are not installed")
+	}
+	work := t.TempDir()
+	cfg := filepath.Join(work, "d.yaml")
+	os.WriteFile(cfg, []byte("name: d\ndata: {train_limit: 300}\ntrain: {epochs: 1, batch_size: 30, optimizer: sgd, lr: 0.01, lr_wix: 0.1, lr_wei: 0.001}\n"+
+		"model: {kind: dale, condition: ei_ln, hidden: [24, 12]}\n"), 0o644)
+	if _, stderr, code := runCLI(t, work, "train", cfg, "--data", "embedded"); code != 0 {
+		t.Fatal(stderr)
+	}
+	out, err := exec.Command(debianPython, filepath.Join("..", "..", "python", "tests", "check_damaged.py"), filepath.Join(work, "runs", "d")).CombinedOutput()
+	if err != nil || strings.Contains(string(out), "FAIL") || strings.Count(string(out), "ok  ") != 14 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("\n%s", out)
+}

@@ -10,6 +10,8 @@ forward pass, which is what the I-Norm "none" variant does not use.
 import torch
 from torch import nn
 
+from ._files import RunError
+
 _EPS = 1e-5  # circuitry's layer-norm and I-Norm epsilon
 
 # Study 1's conditions: (core, normalisation of the hidden pre-activation).
@@ -185,26 +187,68 @@ def _load(module, weights):
 
 
 def to_torch(run):
-    """An equivalent module of a run's network, with its weights loaded."""
+    """An equivalent module of a run's network, with its weights loaded.
+    The config's sizes are checked against the weights before anything is
+    allocated; a config or weights file that does not describe the network
+    raises RunError naming it."""
+    if not run.weights:
+        raise RunError(f"{run.dir}: no weights.safetensors (not finished?)")
+    try:
+        module = _build(run)
+    except (KeyError, TypeError, IndexError, AttributeError) as e:
+        raise RunError(f"{run.dir}: config.yaml and weights.safetensors do not describe a network ({type(e).__name__}: {e})") from None
+    try:
+        return _load(module, run.weights)
+    except RuntimeError as e:
+        raise RunError(f"{run.dir}/weights.safetensors: {e}") from None
+
+
+def _shape(w, name):
+    if name not in w:
+        raise RunError(f"weights.safetensors has no tensor {name} (has {', '.join(sorted(w))})")
+    return tuple(w[name].shape)
+
+
+def _expect(run, name, got, want):
+    if got != want:
+        raise RunError(f"{run.dir}: config.yaml gives {name} the shape {want}, weights.safetensors {got}")
+
+
+def _build(run):
+    """The module of the run's network, its sizes checked first."""
     cfg, w = run.config, run.weights
-    if not w:
-        raise ValueError(f"{run.dir}: no weights.safetensors (not finished?)")
     if run.kind == "reactivation":
         net, cond = cfg["network"], cfg["conditions"][0]
         alpha = net["dt"] / net["tau"]
-        n_rec, n_in = w["E"].shape[0], w.get("W_in", w.get("W_i")).shape[1]
-        n_out, n_init = w["W_out"].shape[0], w["E"].shape[1]
+        n_rec, n_init = _shape(w, "E")
+        n_in = (w.get("W_in") if "W_in" in w else w.get("W_i", None))
+        if n_in is None:
+            raise RunError(f"{run.dir}/weights.safetensors: no input weights (W_in or W_i)")
+        n_in, n_out = n_in.shape[1], _shape(w, "W_out")[0]
         if cond.startswith("gru_"):
-            return _load(GRU(n_in, n_rec, n_out, n_init, alpha), w)
+            return GRU(n_in, n_rec, n_out, n_init, alpha)
         if "_norm_" in cond or "_divnorm_" in cond:
             raise NotImplementedError(f"{cond}: the normalised Dale RNNs have no PyTorch module yet")
-        return _load(CTRNN(n_in, n_rec, n_out, n_init, alpha, net.get("activation", "relu")), w)
+        return CTRNN(n_in, n_rec, n_out, n_init, alpha, net.get("activation", "relu"))
     model = cfg["model"]
-    hidden = model["hidden"]
+    hidden = [int(h) for h in model["hidden"]]
     if model.get("kind", "mlp") == "mlp":
-        m = MLP(w["fc1.weight"].shape[1], hidden, w["out.weight"].shape[0], model.get("activation", "relu"),
-                model.get("layer_norm", False), model.get("center_input", False))
-        return _load(m, w)
-    inhibitory = model.get("inhibitory") or [max(1, h // 10) for h in hidden]
-    first = w.get("h1.Wex", w.get("h1.weight"))
-    return _load(DaleNet(model["condition"], first.shape[1], hidden, inhibitory), w)
+        d = _shape(w, "fc1.weight")[1]
+        for i, h in enumerate(hidden):
+            _expect(run, f"fc{i + 1}.weight", _shape(w, f"fc{i + 1}.weight"), (h, d))
+            d = h
+        classes = _shape(w, "out.weight")[0]
+        _expect(run, "out.weight", _shape(w, "out.weight"), (classes, d))
+        return MLP(_shape(w, "fc1.weight")[1], hidden, classes, model.get("activation", "relu"),
+                   model.get("layer_norm", False), model.get("center_input", False))
+    inhibitory = [int(n) for n in (model.get("inhibitory") or [max(1, h // 10) for h in hidden])]
+    first = "h1.Wex" if "h1.Wex" in w else "h1.weight"
+    d = _shape(w, first)[1]
+    n_in = d
+    for i, (h, ni) in enumerate(zip(hidden, inhibitory)):
+        name = f"h{i + 1}.Wex" if f"h{i + 1}.Wex" in w else f"h{i + 1}.weight"
+        _expect(run, name, _shape(w, name), (h, d))
+        if f"h{i + 1}.Wix" in w:
+            _expect(run, f"h{i + 1}.Wix", _shape(w, f"h{i + 1}.Wix"), (ni, d))
+        d = h
+    return DaleNet(model["condition"], n_in, hidden, inhibitory)
