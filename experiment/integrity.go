@@ -128,6 +128,9 @@ type Record struct {
 	AnalysisSHA256  string   `json:"analysis_sha256,omitempty"` // the analysis keys the results were computed with
 	AnalysisVersion int      `json:"analysis_version"`
 	TrainerVersion  int      `json:"trainer_version,omitempty"`
+	// DataIdentity names the content of the data the run trained on
+	// (images.Identity); empty in records written before it was recorded.
+	DataIdentity string `json:"data_identity,omitempty"`
 	Finished        bool     `json:"finished"`
 	Owned           []string `json:"owned"` // top-level entries the run created; --force removes only these
 }

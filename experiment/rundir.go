@@ -118,6 +118,11 @@ func (r *RunDir) removeOwned(names []string) {
 	}
 }
 
+// SetDataIdentity records the identity of the data the run trains on; it
+// is written with the record's next update (the first checkpoint or the
+// end of training).
+func (r *RunDir) SetDataIdentity(id string) { r.rec.DataIdentity = id }
+
 // Fingerprint is the run's config SHA-256 (run.json's config_sha256).
 func (r *RunDir) Fingerprint() string { return r.rec.ConfigSHA256 }
 

@@ -200,8 +200,10 @@ func (r *runner) Open(env experiment.Env) error {
 	if err := WritePointsIndex(r.spec, r.pts); err != nil {
 		return err
 	}
-	_, err := r.runs.Load(env.DataDir, env.Log)
-	return err
+	if _, err := r.runs.Load(env.DataDir, env.Log); err != nil {
+		return err
+	}
+	return r.runs.CheckData()
 }
 
 // RunPoint trains (or resumes) point i.

@@ -183,3 +183,34 @@ func TestConfigShowReadsOnlyPresets(t *testing.T) {
 		t.Errorf("presets inhibitory-normalization/long: %d\n%s", code, out)
 	}
 }
+
+// A finished run is reused only on data of the identity it recorded: the
+// same config trained on the embedded subset is refused once --data points
+// at other images (the train_limit subset of another copy is other
+// images), naming both; the same data reuses it; --force retrains.
+func TestReuseRequiresTheSameData(t *testing.T) {
+	work := t.TempDir()
+	args := []string{"train", "configs/mlp-baseline.yaml", "--set", "name=d", "--set", "train.epochs=1", "--set", "data.train_limit=20",
+		"--set", "model.hidden=[8]", "--set", "train.batch_size=10"}
+	if _, stderr, code := runCLI(t, work, append(args, "--data", "embedded")...); code != 0 {
+		t.Fatal(stderr)
+	}
+	rec, _ := os.ReadFile(filepath.Join(work, "runs", "d", "run.json"))
+	if !strings.Contains(string(rec), `"data_identity": "embedded subset"`) {
+		t.Fatalf("run.json does not record the data:\n%s", rec)
+	}
+	other := dataDir(t, nil)
+	_, stderr, code := runCLI(t, work, append(args, "--data", other)...)
+	if code == 0 || !strings.Contains(stderr, "circuitry: runs/d: trained on embedded subset, the data now is sha256:") || strings.Count(stderr, "circuitry:") != 1 {
+		t.Fatalf("other data: %d %q", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, work, append(args, "--data", "embedded")...); code != 0 || !strings.Contains(stderr, "reusing it") {
+		t.Fatalf("same data: %d %q", code, stderr)
+	}
+	if _, stderr, code := runCLI(t, work, append(args, "--data", other, "--force")...); code != 0 {
+		t.Fatalf("--force: %d %q", code, stderr)
+	}
+	if rec, _ := os.ReadFile(filepath.Join(work, "runs", "d", "run.json")); !strings.Contains(string(rec), `"data_identity": "sha256:`) {
+		t.Fatalf("retrained run.json:\n%s", rec)
+	}
+}

@@ -256,6 +256,15 @@ func run(ctx context.Context, cfg Config, opt RunOptions, resumeOnly bool) (*Sum
 	}
 	defer run.Close()
 	if act == experiment.Reuse || act == experiment.Reanalyse {
+		src := opt.Source
+		if opt.Train == nil {
+			if src, err = images.FindFashionMNIST(firstNonEmpty(opt.DataDir, cfg.Data.Dir)); err != nil {
+				return nil, act, err
+			}
+		}
+		if err := CheckDataIdentity(dir, src); err != nil {
+			return nil, act, err
+		}
 		sum, err := LoadSummary(dir)
 		if err == nil && opt.Log != nil {
 			fmt.Fprintf(opt.Log, "%s: finished earlier with the same config; reusing it (--force retrains)\n", dir)
@@ -266,15 +275,66 @@ func run(ctx context.Context, cfg Config, opt RunOptions, resumeOnly bool) (*Sum
 	if err != nil {
 		return nil, act, err
 	}
+	id, err := images.Identity(r.src)
+	if err != nil {
+		return nil, act, err
+	}
 	if act == experiment.Resume {
+		if err := CheckDataIdentity(dir, r.src); err != nil {
+			return nil, act, err
+		}
 		if err := r.resumeFrom(run); err != nil {
 			return nil, act, err
 		}
 	}
+	run.SetDataIdentity(id)
 	r.run = run
 	r.sum.RunDir = run.Path
 	sum, err := r.fit(ctx)
 	return sum, act, err
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// CheckDataIdentity refuses a finished or interrupted run whose recorded
+// data identity (run.json's data_identity, images.Identity) is not that of
+// src: the same config on other images (the embedded subset, a subset of
+// another copy) is another run. A record written before identities were
+// recorded is accepted only where its summary names the same data source
+// and that source is the official release (or the embedded subset, which
+// ships with the program); otherwise it cannot be proven the same.
+func CheckDataIdentity(dir string, src images.Source) error {
+	rec, err := experiment.ReadRecord(dir)
+	if err != nil {
+		return err
+	}
+	cur, err := images.Identity(src)
+	if err != nil {
+		return err
+	}
+	const hint = " — point --data at the data it trained on, or --force to retrain"
+	if rec.DataIdentity != "" {
+		if rec.DataIdentity != cur {
+			return fmt.Errorf("%s: trained on %s, the data now is %s (%s)%s", dir, rec.DataIdentity, cur, src, hint)
+		}
+		return nil
+	}
+	sum, err := LoadSummary(dir)
+	if err != nil {
+		if !rec.Finished {
+			return nil // interrupted before its summary: the checkpoint holds no data identity to compare
+		}
+		return err
+	}
+	if sum.Data == src.String() && (cur == images.OfficialIdentity || src.Kind == "embedded") {
+		return nil
+	}
+	return fmt.Errorf("%s: trained before circuitry recorded data identities, on %q; the data now is %s (%s): not provably the same%s", dir, sum.Data, cur, src, hint)
 }
 
 // resumeFrom loads the run's checkpoint into r.
@@ -343,6 +403,7 @@ func configHash(cfg Config) string {
 type classifierRun struct {
 	cfg         Config
 	opt         RunOptions
+	src         images.Source
 	run         *experiment.RunDir
 	train, test *images.Set
 	shiftedTest []float32
@@ -393,6 +454,7 @@ func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 			return nil, err
 		}
 	}
+	r.src = src
 	if cfg.Data.TrainLimit > 0 && cfg.Data.TrainLimit < train.N {
 		train = &images.Set{N: cfg.Data.TrainLimit, Rows: train.Rows, Cols: train.Cols, Classes: train.Classes,
 			Pixels: train.Pixels[:cfg.Data.TrainLimit*train.Dim()], Labels: train.Labels[:cfg.Data.TrainLimit]}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/experiment"
@@ -43,6 +44,27 @@ func (r *Runs) Load(dataDir string, log io.Writer) (images.Source, error) {
 	var err error
 	r.train, r.test, r.src, err = LoadData(d0, dataDir, log)
 	return r.src, err
+}
+
+// CheckData verifies that every finished or interrupted run among the
+// configs was trained on the data loaded for them (CheckDataIdentity);
+// nothing to check when the runs load their own data. A study's points
+// finished earlier are skipped before they are run, so this is where
+// their data is compared.
+func (r *Runs) CheckData() error {
+	if r.train == nil {
+		return nil
+	}
+	for _, c := range r.Configs {
+		dir := filepath.Join(c.Out.Dir, c.Name)
+		if _, err := experiment.ReadRecord(dir); err != nil {
+			continue // not started
+		}
+		if err := CheckDataIdentity(dir, r.src); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Run trains (or resumes, as the integrity policy decides) run i, and adds

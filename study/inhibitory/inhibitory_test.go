@@ -190,6 +190,14 @@ func TestInhibitoryStudyRefusesChangedPoints(t *testing.T) {
 		t.Fatalf("changed study: %v", err)
 	}
 	runtest.SameSnapshot(t, before, runtest.Snapshot(t, s.Dir()))
+	// A finished point recorded on other data is refused, not reused: the
+	// study's points finished earlier are compared with the data loaded.
+	point := filepath.Join(s.Dir(), "runs", pts[1].Config.Name)
+	runtest.SetRecord(t, point, "data_identity", "sha256:other")
+	if _, err := Run(context.Background(), s, experiment.Env{DataDir: "embedded", Log: io.Discard}); err == nil ||
+		!strings.Contains(err.Error(), point+": trained on sha256:other, the data now is embedded subset") {
+		t.Fatalf("point on other data: %v", err)
+	}
 	for _, bad := range []string{"eps=[0.5, 0.5]", "hparams=[1, 1]", "conditions=[ei, ei]"} {
 		if _, err := Parse([]byte(spec), []string{bad}); err == nil || !strings.Contains(err.Error(), "listed twice") {
 			t.Errorf("%s: %v", bad, err)

@@ -93,6 +93,9 @@ func (r *runner) Open(env experiment.Env) error {
 	if err != nil {
 		return err
 	}
+	if err := r.runs.CheckData(); err != nil {
+		return err
+	}
 	fmt.Fprintf(env.Log, "%s: %d conditions x %d eps x %d configs x %d replicates; data: %s\n",
 		r.cfg.Name, len(r.cfg.Conditions), len(r.cfg.Eps), len(r.cfg.hparamIndices()), r.cfg.Replicates, src)
 	return fsutil.WriteFileAtomic(filepath.Join(r.Dir(), "study.yaml"), experiment.ToYAML(r.cfg))
