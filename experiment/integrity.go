@@ -123,16 +123,16 @@ func (s RunSpec) ignored() func(string) bool {
 
 // Record is run.json.
 type Record struct {
-	Kind            string   `json:"kind"`
-	ConfigSHA256    string   `json:"config_sha256"`             // the training config (RunSpec.Fingerprint)
-	AnalysisSHA256  string   `json:"analysis_sha256,omitempty"` // the analysis keys the results were computed with
-	AnalysisVersion int      `json:"analysis_version"`
-	TrainerVersion  int      `json:"trainer_version,omitempty"`
+	Kind            string `json:"kind"`
+	ConfigSHA256    string `json:"config_sha256"`             // the training config (RunSpec.Fingerprint)
+	AnalysisSHA256  string `json:"analysis_sha256,omitempty"` // the analysis keys the results were computed with
+	AnalysisVersion int    `json:"analysis_version"`
+	TrainerVersion  int    `json:"trainer_version,omitempty"`
 	// DataIdentity names the content of the data the run trained on
 	// (images.Identity); empty in records written before it was recorded.
-	DataIdentity string `json:"data_identity,omitempty"`
-	Finished        bool     `json:"finished"`
-	Owned           []string `json:"owned"` // top-level entries the run created; --force removes only these
+	DataIdentity string   `json:"data_identity,omitempty"`
+	Finished     bool     `json:"finished"`
+	Owned        []string `json:"owned"` // top-level entries the run created; --force removes only these
 }
 
 // Action is what the policy decided for a run directory.
