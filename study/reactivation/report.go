@@ -51,6 +51,10 @@ type Row struct {
 	// density-blind random walk with the network's quiescent step.
 	KLNullFrozen    analysis.MeanSD `json:"kl_null_frozen"`
 	KLNullDiffusion analysis.MeanSD `json:"kl_null_diffusion"`
+	// The other sleeps of noisy vanilla networks (Result.KLNoiseX1,
+	// Result.AnchorQuietMismatched).
+	KLNoiseX1             analysis.MeanSD `json:"kl_quiescent_waking_noise_x1"`
+	AnchorQuietMismatched analysis.MeanSD `json:"anchor_dist_quiescent_zero_mean_noise"`
 }
 
 // Report is what `circuitry run` writes for the study.
@@ -93,32 +97,34 @@ func newReport(s Config, results []*Result) *Report {
 			return analysis.NewMeanSD(x)
 		}
 		row := Row{Condition: cond,
-			DecodeErr:       get(func(r *Result) analysis.Float { return r.DecodeErr }),
-			UntrainedErr:    get(func(r *Result) analysis.Float { return r.UntrainedErr }),
-			KL:              get(func(r *Result) analysis.Float { return r.KL }),
-			KLUntrained:     get(func(r *Result) analysis.Float { return r.KLUntrained }),
-			KLUniform:       get(func(r *Result) analysis.Float { return r.KLUniform }),
-			KLUniformCoded:  get(func(r *Result) analysis.Float { return r.KLUniformAsCoded }),
-			StepWake:        get(func(r *Result) analysis.Float { return r.StepWake }),
-			StepQuiet:       get(func(r *Result) analysis.Float { return r.StepQuiet }),
-			Variance:        get(func(r *Result) analysis.Float { return r.Variance }),
-			AnchorWake:      get(func(r *Result) analysis.Float { return r.AnchorWake }),
-			AnchorQuiet:     get(func(r *Result) analysis.Float { return r.AnchorQuiet }),
-			SignedWake:      get(func(r *Result) analysis.Float { return r.SignedWake }),
-			SignedQuiet:     get(func(r *Result) analysis.Float { return r.SignedQuiet }),
-			DriftAlignment:  get(func(r *Result) analysis.Float { return r.DriftAlignment }),
-			DriftWeighted:   get(func(r *Result) analysis.Float { return r.DriftWeighted }),
-			DriftNoiseFree:  get(func(r *Result) analysis.Float { return r.DriftAlignmentNoiseFree }),
-			SecondsPerStep:  get(func(r *Result) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
-			KLNoiseAdded:    get(func(r *Result) analysis.Float { return r.KLNoiseAdded }),
-			StepNoiseAdded:  get(func(r *Result) analysis.Float { return r.StepNoiseAdded }),
-			AnchorWakeP10:   get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 0) }),
-			AnchorWakeP90:   get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 1) }),
-			PCA10Wake:       get(func(r *Result) analysis.Float { return curveAt(r.PCAWake, 9) }),
-			PCA10Quiet:      get(func(r *Result) analysis.Float { return curveAt(r.PCAQuiet, 9) }),
-			PCAGap:          get(func(r *Result) analysis.Float { return maxGap(r.PCAWake, r.PCAQuiet, 10) }),
-			KLNullFrozen:    get(func(r *Result) analysis.Float { return analysis.Float(r.nulls.Frozen) }),
-			KLNullDiffusion: get(func(r *Result) analysis.Float { return analysis.Float(r.nulls.Diffusion) }),
+			DecodeErr:             get(func(r *Result) analysis.Float { return r.DecodeErr }),
+			UntrainedErr:          get(func(r *Result) analysis.Float { return r.UntrainedErr }),
+			KL:                    get(func(r *Result) analysis.Float { return r.KL }),
+			KLUntrained:           get(func(r *Result) analysis.Float { return r.KLUntrained }),
+			KLUniform:             get(func(r *Result) analysis.Float { return r.KLUniform }),
+			KLUniformCoded:        get(func(r *Result) analysis.Float { return r.KLUniformAsCoded }),
+			StepWake:              get(func(r *Result) analysis.Float { return r.StepWake }),
+			StepQuiet:             get(func(r *Result) analysis.Float { return r.StepQuiet }),
+			Variance:              get(func(r *Result) analysis.Float { return r.Variance }),
+			AnchorWake:            get(func(r *Result) analysis.Float { return r.AnchorWake }),
+			AnchorQuiet:           get(func(r *Result) analysis.Float { return r.AnchorQuiet }),
+			SignedWake:            get(func(r *Result) analysis.Float { return r.SignedWake }),
+			SignedQuiet:           get(func(r *Result) analysis.Float { return r.SignedQuiet }),
+			DriftAlignment:        get(func(r *Result) analysis.Float { return r.DriftAlignment }),
+			DriftWeighted:         get(func(r *Result) analysis.Float { return r.DriftWeighted }),
+			DriftNoiseFree:        get(func(r *Result) analysis.Float { return r.DriftAlignmentNoiseFree }),
+			SecondsPerStep:        get(func(r *Result) analysis.Float { return analysis.Float(r.SecondsPerStep) }),
+			KLNoiseAdded:          get(func(r *Result) analysis.Float { return r.KLNoiseAdded }),
+			StepNoiseAdded:        get(func(r *Result) analysis.Float { return r.StepNoiseAdded }),
+			AnchorWakeP10:         get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 0) }),
+			AnchorWakeP90:         get(func(r *Result) analysis.Float { return bandAt(r.AnchorWakeBand, 1) }),
+			PCA10Wake:             get(func(r *Result) analysis.Float { return curveAt(r.PCAWake, 9) }),
+			PCA10Quiet:            get(func(r *Result) analysis.Float { return curveAt(r.PCAQuiet, 9) }),
+			PCAGap:                get(func(r *Result) analysis.Float { return maxGap(r.PCAWake, r.PCAQuiet, 10) }),
+			KLNullFrozen:          get(func(r *Result) analysis.Float { return analysis.Float(r.nulls.Frozen) }),
+			KLNullDiffusion:       get(func(r *Result) analysis.Float { return analysis.Float(r.nulls.Diffusion) }),
+			KLNoiseX1:             get(func(r *Result) analysis.Float { return r.KLNoiseX1 }),
+			AnchorQuietMismatched: get(func(r *Result) analysis.Float { return r.AnchorQuietMismatched }),
 		}
 		rep.Rows = append(rep.Rows, row)
 	}

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
+	"math"
 	"slices"
 
 	"github.com/circuitry-lab/circuitry/experiment"
@@ -160,9 +160,9 @@ func plan(presets fs.FS, scale string, sets []string) (*experiment.Plan, error) 
 				sets = append(sets, experiment.VerdictSet{Title: x.Title, Verdicts: vs})
 				continue
 			}
-			extras, err := measureExtras(x, sp, env.Log)
-			if err != nil {
-				return nil, err
+			extras := Extras{}
+			if sp != nil {
+				extras = measureExtras(x, sp)
 			}
 			extras.GRU = gru
 			judged, err := VerdictsOverSeeds(sp, hd, extras)
@@ -256,34 +256,22 @@ func Run(ctx context.Context, cfg Config, env experiment.Env) (*Report, error) {
 	return res.(*Report), nil
 }
 
-// measureExtras re-analyses finished spatial networks for checks 6
-// (quiescent noise x1) and, in the uniform-noise experiment, 8 (its noisy
-// network slept with zero-mean Gaussian noise of the same sd, a mismatch
-// named by quiescence.noise).
-func measureExtras(x Experiment, rep *Report, log io.Writer) (Extras, error) {
+// measureExtras reads checks 6 (quiescent noise x1) and, in the
+// uniform-noise experiment, 8 (the noisy network slept with zero-mean
+// Gaussian noise of the same sd) from the spatial study's noisy networks,
+// means over seeds: both sleeps are measured with the other analyses
+// (analysis version 7), so the verdicts run no simulation.
+func measureExtras(x Experiment, rep *Report) Extras {
 	var out Extras
-	sp := x.Spatial
-	if rep == nil || rep.Row("noisy") == nil {
-		return out, nil
-	}
-	var sum float64
-	for _, seed := range sp.Seeds {
-		r, err := AnalyzeRun(sp.pointDir("noisy", seed), "noise-x1", []string{"quiescence.noise_factor=1"}, log)
-		if err != nil {
-			return out, err
-		}
-		sum += float64(r.KL)
-	}
-	k := sum / float64(len(sp.Seeds))
-	out.KLNoiseX1 = &k
-	if x.Noise != "uniform" {
-		return out, nil
-	}
 	row := rep.Row("noisy")
-	r, err := AnalyzeRun(sp.pointDir("noisy", sp.Seeds[0]), "gaussian-sleep", []string{"quiescence.noise=gaussian"}, log)
-	if err != nil {
-		return out, err
+	if row == nil {
+		return out
 	}
-	out.NoiseMatch = &NoiseMatch{Waking: float64(row.AnchorWake.Mean), Matched: float64(row.AnchorQuiet.Mean), Mismatched: float64(r.AnchorQuiet)}
-	return out, nil
+	if v := float64(row.KLNoiseX1.Mean); row.KLNoiseX1.N > 0 && !math.IsNaN(v) {
+		out.KLNoiseX1 = &v
+	}
+	if m := float64(row.AnchorQuietMismatched.Mean); x.Noise == "uniform" && row.AnchorQuietMismatched.N > 0 && !math.IsNaN(m) {
+		out.NoiseMatch = &NoiseMatch{Waking: float64(row.AnchorWake.Mean), Matched: float64(row.AnchorQuiet.Mean), Mismatched: m}
+	}
+	return out
 }

@@ -38,12 +38,14 @@ import (
 // size (1000 trajectories, 100 waking and 200 quiescent steps), the
 // untrained control's decoded sleep saved (the KL matrix), the quiescent
 // noise kind recorded, waking anchor-distance percentiles. 5: the drift is
-// the expected input-free step, the uniform noise's mean included. 6: a
+// the expected input-free step, the uniform noise's mean included. 7:
+// the temperature (noise x1) KL and the zero-mean-noise sleep of check 8
+// are measured with the other analyses, so the verdicts read them. 6: a
 // KDE of more than quiescence.kde_points states keeps a random subset of
 // them (the evenly strided subset it kept before aliased with the batch:
 // with 200 trajectories and a stride of 10 it kept every step of 20
 // trajectories and none of the other 180).
-const AnalysisVersion = 6
+const AnalysisVersion = 7
 
 // Result is summary.json of one trained network and its
 // offline analyses. Errors are mean squared decoding errors per
@@ -71,8 +73,15 @@ type Result struct {
 	KLNoiseAdded   analysis.Float `json:"kl_noise_added"`
 	StepNoiseAdded analysis.Float `json:"step_quiescent_noise_added"`
 	KL             analysis.Float `json:"kl_quiescent_waking"`
-	KLUntrained    analysis.Float `json:"kl_untrained"`
-	KLUniform      analysis.Float `json:"kl_uniform"` // the correct density (1/box^2, 1/2pi)
+	// Noisy vanilla networks are also slept with their training noise
+	// unscaled (check 6, temperature): its KL; and networks trained with
+	// the reference's uniform noise slept with zero-mean Gaussian noise of
+	// the sleep's sd (check 8): the mean decoded distance from the centre
+	// (spatial). Null where not measured.
+	KLNoiseX1             analysis.Float `json:"kl_quiescent_waking_noise_x1"`
+	AnchorQuietMismatched analysis.Float `json:"anchor_dist_quiescent_zero_mean_noise"`
+	KLUntrained           analysis.Float `json:"kl_untrained"`
+	KLUniform             analysis.Float `json:"kl_uniform"` // the correct density (1/box^2, 1/2pi)
 	// KLUniformAsCoded is the uniform control as the authors' code computes
 	// it for the box: a 1-D pdf per coordinate, ln(box) = 0.79 nats more
 	// (spatial task; null for head direction).
@@ -534,6 +543,12 @@ func analyse(ctx context.Context, s Config, task pathint.Task, net, untrained rn
 	if !o.c.noisy {
 		total += o.q.Steps
 	}
+	if o.c.noisy && !o.c.gru {
+		total += o.q.Steps
+		if o.kind == "uniform" && !task.Periodic() {
+			total += o.q.Steps
+		}
+	}
 	progress.Start(fmt.Sprintf("%s_s%d quiescence", cond, seed), total)
 	defer progress.Finish(fmt.Sprintf("%s_s%d: offline analyses done", cond, seed))
 	o.tick = func(int) { progress.Add(1, "") }
@@ -542,7 +557,7 @@ func analyse(ctx context.Context, s Config, task pathint.Task, net, untrained rn
 	// end-of-training checkpoint.
 	for _, phase := range []func() error{
 		func() error { o.waking(); return nil }, func() error { o.sleep(); return nil }, o.densities,
-		func() error { o.distances(); return nil }, func() error { o.driftAndPCA(); return nil },
+		func() error { o.distances(); return nil }, func() error { o.driftAndPCA(); return nil }, o.otherSleeps,
 	} {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("interrupted during the offline analyses (training is checkpointed; re-run to repeat them): %w", err)
@@ -652,6 +667,30 @@ func (o *offline) densities() error {
 		}
 		r.KLNoiseAdded = analysis.Float(analysis.KL(ak, p, ak.Resample(q.KLSamples, klRNG), nil))
 		r.StepNoiseAdded = analysis.Float(analysis.StepDistance(added[:min(q.StepSteps, q.Steps)*o.tb.B*d], o.tb.B, d, task.Periodic()))
+	}
+	return nil
+}
+
+// otherSleeps runs a noisy vanilla network's two other sleeps: with its
+// training noise unscaled (the temperature check: its KL against the
+// waking density) and, for a network trained with the reference's
+// uniform noise, with zero-mean Gaussian noise of the sleep's sd (the
+// noise-type check: how far from the centre it drifts).
+func (o *offline) otherSleeps() error {
+	r, q := o.r, o.q
+	r.KLNoiseX1, r.AnchorQuietMismatched = analysis.Float(math.NaN()), analysis.Float(math.NaN())
+	if !o.c.noisy || o.c.gru {
+		return nil
+	}
+	x1 := quiesce(o.task, o.net, o.c0, q.Steps, o.net.Config().SigmaRec, o.kind, experiment.Stream(o.seed, "sleep-noise-x1"), 0, 0, o.tick).pos
+	k, err := fitKDE(x1, o.d, q.KDEPoints, o.task.Periodic())
+	if err != nil {
+		return fmt.Errorf("quiescent density at noise x1: %w", err)
+	}
+	r.KLNoiseX1 = analysis.Float(analysis.KL(k, o.wakeDensity, k.Resample(q.KLSamples, experiment.Stream(o.seed, "kl-noise-x1")), nil))
+	if o.kind == "uniform" && !o.task.Periodic() {
+		g := quiesce(o.task, o.net, o.c0, q.Steps, o.sd, "gaussian", experiment.Stream(o.seed, "sleep-noise-zero-mean"), 0, 0, o.tick).pos
+		r.AnchorQuietMismatched = analysis.Float(meanNorm(g))
 	}
 	return nil
 }

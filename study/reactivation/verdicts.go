@@ -299,8 +299,11 @@ func judgeGRU(f Findings) []experiment.Verdict {
 }
 
 func judgeNoiseX1(f Findings) []experiment.Verdict {
-	if f.Spatial == nil || f.KLNoiseX1 == nil || f.Spatial.Row("noisy") == nil {
+	if f.Spatial == nil || f.Spatial.Row("noisy") == nil {
 		return nil
+	}
+	if f.KLNoiseX1 == nil {
+		return one(experiment.NotApplicable(6, "Reactivation persists with quiescent noise x1", "needs the noisy networks' sleep at noise x1, measured by the analyses since version 7 (re-running the study re-analyses older networks from their weights)"))
 	}
 	r := *f.Spatial.Row("noisy")
 	r.Condition, r.KL = "noisy, quiescent noise x1", analysis.MeanSD{Mean: analysis.Float(*f.KLNoiseX1), N: r.KL.N}
