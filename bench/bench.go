@@ -37,6 +37,35 @@ type Result struct {
 	// Networks is how many networks trained side by side (Study1Protocol),
 	// each with Threads/Networks workers.
 	Networks int `json:"networks,omitempty"`
+	// FLOPs per unit of Value's denominator (a product, a step, a
+	// network-step): the matrix products it runs, 2 m n k each, as the
+	// kernels count them (kernels.StartFLOPCount); element-wise work is not
+	// counted. 0 where not measured (PyTorch's side, batch generation).
+	FLOPs float64 `json:"flop,omitempty"`
+}
+
+// GFLOPs is the FLOP rate the measurement implies (0 without a count).
+func (r Result) GFLOPs() float64 {
+	switch {
+	case r.FLOPs == 0:
+		return 0
+	case r.Unit == "GFLOP/s":
+		return r.Value
+	case strings.HasPrefix(r.Unit, "s/"):
+		return r.FLOPs / r.Value / 1e9
+	}
+	return r.FLOPs * r.Value / 1e9
+}
+
+// countFLOPs runs step n times counting the FLOPs of its products and
+// returns their mean per step (a step may vary: I-Norm networks measure
+// their gradient alignment every 10th step).
+func countFLOPs(step func(), n int) float64 {
+	kernels.StartFLOPCount()
+	for i := 0; i < n; i++ {
+		step()
+	}
+	return float64(kernels.StopFLOPCount()) / float64(n)
 }
 
 // better reports whether a beats b (rates: higher; times: lower).
@@ -58,7 +87,16 @@ type Line struct {
 	// Speed is circuitry's speed over PyTorch's, both at their best (> 1:
 	// circuitry faster).
 	Speed float64 `json:"speed_vs_pytorch,omitempty"`
+	// GFLOPs is circuitry's FLOP rate on the line (Result.GFLOPs), and
+	// OfGEMM that rate over the same run's 1024³ GEMM rate at the same
+	// worker count: how near the line comes to what the FMA units give a
+	// large product.
+	GFLOPs float64 `json:"gflop_per_s,omitempty"`
+	OfGEMM float64 `json:"fraction_of_gemm_1024,omitempty"`
 }
+
+// gemmName is the workload whose rate the others are measured against.
+const gemmName = "sgemm 1024x1024x1024"
 
 // timeIt runs f until at least minDur has passed (after one warm-up call)
 // and returns seconds per call: throughput, what a training run gets. (A
@@ -86,7 +124,7 @@ func GEMM(m, n, k int, minDur time.Duration, workers int) Result {
 		b[i] = 0.5
 	}
 	sec := timeIt(minDur, func() { kernels.SgemmN(workers, false, false, m, n, k, 1, a, k, b, n, 0, c, n) })
-	return Result{Name: fmt.Sprintf("sgemm %dx%dx%d", m, n, k), Value: 2 * float64(m*n*k) / sec / 1e9, Unit: "GFLOP/s", Threads: workers}
+	return Result{Name: fmt.Sprintf("sgemm %dx%dx%d", m, n, k), Value: 2 * float64(m*n*k) / sec / 1e9, Unit: "GFLOP/s", Threads: workers, FLOPs: 2 * float64(m*n*k)}
 }
 
 // Study1 measures training steps per second of a study-1 network
@@ -98,8 +136,9 @@ func Study1(cond string, h int, minDur time.Duration, workers int) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
+	flops := countFLOPs(step, 10)
 	sec := timeIt(minDur, step)
-	return Result{Name: fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), Value: 1 / sec, Unit: "steps/s", Threads: workers}, nil
+	return Result{Name: fmt.Sprintf("study-1 train step, %s 784-%d-%d-10, batch 32", cond, h, h), Value: 1 / sec, Unit: "steps/s", Threads: workers, FLOPs: flops}, nil
 }
 
 // Study1Protocol measures what a study-1 preset trains at: n networks side
@@ -116,6 +155,7 @@ func Study1Protocol(cond string, h, n int, minDur time.Duration) (Result, error)
 		}
 		steps[i] = step
 	}
+	flops := countFLOPs(steps[0], 10)
 	counts := make([]int, n)
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -135,7 +175,7 @@ func Study1Protocol(cond string, h, n int, minDur time.Duration) (Result, error)
 		total += c
 	}
 	return Result{Name: fmt.Sprintf("study-1 preset protocol (float16 autocast), %d x %s 784-%d-%d-10 side by side", n, cond, h, h),
-		Value: float64(total) / time.Since(start).Seconds(), Unit: "network-steps/s", Threads: n, Networks: n}, nil
+		Value: float64(total) / time.Since(start).Seconds(), Unit: "network-steps/s", Threads: n, Networks: n, FLOPs: flops}, nil
 }
 
 // Study1ProtocolAlone measures the same workload one network at a time,
@@ -145,8 +185,9 @@ func Study1ProtocolAlone(cond string, h, workers int, minDur time.Duration) (Res
 	if err != nil {
 		return Result{}, err
 	}
+	flops := countFLOPs(step, 10)
 	return Result{Name: fmt.Sprintf("study-1 preset protocol (float16 autocast), %s 784-%d-%d-10 one network at a time", cond, h, h),
-		Value: 1 / timeIt(minDur, step), Unit: "network-steps/s", Threads: workers, Networks: 1}, nil
+		Value: 1 / timeIt(minDur, step), Unit: "network-steps/s", Threads: workers, Networks: 1, FLOPs: flops}, nil
 }
 
 // study1Step builds a study-1 network and returns one training step of it
@@ -205,15 +246,17 @@ func Study2(task string, nRec, cells, batch, seqLen int, minDur time.Duration, w
 	x, c0, tgt := tensor.FromSlice(b.T*b.B, tk.NIn(), b.X), tensor.FromSlice(b.B, cells, b.Init), tensor.FromSlice(b.T*b.B, cells, b.Target)
 	opt := nn.NewAdam(nn.Group{Params: net.Params(), LR: 1e-3})
 	mse := &nn.MSE{}
-	sec := timeIt(minDur, func() {
+	step := func() {
 		nn.ZeroGrad(net.Params())
 		mse.Loss(net.Forward(x, c0, rng), tgt)
 		net.Backward(mse.Backward())
 		opt.Step()
-	})
+	}
+	flops := countFLOPs(step, 1)
+	sec := timeIt(minDur, step)
 	name := fmt.Sprintf("study-2 %s RNN %d units, %d cells, batch %d x %d steps", task, nRec, cells, batch, seqLen)
 	return []Result{
-		{Name: name + ": train step", Value: sec, Unit: "s/step", Threads: workers},
+		{Name: name + ": train step", Value: sec, Unit: "s/step", Threads: workers, FLOPs: flops},
 		{Name: name + ": batch generation", Value: gen, Unit: "s/batch", Threads: workers},
 	}, nil
 }
@@ -320,6 +363,7 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool, rounds int) ([]Line, er
 		return nil, fmt.Errorf("bench rounds %d: want at least 1", rounds)
 	}
 	torch := map[string]Result{}
+	gemm := map[int]float64{} // the 1024³ GEMM's rate by worker count
 	ws := workloads()
 	best := make([][][]Result, len(ws))
 	var lines []Line
@@ -347,13 +391,37 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool, rounds int) ([]Line, er
 				continue
 			}
 			for _, rs := range best[i] {
+				if rs[0].Name == gemmName {
+					for _, r := range rs {
+						gemm[r.Threads] = r.Value
+					}
+				}
 				l := compare(rs, torch)
+				if l.GFLOPs = l.Circuitry.GFLOPs(); l.GFLOPs > 0 && gemm[l.Circuitry.Threads] > 0 {
+					l.OfGEMM = l.GFLOPs / gemm[l.Circuitry.Threads]
+				}
 				lines = append(lines, l)
 				printLine(w, l, asJSON)
+				if rs[0].Name == gemmName && !asJSON {
+					noteScaling(w, rs)
+				}
 			}
 		}
 	}
 	return lines, nil
+}
+
+// noteScaling prints the 1024³ GEMM's rate at every worker count: a
+// machine whose cores do not scale shows here.
+func noteScaling(w io.Writer, rs []Result) {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%s %.1f GFLOP/s", threadsName(r.Threads, "worker"), r.Value))
+	}
+	if len(rs) == 2 && rs[0].Value > 0 {
+		parts = append(parts, fmt.Sprintf("scaling %.2fx", rs[1].Value/rs[0].Value))
+	}
+	fmt.Fprintf(w, "(%s: %s)\n", gemmName, strings.Join(parts, ", "))
 }
 
 // noteTorch says what the PyTorch comparison ran on, or that there is none.
@@ -511,6 +579,9 @@ func printLine(w io.Writer, l Line, asJSON bool) {
 		setting = threadsName(l.Circuitry.Networks, "network") + ", 1 worker each"
 	}
 	line := fmt.Sprintf("%-72s %10.4g %-8s (%s)", l.Name, l.Circuitry.Value, l.Unit, setting)
+	if l.OfGEMM > 0 && l.Unit != "GFLOP/s" {
+		line += fmt.Sprintf("   [%.1f GFLOP/s, %.0f%% of the 1024³ GEMM]", l.GFLOPs, 100*l.OfGEMM)
+	}
 	if t := l.PyTorch; t != nil {
 		line += fmt.Sprintf("   PyTorch %.4g (%s)   circuitry/PyTorch speed %.2fx", t.Value, torchName(*t), l.Speed)
 	}

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/circuitry-lab/circuitry/tensor"
 )
 
 // The study workloads of `circuitry bench` as go test benchmarks:
@@ -201,5 +204,42 @@ func BenchmarkStudy1ProtocolAlone(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(r.Value, "network-steps/s")
+	}
+}
+
+// A result's FLOP rate follows its unit: a rate per step multiplies, a
+// time per step divides, a GEMM's rate is itself; no count, no rate.
+func TestResultGFLOPs(t *testing.T) {
+	for _, c := range []struct {
+		r    Result
+		want float64
+	}{
+		{Result{Value: 300, Unit: "steps/s", FLOPs: 1e8}, 30},
+		{Result{Value: 0.5, Unit: "s/step", FLOPs: 60e9}, 120},
+		{Result{Value: 140, Unit: "GFLOP/s", FLOPs: 2e9}, 140},
+		{Result{Value: 300, Unit: "steps/s"}, 0},
+	} {
+		if got := c.r.GFLOPs(); math.Abs(got-c.want) > 1e-9 {
+			t.Errorf("%+v: %g GFLOP/s, want %g", c.r, got, c.want)
+		}
+	}
+}
+
+// A study-1 step's FLOPs are exactly the products it runs. E-only LN+ at
+// H = 100, batch 32: per layer 2 m n k for the forward, the weight
+// gradient and (not for the first layer, whose input is data) the input
+// gradient; the output DANN layer (10 units, 1 interneuron) also forms
+// W = Wex - Wei Wix and back-propagates to Wei and Wix.
+func TestStudy1FLOPsCounted(t *testing.T) {
+	step, err := study1Step("e_ln", 100, tensor.Float32, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mm := func(m, n, k float64) float64 { return 2 * m * n * k }
+	want := 2*mm(32, 100, 784) + // layer 1: forward, dW
+		3*mm(32, 100, 100) + // layer 2: forward, dW, dx
+		mm(10, 100, 1) + 3*mm(32, 10, 100) + 2*mm(10, 100, 1) // output: W, forward, dW, dx, dWei, dWix
+	if got := countFLOPs(step, 1); got != want {
+		t.Fatalf("%g FLOPs per step, want %g", got, want)
 	}
 }

@@ -160,6 +160,7 @@ func SgemmHalfN(workers int, transA, transB bool, m, n, k int, alpha float32, a 
 		return false
 	}
 	checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	countFLOPs(m, n, k)
 	if m == 0 || n == 0 {
 		return true
 	}
@@ -175,6 +176,7 @@ func SgemmHalfN(workers int, transA, transB bool, m, n, k int, alpha float32, a 
 // (SgemmPackedN; the caller has ruled out the dot-product path).
 func sgemm(workers int, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, packed *PackedB) {
 	checkGemmArgs(transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
+	countFLOPs(m, n, k)
 	if m == 0 || n == 0 {
 		return
 	}

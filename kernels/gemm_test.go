@@ -465,3 +465,20 @@ func TestEdgeKernelsMatchFullKernelRows(t *testing.T) {
 		t.Fatal("an assembly kernel without edge kernels")
 	}
 }
+
+// The FLOP count is 2 m n k per product run while counting, through every
+// entry point, and nothing outside StartFLOPCount / StopFLOPCount.
+func TestFLOPCount(t *testing.T) {
+	a, b, c := make([]float32, 6*5), make([]float32, 5*7), make([]float32, 6*7)
+	Sgemm(false, false, 6, 7, 5, 1, a, 5, b, 7, 0, c, 7) // not counted
+	StartFLOPCount()
+	Sgemm(false, false, 6, 7, 5, 1, a, 5, b, 7, 0, c, 7)
+	SgemmN(1, false, true, 6, 5, 7, 1, c, 7, c[:5*7], 7, 0, a, 5)
+	if got, want := StopFLOPCount(), int64(2*6*7*5+2*6*5*7); got != want {
+		t.Fatalf("counted %d FLOPs, want %d", got, want)
+	}
+	Sgemm(false, false, 6, 7, 5, 1, a, 5, b, 7, 0, c, 7)
+	if got := StopFLOPCount(); got != 2*6*7*5*2 {
+		t.Fatalf("counting went on after StopFLOPCount: %d", got)
+	}
+}
