@@ -439,7 +439,15 @@ func noteTorch(w io.Writer, torch map[string]Result, asJSON bool) {
 	if ct := os.Getenv("OPENBLAS_CORETYPE"); ct != "" && len(torch) > 0 {
 		fmt.Fprintf(w, "(PyTorch's OpenBLAS runs its %s kernel: OPENBLAS_CORETYPE=%s is set)\n", ct, ct)
 	}
+	if g, ok := torch[gemmName]; ok && g.Value < slowBLAS {
+		fmt.Fprintf(w, "(warning: PyTorch multiplies 1024³ at %.1f GFLOP/s, the reference BLAS's pace, not OpenBLAS's: every ratio below flatters circuitry; apt-get install libopenblas0-pthread)\n", g.Value)
+	}
 }
+
+// slowBLAS (GFLOP/s) is a 1024³ product slower than any optimised BLAS on
+// an AVX2 core (OpenBLAS: 50-70 per core) and typical of the reference
+// BLAS (~6): PyTorch without OpenBLAS.
+const slowBLAS = 20
 
 // keepBest merges a round's results into the best so far, workload line by
 // line and setting by setting (nil best: the first round).

@@ -54,8 +54,10 @@ def dann(d, ne, ni):
     return [p.requires_grad_() for p in (Wex, Wix, Wei, b)]
 
 def dann_fwd(x, p):
+    # The authors' order, which circuitry's DANN layers compute: the
+    # effective weight W = Wex - Wei Wix first, then x W^T.
     Wex, Wix, Wei, b = p
-    return x @ Wex.T - (x @ Wix.T) @ Wei.T + b
+    return x @ (Wex - Wei @ Wix).T + b
 
 for cond, h in [("ei", 500), ("ei_ln", 500)]:
     layers = [dann(784, h, h // 10), dann(h, h, h // 10), dann(h, 10, 1)]
