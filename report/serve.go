@@ -111,7 +111,7 @@ func kindOrder(k string) string {
 	return "2" + k
 }
 
-var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "classifier": "Classifier runs", "reactivation": "Reactivation runs"}
+var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "slurm plan": "Slurm plans (reproduce --slurm)", "classifier": "Classifier runs", "reactivation": "Reactivation runs"}
 
 // kindTable writes one sortable table: a kind's runs with a column per
 // headline result and per config key that differs among them.
@@ -121,7 +121,7 @@ func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 	if title == "" {
 		title = kind + " runs"
 	}
-	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(title), html.EscapeString(kind))
+	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(title), html.EscapeString(strings.ReplaceAll(kind, " ", "-")))
 	for _, m := range metrics {
 		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(m))
 	}

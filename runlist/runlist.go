@@ -63,6 +63,12 @@ func describe(root, dir string) (report.RunInfo, map[string]string, bool) {
 	row := report.RunInfo{Path: filepath.ToSlash(rel), Metrics: map[string]any{}}
 	var cfgFile string
 	switch {
+	case has("points.tsv") && has("verdicts.sh"):
+		// `reproduce --slurm`'s plan: its runs live in the study
+		// directories beside it, which are listed themselves.
+		b, _ := fsutil.ReadRegular(filepath.Join(dir, "points.tsv"), fsutil.MaxSummaryBytes)
+		row.Kind = "slurm plan"
+		row.Status = fmt.Sprintf("%d array tasks (slurm.sh, then verdicts.sh); the runs are in the study directories", strings.Count(string(b), "\n"))
 	case has("points.tsv"):
 		row.Kind, cfgFile = "sweep", "sweep.yaml"
 		sweepMetrics(dir, &row)

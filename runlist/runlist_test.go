@@ -42,17 +42,20 @@ func tree(t *testing.T) string {
 		"mlp-c/config.yaml":  "name: mlp-c\ntrain:\n  lr: 0.1\n  epochs: 5\n",
 		"notarun/file.txt":   "x",
 
-		"study/study.yaml":           "study: toy\nseed: 0\n",
-		"study/runs/p1/run.json":     record("classifier", true),
-		"study/runs/p2/run.json":     record("classifier", false),
-		"study/verdicts.json":        `[{"title": "t", "verdicts": [{"result": "pass"}, {"result": "pass"}, {"result": "fail"}, {"result": "n/a"}]}]`,
-		"study/report.html":          "<html></html>",
-		"sweep/points.tsv":           "p0000\tlr=0.1\np0001\tlr=1\np0002\tlr=10\n",
-		"sweep/runs/p0000/run.json":  record("classifier", true),
-		"sweep/runs/p0001/run.json":  record("classifier", true),
-		"sweep/runs/p0002/run.json":  record("classifier", false),
-		"sweep/sweep.json":           `{"groups": [{"setting": "lr=0.1", "final_test_acc": {"mean": 80}}, {"setting": "lr=1", "final_test_acc": {"mean": 84}}, {"setting": "lr=10", "final_test_acc": {"mean": null}}]}`,
-		"sweep/figures/accuracy.png": "\x89PNG",
+		"study/study.yaml":                                 "study: toy\nseed: 0\n",
+		"study/runs/p1/run.json":                           record("classifier", true),
+		"study/runs/p2/run.json":                           record("classifier", false),
+		"study/verdicts.json":                              `[{"title": "t", "verdicts": [{"result": "pass"}, {"result": "pass"}, {"result": "fail"}, {"result": "n/a"}]}]`,
+		"study/report.html":                                "<html></html>",
+		"sweep/points.tsv":                                 "p0000\tlr=0.1\np0001\tlr=1\np0002\tlr=10\n",
+		"sweep/runs/p0000/run.json":                        record("classifier", true),
+		"sweep/runs/p0001/run.json":                        record("classifier", true),
+		"sweep/runs/p0002/run.json":                        record("classifier", false),
+		"sweep/sweep.json":                                 `{"groups": [{"setting": "lr=0.1", "final_test_acc": {"mean": 80}}, {"setting": "lr=1", "final_test_acc": {"mean": 84}}, {"setting": "lr=10", "final_test_acc": {"mean": null}}]}`,
+		"sweep/figures/accuracy.png":                       "\x89PNG",
+		"inhibitory-normalization-quick-slurm/points.tsv":  "0\tp0\n1\tp1\n",
+		"inhibitory-normalization-quick-slurm/slurm.sh":    "#!/bin/bash\n",
+		"inhibitory-normalization-quick-slurm/verdicts.sh": "#!/bin/bash\n",
 	})
 	return root
 }
@@ -69,7 +72,7 @@ func TestScan(t *testing.T) {
 		byPath[r.Path] = i
 		paths = append(paths, r.Path)
 	}
-	if strings.Join(paths, " ") != "mlp-a mlp-b mlp-c study sweep" {
+	if strings.Join(paths, " ") != "inhibitory-normalization-quick-slurm mlp-a mlp-b mlp-c study sweep" {
 		t.Fatalf("rows %q", paths)
 	}
 	a, b, c := rows[byPath["mlp-a"]], rows[byPath["mlp-b"]], rows[byPath["mlp-c"]]
@@ -92,9 +95,13 @@ func TestScan(t *testing.T) {
 		len(sw.Figures) != 1 || sw.Figures[0] != "sweep/figures/accuracy.png" {
 		t.Errorf("sweep: %+v", sw)
 	}
+	// A `reproduce --slurm` plan is not a sweep stuck at 0 points.
+	if pl := rows[byPath["inhibitory-normalization-quick-slurm"]]; pl.Kind != "slurm plan" || !strings.HasPrefix(pl.Status, "2 array tasks") {
+		t.Errorf("slurm plan: %+v", pl)
+	}
 	// With points, a study's and sweep's runs are rows too.
 	rows, err = Scan(root, true)
-	if err != nil || len(rows) != 10 {
+	if err != nil || len(rows) != 11 {
 		t.Fatalf("with points: %v, %d rows", err, len(rows))
 	}
 	if _, err := Scan(filepath.Join(root, "missing"), false); err == nil || !strings.Contains(err.Error(), "not a directory") {
