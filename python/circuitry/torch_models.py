@@ -53,7 +53,9 @@ class MLP(nn.Module):
 
 
 class DANN(nn.Module):
-    """z = x Wex^T - (x Wix^T) Wei^T + b (E-only without Wix, Wei)."""
+    """z = x (Wex - Wei Wix)^T + b (E-only without Wix, Wei): the effective
+    weight first, as the authors' code and circuitry's default order
+    (model.dann_order) compute it."""
 
     def __init__(self, d, ne, ni):
         super().__init__()
@@ -63,10 +65,8 @@ class DANN(nn.Module):
             self.Wix, self.Wei = nn.Parameter(torch.zeros(ni, d)), nn.Parameter(torch.zeros(ne, ni))
 
     def forward(self, x):
-        z = x @ self.Wex.T
-        if self.ni:
-            z = z - (x @ self.Wix.T) @ self.Wei.T
-        return z + self.b
+        w = self.Wex - self.Wei @ self.Wix if self.ni else self.Wex
+        return x @ w.T + self.b
 
 
 class INorm(nn.Module):
