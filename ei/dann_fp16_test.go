@@ -1,7 +1,6 @@
 package ei
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -68,17 +67,8 @@ func TestDANNFloat16MatchesAuthorsOrder(t *testing.T) {
 	ours, other := run(false), run(true)
 	c := dannFP16Case{"x": asOracleParam(x), "wex": asOracleParam(ours.Wex.Value), "wix": asOracleParam(ours.Wix.Value),
 		"wei": asOracleParam(ours.Wei.Value), "b": asOracleParam(ours.B.Value), "dz": asOracleParam(dz)}
-	in, _ := json.Marshal(c)
-	cmd := exec.Command(debianPython, "testdata/dann_fp16.py")
-	cmd.Stdin = bytes.NewReader(in)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("dann_fp16.py: %v\n%s", err, stderr.String())
-	}
 	var want map[string][]float64
-	if err := json.Unmarshal(out, &want); err != nil {
+	if err := json.Unmarshal(runPython(t, "dann_fp16.py", c), &want); err != nil {
 		t.Fatal(err)
 	}
 	get := func(l *DANN) map[string][]float32 {

@@ -144,16 +144,24 @@ func (r *oracleRun) worstUpdate(want oracleStep, tol float64) (worst float64, at
 	return worst, at, exceeds
 }
 
-func runOracle(t *testing.T, cases []oracleCase) []oracleStep {
-	in, _ := json.Marshal(cases)
-	cmd := exec.Command(debianPython, "testdata/oracle.py")
-	cmd.Stdin = bytes.NewReader(in)
+// runPython runs a testdata script with the JSON of in on stdin and
+// returns its stdout; a failure stops the test with the script's stderr.
+func runPython(t *testing.T, script string, in any) []byte {
+	t.Helper()
+	b, _ := json.Marshal(in)
+	cmd := exec.Command(debianPython, "testdata/"+script)
+	cmd.Stdin = bytes.NewReader(b)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("oracle: %v\n%s", err, stderr.String())
+		t.Fatalf("%s: %v\n%s", script, err, stderr.String())
 	}
+	return out
+}
+
+func runOracle(t *testing.T, cases []oracleCase) []oracleStep {
+	out := runPython(t, "oracle.py", cases)
 	var steps []oracleStep
 	if err := json.Unmarshal(out, &steps); err != nil || len(steps) != len(cases) {
 		t.Fatalf("oracle output: %v (%d steps for %d cases)", err, len(steps), len(cases))
