@@ -268,3 +268,12 @@ func TestAcrossSeeds(t *testing.T) {
 		t.Fatalf("no reports: %v, %d verdicts", err, len(vs))
 	}
 }
+
+// The verdict table lists the checks in the study's order.
+func TestChecksInOrder(t *testing.T) {
+	for i := 1; i < len(Checks); i++ {
+		if Checks[i].N < Checks[i-1].N {
+			t.Errorf("check %d (%s) after check %d", Checks[i].N, Checks[i].Name, Checks[i-1].N)
+		}
+	}
+}

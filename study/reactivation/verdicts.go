@@ -107,7 +107,7 @@ type Findings struct {
 	Extras
 }
 
-// Checks are the study's claims, in its order.
+// Checks are the study's claims, in its order (by check number).
 var Checks = []experiment.Check[Findings]{
 	{N: 1, Name: "path-integrate", Judge: judgePathIntegration},
 	{N: 2, Name: "noisy-reactivate", Judge: judgeNoisyReactivate},
@@ -115,10 +115,10 @@ var Checks = []experiment.Check[Findings]{
 	{N: 2, Name: "quiescent-variance", Judge: judgeVariance},
 	{N: 2, Name: "pca-overlap", Judge: judgePCA},
 	{N: 3, Name: "no-noise-off-manifold", Judge: judgeNoNoise},
+	{N: 4, Name: "head-direction", Judge: judgeHeadDirection},
 	{N: 5, Name: "denoising-drift", Judge: judgeDrift},
 	{N: 6, Name: "gru-persists", Judge: judgeGRU},
 	{N: 6, Name: "noise-x1-persists", Judge: judgeNoiseX1},
-	{N: 4, Name: "head-direction", Judge: judgeHeadDirection},
 	{N: 7, Name: "generator-statistics", Judge: judgeGenerator},
 	{N: 8, Name: "noise-type-match", Judge: judgeNoiseType},
 }
