@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 
@@ -183,11 +184,22 @@ func RunStudyPoint(ctx context.Context, st Study, i int, env Env) error {
 	return nil
 }
 
-// Headline are the summary.json fields that sum up a run of each kind, in
-// order (`circuitry runs`, the serve index, a point's result line).
-var Headline = map[string][]string{
-	"classifier":   {"final_test_acc", "clean_test_acc", "diverged", "epoch_seconds"},
-	"reactivation": {"decode_err", "kl_quiescent_waking", "quiescent_variance", "seconds_per_step"},
+// headlines are the summary.json fields that sum up a run of each run
+// kind (RunSpec.Kind), in order, as the trainer of that kind registers
+// them: the engine names no study.
+var headlines sync.Map // kind -> []string
+
+// RegisterHeadline names the summary.json fields that sum up a run of
+// kind (`circuitry runs`, the serve index, a point's result line); a
+// trainer package registers its kind's when it is loaded.
+func RegisterHeadline(kind string, keys ...string) { headlines.Store(kind, keys) }
+
+// Headline is kind's registered headline fields (none for an unknown kind).
+func Headline(kind string) []string {
+	if v, ok := headlines.Load(kind); ok {
+		return v.([]string)
+	}
+	return nil
 }
 
 // ResultLine is "result DIR: key=value ..." with dir's headline results
@@ -203,7 +215,7 @@ func ResultLine(dir string) string {
 		return fmt.Sprintf("result %s: finished %v, no readable summary.json", dir, rec.Finished)
 	}
 	parts := []string{fmt.Sprintf("finished=%v", rec.Finished)}
-	for _, k := range Headline[rec.Kind] {
+	for _, k := range Headline(rec.Kind) {
 		switch v := sum[k].(type) {
 		case nil:
 		case float64:

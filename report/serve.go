@@ -111,15 +111,17 @@ func kindOrder(k string) string {
 	return "2" + k
 }
 
-var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "slurm plan": "Slurm plans (reproduce --slurm)", "classifier": "Classifier runs", "reactivation": "Reactivation runs"}
+// kindTitles title the engine's own kinds; a run kind is titled by its
+// name ("classifier" -> "Classifier runs").
+var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "slurm plan": "Slurm plans (reproduce --slurm)"}
 
 // kindTable writes one sortable table: a kind's runs with a column per
 // headline result and per config key that differs among them.
 func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 	metrics, config := columns(runs)
 	title := kindTitles[kind]
-	if title == "" {
-		title = kind + " runs"
+	if title == "" && kind != "" {
+		title = strings.ToUpper(kind[:1]) + kind[1:] + " runs"
 	}
 	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(title), html.EscapeString(strings.ReplaceAll(kind, " ", "-")))
 	for _, m := range metrics {

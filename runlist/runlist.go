@@ -112,7 +112,7 @@ func runMetrics(dir string, row *report.RunInfo) {
 	if readJSON(filepath.Join(dir, "summary.json"), &sum) != nil {
 		return
 	}
-	for _, k := range experiment.Headline[row.Kind] {
+	for _, k := range experiment.Headline(row.Kind) {
 		if v, ok := sum[k]; ok {
 			row.Metrics[k] = v
 		}

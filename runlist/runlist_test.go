@@ -6,7 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/circuitry-lab/circuitry/experiment"
 )
+
+// The classifier kind's headline, as study/classify registers it.
+func init() {
+	experiment.RegisterHeadline("classifier", "final_test_acc", "clean_test_acc", "diverged", "epoch_seconds")
+}
 
 // write puts files (name -> content) under dir.
 func write(t *testing.T, dir string, files map[string]string) {

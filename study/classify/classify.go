@@ -204,6 +204,10 @@ func LoadData(cfg DataConfig, dataDir string, log io.Writer) (train, test *image
 	return train, test, src, err
 }
 
+func init() {
+	experiment.RegisterHeadline("classifier", "final_test_acc", "clean_test_acc", "diverged", "epoch_seconds")
+}
+
 // CheckpointPath is where a classifier run keeps its checkpoint.
 const CheckpointPath = "checkpoints/checkpoint.bin"
 

@@ -133,6 +133,10 @@ type record struct {
 // checkpointPath is where a study point keeps its checkpoint.
 const checkpointPath = "checkpoints/checkpoint.bin"
 
+func init() {
+	experiment.RegisterHeadline("reactivation", "decode_err", "kl_quiescent_waking", "quiescent_variance", "seconds_per_step")
+}
+
 // pointSpec is the identity of one network of the study: the study config
 // reduced to that condition and seed (its config.yaml), less where it is
 // written and how many networks train at once.
