@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 // Caps on what a reader of a run directory loads, per file kind: each is
@@ -71,6 +74,28 @@ func OpenRegular(path string) (*os.File, error) {
 		return nil, err
 	}
 	return f, nil
+}
+
+// NoSymlinks refuses to let a writer follow a symlink it did not create:
+// each component of rel below root that exists must be a directory or
+// file, not a symlink (a pre-planted RUN_DIR/analyses -> elsewhere would
+// make an analysis write outside the run).
+func NoSymlinks(root, rel string) error {
+	p := root
+	for _, part := range strings.Split(filepath.ToSlash(filepath.Clean(rel)), "/") {
+		p = filepath.Join(p, part)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode()&os.ModeSymlink != 0 {
+			return fmt.Errorf("%s: a symlink circuitry did not create; refusing to write through it", p)
+		}
+	}
+	return nil
 }
 
 // openNonBlocking opens path read-only without blocking on a FIFO.

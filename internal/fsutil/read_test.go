@@ -50,3 +50,26 @@ func TestReadRegular(t *testing.T) {
 		t.Fatal("ReadRegular blocked on a FIFO")
 	}
 }
+
+// NoSymlinks passes real directories and missing ones, and refuses a
+// symlink at any level, naming it.
+func TestNoSymlinks(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "analyses", "a"), 0o755)
+	if err := NoSymlinks(root, "analyses/a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := NoSymlinks(root, "analyses/new/deeper"); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	os.Symlink(elsewhere, filepath.Join(root, "analyses", "b"))
+	if err := NoSymlinks(root, "analyses/b"); err == nil || !strings.Contains(err.Error(), filepath.Join(root, "analyses", "b")) {
+		t.Fatalf("symlinked analysis: %v", err)
+	}
+	other := t.TempDir()
+	os.Symlink(elsewhere, filepath.Join(other, "analyses"))
+	if err := NoSymlinks(other, "analyses/x"); err == nil || !strings.Contains(err.Error(), "refusing to write through it") {
+		t.Fatalf("symlinked analyses: %v", err)
+	}
+}

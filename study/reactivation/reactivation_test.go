@@ -411,6 +411,16 @@ quiescence: {steps: 30, batch: 10, step_steps: 10, var_steps: 30, var_discard: 1
 	}
 	os.WriteFile(wpath, wgood, 0o644)
 	os.RemoveAll(filepath.Join(point, "analyses"))
+	// analyze never writes through a symlink it did not create.
+	elsewhere := t.TempDir()
+	os.Symlink(elsewhere, filepath.Join(point, "analyses"))
+	if _, err := AnalyzeRun(point, "x", nil, io.Discard); err == nil || !strings.Contains(err.Error(), "refusing to write through it") {
+		t.Errorf("analyses symlinked elsewhere: %v", err)
+	}
+	if entries, _ := os.ReadDir(elsewhere); len(entries) != 0 {
+		t.Errorf("analyze wrote %d entries through the symlink", len(entries))
+	}
+	os.Remove(filepath.Join(point, "analyses"))
 	// resume with a checkpoint of another config refuses and deletes nothing.
 	runtest.SetRecord(t, point, "finished", false)
 	if _, err := Run(context.Background(), wider, experiment.Env{Force: true, Log: io.Discard}); err != nil {

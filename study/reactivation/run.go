@@ -978,6 +978,9 @@ func AnalyzeRun(runDir, name string, overrides []string, log io.Writer) (*Result
 	if rec, err := experiment.ReadRecord(runDir); err == nil {
 		fingerprint = rec.ConfigSHA256 // the training config's: same weights
 	}
+	if err := fsutil.NoSymlinks(runDir, filepath.Join("analyses", name)); err != nil {
+		return nil, err
+	}
 	if err := writeArrays(out, r, net, fingerprint); err != nil {
 		return nil, err
 	}
