@@ -2,12 +2,15 @@ package sweep
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/circuitry-lab/circuitry/configs"
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/study/classify"
@@ -18,7 +21,7 @@ import (
 // grid's values (keys as in --set) times every seed.
 type Spec struct {
 	Sweep   string                 `yaml:"sweep"`   // name: the sweep's directory under out.dir
-	Base    string                 `yaml:"base"`    // the single-run config file the points start from (relative to the spec)
+	Base    string                 `yaml:"base"`    // the single-run config the points start from: a file (relative to the spec), or else an embedded preset (configs/NAME)
 	Grid    map[string][]any       `yaml:"grid"`    // key -> values, e.g. train.lr: [0.001, 0.003]
 	Seeds   []uint64               `yaml:"seeds"`   // one run per seed at every grid point
 	Workers int                    `yaml:"workers"` // local parallel runs; 0 = one per core
@@ -49,12 +52,9 @@ func Load(path string, sets ...string) (*Spec, []Point, error) {
 	if err := s.validate(); err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if !filepath.IsAbs(s.Base) {
-		s.Base = filepath.Join(filepath.Dir(path), s.Base)
-	}
-	base, err := experiment.ReadConfigFile(s.Base)
+	base, err := s.readBase(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: base: %w", path, err)
+		return nil, nil, err
 	}
 	if experiment.StudyOf(base) != "" {
 		return nil, nil, fmt.Errorf("%s: base %s is a study config; sweeps take single-run configs", path, s.Base)
@@ -79,6 +79,35 @@ func Load(path string, sets ...string) (*Spec, []Point, error) {
 		}
 	}
 	return s, pts, nil
+}
+
+// readBase reads the base config: the file it names, relative to the
+// spec at path, or, where no such file exists, the embedded preset of that
+// name (configs/mlp-baseline.yaml, mlp-baseline), so a spec written
+// anywhere can start from a preset. s.Base becomes what was read.
+func (s *Spec) readBase(path string) ([]byte, error) {
+	name := s.Base
+	if !filepath.IsAbs(s.Base) {
+		s.Base = filepath.Join(filepath.Dir(path), s.Base)
+	}
+	data, err := experiment.ReadConfigFile(s.Base)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		if err != nil {
+			return nil, fmt.Errorf("%s: base: %w", path, err)
+		}
+		return data, nil
+	}
+	preset := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(name)), "configs/")
+	if !strings.HasSuffix(preset, ".yaml") {
+		preset += ".yaml"
+	}
+	if fs.ValidPath(preset) {
+		if data, perr := configs.FS.ReadFile(preset); perr == nil {
+			s.Base = "configs/" + preset + " (embedded preset)"
+			return data, nil
+		}
+	}
+	return nil, fmt.Errorf("%s: base %s: no such file, and no preset of that name (`circuitry presets` lists them)", path, name)
 }
 
 // validate checks the spec's own keys (not the base config's).

@@ -61,3 +61,26 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// A spec anywhere can start from a preset: a base that names no file
+// beside the spec is read from the embedded presets (README's example,
+// base: configs/mlp-baseline.yaml, from outside the repository); a file
+// wins over a preset of the same name; neither is an error naming both.
+func TestSweepBaseFromPreset(t *testing.T) {
+	work := t.TempDir()
+	spec := filepath.Join(work, "s.yaml")
+	os.WriteFile(spec, []byte("sweep: p\nbase: configs/mlp-baseline.yaml\ngrid:\n  train.lr: [0.001, 0.003]\n"), 0o644)
+	s, pts, err := Load(spec)
+	if err != nil || len(pts) != 2 || s.Base != "configs/mlp-baseline.yaml (embedded preset)" || pts[0].Config.Model.Hidden[0] != 500 {
+		t.Fatalf("preset base: %v, %d points, base %q", err, len(pts), s.Base)
+	}
+	os.MkdirAll(filepath.Join(work, "configs"), 0o755)
+	os.WriteFile(filepath.Join(work, "configs", "mlp-baseline.yaml"), []byte("model: {hidden: [16]}\n"), 0o644)
+	if _, pts, err := Load(spec); err != nil || pts[0].Config.Model.Hidden[0] != 16 {
+		t.Fatalf("a file beside the spec must win: %v", err)
+	}
+	os.WriteFile(spec, []byte("sweep: p\nbase: configs/nosuch.yaml\ngrid:\n  train.lr: [0.001]\n"), 0o644)
+	if _, _, err := Load(spec); err == nil || !strings.Contains(err.Error(), "no such file, and no preset of that name") {
+		t.Fatalf("missing base: %v", err)
+	}
+}
