@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/circuitry-lab/circuitry/report"
 	"github.com/circuitry-lab/circuitry/runlist"
@@ -45,18 +44,65 @@ func runsCmd() *cobra.Command {
 			if asJSON {
 				return printJSON(out, rows)
 			}
-			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "run\tkind\tstatus\tresults\tdiffering config")
-			for _, r := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Path, r.Kind, r.Status, formatPairs(r.Metrics), formatPairs(r.Config))
-			}
-			return tw.Flush()
+			printRows(out, rows)
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the rows as JSON")
 	cmd.Flags().BoolVar(&points, "points", false, "include the points of studies and sweeps")
 	cmd.Flags().StringVar(&sortKey, "sort", "path", "order by path, kind, status, a result key (e.g. final_test_acc) or a config key; -KEY descends")
 	return cmd
+}
+
+// configWidth is where a row's differing config wraps: a study's points
+// differ in dozens of keys, which on one line ran to 700 characters.
+const configWidth = 100
+
+// printRows prints a table of run, kind, status and results, each row's
+// differing config keys on indented lines below it, wrapped; the columns
+// are aligned over all rows (a tabwriter would restart its alignment at
+// every config line).
+func printRows(out io.Writer, rows []report.RunInfo) {
+	table := [][]string{{"run", "kind", "status", "results"}}
+	for _, r := range rows {
+		table = append(table, []string{r.Path, r.Kind, r.Status, formatPairs(r.Metrics)})
+	}
+	width := make([]int, 3)
+	for _, cells := range table {
+		for c := range width {
+			width[c] = max(width[c], len(cells[c]))
+		}
+	}
+	for i, cells := range table {
+		fmt.Fprintf(out, "%-*s  %-*s  %-*s  %s\n", width[0], cells[0], width[1], cells[1], width[2], cells[2], cells[3])
+		if i == 0 {
+			continue
+		}
+		for _, line := range wrapWords(formatPairs(rows[i-1].Config), configWidth) {
+			fmt.Fprintf(out, "    %s\n", line)
+		}
+	}
+}
+
+// wrapWords splits s at spaces into lines of at most width characters (a
+// longer word gets its own line).
+func wrapWords(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
 }
 
 // sortRows orders rows by key (a leading "-" descends): path, kind,

@@ -214,3 +214,21 @@ func TestReuseRequiresTheSameData(t *testing.T) {
 		t.Fatalf("retrained run.json:\n%s", rec)
 	}
 }
+
+// A row's differing config wraps at configWidth characters (a word longer
+// than that keeps its own line), and no text is lost.
+func TestWrapWords(t *testing.T) {
+	s := strings.Repeat("model.hidden=[178, 178] train.lr=0.00469486 ", 9) + strings.Repeat("x", 130)
+	lines := wrapWords(s, configWidth)
+	for _, l := range lines[:len(lines)-1] {
+		if len(l) > configWidth {
+			t.Errorf("line of %d characters: %q", len(l), l)
+		}
+	}
+	if strings.Join(lines, " ") != strings.Join(strings.Fields(s), " ") || len(lines[len(lines)-1]) != 130 {
+		t.Fatalf("wrapped text differs: %q", lines)
+	}
+	if wrapWords("", 10) != nil {
+		t.Fatal("empty text gave lines")
+	}
+}
