@@ -24,8 +24,8 @@ func HTML(title, markdown, baseDir string) ([]byte, error) {
 <style>
 body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}
-th,td{border:1px solid #ccc;padding:0.3em 0.6em;text-align:right}
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
+th,td{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
 img{max-width:100%%;margin:0.5em 0;border:1px solid #eee}
 .figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:0.5em}
 </style></head><body>
@@ -73,7 +73,12 @@ img{max-width:100%%;margin:0.5em 0;border:1px solid #eee}
 				}
 				b.WriteString("<tr>")
 				for _, c := range cells {
-					fmt.Fprintf(&b, "<%s>%s</%s>", tag, inline(strings.TrimSpace(c)), tag)
+					c = strings.TrimSpace(c)
+					open := tag
+					if tag == "td" && numericCell.MatchString(c) {
+						open = `td class="num"` // numbers align right; sentences left
+					}
+					fmt.Fprintf(&b, "<%s>%s</%s>", open, inline(c), tag)
 				}
 				b.WriteString("</tr>\n")
 			}
@@ -101,6 +106,10 @@ img{max-width:100%%;margin:0.5em 0;border:1px solid #eee}
 
 // splitCells splits a Markdown table row at its unescaped pipes (\| is a
 // pipe inside a cell).
+// numericCell matches a cell that is a number (with sign, exponent,
+// percent or a ± spread), or a dash for none.
+var numericCell = regexp.MustCompile(`^[-+–]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?%?( ± [-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)?$|^[–-]$`)
+
 func splitCells(row string) []string {
 	row = strings.TrimSpace(row)
 	row = strings.TrimPrefix(row, "|")

@@ -20,7 +20,7 @@ func TestHTMLInlinesFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := string(out)
-	for _, want := range []string{"<h1>Title &lt;x&gt;</h1>", "<code>code</code>", "<th>a</th>", "<td>2</td>", `src="data:image/png;base64,iVBOR`} {
+	for _, want := range []string{"<h1>Title &lt;x&gt;</h1>", "<code>code</code>", "<th>a</th>", `<td class="num">2</td>`, `src="data:image/png;base64,iVBOR`} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q", want)
 		}
@@ -44,7 +44,23 @@ func TestHTMLCodeBlocksAndEscapedPipes(t *testing.T) {
 	if !strings.Contains(s, "<pre>name: a\ntrain: {lr: 0.1}\n</pre>") || strings.Contains(s, "<p>name: a</p>") {
 		t.Errorf("code block:\n%s", s)
 	}
-	if !strings.Contains(s, "<td>KL(q || p)</td><td>2</td></tr>") {
+	if !strings.Contains(s, `<td>KL(q || p)</td><td class="num">2</td></tr>`) {
 		t.Errorf("escaped pipes:\n%s", s)
+	}
+}
+
+// Table cells holding numbers align right, sentences left (a verdict
+// table's claims were right-aligned and ragged).
+func TestHTMLAlignsNumbersOnly(t *testing.T) {
+	page, err := HTML("t", "| claim | value | spread | verdict |\n|---|---|---|---|\n| Layer norm helps | -0.21 | 0.0261 ± 0.005 | PASS |\n| x | 1.2e-05 | 36% | – |\n", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(page)
+	for _, want := range []string{`<td>Layer norm helps</td>`, `<td class="num">-0.21</td>`, `<td class="num">0.0261 ± 0.005</td>`,
+		`<td>PASS</td>`, `<td class="num">1.2e-05</td>`, `<td class="num">36%</td>`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("no %s in\n%s", want, s)
+		}
 	}
 }
