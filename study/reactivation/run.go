@@ -383,7 +383,7 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 			if err := t.run.AppendMetrics(rec); err != nil {
 				return err
 			}
-			progress.Add(step-counted, fmt.Sprintf("loss %.3g err %.4f", loss, float64(rec.DecodeErr)))
+			progress.Add(step-counted, fmt.Sprintf("%s step %d: loss %.3g err %.4f", t.name, step, loss, float64(rec.DecodeErr)))
 			counted = step
 		}
 	}
