@@ -267,10 +267,10 @@ func (m matrixXYZ) X(c int) float64    { return float64(c) }
 func (m matrixXYZ) Y(r int) float64    { return float64(r) }
 
 // MatrixHeatMap draws a labelled matrix (rows x cols) on a fixed colour
-// scale [lo, hi] (values outside are drawn at the ends), each cell
-// printed with its value (so no colour bar is needed; the caller names
-// the scale in the title), as the study's KL matrix.
-func MatrixHeatMap(title, xlabel, ylabel string, rowLabels, colLabels []string, z [][]float64, lo, hi float64) (*plot.Plot, error) {
+// scale [lo, hi] (values outside are drawn at the ends), each cell printed
+// with its value in black or white, whichever reads on the cell's colour,
+// with a colour bar labelled barLabel beside it, as the study's KL matrix.
+func MatrixHeatMap(title, xlabel, ylabel, barLabel string, rowLabels, colLabels []string, z [][]float64, lo, hi float64) (*ColorBarPlot, error) {
 	rows, cols := len(rowLabels), len(colLabels)
 	if rows == 0 || cols == 0 || len(z) != rows || !(hi > lo) {
 		return nil, fmt.Errorf("matrix heat map %q: %d row labels, %d column labels, %d rows, scale [%g, %g]", title, rows, cols, len(z), lo, hi)
@@ -305,9 +305,12 @@ func MatrixHeatMap(title, xlabel, ylabel string, rowLabels, colLabels []string, 
 	if err != nil {
 		return nil, err
 	}
+	cols64 := pal.Colors()
 	for i := range labels.TextStyle {
 		labels.TextStyle[i].XAlign, labels.TextStyle[i].YAlign = draw.XCenter, draw.YCenter
-		labels.TextStyle[i].Color = color.White
+		v := clipped[i/cols][i%cols]
+		k := int(math.Round((v - lo) / (hi - lo) * float64(len(cols64)-1)))
+		labels.TextStyle[i].Color = readableOn(cols64[k])
 	}
 	p.Add(labels)
 	xt := make([]plot.Tick, cols)
@@ -322,7 +325,17 @@ func MatrixHeatMap(title, xlabel, ylabel string, rowLabels, colLabels []string, 
 	p.X.Tick.Label.Rotation = math.Pi / 6
 	p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YCenter
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -0.5, float64(cols)-0.5, -0.5, float64(rows)-0.5
-	return p, nil
+	return &ColorBarPlot{Plot: p, Palette: pal, Min: lo, Max: hi, Label: barLabel, heat: h}, nil
+}
+
+// readableOn is black on a light colour and white on a dark one (relative
+// luminance above or below one half).
+func readableOn(c color.Color) color.Color {
+	r, g, b, _ := c.RGBA()
+	if 0.2126*float64(r)+0.7152*float64(g)+0.0722*float64(b) > 0.5*0xffff {
+		return color.Black
+	}
+	return color.White
 }
 
 // FormatCell prints a matrix value in a heat-map cell (2 significant

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"fmt"
+	"image/color"
 	"math"
 	"os"
 	"strings"
@@ -65,5 +66,20 @@ func TestSeriesStylesAreDistinct(t *testing.T) {
 		if i >= 8 && fmt.Sprintf("%T", seriesShape(i)) == fmt.Sprintf("%T", seriesShape(i-8)) {
 			t.Fatalf("series %d has series %d's colour and marker", i, i-8)
 		}
+	}
+}
+
+// Heat-map cell labels are black on light cells and white on dark ones,
+// and the matrix comes with its colour bar.
+func TestMatrixHeatMapLabelsAndBar(t *testing.T) {
+	if readableOn(color.White) != color.Black || readableOn(color.Black) != color.White {
+		t.Fatal("readableOn picks the unreadable colour")
+	}
+	f, err := MatrixHeatMap("m", "x", "y", "KL (nats)", []string{"a", "b"}, []string{"c", "d"}, [][]float64{{0, 10}, {5, math.NaN()}}, 0, 10)
+	if err != nil || f.Label != "KL (nats)" || f.Min != 0 || f.Max != 10 {
+		t.Fatalf("%v %+v", err, f)
+	}
+	if paths, err := Save(f, t.TempDir(), "m"); err != nil || len(paths) == 0 {
+		t.Fatalf("save: %v %v", paths, err)
 	}
 }

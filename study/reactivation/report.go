@@ -282,8 +282,8 @@ func (rep *Report) figures(dir string) ([]string, error) {
 				z[i] = append(z[i], float64(v))
 			}
 		}
-		p, err := report.MatrixHeatMap(fmt.Sprintf("KL(quiescent || waking), nats, colour scale 0-10, mean of %d seed(s)", m.Seeds),
-			"quiescent source", "waking source", m.Waking, m.Quiescent, z, 0, 10)
+		p, err := report.MatrixHeatMap(fmt.Sprintf("KL(quiescent || waking), mean of %d seed(s)", m.Seeds),
+			"quiescent source", "waking source", "KL (nats)", m.Waking, m.Quiescent, z, 0, 10)
 		if err != nil {
 			return nil, err
 		}
