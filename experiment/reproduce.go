@@ -65,11 +65,11 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 	}
 	env := o.Env().withDefaults()
 	results := make([]Result, len(plan.Studies))
-	var dirs, notRun []string
+	var dirs, notRun, skipped []string
 	var ran []int // the index in plan.Studies of each of dirs
 	for i, st := range plan.Studies {
 		if o.Skip != nil && o.Skip(st.Name()) {
-			notRun = append(notRun, st.Dir()+" (skipped)")
+			skipped = append(skipped, st.Dir())
 			continue
 		}
 		if o.FinishedOnly {
@@ -92,6 +92,9 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 		return nil, err
 	}
 	md := fmt.Sprintf("# %s (%s scale): verdicts\n\nStudies: %s.\n", plan.Title, o.Scale, strings.Join(dirs, ", "))
+	if len(skipped) > 0 {
+		md += fmt.Sprintf("\nNot part of this run (their checks n/a): %s.\n", strings.Join(skipped, ", "))
+	}
 	if len(notRun) > 0 {
 		md += fmt.Sprintf("\nNot finished, so not judged (their checks n/a): %s.\n", strings.Join(notRun, ", "))
 	}
