@@ -277,3 +277,17 @@ func TestChecksInOrder(t *testing.T) {
 		}
 	}
 }
+
+// A KL estimate a hair below zero prints as ≈0 with the estimate; others
+// as they are (a clearly negative one would be a bug worth seeing).
+func TestKLCell(t *testing.T) {
+	if got := klCell(analysis.MeanSD{Mean: -5.9e-05, N: 1}); !strings.HasPrefix(got, "≈0 (") {
+		t.Errorf("tiny negative: %q", got)
+	}
+	for _, v := range []float64{0.25, -0.5} {
+		m := analysis.MeanSD{Mean: analysis.Float(v), N: 1}
+		if got := klCell(m); got != m.String() {
+			t.Errorf("%g: %q", v, got)
+		}
+	}
+}
