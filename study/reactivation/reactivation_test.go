@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/circuitry-lab/circuitry/internal/browser"
 	"io"
 	"math"
 	"os"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/circuitry-lab/circuitry/internal/browser"
 
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/internal/npy"

@@ -1,0 +1,195 @@
+package reactivation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/circuitry-lab/circuitry/analysis"
+	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/checkpoint"
+	"github.com/circuitry-lab/circuitry/nn"
+	"github.com/circuitry-lab/circuitry/rnn"
+	"github.com/circuitry-lab/circuitry/task/pathint"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
+
+// record is one line of metrics.jsonl during training.
+type record struct {
+	Step      int            `json:"step"`
+	Loss      analysis.Float `json:"loss"`
+	DecodeErr analysis.Float `json:"decode_err"`
+	Seconds   float64        `json:"seconds"`
+}
+
+// trainer is one network's training: everything a checkpoint holds.
+type trainer struct {
+	s           Config
+	name        string
+	run         *experiment.RunDir
+	task        pathint.Task
+	net         rnn.Net
+	opt         nn.Optimizer
+	traj, noise *experiment.RNG
+	first       int     // the next step
+	elapsed     float64 // training seconds before this process
+	loss        float64 // the last step's loss (kept by the end-of-training checkpoint)
+}
+
+func newTrainer(s Config, cond string, seed uint64, run *experiment.RunDir, workers int) (*trainer, error) {
+	task := s.NewTask(conditions[cond].biased, seed)
+	net, err := s.newNet(cond, task, seed, workers)
+	if err != nil {
+		return nil, err
+	}
+	return &trainer{s: s, name: pointName(cond, seed), run: run, task: task, net: net,
+		opt:  nn.NewAdam(nn.Group{Name: "all", Params: net.Params(), LR: s.Train.LR}),
+		traj: experiment.NewRNG(seed, "trajectories"), noise: experiment.NewRNG(seed, "noise"), first: 1}, nil
+}
+
+// resume loads the run's checkpoint, refusing one of another config.
+func (t *trainer) resume() error {
+	path := filepath.Join(t.run.Path, checkpointPath)
+	st, err := checkpoint.Load(path)
+	switch {
+	case errors.Is(err, checkpoint.ErrCorrupt):
+		return fmt.Errorf("%w (copy %s.prev over it to continue from there, or --force to retrain)", err, path)
+	case err != nil:
+		return fmt.Errorf("%s: %w", path, err)
+	case st.Kind != "reactivation" || st.ConfigHash != t.run.Fingerprint():
+		return fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", path, filepath.Join(t.run.Path, "config.yaml"))
+	}
+	if st.Step < 1 || st.Step > t.s.Train.Steps+1 {
+		return fmt.Errorf("%s: step %d, the config trains steps 1 to %d (the checksum is valid: written by another version, or by hand)", path, st.Step, t.s.Train.Steps)
+	}
+	if err := experiment.RestoreTraining(st, t.net.Params(), t.opt, map[string]*experiment.RNG{"trajectories": t.traj, "noise": t.noise}); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	t.first, t.elapsed = st.Step, st.Elapsed
+	if len(st.Loop) > 0 {
+		var loop struct{ Loss float64 }
+		if err := json.Unmarshal(st.Loop, &loop); err != nil {
+			return fmt.Errorf("%s: loop state: %w", path, err)
+		}
+		t.loss = loop.Loss
+	}
+	t.run.RestoreMetrics(st.Metrics)
+	return nil
+}
+
+// save checkpoints the position before step.
+func (t *trainer) save(step int, secs float64) error {
+	loop, err := json.Marshal(struct{ Loss float64 }{t.loss})
+	if err != nil {
+		return err
+	}
+	st := &checkpoint.State{Kind: "reactivation", ConfigHash: t.run.Fingerprint(), Step: step, Elapsed: secs, OptimCounter: t.opt.Counter(), Loop: loop,
+		Optim: t.opt.State(), Metrics: t.run.Metrics(),
+		Streams: map[string][]byte{"trajectories": t.traj.State(), "noise": t.noise.State()}}
+	for _, p := range t.net.Params() {
+		st.Params = append(st.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
+	}
+	path := filepath.Join(t.run.Path, checkpointPath)
+	if err := checkpoint.Save(path, st); err != nil {
+		return err
+	}
+	return t.run.Seal()
+}
+
+// train runs Adam on a fresh batch every step from t.first, checkpointing
+// every train.checkpoint_every steps and on interruption, and records the
+// training time and final loss in r.
+func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Result) error {
+	s, task, net := t.s, t.task, t.net
+	mse := &nn.MSE{}
+	var batch pathint.Batch // reused every step
+	baseLR := []float64{s.Train.LR}
+	progress.Start(t.name, s.Train.Steps)
+	progress.Skip(t.first - 1) // steps trained before a resume
+	counted := t.first - 1     // steps the progress has been told about
+	start := time.Now()
+	secs := func() float64 { return t.elapsed + time.Since(start).Seconds() }
+	loss := t.loss
+	for step := t.first; step <= s.Train.Steps; step++ {
+		if err := ctx.Err(); err != nil {
+			if serr := t.save(step, secs()); serr != nil {
+				return serr
+			}
+			return fmt.Errorf("interrupted at step %d; checkpoint written, re-run the study to resume: %w", step, err)
+		}
+		if ce := s.Train.CheckpointEvery; ce > 0 && step > t.first && (step-1)%ce == 0 {
+			if err := t.save(step, secs()); err != nil {
+				return err
+			}
+		}
+		b := task.Sample(t.traj.Rand, s.Train.Batch, &batch)
+		x, c0, tgt := tensor.FromSlice(b.T*b.B, task.NIn(), b.X), tensor.FromSlice(b.B, s.Network.Cells, b.Init), tensor.FromSlice(b.T*b.B, s.Network.Cells, b.Target)
+		experiment.SetLR(t.opt, baseLR, s.Train.LRSchedule, step-1, s.Train.Steps)
+		nn.ZeroGrad(net.Params())
+		y := net.Forward(x, c0, t.noise.Rand)
+		last := loss
+		if loss = mse.Loss(y, tgt); math.IsNaN(loss) || math.IsInf(loss, 0) {
+			// Nothing downstream (decoding, densities) means anything for a
+			// network whose state is not finite; say so instead of analysing it.
+			return fmt.Errorf("training loss is not finite at step %d (diverged; the loss before was %.3g): lower train.lr", step, last)
+		}
+		net.Backward(mse.Backward())
+		t.opt.Step()
+		if p, ok := net.(interface{ Project() }); ok {
+			p.Project() // Dale's law: restore the weight signs
+		}
+		if step%s.Train.LogEvery == 0 || step == s.Train.Steps {
+			rec := record{Step: step, Loss: analysis.Float(loss), DecodeErr: analysis.Float(decodeError(task, y, b.Truth)), Seconds: secs()}
+			if err := t.run.AppendMetrics(rec); err != nil {
+				return err
+			}
+			progress.Add(step-counted, fmt.Sprintf("%s step %d: loss %.3g err %.4f", t.name, step, loss, float64(rec.DecodeErr)))
+			counted = step
+		}
+	}
+	r.SecondsPerStep = secs() / float64(s.Train.Steps)
+	r.FinalLoss = analysis.Float(loss)
+	if t.first <= s.Train.Steps {
+		// Trained in this process: checkpoint its end, so an interruption
+		// during the analyses (minutes at the study's scale) resumes
+		// without retraining.
+		t.loss = loss
+		if err := t.save(s.Train.Steps+1, secs()); err != nil {
+			return err
+		}
+	}
+	progress.Finish(fmt.Sprintf("%s: trained %d steps, %.3f s/step, loss %.3g", t.name, s.Train.Steps, r.SecondsPerStep, loss))
+	return nil
+}
+
+// newNet builds the condition's network with the seed's initial weights.
+func (s *Config) newNet(cond string, task pathint.Task, seed uint64, workers int) (rnn.Net, error) {
+	c, nc := conditions[cond], s.Network
+	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
+		Noise: nc.Noise, SigmaIn: math.Sqrt(nc.Sigma2In), SigmaOut: math.Sqrt(nc.Sigma2Out), Workers: workers}
+	if c.noisy {
+		cfg.SigmaRec = math.Sqrt(nc.Sigma2Rec)
+	}
+	if c.dale {
+		cfg.Inhibitory = int(nc.InhibitoryFraction * float64(nc.NRec))
+		cfg.Normalize, cfg.NormGain = c.normalize, nc.NormGain
+	}
+	if c.gru {
+		return rnn.NewGRU(cfg, experiment.Stream(seed, "init"))
+	}
+	return rnn.New(cfg, experiment.Stream(seed, "init"))
+}
+
+// newUntrained is the study's untrained control: a freshly initialised
+// vanilla RNN of the network's shape (whatever the condition's
+// architecture), with the task's noisy training noise.
+func (s *Config) newUntrained(task pathint.Task, seed uint64, workers int) (rnn.Net, error) {
+	nc := s.Network
+	cfg := rnn.Config{NIn: task.NIn(), NRec: nc.NRec, NOut: nc.Cells, NInit: nc.Cells, Alpha: nc.Dt / nc.Tau, Activation: nc.Activation,
+		Noise: nc.Noise, SigmaRec: math.Sqrt(nc.Sigma2Rec), Workers: workers}
+	return rnn.New(cfg, experiment.Stream(seed, "init-untrained"))
+}
