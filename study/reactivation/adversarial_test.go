@@ -135,11 +135,14 @@ func measureProcess(t *testing.T, s Config, cond string, gen advProcess) Row {
 		t.Fatal(err)
 	}
 	g := geometry{d: d, periodic: task.Periodic(), box: s.Spatial.Box}
-	kl, err := klToWaking(dens, wake, g, s.Sleep.KDEPoints, s.Sleep.KLSamples, rand.New(rand.NewPCG(1, 1)))
+	p, err := fitKDE(wake, d, s.Sleep.KDEPoints, task.Periodic())
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, _ := fitKDE(wake, d, s.Sleep.KDEPoints, task.Periodic())
+	kl, err := klToWaking(dens, p, g, s.Sleep.KDEPoints, s.Sleep.KLSamples, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	lu := task.LogUniform()
 	one := func(v float64) analysis.MeanSD { return analysis.MeanSD{Mean: analysis.Float(v), N: 1} }
 	row := Row{Condition: cond, KL: one(kl), KLNullFrozen: one(nulls.Frozen), KLNullDiffusion: one(nulls.Diffusion),

@@ -81,12 +81,8 @@ func reflect(x, h float64) float64 {
 
 // klToWaking is KL(states || waking) with the study's estimator (Gaussian
 // KDEs, kl_samples Monte-Carlo draws from the states' density, clipped
-// log-ratio), drawing from rng.
-func klToWaking(states, wake []float64, g geometry, kdePoints, samples int, rng *rand.Rand) (float64, error) {
-	p, err := fitKDE(wake, g.d, kdePoints, g.periodic)
-	if err != nil {
-		return math.NaN(), fmt.Errorf("waking density: %w", err)
-	}
+// log-ratio) against the waking density p, drawing from rng.
+func klToWaking(states []float64, p *analysis.KDE, g geometry, kdePoints, samples int, rng *rand.Rand) (float64, error) {
 	q, err := fitKDE(states, g.d, kdePoints, g.periodic)
 	if err != nil {
 		return math.NaN(), fmt.Errorf("null density: %w", err)
@@ -100,15 +96,18 @@ func measureNulls(s Config, r *Result) (nullKLs, error) {
 	if r.quiet == nil || r.wake == nil || r.b == 0 {
 		return nullKLs{math.NaN(), math.NaN()}, nil
 	}
+	p, err := fitKDE(r.wake, g.d, s.Sleep.KDEPoints, g.periodic) // once for both nulls
+	if err != nil {
+		return nullKLs{}, fmt.Errorf("%s seed %d waking density: %w", r.Condition, r.Seed, err)
+	}
 	starts := r.quiet[:r.b*r.dim]
 	rng := experiment.Stream(r.Seed, "nulls/"+r.Condition)
 	var out nullKLs
-	var err error
-	if out.Frozen, err = klToWaking(frozenNull(starts, r.tq, r.b, r.dim), r.wake, g, s.Sleep.KDEPoints, s.Sleep.KLSamples, rng); err != nil {
+	if out.Frozen, err = klToWaking(frozenNull(starts, r.tq, r.b, r.dim), p, g, s.Sleep.KDEPoints, s.Sleep.KLSamples, rng); err != nil {
 		return out, fmt.Errorf("%s seed %d frozen null: %w", r.Condition, r.Seed, err)
 	}
 	walk := diffusionNull(starts, r.tq, r.b, float64(r.StepQuiet), g, rng)
-	if out.Diffusion, err = klToWaking(walk, r.wake, g, s.Sleep.KDEPoints, s.Sleep.KLSamples, rng); err != nil {
+	if out.Diffusion, err = klToWaking(walk, p, g, s.Sleep.KDEPoints, s.Sleep.KLSamples, rng); err != nil {
 		return out, fmt.Errorf("%s seed %d diffusion null: %w", r.Condition, r.Seed, err)
 	}
 	return out, nil
