@@ -130,6 +130,10 @@ func (c *Comparison) epochFigures(dir string) ([]string, error) {
 	if c.Epochs < 2 {
 		return nil, nil
 	}
+	at := make([]*Comparison, c.Epochs+1) // one comparison per epoch, for every pair and eps
+	for e := 1; e <= c.Epochs; e++ {
+		at[e] = c.atEpoch(e)
+	}
 	var paths []string
 	for _, eps := range c.Eps {
 		var series []report.Series
@@ -139,7 +143,7 @@ func (c *Comparison) epochFigures(dir string) ([]string, error) {
 			}
 			s := report.Series{Name: ei.Conditions[p.a].Label + " - " + ei.Conditions[p.b].Label}
 			for e := 1; e <= c.Epochs; e++ {
-				iv := bootstrap(len(c.Configs), directionalConf, c.atEpoch(e).pairedMean(p.a, p.b, eps, p.keep))
+				iv := bootstrap(len(c.Configs), directionalConf, at[e].pairedMean(p.a, p.b, eps, p.keep))
 				s.X, s.Y = append(s.X, float64(e)), append(s.Y, iv.est)
 				s.Lo, s.Hi = append(s.Lo, iv.lo), append(s.Hi, iv.hi)
 			}
