@@ -97,15 +97,9 @@ func (s *Spec) readBase(path string) ([]byte, error) {
 		}
 		return data, nil
 	}
-	preset := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(name)), "configs/")
-	if !strings.HasSuffix(preset, ".yaml") {
-		preset += ".yaml"
-	}
-	if fs.ValidPath(preset) {
-		if data, perr := configs.FS.ReadFile(preset); perr == nil {
-			s.Base = "configs/" + preset + " (embedded preset)"
-			return data, nil
-		}
+	if data, preset, perr := configs.Read(filepath.Clean(name)); perr == nil {
+		s.Base = "configs/" + preset + " (embedded preset)"
+		return data, nil
 	}
 	return nil, fmt.Errorf("%s: base %s: no such file, and no preset of that name (`circuitry presets` lists them)", path, name)
 }

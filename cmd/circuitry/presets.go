@@ -22,11 +22,7 @@ func readConfig(p string, log func(string)) ([]byte, error) {
 	if _, err := os.Stat(p); err == nil || !errors.Is(err, os.ErrNotExist) {
 		return experiment.ReadConfigFile(p)
 	}
-	name := strings.TrimPrefix(filepath.ToSlash(filepath.Clean(p)), "configs/")
-	if !strings.HasSuffix(name, ".yaml") {
-		name += ".yaml"
-	}
-	if data, err := configs.FS.ReadFile(name); err == nil {
+	if data, name, err := configs.Read(filepath.Clean(p)); err == nil {
 		log(fmt.Sprintf("%s: no such file here; using the embedded preset configs/%s", p, name))
 		return data, nil
 	}
@@ -37,15 +33,11 @@ func readConfig(p string, log func(string)) ([]byte, error) {
 // optional). It reads nothing else: a name that leaves the presets
 // (../../etc/passwd) or names no preset is an error.
 func readPreset(name string) ([]byte, error) {
-	n := strings.TrimPrefix(filepath.ToSlash(name), "configs/")
-	if !strings.HasSuffix(n, ".yaml") {
-		n += ".yaml"
-	}
-	if !fs.ValidPath(n) {
+	data, _, err := configs.Read(name)
+	switch {
+	case errors.Is(err, fs.ErrInvalid):
 		return nil, fmt.Errorf("preset %s: not a preset name (`circuitry presets` lists them)", name)
-	}
-	data, err := configs.FS.ReadFile(n)
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("preset %s: no such preset (`circuitry presets` lists them)", name)
 	}
 	return data, nil
