@@ -128,15 +128,23 @@ func loadNet(s Config, runDir, cond string, seed uint64, task pathint.Task) (rnn
 // config.yaml and saved weights) with its training noise, for use
 // outside the study (e.g. checking another implementation against it).
 func LoadNetwork(runDir string) (rnn.Net, error) {
-	s, err := readPointStudy(runDir, nil)
+	s, cond, seed, err := readPoint(runDir)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Conditions) != 1 || len(s.Seeds) != 1 {
-		return nil, fmt.Errorf("%s: not a study point (its config.yaml lists %d conditions and %d seeds)", runDir, len(s.Conditions), len(s.Seeds))
-	}
-	cond, seed := s.Conditions[0], s.Seeds[0]
 	return loadNet(s, runDir, cond, seed, s.NewTask(conditions[cond].biased, seed))
+}
+
+// readPoint reads a study point's config.yaml: the study reduced to one
+// condition and one seed, which it returns too.
+func readPoint(dir string) (s Config, cond string, seed uint64, err error) {
+	if s, err = readPointStudy(dir, nil); err != nil {
+		return s, "", 0, err
+	}
+	if len(s.Conditions) != 1 || len(s.Seeds) != 1 {
+		return s, "", 0, fmt.Errorf("%s: not a study point (its config.yaml lists %d conditions and %d seeds)", dir, len(s.Conditions), len(s.Seeds))
+	}
+	return s, s.Conditions[0], s.Seeds[0], nil
 }
 
 // savedWeights decodes a run's weights.safetensors (fully validated), by
@@ -172,14 +180,10 @@ func refreshAnalyses(s Config, run *experiment.RunDir, prior *Result) (*Result, 
 // dir is OUT/STUDY/runs/CONDITION_sSEED.
 func ResumePoint(ctx context.Context, dir string, progress experiment.Progress, log io.Writer) (*Result, error) {
 	dir = filepath.Clean(dir)
-	s, err := readPointStudy(dir, nil)
+	s, cond, seed, err := readPoint(dir)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Conditions) != 1 || len(s.Seeds) != 1 {
-		return nil, fmt.Errorf("%s: not a study point (its config.yaml lists %d conditions and %d seeds)", dir, len(s.Conditions), len(s.Seeds))
-	}
-	cond, seed := s.Conditions[0], s.Seeds[0]
 	studyDir := filepath.Dir(filepath.Dir(dir))
 	s.Out.Dir, s.Name = filepath.Dir(studyDir), filepath.Base(studyDir)
 	if s.pointDir(cond, seed) != dir {
