@@ -90,6 +90,10 @@ type Summary struct {
 	// alignment (ei.LayerAlignment) on the batch of the last training step,
 	// as the study logs it (Dale's-law networks that did not diverge).
 	LastStepAlignment []ei.LayerAlignment `json:"last_step_alignment,omitempty"`
+	// StepZeroLayers are the first training batch's moments before any
+	// update, per layer with inhibitory units (ei.StepZeroMoments): the
+	// evidence for the study's check 1 (absent in runs written before it).
+	StepZeroLayers []ei.StepZeroMoments `json:"step0_layers,omitempty"`
 }
 
 // classifier is what the training loop needs from a network.
@@ -438,6 +442,9 @@ type loopState struct {
 	Best              float64
 	Diverged          bool
 	DivergedStep      int `json:",omitempty"`
+	// StepZero: the first batch's moments before any update (Dale's-law
+	// networks), kept here so a resumed run still reports them.
+	StepZero []ei.StepZeroMoments `json:",omitempty"`
 }
 
 func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
@@ -650,6 +657,7 @@ func (r *classifierRun) fit(ctx context.Context) (*Summary, error) {
 	if r.dale.Network != nil && !r.st.Diverged {
 		sum.TrainEvalLayers = r.trainEvalMoments()
 	}
+	sum.StepZeroLayers = r.st.StepZero
 	_, sum.CleanTestAcc = evaluate(r.net, r.loss, r.test, r.test.Pixels, cfg.Train.EvalBatch)
 	sum.EpochSeconds = r.st.TrainSeconds / float64(cfg.Train.Epochs)
 	sum.TotalSeconds = time.Since(begin).Seconds()
@@ -720,7 +728,11 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 	if dale.Network != nil {
 		dale.MeasureAlignment = cfg.Train.AlignEvery > 0 && s%cfg.Train.AlignEvery == 0
 	}
-	l, c := r.loss.Loss(r.net.Forward(x), labels)
+	logits := r.net.Forward(x)
+	if dale.Network != nil && epoch == 1 && s == 0 {
+		r.st.StepZero = dale.StepZero() // reads the forward state only
+	}
+	l, c := r.loss.Loss(logits, labels)
 	finite := !math.IsNaN(l) && !math.IsInf(l, 0)
 	r.net.Backward(r.loss.Backward())
 	if dale.Network != nil {
