@@ -31,8 +31,9 @@ type StepZeroMoments struct {
 	// initial weights.
 	ExactMean      float64 `json:"exact_mean"`
 	ExactMeanBound float64 `json:"exact_mean_bound"`
-	// I-Norm only: |var_k z - 1| in float64 and its bound (eps over the
-	// numerator's variance, plus Bix's float32 storage).
+	// I-Norm only, in float64: |var_k z - 1| with the eps term taken out
+	// ("variance 1 up to eps": the numerator's variance over D^2 - eps),
+	// and its bound (Bix's float32 storage).
 	ExactVar      float64 `json:"exact_var,omitempty"`
 	ExactVarBound float64 `json:"exact_var_bound,omitempty"`
 	// Trained: the forward pass's own z, in the run's precision.
@@ -208,12 +209,11 @@ func (l *INorm) stepZero(name string) StepZeroMoments {
 		mean, v := meanVar64(e) // numerator e - i, bias excluded (zero at init)
 		dd := rr/float64(ne) + normEpsFloat
 		s.ExactMean = math.Max(s.ExactMean, math.Abs(mean)/m)
-		s.ExactVar = math.Max(s.ExactVar, math.Abs(v/dd-1))
+		s.ExactVar = math.Max(s.ExactVar, math.Abs(v/(dd-normEpsFloat)-1))
 		// Bix stored in float32 moves ||Bix x||^2 by at most 2 u32
-		// ||Bix||_F ||x|| / ||Bix x|| of itself (Cauchy-Schwarz); eps moves
-		// the variance by eps / (v + eps).
+		// ||Bix||_F ||x|| / ||Bix x|| of itself (Cauchy-Schwarz).
 		store := 2 * roundoff32 * bixNorm * math.Sqrt(xx) / math.Sqrt(rr)
-		s.ExactVarBound = math.Max(s.ExactVarBound, store+normEpsFloat/(v+normEpsFloat)+1e-12)
+		s.ExactVarBound = math.Max(s.ExactVarBound, store+1e-12)
 		zm, zv := meanVar32(l.z.Row(n))
 		dn := float64(l.d[n])
 		s.TrainedMean = math.Max(s.TrainedMean, math.Abs(zm-bias/dn)*dn/m)

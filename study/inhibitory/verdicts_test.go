@@ -438,3 +438,46 @@ func TestVerdictsOverEpochs(t *testing.T) {
 		t.Errorf("table:\n%s", tab)
 	}
 }
+
+// Check 1 from the runs' own step-0 records: within every bound passes;
+// a run whose initial mean leaves its bound (a wrong initialisation) or
+// whose I-Norm variance does fails the clause it belongs to; runs without
+// records are counted, not judged.
+func TestInitCheckFromStepZeroRecords(t *testing.T) {
+	good := []ei.StepZeroMoments{
+		{Layer: "h1", Kind: "inorm", ExactMean: 2e-9, ExactMeanBound: 1.3e-6, ExactVar: 3e-8, ExactVarBound: 3e-6, TrainedMean: 4e-4, TrainedMeanBound: 3e-3, TrainedVar: 2e-3},
+		{Layer: "out", Kind: "dann", ExactMean: 9e-9, ExactMeanBound: 1.8e-7, TrainedMean: 7e-5, TrainedMeanBound: 3e-3},
+	}
+	comparison := func(spoil func([]ei.StepZeroMoments)) *Comparison {
+		c := &Comparison{}
+		for i := 0; i < 4; i++ {
+			layers := slices.Clone(good)
+			if i == 2 && spoil != nil {
+				spoil(layers)
+			}
+			c.results = append(c.results, PointResult{Point: Point{Condition: "inorm_full"}, Summary: &classify.Summary{StepZeroLayers: layers}})
+		}
+		c.results = append(c.results, PointResult{Point: Point{Condition: "inorm_full"}, Summary: &classify.Summary{}})
+		return c
+	}
+	cases := []struct {
+		name  string
+		spoil func([]ei.StepZeroMoments)
+		want  string
+	}{
+		{"within bounds", nil, "pass,pass"},
+		{"exact mean 1% of the drive", func(l []ei.StepZeroMoments) { l[0].ExactMean, l[0].TrainedMean = 1e-2, 1e-2 }, "fail,fail"},
+		{"exact mean 1e-5 of the drive (fp16 cannot see it)", func(l []ei.StepZeroMoments) { l[1].ExactMean = 1e-5 }, "fail,pass"},
+		{"I-Norm variance off by 1%", func(l []ei.StepZeroMoments) { l[0].ExactVar = 1e-2 }, "fail,pass"},
+		{"NaN mean", func(l []ei.StepZeroMoments) { l[1].TrainedMean = math.NaN() }, "pass,fail"},
+	}
+	for _, tc := range cases {
+		vs := judgeInit(comparison(tc.spoil))
+		if got := results(vs); got != tc.want {
+			t.Errorf("%s: %s, want %s: %+v", tc.name, got, tc.want, vs)
+		}
+		if !strings.Contains(vs[0].Measured, "4 runs' first batch; 1 runs recorded none") {
+			t.Errorf("%s: scope not stated: %q", tc.name, vs[0].Measured)
+		}
+	}
+}
