@@ -1,9 +1,12 @@
 package experiment
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"strings"
 	"sync"
 
@@ -121,4 +124,78 @@ func (sp *SharedProgress) Finish(summary string) {
 	sp.mu.Lock()
 	defer sp.mu.Unlock()
 	fmt.Fprintln(sp.log, summary)
+}
+
+// CheckpointPath is where a run directory keeps its latest checkpoint (the
+// one before it as CheckpointPath+".prev").
+const CheckpointPath = "checkpoints/checkpoint.bin"
+
+// Trainable is what a trainer checkpoints and restores besides its own
+// loop state: its parameters, optimiser and named random streams. Kind
+// names the trainer; a checkpoint of another kind is refused.
+type Trainable struct {
+	Kind    string
+	Params  []*nn.Param
+	Optim   nn.Optimizer
+	Streams map[string]*RNG
+}
+
+// SaveCheckpoint writes t at position (epoch, step) under the config hash,
+// with loop (the trainer's own state, JSON-encoded) and the metrics written
+// so far, then seals the run directory so an interruption can be cleared
+// exactly. Both trainers call it, so a checkpoint means the same thing in
+// every study.
+func (r *RunDir) SaveCheckpoint(t Trainable, hash string, epoch, step int, elapsed float64, loop any) error {
+	lb, err := json.Marshal(loop)
+	if err != nil {
+		return err
+	}
+	st := &checkpoint.State{Kind: t.Kind, ConfigHash: hash, Epoch: epoch, Step: step, Elapsed: elapsed,
+		OptimCounter: t.Optim.Counter(), Optim: t.Optim.State(), Loop: lb, Metrics: r.Metrics(),
+		Streams: map[string][]byte{}}
+	for name, s := range t.Streams {
+		st.Streams[name] = s.State()
+	}
+	for _, p := range t.Params {
+		st.Params = append(st.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
+	}
+	if err := checkpoint.Save(filepath.Join(r.Path, CheckpointPath), st); err != nil {
+		return err
+	}
+	return r.Seal()
+}
+
+// LoadCheckpoint restores t from the run's checkpoint and decodes the
+// trainer's loop state into loop; check, when set, validates the restored
+// position (the checksum only proves the file is whole, not that a
+// hand-made or foreign one is sensible). It refuses a damaged checkpoint
+// (pointing at the .prev copy), a missing one, and one written by another
+// trainer or config; on success the run's metrics are those of the
+// checkpoint. Every error names the file.
+func (r *RunDir) LoadCheckpoint(t Trainable, hash string, loop any, check func(*checkpoint.State) error) (*checkpoint.State, error) {
+	path := filepath.Join(r.Path, CheckpointPath)
+	st, err := checkpoint.Load(path)
+	switch {
+	case errors.Is(err, checkpoint.ErrCorrupt):
+		return nil, fmt.Errorf("%w (the previous checkpoint is kept as %s.prev: copy it over to resume from there, or --force to retrain)", err, path)
+	case err != nil:
+		return nil, fmt.Errorf("%s: no checkpoint to resume from: %w", r.Path, err)
+	case st.Kind != t.Kind || st.ConfigHash != hash:
+		return nil, fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", path, filepath.Join(r.Path, "config.yaml"))
+	}
+	if err := RestoreTraining(st, t.Params, t.Optim, t.Streams); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(st.Loop) > 0 {
+		if err := json.Unmarshal(st.Loop, loop); err != nil {
+			return nil, fmt.Errorf("%s: loop state: %w", path, err)
+		}
+	}
+	if check != nil {
+		if err := check(st); err != nil {
+			return nil, fmt.Errorf("%s: %w (the checksum is valid: written by another version, or by hand)", path, err)
+		}
+	}
+	r.RestoreMetrics(st.Metrics)
+	return st, nil
 }

@@ -3,7 +3,6 @@ package classify
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -213,7 +212,7 @@ func init() {
 }
 
 // CheckpointPath is where a classifier run keeps its checkpoint.
-const CheckpointPath = "checkpoints/checkpoint.bin"
+const CheckpointPath = experiment.CheckpointPath
 
 // Spec is the identity of a classifier run: its config, less
 // where it is written and where its data is read from.
@@ -347,21 +346,18 @@ func CheckDataIdentity(dir string, src images.Source) error {
 
 // resumeFrom loads the run's checkpoint into r.
 func (r *classifierRun) resumeFrom(run *experiment.RunDir) error {
-	ckpt := filepath.Join(run.Path, CheckpointPath)
-	st, err := checkpoint.Load(ckpt)
-	if err != nil {
-		if errors.Is(err, checkpoint.ErrCorrupt) {
-			return fmt.Errorf("%w (the previous checkpoint is kept as %s.prev; copy it over to resume from there)", err, ckpt)
+	check := func(*checkpoint.State) error {
+		if err := r.checkLoop(); err != nil {
+			return fmt.Errorf("loop state: %w", err)
 		}
-		return fmt.Errorf("%s: no checkpoint to resume from: %w", run.Path, err)
+		return nil
 	}
-	if st.Kind != "classifier" || st.ConfigHash != configHash(r.cfg) {
-		return fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", ckpt, filepath.Join(run.Path, "config.yaml"))
+	if _, err := run.LoadCheckpoint(r.trainable(), configHash(r.cfg), &r.st, check); err != nil {
+		return err
 	}
-	if err := r.restore(st); err != nil {
-		return fmt.Errorf("%s: %w", ckpt, err)
+	if r.dale.Network != nil {
+		r.dale.SetStats(r.st.Stats)
 	}
-	run.RestoreMetrics(st.Metrics)
 	return nil
 }
 
@@ -513,44 +509,18 @@ func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 	return r, nil
 }
 
+// trainable is what the run checkpoints besides its loop state.
+func (r *classifierRun) trainable() experiment.Trainable {
+	return experiment.Trainable{Kind: "classifier", Params: r.params, Optim: r.optim,
+		Streams: map[string]*experiment.RNG{"data-order": r.order, "luminosity-train": r.lum, "luminosity-test": r.lumTest}}
+}
+
 // save writes a checkpoint of the current position.
 func (r *classifierRun) save() error {
 	if r.dale.Network != nil {
 		r.st.Stats = r.dale.Stats()
 	}
-	loop, err := json.Marshal(r.st)
-	if err != nil {
-		return err
-	}
-	s := &checkpoint.State{Kind: "classifier", ConfigHash: configHash(r.cfg), Epoch: r.st.Epoch, Step: r.st.Step,
-		OptimCounter: r.optim.Counter(), Loop: loop, Metrics: r.run.Metrics(),
-		Streams: map[string][]byte{"data-order": r.order.State(), "luminosity-train": r.lum.State(), "luminosity-test": r.lumTest.State()}}
-	for _, p := range r.params {
-		s.Params = append(s.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
-	}
-	s.Optim = r.optim.State()
-	dir := filepath.Join(r.run.Path, "checkpoints")
-	if err := checkpoint.Save(filepath.Join(dir, "checkpoint.bin"), s); err != nil {
-		return err
-	}
-	return r.run.Seal()
-}
-
-// restore loads a checkpoint's state into a freshly built run.
-func (r *classifierRun) restore(s *checkpoint.State) error {
-	if err := experiment.RestoreTraining(s, r.params, r.optim, map[string]*experiment.RNG{"data-order": r.order, "luminosity-train": r.lum, "luminosity-test": r.lumTest}); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(s.Loop, &r.st); err != nil {
-		return err
-	}
-	if err := r.checkLoop(); err != nil {
-		return fmt.Errorf("loop state: %w (the checksum is valid: written by another version, or by hand)", err)
-	}
-	if r.dale.Network != nil {
-		r.dale.SetStats(r.st.Stats)
-	}
-	return nil
+	return r.run.SaveCheckpoint(r.trainable(), configHash(r.cfg), r.st.Epoch, r.st.Step, 0, r.st)
 }
 
 // checkLoop validates a restored loop position against the config and

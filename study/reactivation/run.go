@@ -108,7 +108,7 @@ type Result struct {
 }
 
 // checkpointPath is where a study point keeps its checkpoint.
-const checkpointPath = "checkpoints/checkpoint.bin"
+const checkpointPath = experiment.CheckpointPath
 
 func init() {
 	experiment.RegisterHeadline("reactivation", "decode_err", "kl_quiescent_waking", "quiescent_variance", "seconds_per_step")

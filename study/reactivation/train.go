@@ -2,11 +2,8 @@ package reactivation
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"path/filepath"
 	"time"
 
 	"github.com/circuitry-lab/circuitry/analysis"
@@ -51,53 +48,35 @@ func newTrainer(s Config, cond string, seed uint64, run *experiment.RunDir, work
 		traj: experiment.NewRNG(seed, "trajectories"), noise: experiment.NewRNG(seed, "noise"), first: 1}, nil
 }
 
+// trainable is what the trainer checkpoints besides its loop state.
+func (t *trainer) trainable() experiment.Trainable {
+	return experiment.Trainable{Kind: "reactivation", Params: t.net.Params(), Optim: t.opt,
+		Streams: map[string]*experiment.RNG{"trajectories": t.traj, "noise": t.noise}}
+}
+
+// trainerLoop is the trainer's own checkpointed state.
+type trainerLoop struct{ Loss float64 }
+
 // resume loads the run's checkpoint, refusing one of another config.
 func (t *trainer) resume() error {
-	path := filepath.Join(t.run.Path, checkpointPath)
-	st, err := checkpoint.Load(path)
-	switch {
-	case errors.Is(err, checkpoint.ErrCorrupt):
-		return fmt.Errorf("%w (copy %s.prev over it to continue from there, or --force to retrain)", err, path)
-	case err != nil:
-		return fmt.Errorf("%s: %w", path, err)
-	case st.Kind != "reactivation" || st.ConfigHash != t.run.Fingerprint():
-		return fmt.Errorf("%s was written by a different config (or trainer) than %s: refusing to resume — use --force to retrain", path, filepath.Join(t.run.Path, "config.yaml"))
-	}
-	if st.Step < 1 || st.Step > t.s.Train.Steps+1 {
-		return fmt.Errorf("%s: step %d, the config trains steps 1 to %d (the checksum is valid: written by another version, or by hand)", path, st.Step, t.s.Train.Steps)
-	}
-	if err := experiment.RestoreTraining(st, t.net.Params(), t.opt, map[string]*experiment.RNG{"trajectories": t.traj, "noise": t.noise}); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	t.first, t.elapsed = st.Step, st.Elapsed
-	if len(st.Loop) > 0 {
-		var loop struct{ Loss float64 }
-		if err := json.Unmarshal(st.Loop, &loop); err != nil {
-			return fmt.Errorf("%s: loop state: %w", path, err)
+	check := func(st *checkpoint.State) error {
+		if st.Step < 1 || st.Step > t.s.Train.Steps+1 {
+			return fmt.Errorf("step %d, the config trains steps 1 to %d", st.Step, t.s.Train.Steps)
 		}
-		t.loss = loop.Loss
+		return nil
 	}
-	t.run.RestoreMetrics(st.Metrics)
+	var loop trainerLoop
+	st, err := t.run.LoadCheckpoint(t.trainable(), t.run.Fingerprint(), &loop, check)
+	if err != nil {
+		return err
+	}
+	t.first, t.elapsed, t.loss = st.Step, st.Elapsed, loop.Loss
 	return nil
 }
 
 // save checkpoints the position before step.
 func (t *trainer) save(step int, secs float64) error {
-	loop, err := json.Marshal(struct{ Loss float64 }{t.loss})
-	if err != nil {
-		return err
-	}
-	st := &checkpoint.State{Kind: "reactivation", ConfigHash: t.run.Fingerprint(), Step: step, Elapsed: secs, OptimCounter: t.opt.Counter(), Loop: loop,
-		Optim: t.opt.State(), Metrics: t.run.Metrics(),
-		Streams: map[string][]byte{"trajectories": t.traj.State(), "noise": t.noise.State()}}
-	for _, p := range t.net.Params() {
-		st.Params = append(st.Params, checkpoint.Tensor{Name: p.Name, Data: p.Value.Data})
-	}
-	path := filepath.Join(t.run.Path, checkpointPath)
-	if err := checkpoint.Save(path, st); err != nil {
-		return err
-	}
-	return t.run.Seal()
+	return t.run.SaveCheckpoint(t.trainable(), t.run.Fingerprint(), 0, step, secs, trainerLoop{t.loss})
 }
 
 // train runs Adam on a fresh batch every step from t.first, checkpointing
