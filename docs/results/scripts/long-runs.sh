@@ -8,20 +8,25 @@
 #           their analyses are recomputed from; an unfinished network: its
 #           records and latest checkpoint, to resume bit-identically).
 #   resume  copies the bundles back into runs/ and restarts both in the
-#           background, one core each (nice), logs in runs/*.log.
+#           background, one core each (nice): study 1's block (i), and
+#           study 2's queue of seeds (study2-queue.sh); logs in runs/*.log.
 #
 # Run from the repository root. The commands and settings are the ones
 # docs/results/*.md give.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 S1=runs/long/inhibitory-normalization-long
-S2=runs/paper-s/offline-reactivation-spatial-paper
 R1=results/inhibitory-normalization-long/inhibitory-normalization-long
-R2=results/offline-reactivation-paper/offline-reactivation-spatial-paper
-R2P=results/offline-reactivation-paper-inprogress/offline-reactivation-spatial-paper
+# Study 2: each running directory and its study name. The head-direction
+# networks train on the authors' task (since 0cbfba1) in their own
+# directory: the committed seed-0 ones (the older task) keep theirs.
+S2DIRS=("runs/paper-s:offline-reactivation-spatial-paper" "runs/paper-hd:offline-reactivation-headdir-paper")
+R2ROOT=results/offline-reactivation-paper
+R2PROOT=results/offline-reactivation-paper-inprogress
 
-save() {
-	[ -d "$S1" ] && docs/results/scripts/bundle.sh "$S1" "$R1"
+# bundle2 SRC_STUDY R2 R2P bundles one study-2 directory.
+bundle2() {
+	local S2=$1 R2=$2 R2P=$3
 	[ -d "$S2" ] || return 0
 	for run in "$S2"/runs/*/; do
 		name=$(basename "$run")
@@ -35,21 +40,41 @@ save() {
 			cp "$run/checkpoints/checkpoint.bin" "$R2P/runs/$name/checkpoints/"
 		fi
 	done
-	echo "bundled study 2 into $R2 (finished) and $R2P (in progress)"
+	echo "bundled $S2 into $R2 (finished) and $R2P (in progress)"
+}
+
+# r2dir OUT STUDY: where a study-2 directory's bundles live (head direction
+# on the authors' task under its own name, beside the older seed 0).
+r2dir() {
+	case $1 in
+	runs/paper-hd) echo "$2/offline-reactivation-headdir-paper-authors-task/$3" ;;
+	*) echo "$2/$3" ;;
+	esac
+}
+
+save() {
+	[ -d "$S1" ] && docs/results/scripts/bundle.sh "$S1" "$R1"
+	for e in "${S2DIRS[@]}"; do
+		out=${e%%:*} study=${e#*:}
+		bundle2 "$out/$study" "$(r2dir "$out" "$R2ROOT" "$study")" "$(r2dir "$out" "$R2PROOT" "$study")"
+	done
 }
 
 resume() {
 	go build -o runs/circuitry-long ./cmd/circuitry
-	mkdir -p "$S1" "$S2/runs"
+	mkdir -p "$S1"
 	[ -d "$R1" ] && cp -rn "$R1"/. "$S1"/
-	for d in "$R2" "$R2P"; do
-		[ -d "$d/runs" ] && cp -rn "$d/runs"/. "$S2/runs"/
+	for e in "${S2DIRS[@]}"; do
+		out=${e%%:*} study=${e#*:}
+		mkdir -p "$out/$study/runs"
+		for d in "$(r2dir "$out" "$R2ROOT" "$study")" "$(r2dir "$out" "$R2PROOT" "$study")"; do
+			[ -d "$d/runs" ] && cp -rn "$d/runs"/. "$out/$study/runs"/
+		done
 	done
 	(cd runs && GOMAXPROCS=1 nohup nice -n 5 ./circuitry-long run ../configs/inhibitory-normalization/long.yaml --out long \
 		--set 'conditions=[e_ln, inorm, inorm_full]' >> long-i.log 2>&1 &)
-	(cd runs && GOMAXPROCS=1 nohup nice -n 10 ./circuitry-long run ../configs/offline-reactivation/spatial-paper.yaml --out paper-s \
-		--set 'seeds=[1]' --set 'conditions=[noisy, noisy_biased, nonoise, nonoise_biased]' --set train.checkpoint_every=100 >> paper-s1.log 2>&1 &)
-	echo "restarted: runs/long-i.log, runs/paper-s1.log"
+	(GOMAXPROCS=1 nohup nice -n 10 docs/results/scripts/study2-queue.sh >> runs/study2-queue.log 2>&1 &)
+	echo "restarted: runs/long-i.log, runs/study2-queue.log"
 }
 
 case "${1:-}" in

@@ -1,0 +1,24 @@
+#!/bin/bash
+# study2-queue.sh — trains study 2's paper-scale seeds one network at a
+# time (the uniform experiment, the authors' protocol), spatial and head
+# direction alternating, so that both tasks gain seeds at the same pace.
+# Finished networks are reused (their weights verified), an interrupted
+# one resumes from its checkpoint, so the queue can be restarted at any
+# time. Run from the repository root (long-runs.sh resume starts it).
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+bin=$PWD/runs/circuitry-long
+conds='conditions=[noisy, noisy_biased, nonoise, nonoise_biased]'
+# A network started by an earlier binary still running: wait for it.
+while pgrep -f "circuitry-long run ../configs/offline-reactivation" >/dev/null; do sleep 60; done
+queue=("spatial 1" "headdir 1" "spatial 2" "headdir 0" "headdir 2" "spatial 3" "headdir 3" "spatial 4" "headdir 4")
+for item in "${queue[@]}"; do
+	task=${item% *} seed=${item#* }
+	case $task in
+	spatial) out=paper-s every=100 ;;
+	headdir) out=paper-hd every=1000 ;;
+	esac
+	echo "== $(date -u +%FT%TZ) $task seed $seed"
+	(cd runs && "$bin" run ../configs/offline-reactivation/$task-paper.yaml --out $out \
+		--set "seeds=[$seed]" --set "$conds" --set train.checkpoint_every=$every) || echo "== $task seed $seed stopped: exit $?"
+done
