@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
-	"github.com/circuitry-lab/circuitry/internal/tfevents"
 )
 
 // RunDir is one run's output directory:
@@ -213,77 +210,6 @@ func (r *RunDir) AppendMetrics(rec any) error {
 		return err
 	}
 	return r.writeTensorBoard(false)
-}
-
-// tensorBoardFile is the run's TensorBoard event file, rewritten from
-// metrics.jsonl with every record, so it always matches it (also after a
-// resume): `tensorboard --logdir runs` plots every numeric metric.
-const tensorBoardFile = "tensorboard/events.out.tfevents.0.circuitry"
-
-// writeTensorBoard rewrites the event file; with figures (a finished
-// run) it adds figures/*.png as images at the last step.
-func (r *RunDir) writeTensorBoard(figures bool) error {
-	var pts []tfevents.Point
-	for i, line := range bytes.Split(bytes.TrimSpace(r.metrics.Bytes()), []byte("\n")) {
-		var rec map[string]any
-		if len(line) == 0 || json.Unmarshal(line, &rec) != nil {
-			continue
-		}
-		p := tfevents.Point{Step: int64(i + 1), Scalars: map[string]float64{}}
-		flattenNumbers(p.Scalars, "", rec)
-		for _, k := range []string{"step", "epoch"} {
-			if v, ok := p.Scalars[k]; ok {
-				p.Step = int64(v)
-				delete(p.Scalars, k)
-			}
-		}
-		p.Wall = p.Scalars["seconds"]
-		pts = append(pts, p)
-	}
-	if figures && len(pts) > 0 {
-		if figs := r.figureImages(); len(figs) > 0 {
-			last := pts[len(pts)-1]
-			pts = append(pts, tfevents.Point{Step: last.Step, Wall: last.Wall, Images: figs})
-		}
-	}
-	if err := os.MkdirAll(filepath.Join(r.Path, "tensorboard"), 0o755); err != nil {
-		return err
-	}
-	return r.WriteFile(tensorBoardFile, tfevents.Encode(pts))
-}
-
-// figureImages are the run's figures/*.png (written when it finishes) as
-// TensorBoard images tagged figures/NAME; unreadable ones are left out.
-func (r *RunDir) figureImages() map[string]tfevents.Image {
-	paths, _ := filepath.Glob(filepath.Join(r.Path, "figures", "*.png"))
-	imgs := map[string]tfevents.Image{}
-	for _, p := range paths {
-		b, err := fsutil.ReadRegular(p, fsutil.MaxBinaryBytes)
-		if err != nil {
-			continue
-		}
-		if im, err := tfevents.PNGImage(b); err == nil {
-			imgs["figures/"+strings.TrimSuffix(filepath.Base(p), ".png")] = im
-		}
-	}
-	return imgs
-}
-
-// flattenNumbers collects the numbers of a decoded JSON value under
-// slash-separated tags (layers/0/mean).
-func flattenNumbers(dst map[string]float64, prefix string, v any) {
-	switch x := v.(type) {
-	case float64:
-		dst[prefix] = x
-	case map[string]any:
-		for k, e := range x {
-			flattenNumbers(dst, path.Join(prefix, k), e)
-		}
-	case []any:
-		for i, e := range x {
-			flattenNumbers(dst, path.Join(prefix, strconv.Itoa(i)), e)
-		}
-	}
 }
 
 // WriteJSON writes v as indented JSON to name, atomically.

@@ -5,13 +5,15 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"encoding/json"
-	"github.com/circuitry-lab/circuitry/internal/browser"
-	"github.com/circuitry-lab/circuitry/internal/tfevents"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/circuitry-lab/circuitry/internal/browser"
+	"github.com/circuitry-lab/circuitry/internal/tfevents"
 )
 
 // TestMain lets tests run the real binary: re-executed with
@@ -177,16 +179,25 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 		}
 	}
 	browser.CheckPage(t, filepath.Join(run, "report.html"), "run-report", 1, "tiny", "hidden:")
-	// TensorBoard: a scalar event per epoch, then the figures as images.
+	// TensorBoard: the config's keys as hparams, a scalar event per epoch
+	// (epoch seconds under one tag, wall time their running sum), then the
+	// figures as images.
 	tb, err := os.ReadFile(filepath.Join(run, "tensorboard", "events.out.tfevents.0.circuitry"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	events, err := tfevents.Read(tb)
-	if err != nil || len(events) != 4 || events[1].Step != 1 || events[2].Step != 2 || !(events[2].Scalars["test_acc"] > 0.5) {
+	if err != nil || len(events) != 5 || events[2].Step != 1 || events[3].Step != 2 || !(events[3].Scalars["test_acc"] > 0.5) {
 		t.Fatalf("tensorboard: %v, %+v", err, events)
 	}
-	if im := events[3].Images["figures/curves"]; im.Width < 500 || len(im.PNG) < 1000 {
+	if hp := events[1].HParams; hp["name"] != "tiny" || hp["train.epochs"] != 2.0 {
+		t.Errorf("tensorboard hparams: %v", hp)
+	}
+	e1, e2 := events[2].Scalars["time/epoch_seconds"], events[3].Scalars["time/epoch_seconds"]
+	if _, old := events[3].Scalars["seconds"]; old || !(e2 > 0) || math.Abs(events[3].Wall-(e1+e2)) > 1e-6 {
+		t.Errorf("tensorboard time: epoch seconds %g, %g, wall %g", e1, e2, events[3].Wall)
+	}
+	if im := events[4].Images["figures/curves"]; im.Width < 500 || len(im.PNG) < 1000 {
 		t.Fatalf("tensorboard image figures/curves: %dx%d, %d bytes", im.Width, im.Height, len(im.PNG))
 	}
 	var sum struct {

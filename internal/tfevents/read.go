@@ -14,6 +14,7 @@ type Event struct {
 	Version string             // file_version, on the first event only
 	Scalars map[string]float64 // simple values
 	Images  map[string]Image
+	HParams map[string]any // a session-start summary's hyper-parameters
 }
 
 // Read parses an event file: the TFRecord framing with both CRCs checked,
@@ -96,10 +97,78 @@ func readSummary(b []byte, e *Event) error {
 					return fmt.Errorf("image %q: %w", tag, err)
 				}
 				e.Images[tag] = im
+			case 9:
+				if tag == hparamsTag {
+					if e.HParams, err = readHParams(f.bytes); err != nil {
+						return fmt.Errorf("hparams: %w", err)
+					}
+				}
 			}
 		}
 	}
 	return nil
+}
+
+// sub returns the bytes of the first field num of message b.
+func sub(b []byte, num int) ([]byte, error) {
+	fs, err := fields(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if f.num == num {
+			return f.bytes, nil
+		}
+	}
+	return nil, fmt.Errorf("no field %d", num)
+}
+
+// readHParams decodes SummaryMetadata -> plugin_data (checking the plugin
+// name) -> HParamsPluginData -> session_start_info -> hparams.
+func readHParams(meta []byte) (map[string]any, error) {
+	plugin, err := sub(meta, 1)
+	if err != nil {
+		return nil, err
+	}
+	if name, err := sub(plugin, 1); err != nil || string(name) != "hparams" {
+		return nil, fmt.Errorf("plugin %q, want hparams", name)
+	}
+	content, err := sub(plugin, 2)
+	if err != nil {
+		return nil, err
+	}
+	start, err := sub(content, 3)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fields(start)
+	if err != nil {
+		return nil, err
+	}
+	hp := map[string]any{}
+	for _, e := range entries {
+		k, err := sub(e.bytes, 1)
+		if err != nil {
+			return nil, err
+		}
+		v, err := sub(e.bytes, 2)
+		if err != nil {
+			return nil, err
+		}
+		vf, err := fields(v)
+		if err != nil || len(vf) != 1 {
+			return nil, fmt.Errorf("hparam %q: not one value", k)
+		}
+		switch vf[0].num {
+		case 2:
+			hp[string(k)] = math.Float64frombits(vf[0].v)
+		case 3:
+			hp[string(k)] = string(vf[0].bytes)
+		case 4:
+			hp[string(k)] = vf[0].v != 0
+		}
+	}
+	return hp, nil
 }
 
 func readImage(b []byte) (Image, error) {

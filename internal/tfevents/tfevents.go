@@ -122,12 +122,62 @@ func PNGImage(data []byte) (Image, error) {
 	return Image{Width: cfg.Width, Height: cfg.Height, Colorspace: cs, PNG: data}, nil
 }
 
-// Point is one step's scalars and images.
+// Point is one step's scalars and images; HParams, when set, makes it
+// the session-start summary of TensorBoard's HParams view (write it
+// first).
 type Point struct {
 	Step    int64
 	Wall    float64 // seconds (TensorBoard's wall-time axis)
 	Scalars map[string]float64
 	Images  map[string]Image
+	HParams map[string]any // float64, string or bool values
+}
+
+// hparamsTag is the tag under which the HParams plugin looks for a run's
+// hyper-parameters.
+const hparamsTag = "_hparams_/session_start_info"
+
+// hparams encodes Summary{value: [Value{tag: 1, metadata: 9}]} whose
+// SummaryMetadata{plugin_data: 1 {plugin_name: 1 "hparams", content: 2}}
+// holds HParamsPluginData{version: 1 = 0, session_start_info: 3
+// SessionStartInfo{hparams: 1 map<string, google.protobuf.Value>}}. A
+// Value is {number_value: 2 | string_value: 3 | bool_value: 4}. TensorBoard
+// gives a value without a tensor the hparams plugin's empty tensor, and
+// without an experiment summary it builds the view from these sessions
+// (their hparams, and every scalar tag as a metric).
+func hparams(hp map[string]any) []byte {
+	keys := make([]string, 0, len(hp))
+	for k := range hp {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var start []byte
+	for _, k := range keys {
+		var v []byte
+		switch x := hp[k].(type) {
+		case float64:
+			v = key(v, 2, 1)
+			v = binary.LittleEndian.AppendUint64(v, math.Float64bits(x))
+		case string:
+			v = bytesField(v, 3, []byte(x))
+		case bool:
+			v = key(v, 4, 0)
+			v = varint(v, map[bool]uint64{false: 0, true: 1}[x])
+		default:
+			continue
+		}
+		var entry []byte // map entry: key 1, value 2
+		entry = bytesField(entry, 1, []byte(k))
+		entry = bytesField(entry, 2, v)
+		start = bytesField(start, 1, entry)
+	}
+	content := bytesField(nil, 3, start)
+	plugin := bytesField(nil, 1, []byte("hparams"))
+	plugin = bytesField(plugin, 2, content)
+	meta := bytesField(nil, 1, plugin)
+	val := bytesField(nil, 1, []byte(hparamsTag))
+	val = bytesField(val, 9, meta)
+	return bytesField(nil, 1, val)
 }
 
 // Encode returns a whole event file: the version event, then one event
@@ -141,7 +191,12 @@ func Encode(points []Point) []byte {
 				finite[k] = v
 			}
 		}
-		out = record(out, event(p.Wall, p.Step, "", summary(finite, p.Images)))
+		if p.HParams != nil {
+			out = record(out, event(p.Wall, p.Step, "", hparams(p.HParams)))
+		}
+		if len(finite) > 0 || len(p.Images) > 0 {
+			out = record(out, event(p.Wall, p.Step, "", summary(finite, p.Images)))
+		}
 	}
 	return out
 }

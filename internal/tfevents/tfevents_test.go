@@ -60,3 +60,25 @@ func TestCastagnoliCheckValue(t *testing.T) {
 		t.Fatalf("CRC-32C check value %#x", got)
 	}
 }
+
+// A session-start summary carries every hyper-parameter kind through the
+// plugin's nesting, under the plugin's tag, before the first scalars.
+func TestHParamsRoundTrip(t *testing.T) {
+	hp := map[string]any{"train.lr": 0.001, "model.kind": "dale", "data.shuffle": false, "eps": 0.75}
+	b := Encode([]Point{{Step: 0, HParams: hp}, {Step: 1, Wall: 2, Scalars: map[string]float64{"test_acc": 0.8}}})
+	evs, err := Read(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 || evs[1].HParams == nil || len(evs[1].Scalars) != 0 || evs[2].Scalars["test_acc"] == 0 {
+		t.Fatalf("events: %+v", evs)
+	}
+	for k, v := range hp {
+		if evs[1].HParams[k] != v {
+			t.Errorf("hparam %s: %v, want %v", k, evs[1].HParams[k], v)
+		}
+	}
+	if !bytes.Contains(b, []byte(hparamsTag)) || !bytes.Contains(b, []byte("hparams")) {
+		t.Error("tag or plugin name missing")
+	}
+}

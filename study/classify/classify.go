@@ -209,6 +209,12 @@ func LoadData(cfg DataConfig, dataDir string, log io.Writer) (train, test *image
 
 func init() {
 	experiment.RegisterHeadline("classifier", "final_test_acc", "clean_test_acc", "diverged", "epoch_seconds")
+	// An epoch record's seconds are that epoch's; batches/measured count
+	// the batches a layer's statistics averaged.
+	experiment.RegisterTensorBoard("classifier", experiment.TensorBoardTags{
+		Rename:  map[string]string{"seconds": "time/epoch_seconds"},
+		Skip:    []string{"layers/*/batches", "layers/*/measured"},
+		Seconds: "seconds", PerRecord: true})
 }
 
 // CheckpointPath is where a classifier run keeps its checkpoint.

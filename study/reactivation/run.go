@@ -112,6 +112,9 @@ const checkpointPath = experiment.CheckpointPath
 
 func init() {
 	experiment.RegisterHeadline("reactivation", "decode_err", "kl_quiescent_waking", "quiescent_variance", "seconds_per_step")
+	// A record's seconds are the training time so far.
+	experiment.RegisterTensorBoard("reactivation", experiment.TensorBoardTags{
+		Rename: map[string]string{"seconds": "time/elapsed_seconds"}, Seconds: "seconds"})
 }
 
 // pointSpec is the identity of one network of the study: the study config
