@@ -32,6 +32,8 @@ type ReproduceOptions struct {
 type Reproduction struct {
 	Verdicts string   // Markdown: a title and the verdict table
 	Dirs     []string // the study directories, each with verdicts.md and report.html
+	Sets     []VerdictSet
+	Warnings []string // from results that are Warners, e.g. networks that did not learn
 }
 
 // Sets is the overrides with --out first.
@@ -91,12 +93,27 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 	if err != nil {
 		return nil, err
 	}
+	for _, set := range sets { // in check order, as the study lists them
+		slices.SortStableFunc(set.Verdicts, func(a, b Verdict) int { return a.Check - b.Check })
+	}
+	var warnings []string
+	for _, r := range results {
+		if w, ok := r.(Warner); ok {
+			warnings = append(warnings, w.Warnings()...)
+		}
+	}
 	md := fmt.Sprintf("# %s (%s scale): verdicts\n\nStudies: %s.\n", plan.Title, o.Scale, strings.Join(dirs, ", "))
 	if len(skipped) > 0 {
 		md += fmt.Sprintf("\nNot part of this run (their checks n/a): %s.\n", strings.Join(skipped, ", "))
 	}
 	if len(notRun) > 0 {
 		md += fmt.Sprintf("\nNot finished, so not judged (their checks n/a): %s.\n", strings.Join(notRun, ", "))
+	}
+	if len(warnings) > 0 {
+		md += "\nRead with care:\n"
+		for _, w := range warnings {
+			md += "- " + w + "\n"
+		}
 	}
 	for _, set := range sets {
 		md += "\n" + VerdictTable(set.Title, set.Verdicts)
@@ -106,7 +123,25 @@ func Reproduce(ctx context.Context, k Kind, presets fs.FS, o ReproduceOptions) (
 			return nil, err
 		}
 	}
-	return &Reproduction{Verdicts: md, Dirs: dirs}, nil
+	return &Reproduction{Verdicts: md, Dirs: dirs, Sets: sets, Warnings: warnings}, nil
+}
+
+// Tally counts verdicts by result, in a fixed order: "12 pass, 3 fail,
+// 2 n/a".
+func Tally(sets []VerdictSet) string {
+	n := map[string]int{}
+	for _, set := range sets {
+		for _, v := range set.Verdicts {
+			n[v.Result]++
+		}
+	}
+	var parts []string
+	for _, r := range []string{"pass", "fail", "inconclusive", "underpowered", "n/a"} {
+		if n[r] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[r], r))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // untrained counts st's points that still need training (not finished,

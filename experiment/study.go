@@ -81,6 +81,13 @@ type Result interface {
 	Markdown() string
 }
 
+// Warner is a Result that can say what a reader must not miss about it
+// (e.g. a network that did not learn): one line each, shown beside the
+// verdicts.
+type Warner interface {
+	Warnings() []string
+}
+
 // Pending applies the integrity policy to every point, reading only: it
 // returns the indices of the points that must run, or one error for all
 // the refusals, so a study whose config changed under finished points

@@ -552,3 +552,18 @@ func measureGenerator(s Config) *GeneratorStats {
 	}
 	return &GeneratorStats{MeanStep: step / float64(b.T*b.B), WallRate: float64(b.WallHits) / float64(b.B*(b.T+1))}
 }
+
+// Warnings flags every network whose decoding error is above half the
+// untrained network's: it did not learn the task (at paper scale a trained
+// network decodes ~100x better), so its quiescent measures say nothing
+// about reactivation. circuitry's flag, not a check of the study's.
+func (rep *Report) Warnings() []string {
+	var out []string
+	for _, r := range rep.results {
+		if d, u := float64(r.DecodeErr), float64(r.UntrainedErr); u > 0 && !(d <= u/2) {
+			out = append(out, fmt.Sprintf("%s/%s did not learn (decoding error %.3g, untrained %.3g): its quiescent rows say nothing",
+				rep.Study, pointName(r.Condition, r.Seed), d, u))
+		}
+	}
+	return out
+}

@@ -1,6 +1,7 @@
 package reactivation
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -289,5 +290,19 @@ func TestKLCell(t *testing.T) {
 		if got := klCell(m); got != m.String() {
 			t.Errorf("%g: %q", v, got)
 		}
+	}
+}
+
+// A network whose decoding error is not below half the untrained one's is
+// flagged; a trained one is not; a non-finite error is flagged.
+func TestWarningsFlagNetworksThatDidNotLearn(t *testing.T) {
+	rep := &Report{Study: "s", results: []*Result{
+		{Condition: "noisy", Seed: 0, DecodeErr: 0.457, UntrainedErr: 0.687},
+		{Condition: "noisy_biased", Seed: 0, DecodeErr: 0.004, UntrainedErr: 0.6},
+		{Condition: "nonoise", Seed: 1, DecodeErr: analysis.Float(math.NaN()), UntrainedErr: 0.6},
+	}}
+	w := rep.Warnings()
+	if len(w) != 2 || !strings.HasPrefix(w[0], "s/noisy_s0 did not learn (decoding error 0.457, untrained 0.687)") || !strings.HasPrefix(w[1], "s/nonoise_s1") {
+		t.Errorf("warnings: %q", w)
 	}
 }
