@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
 
+	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -324,27 +324,13 @@ func Decode[T any, P interface {
 const MaxConfigBytes = 1 << 20
 
 // ReadConfigFile reads a config file: a regular file of at most
-// MaxConfigBytes, so pointing a command at /dev/zero or a FIFO is an error,
-// not a process that reads forever.
+// MaxConfigBytes, opened without blocking (fsutil.ReadRegular), so pointing
+// a command at /dev/zero, a FIFO or a swapped-in symlink is an error naming
+// it, not a process that reads or waits forever.
 func ReadConfigFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
+	b, err := fsutil.ReadRegular(path, MaxConfigBytes)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("config %s: not a regular file", path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	if len(b) > MaxConfigBytes {
-		return nil, fmt.Errorf("config %s: larger than %d bytes; not a config", path, MaxConfigBytes)
 	}
 	return b, nil
 }
