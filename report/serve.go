@@ -76,21 +76,14 @@ func indexPage(root string, runs []RunInfo, refresh int) string {
 	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="%d"><title>circuitry runs</title>
 <style>body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em}
-table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left}
+table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left;white-space:nowrap}
+td{max-width:24em;overflow:hidden;text-overflow:ellipsis}
 th{cursor:pointer;background:#f4f4f4}th[data-dir=asc]::after{content:" \25B2"}th[data-dir=desc]::after{content:" \25BC"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}img{height:110px;margin:2px;border:1px solid #eee}</style></head><body>
+td.num{text-align:right;font-variant-numeric:tabular-nums}img{height:44px;margin:1px;border:1px solid #eee;vertical-align:middle}</style></head><body>
 <h1>circuitry runs in %s</h1><p id="count">%d runs, studies and sweeps; this page refreshes every %d s.
 Click a column's header to sort by it.</p>
 `, refresh, html.EscapeString(root), len(runs), refresh)
-	byKind := map[string][]RunInfo{}
-	var kinds []string
-	for _, r := range runs {
-		if _, ok := byKind[r.Kind]; !ok {
-			kinds = append(kinds, r.Kind)
-		}
-		byKind[r.Kind] = append(byKind[r.Kind], r)
-	}
-	sort.Slice(kinds, func(i, j int) bool { return kindOrder(kinds[i]) < kindOrder(kinds[j]) })
+	kinds, byKind := GroupByKind(runs)
 	for _, k := range kinds {
 		kindTable(&b, k, byKind[k])
 	}
@@ -100,15 +93,51 @@ Click a column's header to sort by it.</p>
 	return b.String()
 }
 
+// StudyKind is the row kind of a study directory of the named study
+// ("study: inhibitory-normalization"): each study gets its own table.
+func StudyKind(name string) string { return "study: " + name }
+
+// IsStudy says whether a row kind is a study directory's.
+func IsStudy(kind string) bool { return kind == "study" || strings.HasPrefix(kind, "study: ") }
+
+// GroupByKind splits rows into one group per kind, in table order:
+// studies, sweeps, then single runs by kind.
+func GroupByKind(runs []RunInfo) (kinds []string, byKind map[string][]RunInfo) {
+	byKind = map[string][]RunInfo{}
+	for _, r := range runs {
+		if _, ok := byKind[r.Kind]; !ok {
+			kinds = append(kinds, r.Kind)
+		}
+		byKind[r.Kind] = append(byKind[r.Kind], r)
+	}
+	sort.Slice(kinds, func(i, j int) bool { return kindOrder(kinds[i]) < kindOrder(kinds[j]) })
+	return kinds, byKind
+}
+
 // kindOrder puts studies first, then sweeps, then single runs by kind.
 func kindOrder(k string) string {
-	switch k {
-	case "study":
-		return "0"
-	case "sweep":
+	switch {
+	case IsStudy(k):
+		return "0" + k
+	case k == "sweep":
 		return "1"
 	}
 	return "2" + k
+}
+
+// KindTitle titles a kind's table: "Studies: inhibitory-normalization",
+// "Sweeps", "Classifier runs".
+func KindTitle(kind string) string {
+	if t, ok := kindTitles[kind]; ok {
+		return t
+	}
+	if name, ok := strings.CutPrefix(kind, "study: "); ok {
+		return "Studies: " + name
+	}
+	if kind == "" {
+		return "Runs"
+	}
+	return strings.ToUpper(kind[:1]) + kind[1:] + " runs"
 }
 
 // kindTitles title the engine's own kinds; a run kind is titled by its
@@ -118,12 +147,9 @@ var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "slurm
 // kindTable writes one sortable table: a kind's runs with a column per
 // headline result and per config key that differs among them.
 func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
-	metrics, config := columns(runs)
-	title := kindTitles[kind]
-	if title == "" && kind != "" {
-		title = strings.ToUpper(kind[:1]) + kind[1:] + " runs"
-	}
-	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(title), html.EscapeString(strings.ReplaceAll(kind, " ", "-")))
+	metrics, config := Columns(runs)
+	id := strings.NewReplacer(" ", "-", ":", "").Replace(kind)
+	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(KindTitle(kind)), html.EscapeString(id))
 	for _, m := range metrics {
 		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(m))
 	}
@@ -150,7 +176,7 @@ func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 		}
 		var figs strings.Builder
 		for i, f := range r.Figures {
-			if i == 4 {
+			if i == 3 {
 				break
 			}
 			fmt.Fprintf(&figs, `<img src="/%s" alt="%s">`, html.EscapeString(f), html.EscapeString(filepath.Base(f)))
@@ -160,9 +186,9 @@ func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 	b.WriteString("</tbody></table>\n")
 }
 
-// columns are the metric keys and differing config keys of runs, in
+// Columns are the metric keys and differing config keys of runs, in
 // first-seen order for metrics (the headline order) and sorted for config.
-func columns(runs []RunInfo) (metrics, config []string) {
+func Columns(runs []RunInfo) (metrics, config []string) {
 	seenM, seenC := map[string]bool{}, map[string]bool{}
 	for _, r := range runs {
 		keys := make([]string, 0, len(r.Metrics))
@@ -198,5 +224,6 @@ func cell(v any) string {
 	case int:
 		return fmt.Sprintf(`<td class="num" data-v="%d">%d</td>`, x, x)
 	}
-	return "<td>" + html.EscapeString(fmt.Sprint(v)) + "</td>"
+	t := html.EscapeString(fmt.Sprint(v))
+	return `<td title="` + t + `">` + t + "</td>" // the whole value on hover where it is cut
 }

@@ -39,7 +39,7 @@ func Scan(root string, points bool) ([]report.RunInfo, error) {
 		}
 		rows = append(rows, row)
 		configs[row.Path] = cfg
-		if row.Kind == "study" || row.Kind == "sweep" {
+		if report.IsStudy(row.Kind) || row.Kind == "sweep" {
 			if points {
 				return nil // walk on into its runs/
 			}
@@ -101,6 +101,11 @@ func describe(root, dir string) (report.RunInfo, map[string]string, bool) {
 	var cfg map[string]string
 	if b, err := experiment.ReadConfigFile(filepath.Join(dir, cfgFile)); err == nil {
 		cfg, _ = experiment.FlattenConfig(b)
+	}
+	if row.Kind == "study" && cfg["study"] != "" {
+		// One kind per study: study 1's and study 2's settings differ, and
+		// one table of both would hold the union of their keys.
+		row.Kind = report.StudyKind(cfg["study"])
 	}
 	return row, cfg, true
 }

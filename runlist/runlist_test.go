@@ -93,7 +93,7 @@ func TestScan(t *testing.T) {
 		t.Errorf("differing config: %v %v", a.Config, b.Config)
 	}
 	st := rows[byPath["study"]]
-	if st.Kind != "study" || st.Status != "1/2 points, judged" || st.Finished || st.Metrics["pass"] != 2 || st.Metrics["fail"] != 1 ||
+	if st.Kind != "study: toy" || st.Status != "1/2 points, judged" || st.Finished || st.Metrics["pass"] != 2 || st.Metrics["fail"] != 1 ||
 		st.Metrics["n/a"] != 1 || st.Report != "study/report.html" {
 		t.Errorf("study: %+v", st)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"maps"
 	"math"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,15 +18,16 @@ import (
 )
 
 func runsCmd() *cobra.Command {
-	var asJSON, points bool
+	var asJSON, points, wide bool
 	var sortKey string
 	cmd := &cobra.Command{
 		Use:     "runs [DIR]",
 		Aliases: []string{"ls"},
 		Short:   "List the runs, studies and sweeps under DIR with their status, headline results and differing config keys",
-		Long: "runs (or ls) lists every run, study and sweep directory under DIR (default runs): kind, status, headline\n" +
-			"results (a study's verdict counts, a sweep's best setting), and the config keys whose values differ among\n" +
-			"the rows of one kind, so runs compare at a glance. --sort KEY orders by a result or config key (-KEY:\n" +
+		Long: "runs (or ls) lists every run, study and sweep directory under DIR (default runs), one table per kind (each\n" +
+			"study, sweeps, each kind of run): status, headline results (a study's verdict counts, a sweep's best\n" +
+			"setting) and the config keys whose values differ among the rows of the table, one line per row, so runs\n" +
+			"compare at a glance; a table fits $COLUMNS (default 120) unless --wide. --sort KEY orders by a result or config key (-KEY:\n" +
 			"descending); --points lists the points of studies and sweeps too; `compare RUN...` puts runs side by side.",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,65 +46,153 @@ func runsCmd() *cobra.Command {
 			if asJSON {
 				return printJSON(out, rows)
 			}
-			printRows(out, rows)
+			printRows(out, rows, terminalWidth(), wide)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the rows as JSON")
 	cmd.Flags().BoolVar(&points, "points", false, "include the points of studies and sweeps")
+	cmd.Flags().BoolVar(&wide, "wide", false, "every differing config key and whole values (otherwise each table fits $COLUMNS, default 120)")
 	cmd.Flags().StringVar(&sortKey, "sort", "path", "order by path, kind, status, a result key (e.g. final_test_acc) or a config key; -KEY descends")
 	return cmd
 }
 
-// configWidth is where a row's differing config wraps: a study's points
-// differ in dozens of keys, which on one line ran to 700 characters.
-const configWidth = 100
-
-// printRows prints a table of run, kind, status and results, each row's
-// differing config keys on indented lines below it, wrapped; the columns
-// are aligned over all rows (a tabwriter would restart its alignment at
-// every config line).
-func printRows(out io.Writer, rows []report.RunInfo) {
-	table := [][]string{{"run", "kind", "status", "results"}}
-	for _, r := range rows {
-		table = append(table, []string{r.Path, r.Kind, r.Status, formatPairs(r.Metrics)})
-	}
-	width := make([]int, 3)
-	for _, cells := range table {
-		for c := range width {
-			width[c] = max(width[c], len(cells[c]))
+// printRows prints one table per kind, as serve's index does: path,
+// status, the kind's headline results, then the config keys that differ
+// among its rows, one line per row; text left-aligned, numbers right.
+// Unless wide, a table keeps within width columns: config columns that do
+// not fit are left out (the table says how many) and long text is cut.
+func printRows(out io.Writer, rows []report.RunInfo, width int, wide bool) {
+	kinds, byKind := report.GroupByKind(rows)
+	for i, kind := range kinds {
+		if i > 0 {
+			fmt.Fprintln(out)
 		}
-	}
-	for i, cells := range table {
-		fmt.Fprintf(out, "%-*s  %-*s  %-*s  %s\n", width[0], cells[0], width[1], cells[1], width[2], cells[2], cells[3])
-		if i == 0 {
-			continue
+		runs := byKind[kind]
+		metrics, config := report.Columns(runs)
+		head := append([]string{"run", "status"}, metrics...)
+		cells := make([][]string, len(runs))
+		numeric := map[int]bool{}
+		for r, run := range runs {
+			cells[r] = []string{run.Path, run.Status}
+			for _, m := range metrics {
+				v, ok := run.Metrics[m]
+				cells[r] = append(cells[r], cellText(v, ok, wide))
+				if _, isNum := asNumber(v); isNum {
+					if _, text := v.(string); !text {
+						numeric[len(cells[r])-1] = true
+					}
+				}
+			}
 		}
-		for _, line := range wrapWords(formatPairs(rows[i-1].Config), configWidth) {
-			fmt.Fprintf(out, "    %s\n", line)
+		table := &textTable{head: head, rows: cells, numeric: numeric}
+		left := 0
+		for _, c := range config {
+			col := make([]string, len(runs))
+			for r, run := range runs {
+				v, ok := run.Config[c]
+				col[r] = cellText(v, ok, wide)
+			}
+			if !wide && table.width()+2+colWidth(c, col) > width {
+				left++
+				continue
+			}
+			table.add(c, col)
 		}
+		title := fmt.Sprintf("%s (%d)", report.KindTitle(kind), len(runs))
+		if left > 0 {
+			title += fmt.Sprintf(" — %d differing config keys not shown: --wide", left)
+		}
+		fmt.Fprintln(out, title)
+		table.print(out)
 	}
 }
 
-// wrapWords splits s at spaces into lines of at most width characters (a
-// longer word gets its own line).
-func wrapWords(s string, width int) []string {
-	var lines []string
-	line := ""
-	for _, w := range strings.Fields(s) {
-		if line != "" && len(line)+1+len(w) > width {
-			lines = append(lines, line)
-			line = ""
-		}
-		if line != "" {
-			line += " "
-		}
-		line += w
+// cellText is a value as a table cell: numbers short, text cut at 32
+// characters unless wide, "–" for a missing value.
+func cellText(v any, ok, wide bool) string {
+	if !ok {
+		return "–"
 	}
-	if line != "" {
-		lines = append(lines, line)
+	s := formatValue(v)
+	if r := []rune(s); !wide && len(r) > 32 {
+		s = string(r[:31]) + "…"
 	}
-	return lines
+	return s
+}
+
+// colWidth is the width of a column with header h and cells col.
+func colWidth(h string, col []string) int {
+	w := len([]rune(h))
+	for _, c := range col {
+		w = max(w, len([]rune(c)))
+	}
+	return w
+}
+
+// textTable is a table of text cells printed with aligned columns.
+type textTable struct {
+	head    []string
+	rows    [][]string
+	numeric map[int]bool // right-aligned columns
+}
+
+func (t *textTable) add(h string, col []string) {
+	t.head = append(t.head, h)
+	for r := range t.rows {
+		t.rows[r] = append(t.rows[r], col[r])
+	}
+}
+
+func (t *textTable) widths() []int {
+	w := make([]int, len(t.head))
+	for c, h := range t.head {
+		col := make([]string, len(t.rows))
+		for r := range t.rows {
+			col[r] = t.rows[r][c]
+		}
+		w[c] = colWidth(h, col)
+	}
+	return w
+}
+
+func (t *textTable) width() int {
+	n := 0
+	for _, w := range t.widths() {
+		n += w + 2
+	}
+	return n - 2
+}
+
+func (t *textTable) print(out io.Writer) {
+	w := t.widths()
+	line := func(cells []string) {
+		var b strings.Builder
+		for c, s := range cells {
+			pad := strings.Repeat(" ", w[c]-len([]rune(s)))
+			if c > 0 {
+				b.WriteString("  ")
+			}
+			if t.numeric[c] {
+				b.WriteString(pad + s)
+			} else {
+				b.WriteString(s + pad)
+			}
+		}
+		fmt.Fprintln(out, strings.TrimRight(b.String(), " "))
+	}
+	line(t.head)
+	for _, r := range t.rows {
+		line(r)
+	}
+}
+
+// terminalWidth is $COLUMNS, or 120 columns.
+func terminalWidth() int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 40 {
+		return n
+	}
+	return 120
 }
 
 // sortRows orders rows by key (a leading "-" descends): path, kind,

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/circuitry-lab/circuitry/report"
 )
 
 // Presets work from any directory and can be printed; a study config
@@ -215,20 +218,43 @@ func TestReuseRequiresTheSameData(t *testing.T) {
 	}
 }
 
-// A row's differing config wraps at configWidth characters (a word longer
-// than that keeps its own line), and no text is lost.
-func TestWrapWords(t *testing.T) {
-	s := strings.Repeat("model.hidden=[178, 178] train.lr=0.00469486 ", 9) + strings.Repeat("x", 130)
-	lines := wrapWords(s, configWidth)
-	for _, l := range lines[:len(lines)-1] {
-		if len(l) > configWidth {
-			t.Errorf("line of %d characters: %q", len(l), l)
+// runs prints one table per kind, each row on one line within the width:
+// studies of two kinds get separate tables with their own keys; numbers are
+// right-aligned; config columns that do not fit are counted, and --wide
+// shows them all with whole values.
+func TestRunsTablesPerKind(t *testing.T) {
+	long := "[e_ln, inorm, inorm_full, inorm_center, inorm_fa_center, ei, ei_ln]"
+	rows := []report.RunInfo{
+		{Path: "a", Kind: "classifier", Status: "finished", Metrics: map[string]any{"final_test_acc": 0.8815}, Config: map[string]string{"train.lr": "0.001", "model.hidden": "[500, 500]"}},
+		{Path: "b", Kind: "classifier", Status: "diverged", Metrics: map[string]any{"final_test_acc": 0.1}, Config: map[string]string{"train.lr": "10", "model.hidden": "[64]"}},
+		{Path: "s1", Kind: report.StudyKind("inhibitory-normalization"), Status: "180/180 points, judged", Metrics: map[string]any{"pass": 12.0}, Config: map[string]string{"conditions": long, "epochs": "50"}},
+		{Path: "s2", Kind: report.StudyKind("offline-reactivation"), Status: "4/4 points", Metrics: map[string]any{"pass": 3.0}, Config: map[string]string{"seeds": "[0, 1]"}},
+	}
+	for i := 0; i < 20; i++ {
+		rows[0].Config[fmt.Sprintf("key%02d", i)] = "some-value"
+	}
+	var out bytes.Buffer
+	printRows(&out, rows, 100, false)
+	text := out.String()
+	for _, want := range []string{"Studies: inhibitory-normalization (1)", "Studies: offline-reactivation (1)", "Classifier runs (2) — ", "not shown: --wide", "0.8815", "…"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
 		}
 	}
-	if strings.Join(lines, " ") != strings.Join(strings.Fields(s), " ") || len(lines[len(lines)-1]) != 130 {
-		t.Fatalf("wrapped text differs: %q", lines)
+	if strings.Index(text, "Studies") > strings.Index(text, "Classifier") {
+		t.Errorf("studies not first:\n%s", text)
 	}
-	if wrapWords("", 10) != nil {
-		t.Fatal("empty text gave lines")
+	for _, l := range strings.Split(text, "\n") {
+		if len([]rune(l)) > 100 {
+			t.Errorf("line of %d characters: %q", len([]rune(l)), l)
+		}
+	}
+	if !strings.Contains(text, "b  diverged           0.1") && !strings.Contains(text, "   0.1") {
+		t.Errorf("numbers not right-aligned:\n%s", text)
+	}
+	out.Reset()
+	printRows(&out, rows, 100, true)
+	if !strings.Contains(out.String(), long) || !strings.Contains(out.String(), "key19") || strings.Contains(out.String(), "not shown") {
+		t.Errorf("--wide:\n%s", out.String())
 	}
 }
