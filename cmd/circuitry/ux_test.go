@@ -58,8 +58,9 @@ func TestRunsListsAndCompares(t *testing.T) {
 		}
 	}
 	out, _, code := runCLI(t, work, "runs")
-	if code != 0 || !strings.Contains(out, "lr0.001") || !strings.Contains(out, "train.lr=0.003") || !strings.Contains(out, "final_test_acc=") ||
-		strings.Contains(out, "train.epochs=") {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || len(lines) != 4 || lines[0] != "Classifier runs (2)" || !strings.Contains(lines[1], "final_test_acc") || !strings.HasSuffix(lines[1], "train.lr") ||
+		!strings.HasPrefix(lines[3], "lr0.003  finished") || !strings.HasSuffix(lines[3], "0.003") || strings.Contains(out, "train.epochs") {
 		t.Fatalf("runs: %d\n%s", code, out)
 	}
 	out, _, _ = runCLI(t, work, "runs", "--json")
@@ -78,7 +79,7 @@ func TestRunsListsAndCompares(t *testing.T) {
 	// compare: the differing config and every scalar result, one column each.
 	a, b := filepath.Join("runs", "lr0.001"), filepath.Join("runs", "lr0.003")
 	out, _, code = runCLI(t, work, "compare", a, b)
-	lines := strings.Split(out, "\n")
+	lines = strings.Split(out, "\n")
 	if code != 0 || !strings.HasPrefix(lines[0], "key") || !strings.Contains(lines[0], a) || !strings.Contains(out, "config train.lr") ||
 		!strings.Contains(out, "final_test_acc") || strings.Contains(out, "config train.epochs") {
 		t.Fatalf("compare: %d\n%s", code, out)
