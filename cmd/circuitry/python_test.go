@@ -53,7 +53,8 @@ func randomMat(rng *rand.Rand, r, c int) *tensor.Mat {
 // The Python package (python/circuitry) loads every kind of run and
 // builds a PyTorch module whose outputs match circuitry's on the same
 // inputs to 1e-5: the MLP, the study-1 network of every condition, and
-// study 2's CT-RNN and GRU.
+// study 2's CT-RNN, GRU and Dale CT-RNNs (plain, layer- and divisively
+// normalised).
 func TestPythonLoaderMatchesCircuitry(t *testing.T) {
 	if err := exec.Command(debianPython, "-c", "import torch, numpy, yaml").Run(); err != nil {
 		t.Skip("Debian's python3-torch, -numpy and -yaml are not installed")
@@ -83,13 +84,13 @@ func TestPythonLoaderMatchesCircuitry(t *testing.T) {
 			"--set", "train.optimizer=sgd", "--set", "train.lr=0.01", "--set", "train.lr_wix=0.1", "--set", "train.lr_wei=0.001")
 	}
 	spec := filepath.Join(work, "rnn.yaml")
-	os.WriteFile(spec, []byte("study: offline-reactivation\nname: rnn\nseeds: [0]\nconditions: [noisy, gru_noisy]\nnetwork: {n_rec: 16, cells: 24}\n"+
+	os.WriteFile(spec, []byte("study: offline-reactivation\nname: rnn\nseeds: [0]\nconditions: [noisy, gru_noisy, dale_noisy, dale_norm_noisy, dale_divnorm_noisy]\nnetwork: {n_rec: 16, cells: 24, norm_gain: 0.7}\n"+
 		"train: {steps: 10, batch: 8, seq_len: 10, log_every: 5}\n"+
 		"quiescence: {steps: 20, batch: 5, step_steps: 10, var_steps: 20, var_discard: 10, var_batch: 5, drift_states: 20, kl_samples: 50, pca_batch: 5, pca_steps: 5}\n"), 0o644)
 	if _, stderr, code := runCLI(t, work, "run", spec, "--out", filepath.Join(work, "runs")); code != 0 {
 		t.Fatalf("rnn study: %s", stderr)
 	}
-	for _, cond := range []string{"noisy", "gru_noisy"} {
+	for _, cond := range []string{"noisy", "gru_noisy", "dale_noisy", "dale_norm_noisy", "dale_divnorm_noisy"} {
 		dir := filepath.Join(work, "runs", "rnn", "runs", cond+"_s0")
 		net, err := reactivation.LoadNetwork(dir)
 		if err != nil {

@@ -159,6 +159,26 @@ class CTRNN(nn.Module):
         return hs @ self.W_out.T, hs
 
 
+class NormCTRNN(CTRNN):
+    """The Dale CT-RNN with its drive normalised before f (conditions
+    dale_norm_* and dale_divnorm_*): f(gain * N(u_t)), N layer norm across
+    units (zero mean, unit variance, eps 1e-5, no affine) or divisive
+    normalisation (u_t over its root mean square + eps). Dale's signs live
+    in the loaded weights; nothing here re-imposes them."""
+
+    def __init__(self, n_in, n_rec, n_out, n_init, alpha, activation, kind, gain):
+        super().__init__(n_in, n_rec, n_out, n_init, alpha, activation)
+        self.kind, self.gain = kind, gain
+
+    def step(self, h, x_t):
+        u = h @ self.W_rec.T + x_t @ self.W_in.T
+        if self.kind == "layer":
+            z = (u - u.mean(-1, keepdim=True)) / torch.sqrt(u.var(-1, unbiased=False, keepdim=True) + 1e-5)
+        else:
+            z = u / torch.sqrt((u * u).mean(-1, keepdim=True) + 1e-5)
+        return (1 - self.alpha) * h + self.alpha * self.act(self.gain * z)
+
+
 class GRU(CTRNN):
     """Study 2's continuous-time GRU: z = sigmoid(W_z x + U_z h), g =
     sigmoid(W_g x + U_g h), u = W_h x + U_h (g * h), h <- h + alpha (1 - z)
@@ -227,8 +247,10 @@ def _build(run):
         n_in, n_out = n_in.shape[1], _shape(w, "W_out")[0]
         if cond.startswith("gru_"):
             return GRU(n_in, n_rec, n_out, n_init, alpha)
-        if "_norm_" in cond or "_divnorm_" in cond:
-            raise NotImplementedError(f"{cond}: the normalised Dale RNNs have no PyTorch module yet")
+        if cond.startswith(("dale_norm_", "dale_divnorm_")):
+            kind = "layer" if cond.startswith("dale_norm_") else "divisive"
+            gain = float(net.get("norm_gain") or 1)
+            return NormCTRNN(n_in, n_rec, n_out, n_init, alpha, net.get("activation", "relu"), kind, gain)
         return CTRNN(n_in, n_rec, n_out, n_init, alpha, net.get("activation", "relu"))
     model = cfg["model"]
     hidden = [int(h) for h in model["hidden"]]
