@@ -17,6 +17,7 @@ import (
 
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/experiment"
+	"github.com/circuitry-lab/circuitry/internal/pyfind"
 	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/rnn"
@@ -264,9 +265,6 @@ func Study2(task string, nRec, cells, batch, seqLen int, minDur time.Duration, w
 //go:embed bench_torch.py
 var benchTorchScript string
 
-// DebianPython is the interpreter whose torch `circuitry bench` compares against.
-const DebianPython = "/usr/bin/python3"
-
 // torchSetting is a PyTorch thread setting: torch.set_num_threads(threads)
 // with OpenMP at the same count, and OpenBLAS at blas threads.
 type torchSetting struct{ threads, blas int }
@@ -288,10 +286,11 @@ func torchSettings() []torchSetting {
 // torchBench runs the PyTorch equivalents at setting s, or returns nil when
 // python3 or torch is missing.
 func torchBench(minDur time.Duration, s torchSetting) map[string]Result {
-	if exec.Command(DebianPython, "-c", "import torch").Run() != nil {
+	py, err := pyfind.Find("torch")
+	if err != nil {
 		return nil
 	}
-	cmd := exec.Command(DebianPython, "-c", benchTorchScript, fmt.Sprint(minDur.Seconds()), fmt.Sprint(s.threads))
+	cmd := exec.Command(py, "-c", benchTorchScript, fmt.Sprint(minDur.Seconds()), fmt.Sprint(s.threads))
 	cmd.Env = append(os.Environ(), torchEnv(s)...)
 	out, err := cmd.Output()
 	if err != nil {
@@ -430,7 +429,8 @@ func noteTorch(w io.Writer, torch map[string]Result, asJSON bool) {
 		return
 	}
 	if len(torch) == 0 {
-		fmt.Fprintf(w, "(no PyTorch comparison: %s with torch not found; apt-get install python3-torch)\n", DebianPython)
+		_, err := pyfind.Find("torch")
+		fmt.Fprintf(w, "(no PyTorch comparison: %v)\n", err)
 	}
 	// PyTorch's GEMMs are OpenBLAS's when Debian's libopenblas is installed
 	// (else the reference BLAS, ~20x slower), and OPENBLAS_CORETYPE, which

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/circuitry-lab/circuitry/internal/pyfind"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
@@ -166,8 +167,9 @@ not json
 // OpenBLAS: the script reports 1 OpenBLAS thread when asked for 1 (before
 // this, torch.set_num_threads(1) left its GEMMs on every core).
 func TestTorchSettingReachesOpenBLAS(t *testing.T) {
-	if exec.Command(DebianPython, "-c", "import torch").Run() != nil {
-		t.Skip("no python3-torch")
+	py, err := pyfind.Find("torch")
+	if err != nil {
+		t.Skip(err)
 	}
 	// Only the setting line is needed: stop the script after it.
 	script := strings.Replace(benchTorchScript, "\nfor m, n, k in", "\nsys.exit(0)\nfor m, n, k in", 1)
@@ -178,7 +180,7 @@ func TestTorchSettingReachesOpenBLAS(t *testing.T) {
 		if s.blas > runtime.NumCPU() { // OpenBLAS caps its threads at the CPUs it sees
 			continue
 		}
-		cmd := exec.Command(DebianPython, "-c", script, "0", fmt.Sprint(s.threads))
+		cmd := exec.Command(py, "-c", script, "0", fmt.Sprint(s.threads))
 		cmd.Env = append(os.Environ(), torchEnv(s)...)
 		out, err := cmd.Output()
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
-	"os/exec"
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/tensor"
@@ -38,9 +37,7 @@ func relDiff(got []float32, want []float64) float64 {
 // (InputsFirst) rounds the nearly cancelling activations and must miss z
 // by at least 4 times that: the test tells the orders apart.
 func TestDANNFloat16MatchesAuthorsOrder(t *testing.T) {
-	if err := exec.Command(debianPython, "-c", "import torch").Run(); err != nil {
-		t.Skip("Debian's python3-torch is not installed")
-	}
+	torchPython(t)
 	const batch, d, ne, ni = 32, 784, 200, 20
 	rng := rand.New(rand.NewPCG(5, 17))
 	x := tensor.New(batch, d)

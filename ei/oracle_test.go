@@ -9,12 +9,21 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/internal/pyfind"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
-// debianPython is the interpreter with Debian's python3-torch.
-const debianPython = "/usr/bin/python3"
+// torchPython is a Python with torch (pyfind: $CIRCUITRY_PYTHON, python3
+// on PATH, Debian's), or the test is skipped.
+func torchPython(t *testing.T) string {
+	t.Helper()
+	py, err := pyfind.Find("torch")
+	if err != nil {
+		t.Skip(err)
+	}
+	return py
+}
 
 type oracleParam struct {
 	Shape []int     `json:"shape"`
@@ -149,7 +158,7 @@ func (r *oracleRun) worstUpdate(want oracleStep, tol float64) (worst float64, at
 func runPython(t *testing.T, script string, in any) []byte {
 	t.Helper()
 	b, _ := json.Marshal(in)
-	cmd := exec.Command(debianPython, "testdata/"+script)
+	cmd := exec.Command(torchPython(t), "testdata/"+script)
 	cmd.Stdin = bytes.NewReader(b)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -177,9 +186,7 @@ func runOracle(t *testing.T, cases []oracleCase) []oracleStep {
 // largest entry. Standardized-z variants, which are not the study's, must
 // differ from it.
 func TestOracleOneSGDStep(t *testing.T) {
-	if err := exec.Command(debianPython, "-c", "import torch").Run(); err != nil {
-		t.Skip("Debian's python3-torch is not installed")
-	}
+	torchPython(t)
 	names := make([]string, 0, len(Conditions))
 	for n := range Conditions {
 		names = append(names, n)

@@ -17,8 +17,8 @@ func benchCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Measure GEMM GFLOP/s and the studies' training speed here, against PyTorch, each at its faster thread setting",
-		Long: "bench measures each workload with 1 worker and with every core, and, when Debian's python3 has torch,\n" +
-			"PyTorch with 1 thread and every core (OpenMP and OpenBLAS alike), and with torch.set_num_threads(1) alone,\n" +
+		Long: "bench measures each workload with 1 worker and with every core, and, when a Python with torch is found\n" +
+			"($CIRCUITRY_PYTHON, then python3 on PATH, then Debian's /usr/bin/python3), PyTorch with 1 thread and every core (OpenMP and OpenBLAS alike), and with torch.set_num_threads(1) alone,\n" +
 			"which leaves Debian's OpenBLAS on every core; each side is compared at its fastest setting, named on the line.\n" +
 			"CIRCUITRY_GEMM=avx2-fma forces the AVX2 kernel on an AVX-512 machine. --json prints one JSON object per line.\n" +
 			"On a machine whose speed drifts (shared VMs), --rounds 3 measures both sides three times, interleaved, and keeps each one's best.",

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/internal/browser"
+	"github.com/circuitry-lab/circuitry/internal/pyfind"
 	"github.com/circuitry-lab/circuitry/internal/tfevents"
 )
 
@@ -210,7 +211,7 @@ func TestTrainTinyEndToEnd(t *testing.T) {
 	}
 	// Python reads the arrays and weights: metrics.npy's last test accuracy
 	// is the summary's, and every weight tensor has the model's shape.
-	if exec.Command("/usr/bin/python3", "-c", "import numpy").Run() == nil {
+	if py, err := pyfind.Find("numpy"); err == nil {
 		script := `
 import json, struct, sys, numpy as np
 run = sys.argv[1]
@@ -226,7 +227,7 @@ w = np.frombuffer(raw[8 + n + a:8 + n + z], dtype="<f4").reshape(e["shape"])
 assert w.shape == (64, 784) and np.isfinite(w).all(), w.shape
 print("ok")
 `
-		out, err := exec.Command("/usr/bin/python3", "-c", script, run).CombinedOutput()
+		out, err := exec.Command(py, "-c", script, run).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "ok") {
 			t.Fatalf("python: %v\n%s", err, out)
 		}

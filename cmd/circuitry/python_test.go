@@ -12,14 +12,23 @@ import (
 	"github.com/circuitry-lab/circuitry/ei"
 	"github.com/circuitry-lab/circuitry/experiment"
 	"github.com/circuitry-lab/circuitry/internal/npy"
+	"github.com/circuitry-lab/circuitry/internal/pyfind"
 	"github.com/circuitry-lab/circuitry/rnn"
 	"github.com/circuitry-lab/circuitry/study/classify"
 	"github.com/circuitry-lab/circuitry/study/reactivation"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 
-// debianPython has Debian's python3-numpy, -yaml and -torch.
-const debianPython = "/usr/bin/python3"
+// torchPython is a Python with torch, numpy and yaml (pyfind), or the
+// test is skipped.
+func torchPython(t *testing.T) string {
+	t.Helper()
+	py, err := pyfind.Find("torch", "numpy", "yaml")
+	if err != nil {
+		t.Skip(err)
+	}
+	return py
+}
 
 type pyCase struct {
 	Name string `json:"name"`
@@ -56,9 +65,7 @@ func randomMat(rng *rand.Rand, r, c int) *tensor.Mat {
 // study 2's CT-RNN, GRU and Dale CT-RNNs (plain, layer- and divisively
 // normalised).
 func TestPythonLoaderMatchesCircuitry(t *testing.T) {
-	if err := exec.Command(debianPython, "-c", "import torch, numpy, yaml").Run(); err != nil {
-		t.Skip("Debian's python3-torch, -numpy and -yaml are not installed")
-	}
+	py := torchPython(t)
 	work := t.TempDir()
 	rng := rand.New(rand.NewPCG(8, 9))
 	var cases []pyCase
@@ -116,7 +123,7 @@ func TestPythonLoaderMatchesCircuitry(t *testing.T) {
 	b, _ := json.Marshal(cases)
 	list := filepath.Join(work, "cases.json")
 	os.WriteFile(list, b, 0o644)
-	out, err := exec.Command(debianPython, filepath.Join("..", "..", "python", "tests", "check_equivalence.py"), list).CombinedOutput()
+	out, err := exec.Command(py, filepath.Join("..", "..", "python", "tests", "check_equivalence.py"), list).CombinedOutput()
 	if err != nil || strings.Count(string(out), "ok  ") != len(cases) {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -130,9 +137,7 @@ func TestPythonLoaderMatchesCircuitry(t *testing.T) {
 // forging 100,000-unit layers (refused before allocating) and a config
 // without a model (python/tests/check_damaged.py).
 func TestPythonLoaderRefusesDamage(t *testing.T) {
-	if err := exec.Command(debianPython, "-c", "import torch, numpy, yaml").Run(); err != nil {
-		t.Skip("Debian's python3-torch, -numpy and -yaml are not installed")
-	}
+	py := torchPython(t)
 	work := t.TempDir()
 	cfg := filepath.Join(work, "d.yaml")
 	os.WriteFile(cfg, []byte("name: d\ndata: {train_limit: 300}\ntrain: {epochs: 1, batch_size: 30, optimizer: sgd, lr: 0.01, lr_wix: 0.1, lr_wei: 0.001}\n"+
@@ -140,7 +145,7 @@ func TestPythonLoaderRefusesDamage(t *testing.T) {
 	if _, stderr, code := runCLI(t, work, "train", cfg, "--data", "embedded"); code != 0 {
 		t.Fatal(stderr)
 	}
-	out, err := exec.Command(debianPython, filepath.Join("..", "..", "python", "tests", "check_damaged.py"), filepath.Join(work, "runs", "d")).CombinedOutput()
+	out, err := exec.Command(py, filepath.Join("..", "..", "python", "tests", "check_damaged.py"), filepath.Join(work, "runs", "d")).CombinedOutput()
 	if err != nil || strings.Contains(string(out), "FAIL") || strings.Count(string(out), "ok  ") != 14 {
 		t.Fatalf("%v\n%s", err, out)
 	}

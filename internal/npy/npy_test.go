@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"codeberg.org/sbinet/npyio"
+	"github.com/circuitry-lab/circuitry/internal/pyfind"
 )
 
 func TestReadBackWithNpyio(t *testing.T) {
@@ -46,9 +47,9 @@ func TestReadBackWithNpyio(t *testing.T) {
 
 // Debian's numpy loads the files with the right dtype, shape and values.
 func TestNumpyLoads(t *testing.T) {
-	py := "/usr/bin/python3"
-	if err := exec.Command(py, "-c", "import numpy").Run(); err != nil {
-		t.Skip("Debian python3-numpy is not installed")
+	py, err := pyfind.Find("numpy")
+	if err != nil {
+		t.Skip(err)
 	}
 	dir := t.TempDir()
 	write := func(name string, data any, shape ...int) {

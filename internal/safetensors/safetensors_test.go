@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/circuitry-lab/circuitry/internal/pyfind"
 )
 
 func TestEncode(t *testing.T) {
@@ -37,9 +39,9 @@ func TestEncode(t *testing.T) {
 
 // Python reads the file with numpy alone (the format is simple enough).
 func TestNumpyReadsSafetensors(t *testing.T) {
-	py := "/usr/bin/python3"
-	if exec.Command(py, "-c", "import numpy").Run() != nil {
-		t.Skip("Debian python3-numpy is not installed")
+	py, err := pyfind.Find("numpy")
+	if err != nil {
+		t.Skip(err)
 	}
 	b, _ := Encode([]Tensor{{"W_rec", []int{2, 3}, []float32{1, 2, 3, 4, 5, 6}}}, nil)
 	p := filepath.Join(t.TempDir(), "w.safetensors")
