@@ -16,7 +16,7 @@ import (
 func reproduceCmd(g *globals) *cobra.Command {
 	o := experiment.ReproduceOptions{}
 	var point int
-	var slurm, submit bool
+	var slurm, submit, dryRun bool
 	res := experiment.SlurmConfig{CPUsPerTask: 2, Mem: "4G"}
 	cmd := &cobra.Command{
 		Use:   "reproduce STUDY",
@@ -32,6 +32,13 @@ func reproduceCmd(g *globals) *cobra.Command {
 			kind, err := g.studies.Lookup(args[0])
 			if err != nil {
 				return err
+			}
+			if dryRun {
+				plan, err := experiment.PlanReproduction(kind, configs.FS, o)
+				if err != nil {
+					return err
+				}
+				return dryRunStudies(cmd.OutOrStdout(), plan.Studies, o.Force)
 			}
 			if !cmd.Flags().Changed("point") && !slurm {
 				rep, err := experiment.Reproduce(cmd.Context(), kind, configs.FS, o)
@@ -79,6 +86,7 @@ func reproduceCmd(g *globals) *cobra.Command {
 	f.IntVar(&point, "point", 0, "run only this run of the study (what each Slurm array task does)")
 	f.BoolVar(&o.FinishedOnly, "finished-only", false, "train nothing: judge the studies whose points have all finished (re-analysing where needed) and report the others as not run")
 	f.BoolVar(&o.Force, "force", false, "retrain runs whose directories hold results of another config (only the files circuitry wrote there are removed)")
+	f.BoolVar(&dryRun, "dry-run", false, dryRunHelp)
 	f.BoolVar(&slurm, "slurm", false, "write a Slurm job array (one task per run) and a verdict job")
 	f.BoolVar(&submit, "submit", false, "with --slurm: submit the array, then the verdict job after it")
 	f.IntVar(&res.CPUsPerTask, "slurm-cpus", res.CPUsPerTask, "with --slurm: CPUs per task (also GOMAXPROCS)")

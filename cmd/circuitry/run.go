@@ -45,6 +45,9 @@ func runCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
+			if f.dryRun {
+				return dryRunStudies(cmd.OutOrStdout(), []experiment.Study{st}, f.force)
+			}
 			errw := cmd.ErrOrStderr()
 			res, err := experiment.RunStudy(cmd.Context(), st, experiment.Env{DataDir: g.dataDir, Force: f.force,
 				Progress: experiment.NewProgress(errw, 30*time.Second), Log: errw})
@@ -57,5 +60,6 @@ func runCmd(g *globals) *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	f.registerDryRun(cmd)
 	return cmd
 }

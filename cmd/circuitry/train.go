@@ -11,9 +11,14 @@ import (
 )
 
 type runFlags struct {
-	sets  []string
-	force bool
-	out   string
+	sets   []string
+	force  bool
+	out    string
+	dryRun bool // registered by the commands that train (registerDryRun)
+}
+
+func (f *runFlags) registerDryRun(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.dryRun, "dry-run", false, dryRunHelp)
 }
 
 func (f *runFlags) register(cmd *cobra.Command) {
@@ -44,12 +49,16 @@ func trainCmd(g *globals) *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	f.registerDryRun(cmd)
 	return cmd
 }
 
 func runClassifier(cmd *cobra.Command, g *globals, f *runFlags, cfg classify.Config) error {
 	if f.out != "" {
 		cfg.Out.Dir = f.out
+	}
+	if f.dryRun {
+		return dryRunClassifier(cmd.OutOrStdout(), cfg, f.force)
 	}
 	errw := cmd.ErrOrStderr()
 	ctx := cmd.Context()
