@@ -68,7 +68,6 @@ func docCommands(t *testing.T) []docCommand {
 	return out
 }
 
-
 // shellWords splits a command line as a shell would (single and double
 // quotes, no expansions), dropping the `go run ./cmd/circuitry` or
 // `circuitry` prefix.
