@@ -8,17 +8,20 @@
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 bin=$PWD/runs/circuitry-long
-conds='conditions=[noisy, noisy_biased, nonoise, nonoise_biased]'
+uniform='conditions=[noisy, noisy_biased, nonoise, nonoise_biased]'
 # A network started by an earlier binary still running: wait for it.
 while pgrep -f "circuitry-long run ../configs/offline-reactivation" >/dev/null; do sleep 60; done
-queue=("spatial 1" "headdir 1" "spatial 2" "headdir 0" "headdir 2" "spatial 3" "headdir 3" "spatial 4" "headdir 4")
+# "gru" is the spatial GRU pair (gru_noisy, gru_noisy_biased), never yet
+# trained at paper scale.
+queue=("spatial 1" "headdir 1" "gru 0" "spatial 2" "headdir 0" "headdir 2" "spatial 3" "headdir 3" "spatial 4" "headdir 4")
 for item in "${queue[@]}"; do
-	task=${item% *} seed=${item#* }
+	task=${item% *} seed=${item#* } conds=$uniform
 	case $task in
 	spatial) out=paper-s every=100 ;;
 	headdir) out=paper-hd every=1000 ;;
+	gru) task=spatial out=paper-s every=100 conds='conditions=[gru_noisy, gru_noisy_biased]' ;;
 	esac
-	echo "== $(date -u +%FT%TZ) $task seed $seed"
+	echo "== $(date -u +%FT%TZ) $item"
 	(cd runs && "$bin" run ../configs/offline-reactivation/$task-paper.yaml --out $out \
-		--set "seeds=[$seed]" --set "$conds" --set train.checkpoint_every=$every) || echo "== $task seed $seed stopped: exit $?"
+		--set "seeds=[$seed]" --set "$conds" --set train.checkpoint_every=$every) || echo "== $item stopped: exit $?"
 done
