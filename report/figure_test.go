@@ -84,7 +84,7 @@ func TestLegendBesideData(t *testing.T) {
 		t.Fatalf("%d coloured pixels in the legend strip, want its thumbnail", n)
 	}
 	// Without legend entries there is no strip.
-	s, _ := Scatter("s", "a", "b", []float64{0, 1}, []float64{0, 1})
+	s := newPlot("s", "a", "b")
 	paths, err = Save(s, dir, "scatter")
 	if err != nil {
 		t.Fatal(err)

@@ -21,10 +21,14 @@ type Series struct {
 	Lo, Hi []float64
 }
 
-// Lines plots series as lines with point markers. A NaN in a series
-// breaks its line there (e.g. where an angle wraps from pi to -pi).
+// Lines plots series as lines with point markers, the axes padded so no
+// mark sits on the frame. A NaN in a series breaks its line there (e.g.
+// where an angle wraps from pi to -pi). Ranges are solid capped bars, each
+// series' shifted sideways by a little so that overlapping ranges of
+// series at the same x stay apart.
 func Lines(title, xlabel, ylabel string, series []Series) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
+	dodge := dodgeStep(series)
 	for i, s := range series {
 		c := seriesColor(i)
 		legend := false
@@ -46,28 +50,81 @@ func Lines(title, xlabel, ylabel string, series []Series) (*plot.Plot, error) {
 			continue
 		}
 		if s.Lo != nil {
-			if err := addRanges(p, s, c); err != nil {
+			off := dodge * (float64(i) - float64(len(series)-1)/2)
+			if err := addRanges(p, s, c, off); err != nil {
 				return nil, err
 			}
 		}
 	}
+	pad(p)
 	return p, nil
 }
 
-func addRanges(p *plot.Plot, s Series, c color.Color) error {
+// dodgeStep is the sideways shift between series' range bars: 1.2% of the
+// x span, zero when no series has ranges.
+func dodgeStep(series []Series) float64 {
+	lo, hi, ranged := math.Inf(1), math.Inf(-1), false
+	for _, s := range series {
+		ranged = ranged || s.Lo != nil
+		for _, x := range s.X {
+			if !math.IsNaN(x) && !math.IsInf(x, 0) {
+				lo, hi = math.Min(lo, x), math.Max(hi, x)
+			}
+		}
+	}
+	if !ranged || !(hi > lo) {
+		return 0
+	}
+	return 0.012 * (hi - lo)
+}
+
+// addRanges draws s's ranges as capped vertical bars at x + off.
+func addRanges(p *plot.Plot, s Series, c color.Color, off float64) error {
+	var v plotter.XYs
+	var lo, hi []float64
 	for i := range s.X {
-		if math.IsNaN(s.Lo[i]) || math.IsNaN(s.Hi[i]) {
+		if math.IsNaN(s.Lo[i]) || math.IsNaN(s.Hi[i]) || math.IsNaN(s.Y[i]) {
 			continue
 		}
-		l, err := plotter.NewLine(plotter.XYs{{X: s.X[i], Y: s.Lo[i]}, {X: s.X[i], Y: s.Hi[i]}})
-		if err != nil {
-			return err
-		}
-		l.Color = c
-		l.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
-		p.Add(l)
+		v = append(v, plotter.XY{X: s.X[i] + off, Y: s.Y[i]})
+		lo, hi = append(lo, s.Y[i]-s.Lo[i]), append(hi, s.Hi[i]-s.Y[i])
 	}
+	if len(v) == 0 {
+		return nil
+	}
+	bars, err := plotter.NewYErrorBars(rangeErrors{v, lo, hi})
+	if err != nil {
+		return err
+	}
+	bars.Color = c
+	bars.LineStyle.Width = vg.Points(0.8)
+	bars.CapWidth = vg.Points(5)
+	p.Add(bars)
 	return nil
+}
+
+// rangeErrors are points with asymmetric vertical errors.
+type rangeErrors struct {
+	plotter.XYs
+	lo, hi []float64
+}
+
+func (r rangeErrors) YError(i int) (float64, float64) { return r.lo[i], r.hi[i] }
+
+// pad widens both axes by 5% of their span on each side (or by 1 where
+// the span is zero), so that no point, bar or line end sits on the frame.
+func pad(p *plot.Plot) {
+	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
+		if math.IsInf(ax.Min, 0) || math.IsInf(ax.Max, 0) || math.IsNaN(ax.Min) || math.IsNaN(ax.Max) {
+			continue // nothing drawn on this axis: leave gonum's defaults
+		}
+		span := ax.Max - ax.Min
+		if !(span > 0) {
+			span = math.Max(math.Abs(ax.Max), 1) * 20
+		}
+		ax.Min -= 0.05 * span
+		ax.Max += 0.05 * span
+	}
 }
 
 // finiteRuns splits paired values into the runs of finite points between
@@ -90,7 +147,8 @@ func finiteRuns(x, y []float64) []plotter.XYs {
 	return runs
 }
 
-// Scatter plots paired values, one point per pair, with the diagonal y = x.
+// Scatter plots paired values, one point per pair, with the diagonal y = x,
+// on equal, padded axes (a point above the diagonal is one where y wins).
 func Scatter(title, xlabel, ylabel string, x, y []float64) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
 	xy := finitePoints(x, y)
@@ -108,6 +166,11 @@ func Scatter(title, xlabel, ylabel string, x, y []float64) (*plot.Plot, error) {
 		lo = math.Min(lo, math.Min(pt.X, pt.Y))
 		hi = math.Max(hi, math.Max(pt.X, pt.Y))
 	}
+	span := hi - lo
+	if !(span > 0) {
+		span = 1
+	}
+	lo, hi = lo-0.06*span, hi+0.06*span
 	diag, err := plotter.NewLine(plotter.XYs{{X: lo, Y: lo}, {X: hi, Y: hi}})
 	if err != nil {
 		return nil, err
@@ -115,7 +178,88 @@ func Scatter(title, xlabel, ylabel string, x, y []float64) (*plot.Plot, error) {
 	diag.Color = color.Gray{Y: 128}
 	diag.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(diag, sc)
+	p.Legend.Add("y = x", diag)
+	p.Legend.Add("one configuration", sc)
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = lo, hi, lo, hi
 	return p, nil
+}
+
+// StripGroup is one labelled set of values for Strip, with an interval
+// (e.g. a 95% confidence interval of the mean) drawn beside them.
+type StripGroup struct {
+	Name       string
+	Values     []float64
+	Mean       float64
+	CILo, CIHi float64
+}
+
+// Strip plots each group's values as dots in its own column (spread
+// sideways, deterministically, so equal values do not hide each other),
+// its mean as a bar and its interval as a capped line to the right, with a
+// reference line at zero: the per-configuration gaps a paired claim is
+// about.
+func Strip(title, ylabel string, groups []StripGroup) (*plot.Plot, error) {
+	p := newPlot(title, "", ylabel)
+	zero, err := plotter.NewLine(plotter.XYs{{X: -0.6, Y: 0}, {X: float64(len(groups)) - 0.4, Y: 0}})
+	if err != nil {
+		return nil, err
+	}
+	zero.Color = color.Gray{Y: 110}
+	zero.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Add(zero)
+	var names []string
+	for g, gr := range groups {
+		names = append(names, gr.Name)
+		c := seriesColor(g)
+		var xy plotter.XYs
+		for i, v := range gr.Values {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				continue
+			}
+			xy = append(xy, plotter.XY{X: float64(g) - 0.12 + 0.16*jitter(i), Y: v})
+		}
+		if len(xy) > 0 {
+			sc, err := plotter.NewScatter(xy)
+			if err != nil {
+				return nil, err
+			}
+			sc.Color, sc.Shape, sc.Radius = c, draw.CircleGlyph{}, vg.Points(2.5)
+			p.Add(sc)
+		}
+		if math.IsNaN(gr.Mean) {
+			continue
+		}
+		m, err := plotter.NewLine(plotter.XYs{{X: float64(g) + 0.1, Y: gr.Mean}, {X: float64(g) + 0.3, Y: gr.Mean}})
+		if err != nil {
+			return nil, err
+		}
+		m.Color, m.Width = color.Black, vg.Points(1.5)
+		p.Add(m)
+		if !math.IsNaN(gr.CILo) && !math.IsNaN(gr.CIHi) {
+			bars, err := plotter.NewYErrorBars(rangeErrors{plotter.XYs{{X: float64(g) + 0.2, Y: gr.Mean}}, []float64{gr.Mean - gr.CILo}, []float64{gr.CIHi - gr.Mean}})
+			if err != nil {
+				return nil, err
+			}
+			bars.Color, bars.CapWidth = color.Black, vg.Points(6)
+			p.Add(bars)
+		}
+		if g == 0 {
+			p.Legend.Add("mean, 95% CI", m)
+		}
+	}
+	p.NominalX(names...)
+	p.X.Min, p.X.Max = -0.6, float64(len(groups))-0.4
+	lo, hi := p.Y.Min, p.Y.Max
+	span := math.Max(hi-lo, 1e-9)
+	p.Y.Min, p.Y.Max = lo-0.06*span, hi+0.06*span
+	return p, nil
+}
+
+// jitter is a deterministic spread in [0, 1) for the i-th point (the
+// golden-ratio sequence: evenly filled, the same on every run).
+func jitter(i int) float64 {
+	_, f := math.Modf(float64(i) * 0.6180339887498949)
+	return f
 }
 
 func newPlot(title, xlabel, ylabel string) *plot.Plot {

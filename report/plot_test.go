@@ -83,3 +83,41 @@ func TestMatrixHeatMapLabelsAndBar(t *testing.T) {
 		t.Fatalf("save: %v %v", paths, err)
 	}
 }
+
+// Lines pads both axes, so that the first and last points and every range
+// bar sit inside the frame; an axis with nothing on it keeps gonum's
+// defaults (padding infinities hung the tick generator).
+func TestLinesPadAxes(t *testing.T) {
+	p, err := Lines("t", "x", "y", []Series{{Name: "a", X: []float64{0, 0.75}, Y: []float64{88, 80}, Lo: []float64{87, 79}, Hi: []float64{89, 82}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(p.X.Min < 0 && p.X.Max > 0.75 && p.Y.Min < 79 && p.Y.Max > 89) {
+		t.Errorf("axes not padded: x [%g, %g], y [%g, %g]", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+	}
+	empty, err := Lines("t", "x", "y", []Series{{Name: "nan", X: []float64{0}, Y: []float64{math.NaN()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Save(empty, t.TempDir(), "empty"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Strip draws one column per group and keeps every value inside the frame.
+func TestStripFramesItsValues(t *testing.T) {
+	p, err := Strip("gaps", "points", []StripGroup{
+		{Name: "a", Values: []float64{-6.3, -4, -2.7}, Mean: -4.3, CILo: -5.3, CIHi: -3.5},
+		{Name: "b", Values: []float64{-0.3, 0.9}, Mean: 0.3, CILo: -0.1, CIHi: 0.5},
+		{Name: "none", Mean: math.NaN(), CILo: math.NaN(), CIHi: math.NaN()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(p.Y.Min < -6.3 && p.Y.Max > 0.9) || p.X.Min != -0.6 || p.X.Max != 2.6 {
+		t.Errorf("axes x [%g, %g], y [%g, %g]", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+	}
+	if _, err := Save(p, t.TempDir(), "strip"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -382,7 +382,7 @@ func (c *Comparison) Markdown() string {
 
 func (c *Comparison) figures(dir string) ([]string, error) {
 	var paths []string
-	for _, fig := range []func(string) ([]string, error){c.accuracyFigure, c.pairedFigures, c.curveFigures, c.epochFigures} {
+	for _, fig := range []func(string) ([]string, error){c.accuracyFigure, c.gapFigures, c.pairedFigures, c.curveFigures, c.epochFigures} {
 		ps, err := fig(dir)
 		if err != nil {
 			return nil, err
@@ -392,7 +392,7 @@ func (c *Comparison) figures(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// accuracyFigure plots accuracy against eps: median, min-max dashed.
+// accuracyFigure plots accuracy against eps: median, min-max bars.
 func (c *Comparison) accuracyFigure(dir string) ([]string, error) {
 	var series []report.Series
 	for _, r := range c.Rows {
@@ -405,40 +405,112 @@ func (c *Comparison) accuracyFigure(dir string) ([]string, error) {
 		}
 		series = append(series, s)
 	}
-	p, err := report.Lines("Final test accuracy (median, min-max dashed)", "luminosity bound eps", "test accuracy (%)", series)
+	p, err := report.Lines("Final test accuracy: median over configurations, bars min to max", "luminosity bound eps", "test accuracy (%)", series)
 	if err != nil {
 		return nil, err
 	}
 	return report.Save(p, dir, "accuracy_vs_eps")
 }
 
-// pairedFigures scatter the study's headline comparisons at the widest
-// eps, paired by configuration.
+// headlinePair says whether a pair is one of the study's headline
+// comparisons, drawn paired by configuration.
+func headlinePair(pr PairRow) bool {
+	return pr.A == "inorm_full" && pr.B == "e_ln" || pr.A == "inorm" && pr.B == "e_ln" || pr.A == "ei_ln" && pr.B == "ei"
+}
+
+// pairedFigures scatter the study's headline comparisons at every eps,
+// paired by configuration.
 func (c *Comparison) pairedFigures(dir string) ([]string, error) {
 	var paths []string
-	epsMax := c.Eps[len(c.Eps)-1]
 	for _, pr := range c.Pairs {
-		if !(pr.A == "inorm_full" && pr.B == "e_ln") && !(pr.A == "inorm" && pr.B == "e_ln") && !(pr.A == "ei_ln" && pr.B == "ei") {
+		if !headlinePair(pr) {
 			continue
 		}
-		pa, pb := c.accs(pr.A, epsMax), c.accs(pr.B, epsMax)
-		var x, y []float64
-		for k, va := range pa {
-			if vb, ok := pb[k]; ok {
-				x, y = append(x, mean(vb)), append(y, mean(va))
+		for _, eps := range c.Eps {
+			pa, pb := c.accs(pr.A, eps), c.accs(pr.B, eps)
+			var x, y []float64
+			for k, va := range pa {
+				if vb, ok := pb[k]; ok {
+					x, y = append(x, mean(vb)), append(y, mean(va))
+				}
 			}
+			sp, err := report.Scatter(fmt.Sprintf("Paired by configuration, eps %.2f", eps), ei.Conditions[pr.B].Label+" accuracy (%)", ei.Conditions[pr.A].Label+" accuracy (%)", x, y)
+			if err != nil {
+				return nil, err
+			}
+			ps, err := report.Save(sp, dir, fmt.Sprintf("paired_%s_vs_%s_eps%s", pr.A, pr.B, strconv.FormatFloat(eps, 'g', -1, 64)))
+			if err != nil {
+				return nil, err
+			}
+			paths = append(paths, ps...)
 		}
-		sp, err := report.Scatter(fmt.Sprintf("Paired by configuration, eps %.2f", epsMax), ei.Conditions[pr.B].Label+" accuracy (%)", ei.Conditions[pr.A].Label+" accuracy (%)", x, y)
+	}
+	return paths, nil
+}
+
+// gapFigures draw, per eps, what the claims are about: each condition's
+// accuracy minus E-only LN+'s (the study's reference), one dot per
+// configuration, with the mean and its 95% bootstrap interval over
+// configurations (the interval the verdicts use).
+func (c *Comparison) gapFigures(dir string) ([]string, error) {
+	if c.row("e_ln") == nil {
+		return nil, nil
+	}
+	var paths []string
+	for _, eps := range c.Eps {
+		ref := c.perConfig("e_ln", eps)
+		var groups []report.StripGroup
+		for _, r := range c.Rows {
+			if r.Condition == "e_ln" {
+				continue
+			}
+			a := c.perConfig(r.Condition, eps)
+			var d []float64
+			for _, k := range sortedKeys(a) {
+				if vb, ok := ref[k]; ok {
+					d = append(d, a[k]-vb)
+				}
+			}
+			g := report.StripGroup{Name: r.Label, Values: d, Mean: math.NaN(), CILo: math.NaN(), CIHi: math.NaN()}
+			if len(d) >= 2 {
+				iv := bootstrap(len(d), 0.95, func(idx []int) float64 { return meanAt(d, idx) })
+				g.Mean, g.CILo, g.CIHi = iv.est, iv.lo, iv.hi
+			}
+			groups = append(groups, g)
+		}
+		if len(groups) == 0 {
+			continue
+		}
+		p, err := report.Strip(fmt.Sprintf("Accuracy minus E-only LN+'s, per configuration, eps %.2f", eps), "difference (accuracy points)", groups)
 		if err != nil {
 			return nil, err
 		}
-		ps, err := report.Save(sp, dir, fmt.Sprintf("paired_%s_vs_%s", pr.A, pr.B))
+		ps, err := report.Save(p, dir, "gap_to_e_ln_eps"+strconv.FormatFloat(eps, 'g', -1, 64))
 		if err != nil {
 			return nil, err
 		}
 		paths = append(paths, ps...)
 	}
 	return paths, nil
+}
+
+// sortedKeys are m's configurations in order.
+func sortedKeys(m map[int]float64) []int {
+	keys := make([]int, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	return keys
+}
+
+// meanAt is the mean of x at the indices idx (a bootstrap resample).
+func meanAt(x []float64, idx []int) float64 {
+	var s float64
+	for _, i := range idx {
+		s += x[i]
+	}
+	return s / float64(len(idx))
 }
 
 // curveFigures plot test accuracy during training (mean over runs) per eps.

@@ -99,7 +99,7 @@ func TestInhibitoryStudyEndToEnd(t *testing.T) {
 	}
 	dir := filepath.Join(out, "tiny")
 	for _, f := range []string{"comparison.md", "report.html", "comparison.json", "results.csv", "study.yaml", "figures/accuracy_vs_eps.png",
-		"figures/accuracy_vs_eps.svg", "figures/paired_inorm_full_vs_e_ln.png", "figures/curves_eps0.75.svg"} {
+		"figures/accuracy_vs_eps.svg", "figures/paired_inorm_full_vs_e_ln_eps0.75.png", "figures/gap_to_e_ln_eps0.75.png", "figures/curves_eps0.75.svg"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
