@@ -65,6 +65,7 @@ func randomMat(rng *rand.Rand, r, c int) *tensor.Mat {
 // study 2's CT-RNN, GRU and Dale CT-RNNs (plain, layer- and divisively
 // normalised).
 func TestPythonLoaderMatchesCircuitry(t *testing.T) {
+	skipInShort(t)
 	py := torchPython(t)
 	work := t.TempDir()
 	rng := rand.New(rand.NewPCG(8, 9))
@@ -137,6 +138,7 @@ func TestPythonLoaderMatchesCircuitry(t *testing.T) {
 // forging 100,000-unit layers (refused before allocating) and a config
 // without a model (python/tests/check_damaged.py).
 func TestPythonLoaderRefusesDamage(t *testing.T) {
+	skipInShort(t)
 	py := torchPython(t)
 	work := t.TempDir()
 	cfg := filepath.Join(work, "d.yaml")

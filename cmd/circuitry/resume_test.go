@@ -70,6 +70,7 @@ func sameFile(t *testing.T, a, b string, stripSeconds bool) {
 }
 
 func TestKilledClassifierResumesBitIdentical(t *testing.T) {
+	skipInShort(t)
 	for _, model := range []string{"model:\n  hidden: [256, 128]\n", "model:\n  kind: dale\n  condition: inorm_full\n  hidden: [200, 100]\ntrain:\n  optimizer: sgd\n  lr: 0.005\n  lr_wix: 0.5\n  lr_wei: 0.001\n"} {
 		work := t.TempDir()
 		cfg := filepath.Join(work, "c.yaml")
@@ -97,6 +98,7 @@ func TestKilledClassifierResumesBitIdentical(t *testing.T) {
 }
 
 func TestKilledRNNStudyResumesBitIdentical(t *testing.T) {
+	skipInShort(t)
 	work := t.TempDir()
 	spec := filepath.Join(work, "s.yaml")
 	os.WriteFile(spec, []byte(`study: offline-reactivation
@@ -260,6 +262,7 @@ func TestSecondProcessOnALockedRun(t *testing.T) {
 // signal (130, 143) after a checkpoint, and the run resumes to the same
 // weights as an uninterrupted one.
 func TestSignalsExitWithShellStatus(t *testing.T) {
+	skipInShort(t)
 	for _, c := range []struct {
 		sig  syscall.Signal
 		code int

@@ -6,6 +6,7 @@ package browser
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,8 +86,9 @@ func (p *Page) Screenshot(name string, width, height int) string {
 
 // CheckPage loads the HTML file at path in Chromium, fails t on a console
 // error or when the rendered DOM lacks one of wants or has fewer than
-// images <img> elements, and saves a screenshot named name (see
-// Screenshot). It returns the screenshot's path.
+// images <img> elements, then makes the checks a person would (Layout),
+// and saves a screenshot named name (see Screenshot). It returns the
+// screenshot's path.
 func CheckPage(t testing.TB, path, name string, images int, wants ...string) string {
 	t.Helper()
 	abs, err := filepath.Abs(path)
@@ -103,5 +105,68 @@ func CheckPage(t testing.TB, path, name string, images int, wants ...string) str
 	if n := strings.Count(dom, "<img "); n < images {
 		t.Errorf("%s: %d images, want at least %d", path, n, images)
 	}
+	Layout(t, abs)
 	return p.Screenshot(name, 1200, 1600)
+}
+
+// layoutProbe, appended to a copy of a page, records in the DOM every
+// image that did not load and every element whose right edge passes the
+// 1400 px viewport (a table or figure a reader must scroll sideways to).
+const layoutProbe = `<script>window.addEventListener("load", function () {
+  var bad = [];
+  document.querySelectorAll("img").forEach(function (im) {
+    if (!im.complete || im.naturalWidth === 0) bad.push("image not loaded: " + im.getAttribute("src"));
+  });
+  var vw = document.documentElement.clientWidth;
+  document.querySelectorAll("body *").forEach(function (el) {
+    var r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > vw + 1 && getComputedStyle(el).position !== "fixed") {
+      var p = el.parentElement;
+      var pr = p ? p.getBoundingClientRect() : null;
+      if (!pr || pr.right <= vw + 1) bad.push("wider than the viewport: <" + el.tagName.toLowerCase() + "> right edge " + Math.round(r.right) + " px");
+    }
+  });
+  var out = document.createElement("pre");
+  out.id = "layout-probe";
+  out.textContent = "LAYOUT[" + bad.join("|") + "]LAYOUT";
+  document.body.appendChild(out);
+});</script>`
+
+// Layout loads a copy of the page at path (beside it, so relative links
+// resolve) with layoutProbe appended, in a 1400 px wide window, and fails
+// t for every image that did not load and every element wider than the
+// window.
+func Layout(t testing.TB, path string) {
+	t.Helper()
+	for _, f := range layoutProblems(t, path) {
+		t.Errorf("%s: %s", path, f)
+	}
+}
+
+// layoutProblems is what the probe found on the page at path.
+func layoutProblems(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := filepath.Join(filepath.Dir(path), ".layout-probe-"+filepath.Base(path))
+	if err := os.WriteFile(probe, append(b, []byte(layoutProbe)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(probe)
+	p := Open(t, "file://"+probe)
+	dom, _ := p.run("--dump-dom", "--virtual-time-budget=5000", "--window-size=1400,1000")
+	_, rest, ok := strings.Cut(dom, `<pre id="layout-probe">LAYOUT[`)
+	found, _, ok2 := strings.Cut(rest, "]LAYOUT")
+	if !ok || !ok2 {
+		return []string{"the layout probe did not run"}
+	}
+	var out []string
+	for _, f := range strings.Split(html.UnescapeString(found), "|") {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }

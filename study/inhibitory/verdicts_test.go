@@ -248,6 +248,7 @@ func TestDegradedStudyNumbersFail(t *testing.T) {
 // from 1,000 resamples instead of 4,000, for time: their ends move by a
 // few percent of the interval's width.
 func TestVerdictsCalibratedOnStudySubsets(t *testing.T) {
+	skipInShort(t)
 	defer func(n int) { bootstrapResamples = n }(bootstrapResamples)
 	bootstrapResamples = 1000
 	tab := loadStudyTable(t)

@@ -212,6 +212,7 @@ func TestQuiesceDriftSample(t *testing.T) {
 // and a verdict for every check of the authors' experiment (none left
 // n/a) in its own table.
 func TestReproduceReactivationTiny(t *testing.T) {
+	skipInShort(t)
 	opts := experiment.ReproduceOptions{
 		Scale: "quick", OutDir: t.TempDir(), Progress: experiment.Quiet{}, Log: io.Discard,
 		Overrides: []string{"seeds=[0]", "network.n_rec=24", "network.cells=48",
