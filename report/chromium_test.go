@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,10 @@ func TestIndexInHeadlessChromium(t *testing.T) {
 		RunInfo{Path: "b", Kind: "classifier", Status: "finished", Metrics: acc(0.85)},
 		RunInfo{Path: "c", Kind: "classifier", Status: "finished", Metrics: acc(0.05)},
 		RunInfo{Path: "study", Kind: "study", Status: "1/1 points", Figures: []string{"study/figures/acc.png"}},
+		// A long path and many differing keys: the table must still fit 1400 px.
+		RunInfo{Path: strings.Repeat("offline-reactivation-paper/", 4) + "runs/noisy_s0", Kind: "reactivation", Status: "finished",
+			Config: wideConfig(12)},
+		RunInfo{Path: "other", Kind: "reactivation", Status: "finished", Config: wideConfig(12)},
 	)))
 	defer srv.Close()
 	page := browser.Open(t, srv.URL+"/#sort=final_test_acc:desc")
@@ -34,4 +39,14 @@ func TestIndexInHeadlessChromium(t *testing.T) {
 		t.Errorf("not sorted by final_test_acc descending (b %d, a %d, c %d)", ib, ia, ic)
 	}
 	page.Screenshot("serve-index", 1200, 800)
+	browser.LayoutServed(t, srv.URL)
+}
+
+// wideConfig is n differing config keys with long values.
+func wideConfig(n int) map[string]string {
+	m := map[string]string{}
+	for i := 0; i < n; i++ {
+		m[fmt.Sprintf("quiescence.some_key_%02d", i)] = strings.Repeat("[0.5, 1.25, 2.5] ", 3)
+	}
+	return m
 }

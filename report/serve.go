@@ -75,9 +75,10 @@ func indexPage(root string, runs []RunInfo, refresh int) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="%d"><title>circuitry runs</title>
-<style>body{font-family:system-ui,sans-serif;max-width:1300px;margin:2em auto;padding:0 1em}
+<style>body{font-family:system-ui,sans-serif;margin:2em;padding:0}
 table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left;white-space:nowrap}
-td{max-width:24em;overflow:hidden;text-overflow:ellipsis}
+table.runs{font-size:0.85em}div.cut{max-width:11em;overflow:hidden;text-overflow:ellipsis}
+td.path div.cut{max-width:24em;direction:rtl;text-align:left}td.path bdi{direction:ltr}
 th{cursor:pointer;background:#f4f4f4}th[data-dir=asc]::after{content:" \25B2"}th[data-dir=desc]::after{content:" \25BC"}
 td.num{text-align:right;font-variant-numeric:tabular-nums}img{height:44px;margin:1px;border:1px solid #eee;vertical-align:middle}</style></head><body>
 <h1>circuitry runs in %s</h1><p id="count">%d runs, studies and sweeps; this page refreshes every %d s.
@@ -148,27 +149,44 @@ var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "slurm
 // headline result and per config key that differs among them.
 func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 	metrics, config := Columns(runs)
+	shown, other := config, []string(nil)
+	if len(config) > maxConfigColumns {
+		shown, other = config[:maxConfigColumns], config[maxConfigColumns:]
+	}
 	id := strings.NewReplacer(" ", "-", ":", "").Replace(kind)
 	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(KindTitle(kind)), html.EscapeString(id))
 	for _, m := range metrics {
 		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(m))
 	}
-	for _, c := range config {
-		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(c))
+	for _, c := range shown {
+		fmt.Fprintf(b, `<th title="%[1]s"><div class="cut">%[1]s</div></th>`, html.EscapeString(c))
+	}
+	if len(other) > 0 {
+		fmt.Fprintf(b, "<th>%d more differing keys</th>", len(other))
 	}
 	b.WriteString("<th>report</th><th>figures</th></tr></thead><tbody>\n")
 	for _, r := range runs {
-		fmt.Fprintf(b, `<tr class="run"><td><a href="/%s/">%s</a></td><td>%s</td>`, html.EscapeString(r.Path), html.EscapeString(r.Path), html.EscapeString(r.Status))
+		// The path's end names the run: cut it at the start, not the end.
+		fmt.Fprintf(b, `<tr class="run"><td class="path" title="%[1]s"><div class="cut"><bdi><a href="/%[1]s/">%[1]s</a></bdi></div></td><td>%[2]s</td>`, html.EscapeString(r.Path), html.EscapeString(r.Status))
 		for _, m := range metrics {
 			b.WriteString(cell(r.Metrics[m]))
 		}
-		for _, c := range config {
+		for _, c := range shown {
 			v, ok := r.Config[c]
 			if !ok {
 				b.WriteString("<td></td>")
 				continue
 			}
 			b.WriteString(cell(v))
+		}
+		if len(other) > 0 {
+			var kv []string
+			for _, c := range other {
+				if v, ok := r.Config[c]; ok {
+					kv = append(kv, c+"="+v)
+				}
+			}
+			b.WriteString(cell(strings.Join(kv, " ")))
 		}
 		report := ""
 		if r.Report != "" {
@@ -185,6 +203,11 @@ func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 	}
 	b.WriteString("</tbody></table>\n")
 }
+
+// maxConfigColumns is how many differing config keys get a column of their
+// own in the index; the others share one cell (whole on hover), so that a
+// table fits a 1400 px window.
+const maxConfigColumns = 3
 
 // Columns are the metric keys and differing config keys of runs, in
 // first-seen order for metrics (the headline order) and sorted for config.
@@ -225,5 +248,6 @@ func cell(v any) string {
 		return fmt.Sprintf(`<td class="num" data-v="%d">%d</td>`, x, x)
 	}
 	t := html.EscapeString(fmt.Sprint(v))
-	return `<td title="` + t + `">` + t + "</td>" // the whole value on hover where it is cut
+	// A table cell ignores max-width; the div inside it does not.
+	return `<td title="` + t + `"><div class="cut">` + t + "</div></td>" // the whole value on hover where it is cut
 }

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"fmt"
 	"html"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -151,11 +153,40 @@ func layoutProblems(t testing.TB, path string) []string {
 		t.Fatal(err)
 	}
 	probe := filepath.Join(filepath.Dir(path), ".layout-probe-"+filepath.Base(path))
-	if err := os.WriteFile(probe, append(b, []byte(layoutProbe)...), 0o644); err != nil {
+	return probeCopy(t, b, probe, "file://"+probe)
+}
+
+// LayoutServed makes Layout's checks on the page a server gives at
+// base+"/": a copy with the probe, its absolute links pointed at the
+// server, is loaded from a file (the server's Content-Security-Policy
+// rightly runs no script but its own).
+func LayoutServed(t testing.TB, base string) {
+	t.Helper()
+	resp, err := http.Get(base + "/")
+	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.Remove(probe)
-	p := Open(t, "file://"+probe)
+	b, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := strings.NewReplacer(`src="/`, `src="`+base+"/", `href="/`, `href="`+base+"/").Replace(string(b))
+	file := filepath.Join(t.TempDir(), "index.html")
+	for _, f := range probeCopy(t, []byte(page), file, "file://"+file) {
+		t.Errorf("%s/: %s", base, f)
+	}
+}
+
+// probeCopy writes page with the probe appended to file, loads url (where
+// that file is served) in a 1400 px window and returns what the probe found.
+func probeCopy(t testing.TB, page []byte, file, url string) []string {
+	t.Helper()
+	if err := os.WriteFile(file, append(page, []byte(layoutProbe)...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(file)
+	p := Open(t, url)
 	dom, _ := p.run("--dump-dom", "--virtual-time-budget=5000", "--window-size=1400,1000")
 	_, rest, ok := strings.Cut(dom, `<pre id="layout-probe">LAYOUT[`)
 	found, _, ok2 := strings.Cut(rest, "]LAYOUT")
