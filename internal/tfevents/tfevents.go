@@ -10,8 +10,9 @@ import (
 	"hash/crc32"
 	"image/color"
 	"image/png"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -61,25 +62,15 @@ func event(wall float64, step int64, version string, summary []byte) []byte {
 // summary encodes Summary{value: [Value{tag: 1, simple_value: 2}]}, then
 // one Value{tag: 1, image: 4} per image.
 func summary(scalars map[string]float64, images map[string]Image) []byte {
-	tags := make([]string, 0, len(scalars))
-	for t := range scalars {
-		tags = append(tags, t)
-	}
-	sort.Strings(tags)
 	var b []byte
-	for _, t := range tags {
+	for _, t := range slices.Sorted(maps.Keys(scalars)) {
 		var v []byte
 		v = bytesField(v, 1, []byte(t))
 		v = key(v, 2, 5)
 		v = binary.LittleEndian.AppendUint32(v, math.Float32bits(float32(scalars[t])))
 		b = bytesField(b, 1, v)
 	}
-	names := make([]string, 0, len(images))
-	for t := range images {
-		names = append(names, t)
-	}
-	sort.Strings(names)
-	for _, t := range names {
+	for _, t := range slices.Sorted(maps.Keys(images)) {
 		var v []byte
 		v = bytesField(v, 1, []byte(t))
 		v = bytesField(v, 4, images[t].encode())
@@ -146,13 +137,8 @@ const hparamsTag = "_hparams_/session_start_info"
 // without an experiment summary it builds the view from these sessions
 // (their hparams, and every scalar tag as a metric).
 func hparams(hp map[string]any) []byte {
-	keys := make([]string, 0, len(hp))
-	for k := range hp {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var start []byte
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(hp)) {
 		var v []byte
 		switch x := hp[k].(type) {
 		case float64:
