@@ -276,16 +276,6 @@ func asNumber(v any) (float64, bool) {
 	return 0, false
 }
 
-// formatPairs prints a map as sorted key=value pairs (numbers short).
-func formatPairs[V any](m map[string]V) string {
-	keys := slices.Sorted(maps.Keys(m))
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s=%s", k, formatValue(m[k]))
-	}
-	return strings.Join(parts, " ")
-}
-
 // printJSON writes v as indented JSON (the --json output of runs and
 // compare).
 func printJSON(w io.Writer, v any) error {
