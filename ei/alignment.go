@@ -9,7 +9,7 @@ import (
 )
 
 // LayerAlignment is the study's two per-layer diagnostics on one batch
-// (inhibitory-normalization-results.md, "Logged diagnostics"), with z the
+// (docs/science/inhibitory-normalization.md, "Diagnostics the study logs"), with z the
 // layer's output before ReLU (I-Norm: its normalised output; E and E-I
 // networks: the raw pre-activation, before any layer norm):
 //

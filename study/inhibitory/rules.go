@@ -25,8 +25,7 @@ const (
 	// equivalenceMargin (accuracy points): the smallest paired mean
 	// difference the study calls a real difference, I-Norm w/ GradNorm -
 	// E-only LN+ = +0.31 at eps 0.25 and 0.5 (Mann-Whitney p < 0.01;
-	// inhibitory-normalization-results.md, "Paired (same-config)
-	// comparisons"). A condition "indistinguishable from LN+" must be closer
+	// docs/science/inhibitory-normalization.md, paired means). A condition "indistinguishable from LN+" must be closer
 	// to it than that; a claimed difference of unknown size must be at least
 	// that large to count as the study's effect.
 	equivalenceMargin = 0.31

@@ -44,7 +44,7 @@ func initMoments(cond string) (maxAbsMean, maxAbsVarMinus1 float64) {
 
 // Checks are the study's claims, in its order, each with the study's
 // scope, reference condition ("LN+" in checks 5-8 is E-only LN+, e_ln) and
-// thresholds, quoted from inhibitory-normalization.md. Counts over the
+// thresholds, quoted from docs/science/inhibitory-normalization.md. Counts over the
 // study's 30 configurations scale to the configurations run; a test that
 // cannot reach the study's threshold with them is "underpowered".
 var Checks = []experiment.Check[*Comparison]{

@@ -114,14 +114,14 @@ func measureNulls(s Config, r *Result) (nullKLs, error) {
 }
 
 // largeEntry (nats) is where the study's KL scale turns from small to
-// large: the science file's calibration of the estimator puts a
+// large: docs/science/offline-reactivation.md's calibration of the estimator puts a
 // distribution against itself at 0.08 and the authors' reference network at
 // 0.97 (small, Fig. 2e), a cross-bias pair at 2.5-3.5 and all mass at one
 // point at 6.5 (large).
 const largeEntry = 2.5
 
 // sameDistributionKL (nats) is the estimator's value for a distribution
-// against itself (the science file's calibration with perfect outputs).
+// against itself (docs/science/offline-reactivation.md's calibration with perfect outputs).
 const sameDistributionKL = 0.08
 
 // beatsNulls judges "the quiescent states follow the waking distribution

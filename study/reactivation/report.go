@@ -69,7 +69,7 @@ type Report struct {
 	KL      *KLMatrix `json:"kl_matrix"`
 	Figures []string  `json:"figures"`
 	// Box is the spatial task's box side (m); Generator the study's
-	// unbiased spatial generator measured against the science file's
+	// unbiased spatial generator measured against docs/science/offline-reactivation.md's
 	// re-simulation (check 7). Both absent for head direction.
 	Box       float64         `json:"box,omitempty"`
 	Generator *GeneratorStats `json:"generator,omitempty"`
@@ -534,7 +534,7 @@ func klCell(m analysis.MeanSD) string {
 }
 
 // GeneratorStats are the study's unbiased spatial generator's statistics
-// over 2,000 trajectories (the science file's re-simulation size).
+// over 2,000 trajectories (docs/science/offline-reactivation.md's re-simulation size).
 type GeneratorStats struct {
 	MeanStep float64 `json:"mean_step"`      // m
 	WallRate float64 `json:"wall_rule_rate"` // fraction of steps on which wall avoidance fired

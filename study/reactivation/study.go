@@ -90,7 +90,7 @@ type QuiescenceConfig struct {
 	PCASteps    int     `yaml:"pca_steps"`    // and asleep for this many steps (200)
 	// Noise is the kind of the quiescent noise: empty (the study's) = the
 	// training noise, network.noise. Naming the other kind is a deliberate
-	// mismatch (the noise-mismatch check, science file check 8), printed
+	// mismatch (the noise-mismatch check, docs/science/offline-reactivation.md check 8), printed
 	// in the report.
 	Noise string `yaml:"noise"`
 }

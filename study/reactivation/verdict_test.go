@@ -37,7 +37,7 @@ func studyLike() (sp, hd *Report, x Extras) {
 	}
 	u := base("noisy")
 	u.KL, u.KLUniform, u.KLUniformCoded, u.StepQuiet, u.Variance, u.AnchorWake, u.AnchorQuiet = ms(0.97), ms(0.15), ms(0.94), ms(0.012), ms(0.0061), ms(0.84), ms(0.8)
-	// Nulls (not in the paper; KL calibration of the science file: frozen
+	// Nulls (not in the paper; KL calibration of docs/science/offline-reactivation.md: frozen
 	// at the starts 0.18; a walk that fills the box ~ the uniform's 0.15; on
 	// the biased ring a density-blind walk spreads toward the box's).
 	u.KLNullFrozen, u.KLNullDiffusion = ms(0.18), ms(0.16)

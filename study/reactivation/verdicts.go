@@ -25,7 +25,7 @@ type Extras struct {
 // positions from the box centre, and of its waking positions.
 type NoiseMatch struct{ Waking, Matched, Mismatched float64 }
 
-// The bars below come from the study's text and the science file's
+// The bars below come from the study's text and docs/science/offline-reactivation.md's
 // reference numbers, fixed before any run of ours:
 //   - "small" and "large" KL entries (Fig. 2e, a 0-10 nats colour scale;
 //     calibration: same distribution 0.08, cross-bias 2.5-3.5, one point
@@ -49,7 +49,7 @@ const (
 	uniformCloseBar = 1.1
 	varianceScale   = 0.02 // m^2
 	// decodingFloor: top-3 decoding of perfect outputs errs by ~0.0012 m²
-	// per coordinate (science file): a trajectory whose spread (trace over
+	// per coordinate (docs/science/offline-reactivation.md): a trajectory whose spread (trace over
 	// both coordinates) is below it stays put as far as decoding can tell.
 	decodingFloor  = 2 * 0.0012
 	hdSlowerFactor = 0.5
@@ -244,7 +244,7 @@ func judgeNoNoise(f Findings) []experiment.Verdict {
 			continue
 		}
 		// Slept without noise, as the authors do. The paper finds these
-		// networks also match the waking distribution in KL (science file,
+		// networks also match the waking distribution in KL (docs/science/offline-reactivation.md,
 		// third reading): "stays put" (a tiny step) is its claim, and how
 		// tiny is not given.
 		ok := n.StepQuiet.Mean < n.StepWake.Mean/3
@@ -361,7 +361,7 @@ func judgeHeadDirection(f Findings) []experiment.Verdict {
 }
 
 // judgeGenerator compares the study's generator (its box and trajectory
-// length, measured when the report was written) with the science file's
+// length, measured when the report was written) with docs/science/offline-reactivation.md's
 // re-simulation: "within a few percent".
 func judgeGenerator(f Findings) []experiment.Verdict {
 	if f.Spatial == nil || f.Spatial.Generator == nil {
