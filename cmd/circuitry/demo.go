@@ -50,10 +50,19 @@ func demoCmd(g *globals) *cobra.Command {
 			if !mlpOnly {
 				fmt.Fprintln(cmd.ErrOrStderr(), "demo: step 1 of 3: the quick-start MLP (then: study 1, study 2)")
 			}
-			if err := runClassifier(cmd, g, &mf, cfg); err != nil || mlpOnly {
+			if mlpOnly {
+				return runClassifier(cmd, g, &mf, cfg)
+			}
+			// The MLP's own lines go with the progress (stderr): the
+			// summary at the end repeats its accuracy.
+			out := cmd.OutOrStdout()
+			cmd.SetOut(cmd.ErrOrStderr())
+			err = runClassifier(cmd, g, &mf, cfg)
+			cmd.SetOut(out)
+			if err != nil {
 				return err
 			}
-			out, errw := cmd.OutOrStdout(), cmd.ErrOrStderr()
+			errw := cmd.ErrOrStderr()
 			o := experiment.ReproduceOptions{Scale: experiment.DemoScale, OutDir: demoDir, DataDir: g.dataDir,
 				Log: errw, Progress: experiment.NewProgress(errw, 30*time.Second)}
 			// Study 2's Gaussian experiment doubles its networks; the demo
