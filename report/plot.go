@@ -380,21 +380,36 @@ func Histogram2D(pts []float64, n int, lo, hi float64) Grid {
 // Arrows draws line segments from (x, y) to (x + dx, y + dy): a quiver plot.
 func Arrows(title, xlabel, ylabel string, x, y, dx, dy []float64) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
+	legend := false
 	for i := range x {
 		if math.IsNaN(dx[i]) || math.IsNaN(dy[i]) {
 			continue
 		}
-		l, err := plotter.NewLine(plotter.XYs{{X: x[i], Y: y[i]}, {X: x[i] + dx[i], Y: y[i] + dy[i]}})
+		tx, ty := x[i]+dx[i], y[i]+dy[i]
+		shaft, err := plotter.NewLine(plotter.XYs{{X: x[i], Y: y[i]}, {X: tx, Y: ty}})
 		if err != nil {
 			return nil, err
 		}
-		l.Color = seriesColor(0)
-		p.Add(l)
-		sc, _ := plotter.NewScatter(plotter.XYs{{X: x[i] + dx[i], Y: y[i] + dy[i]}})
-		sc.Radius = vg.Points(1.5)
-		sc.Color = seriesColor(0)
-		p.Add(sc)
+		shaft.Color = seriesColor(0)
+		p.Add(shaft)
+		// An arrowhead: two strokes back from the tip at +-25 degrees, a
+		// quarter of the arrow long, so the direction cannot be misread.
+		for _, a := range []float64{math.Pi - 0.44, math.Pi + 0.44} {
+			c, s := math.Cos(a), math.Sin(a)
+			hx, hy := 0.25*(c*dx[i]-s*dy[i]), 0.25*(s*dx[i]+c*dy[i])
+			head, err := plotter.NewLine(plotter.XYs{{X: tx, Y: ty}, {X: tx + hx, Y: ty + hy}})
+			if err != nil {
+				return nil, err
+			}
+			head.Color = seriesColor(0)
+			p.Add(head)
+		}
+		if !legend {
+			p.Legend.Add("drift, from a state to where it moves", shaft)
+			legend = true
+		}
 	}
+	pad(p)
 	return p, nil
 }
 

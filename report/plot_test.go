@@ -121,3 +121,17 @@ func TestStripFramesItsValues(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Arrows keep every tip inside the frame and carry a legend entry.
+func TestArrowsFrameTheirTips(t *testing.T) {
+	p, err := Arrows("drift", "x", "y", []float64{0, 1}, []float64{0, 1}, []float64{0.5, -0.3}, []float64{0.2, math.NaN()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(p.X.Max > 0.5 && p.X.Min < 0 && p.Y.Max > 0.2 && p.Y.Min < 0) { // the NaN arrow is left out
+		t.Errorf("axes x [%g, %g], y [%g, %g] cut a tip", p.X.Min, p.X.Max, p.Y.Min, p.Y.Max)
+	}
+	if _, err := Save(p, t.TempDir(), "arrows"); err != nil {
+		t.Fatal(err)
+	}
+}
