@@ -33,12 +33,10 @@ const (
 // Save writes f as dir/base.png and dir/base.svg, atomically, and returns
 // the paths. A plot's legend is drawn beside its data area, not on it.
 func Save(f Figure, dir, base string) ([]string, error) {
-	if p, ok := f.(*plot.Plot); ok {
-		f = legendBeside{p}
-	}
+	f = framed(f)
 	var paths []string
 	for _, ext := range []string{"png", "svg"} {
-		c, err := draw.NewFormattedCanvas(figWidth+stripWidth(f), figHeight, ext)
+		c, err := draw.NewFormattedCanvas(width(f), figHeight, ext)
 		if err != nil {
 			return nil, err
 		}
@@ -54,6 +52,36 @@ func Save(f Figure, dir, base string) ([]string, error) {
 		paths = append(paths, path)
 	}
 	return paths, nil
+}
+
+// framed gives a plot its legend strip (legendBeside); a Pair frames both.
+func framed(f Figure) Figure {
+	switch f := f.(type) {
+	case *plot.Plot:
+		return legendBeside{f}
+	case Pair:
+		return Pair{framed(f.Left), framed(f.Right)}
+	}
+	return f
+}
+
+// width is the width a framed figure is drawn at.
+func width(f Figure) vg.Length {
+	if p, ok := f.(Pair); ok {
+		return width(p.Left) + width(p.Right)
+	}
+	return figWidth + stripWidth(f)
+}
+
+// Pair draws two figures side by side, each at its usual size: e.g. a
+// waking and a quiescent density on one colour scale, to compare by eye.
+type Pair struct{ Left, Right Figure }
+
+// Draw draws a framed pair (Save frames it).
+func (p Pair) Draw(c draw.Canvas) {
+	lw := width(p.Left)
+	p.Left.Draw(draw.Crop(c, 0, -(c.Max.X - c.Min.X - lw), 0, 0))
+	p.Right.Draw(draw.Crop(c, lw, 0, 0, 0))
 }
 
 // stripWidth is the width f needs right of its 6-inch plot.

@@ -134,3 +134,20 @@ func TestHeatMapColourBar(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A Pair is drawn twice as wide as one figure, both halves with their
+// colour bars.
+func TestPairSideBySide(t *testing.T) {
+	g := Grid{N: 2, Lo: 0, Hi: 1, Z: []float64{0, 1, 2, 3}}
+	paths, err := Save(Pair{Left: HeatMap("a", "z", g), Right: HeatMap("b", "z", g)}, t.TempDir(), "pair")
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := Save(HeatMap("a", "z", g), t.TempDir(), "one")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w, w1 := readPNG(t, paths[0]).Bounds().Dx(), readPNG(t, one[0]).Bounds().Dx(); w < 2*w1-1 || w > 2*w1 { // one pixel of rounding
+		t.Errorf("pair %d px wide, one figure %d", w, w1)
+	}
+}

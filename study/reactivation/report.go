@@ -400,18 +400,20 @@ func (rep *Report) densityFigures(dir string, r *Result, lo, hi float64) ([]stri
 				top = math.Max(top, z)
 			}
 		}
+		var pair [2]report.Figure
 		for i, name := range []string{"waking", "quiescent"} {
 			p := report.HeatMap(fmt.Sprintf("%s: %s density (seed %d)", r.Condition, name, r.Seed), "fraction of time steps per cell", grids[i])
 			if top > 0 {
 				p.SetScale(0, top)
 			}
-			ps, err := report.Save(p, dir, fmt.Sprintf("density_%s_%s", r.Condition, name))
-			if err != nil {
-				return nil, err
-			}
-			paths = append(paths, ps...)
+			pair[i] = p
 		}
-		return paths, nil
+		// Side by side on one colour scale: the pair the KL compares.
+		ps, err := report.Save(report.Pair{Left: pair[0], Right: pair[1]}, dir, "density_"+r.Condition)
+		if err != nil {
+			return nil, err
+		}
+		return append(paths, ps...), nil
 	}
 	// Head direction: histograms of angles.
 	hist := func(name string, a []float64) report.Series {
