@@ -6,6 +6,7 @@ package runlist
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -114,7 +115,13 @@ func describe(root, dir string) (report.RunInfo, map[string]string, bool) {
 // so in its status.
 func runMetrics(dir string, row *report.RunInfo) {
 	var sum map[string]any
-	if readJSON(filepath.Join(dir, "summary.json"), &sum) != nil {
+	if err := readJSON(filepath.Join(dir, "summary.json"), &sum); err != nil {
+		if row.Finished { // a finished run must have one: say why it shows no results
+			row.Status = "finished, summary.json unreadable"
+			if errors.Is(err, fsutil.ErrNotRegular) {
+				row.Status = "finished, summary.json not a regular file"
+			}
+		}
 		return
 	}
 	for _, k := range experiment.Headline(row.Kind) {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/experiment"
@@ -113,5 +114,26 @@ func TestScan(t *testing.T) {
 	}
 	if _, err := Scan(filepath.Join(root, "missing"), false); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Fatalf("missing root: %v", err)
+	}
+}
+
+// A finished run whose summary cannot be read is listed, marked, not
+// dropped and not fatal: a FIFO (never opened blocking) and a damaged file.
+func TestUnreadableSummaryIsMarked(t *testing.T) {
+	root := t.TempDir()
+	for name, rec := range map[string]string{"fifo": record("classifier", true), "bad": record("classifier", true)} {
+		os.MkdirAll(filepath.Join(root, name), 0o755)
+		os.WriteFile(filepath.Join(root, name, "run.json"), []byte(rec), 0o644)
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "fifo", "summary.json"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	os.WriteFile(filepath.Join(root, "bad", "summary.json"), []byte("{not json"), 0o644)
+	rows, err := Scan(root, false)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("%v, %d rows", err, len(rows))
+	}
+	if rows[0].Status != "finished, summary.json unreadable" || rows[1].Status != "finished, summary.json not a regular file" {
+		t.Errorf("statuses %q, %q", rows[0].Status, rows[1].Status)
 	}
 }
