@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -539,4 +540,29 @@ func shorten(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// IntegerTicks marks an axis of counts (epochs, steps) at whole numbers
+// only: gonum's default ticks put labels at 1.5 epochs on short runs.
+type IntegerTicks struct{}
+
+// Ticks returns labelled ticks at whole numbers between min and max, at
+// most about 8, and unlabelled ones at each whole number when there are few.
+func (IntegerTicks) Ticks(min, max float64) []plot.Tick {
+	lo, hi := math.Ceil(min), math.Floor(max)
+	if hi < lo {
+		return nil
+	}
+	step := math.Max(1, math.Ceil((hi-lo)/8))
+	for _, nice := range []float64{1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000} {
+		if nice >= step {
+			step = nice
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+	}
+	return ticks
 }

@@ -135,3 +135,19 @@ func TestArrowsFrameTheirTips(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Integer ticks: whole numbers only, a nice step, none outside the range.
+func TestIntegerTicks(t *testing.T) {
+	for _, c := range []struct {
+		lo, hi float64
+		want   string
+	}{{1, 2, "1 2"}, {0.9, 3.1, "1 2 3"}, {1, 50, "10 20 30 40 50"}, {1, 20, "5 10 15 20"}, {1.2, 1.8, ""}} {
+		var got []string
+		for _, tk := range (IntegerTicks{}).Ticks(c.lo, c.hi) {
+			got = append(got, tk.Label)
+		}
+		if strings.Join(got, " ") != c.want {
+			t.Errorf("[%g, %g]: %q, want %q", c.lo, c.hi, strings.Join(got, " "), c.want)
+		}
+	}
+}

@@ -45,7 +45,22 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 	if err != nil {
 		return err
 	}
+	p.X.Tick.Marker = report.IntegerTicks{}
 	if _, err := report.Save(p, filepath.Join(run.Path, "figures"), "curves"); err != nil {
+		return err
+	}
+	trainLoss := report.Series{Name: "train loss (mean over the epoch's batches)"}
+	testLoss := report.Series{Name: "test loss (shifted)"}
+	for _, r := range recs {
+		trainLoss.X, trainLoss.Y = append(trainLoss.X, float64(r.Epoch)), append(trainLoss.Y, float64(r.TrainLoss))
+		testLoss.X, testLoss.Y = append(testLoss.X, float64(r.Epoch)), append(testLoss.Y, float64(r.TestLoss))
+	}
+	lp, err := report.Lines(sum.Name+": loss", "epoch", "cross-entropy", []report.Series{trainLoss, testLoss})
+	if err != nil {
+		return err
+	}
+	lp.X.Tick.Marker = report.IntegerTicks{}
+	if _, err := report.Save(lp, filepath.Join(run.Path, "figures"), "loss"); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -55,7 +70,7 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 	fmt.Fprintf(&b, "| final test accuracy (shifted) | %.2f%% |\n| final test accuracy (unshifted) | %.2f%% |\n| best test accuracy | %.2f%% |\n",
 		100*sum.FinalTestAcc, 100*sum.CleanTestAcc, 100*sum.BestTestAcc)
 	fmt.Fprintf(&b, "| seconds per epoch | %.1f |\n| diverged | %v |\n\n", sum.EpochSeconds, sum.Diverged)
-	b.WriteString("![curves.png](figures/curves.png)\n\n## Metrics\n\n| epoch | train loss | train acc | test loss | test acc | seconds |\n|---|---|---|---|---|---|\n")
+	b.WriteString("![curves.png](figures/curves.png)\n\n![loss.png](figures/loss.png)\n\n## Metrics\n\n| epoch | train loss | train acc | test loss | test acc | seconds |\n|---|---|---|---|---|---|\n")
 	for _, r := range recs {
 		fmt.Fprintf(&b, "| %d | %.4f | %.2f | %.4f | %.2f | %.1f |\n", r.Epoch, float64(r.TrainLoss), 100*r.TrainAcc, float64(r.TestLoss), 100*r.TestAcc, r.Seconds)
 	}

@@ -544,6 +544,7 @@ func (c *Comparison) curveFigures(dir string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+		p.X.Tick.Marker = report.IntegerTicks{}
 		ps, err := report.Save(p, dir, "curves_eps"+strconv.FormatFloat(eps, 'g', -1, 64))
 		if err != nil {
 			return nil, err
