@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/palette/moreland"
@@ -197,17 +198,20 @@ type StripGroup struct {
 // Strip plots each group's values as dots in its own column (spread
 // sideways, deterministically, so equal values do not hide each other),
 // its mean as a bar and its interval as a capped line to the right, with a
-// reference line at zero: the per-configuration gaps a paired claim is
-// about.
-func Strip(title, ylabel string, groups []StripGroup) (*plot.Plot, error) {
+// reference line at zero (when zero is true): e.g. the per-configuration
+// gaps a paired claim is about. interval names the interval in the legend
+// ("mean, 95% CI").
+func Strip(title, ylabel, interval string, zero bool, groups []StripGroup) (*plot.Plot, error) {
 	p := newPlot(title, "", ylabel)
-	zero, err := plotter.NewLine(plotter.XYs{{X: -0.6, Y: 0}, {X: float64(len(groups)) - 0.4, Y: 0}})
-	if err != nil {
-		return nil, err
+	if zero {
+		z, err := plotter.NewLine(plotter.XYs{{X: -0.6, Y: 0}, {X: float64(len(groups)) - 0.4, Y: 0}})
+		if err != nil {
+			return nil, err
+		}
+		z.Color = color.Gray{Y: 110}
+		z.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(z)
 	}
-	zero.Color = color.Gray{Y: 110}
-	zero.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-	p.Add(zero)
 	var names []string
 	for g, gr := range groups {
 		names = append(names, gr.Name)
@@ -245,10 +249,10 @@ func Strip(title, ylabel string, groups []StripGroup) (*plot.Plot, error) {
 			p.Add(bars)
 		}
 		if g == 0 {
-			p.Legend.Add("mean, 95% CI", m)
+			p.Legend.Add(interval, m)
 		}
 	}
-	p.NominalX(names...)
+	p.NominalX(categoryLabels(names)...)
 	p.X.Min, p.X.Max = -0.6, float64(len(groups))-0.4
 	lo, hi := p.Y.Min, p.Y.Max
 	span := math.Max(hi-lo, 1e-9)
@@ -320,11 +324,7 @@ func Bars(title, ylabel string, labels []string, values, errs []float64) (*plot.
 		}
 		p.Add(eb)
 	}
-	short := make([]string, len(labels))
-	for i, l := range labels {
-		short[i] = shorten(l, 36)
-	}
-	labels = short
+	labels = categoryLabels(labels)
 	p.NominalX(labels...)
 	// Half a bar's slot of room at each end, so neither end bar is cut.
 	p.X.Min, p.X.Max = -0.5, float64(len(vals))-0.5
@@ -533,13 +533,40 @@ func seriesShape(i int) draw.GlyphDrawer {
 
 func seriesDashes(i int) []vg.Length { return plotutil.Dashes(i / len(okabeIto)) }
 
-// shorten cuts s to n runes, marking the cut with an ellipsis.
-func shorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// categoryLabels makes axis labels of category names like a sweep's
+// "train.lr=0.001 model.hidden=[64]": words every name shares are dropped
+// (they tell the categories apart from nothing), and a name still longer
+// than 36 characters is cut in the middle, keeping its start and its end
+// (where a swept value is).
+func categoryLabels(names []string) []string {
+	shared := map[string]int{}
+	for _, n := range names {
+		seen := map[string]bool{}
+		for _, w := range strings.Fields(n) {
+			if !seen[w] {
+				shared[w]++
+				seen[w] = true
+			}
+		}
 	}
-	return string(r[:n-1]) + "…"
+	out := make([]string, len(names))
+	for i, n := range names {
+		var keep []string
+		for _, w := range strings.Fields(n) {
+			if len(names) < 2 || shared[w] < len(names) {
+				keep = append(keep, w)
+			}
+		}
+		l := strings.Join(keep, " ")
+		if l == "" {
+			l = n
+		}
+		if r := []rune(l); len(r) > 36 {
+			l = string(r[:17]) + "…" + string(r[len(r)-18:])
+		}
+		out[i] = l
+	}
+	return out
 }
 
 // IntegerTicks marks an axis of counts (epochs, steps) at whole numbers

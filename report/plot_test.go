@@ -106,7 +106,7 @@ func TestLinesPadAxes(t *testing.T) {
 
 // Strip draws one column per group and keeps every value inside the frame.
 func TestStripFramesItsValues(t *testing.T) {
-	p, err := Strip("gaps", "points", []StripGroup{
+	p, err := Strip("gaps", "points", "mean, 95% CI", true, []StripGroup{
 		{Name: "a", Values: []float64{-6.3, -4, -2.7}, Mean: -4.3, CILo: -5.3, CIHi: -3.5},
 		{Name: "b", Values: []float64{-0.3, 0.9}, Mean: 0.3, CILo: -0.1, CIHi: 0.5},
 		{Name: "none", Mean: math.NaN(), CILo: math.NaN(), CIHi: math.NaN()},

@@ -481,7 +481,7 @@ func (c *Comparison) gapFigures(dir string) ([]string, error) {
 		if len(groups) == 0 {
 			continue
 		}
-		p, err := report.Strip(fmt.Sprintf("Accuracy minus E-only LN+'s, per configuration, eps %.2f", eps), "difference (accuracy points)", groups)
+		p, err := report.Strip(fmt.Sprintf("Accuracy minus E-only LN+'s, per configuration, eps %.2f", eps), "difference (accuracy points)", "mean, 95% CI", true, groups)
 		if err != nil {
 			return nil, err
 		}
