@@ -267,7 +267,7 @@ func measureExtras(x Experiment, rep *Report) Extras {
 	if row == nil {
 		return out
 	}
-	if v := float64(row.KLNoiseX1.Mean); row.KLNoiseX1.N > 0 && !math.IsNaN(v) {
+	if v := row.KLNoiseX1; v.N > 0 && !math.IsNaN(float64(v.Mean)) {
 		out.KLNoiseX1 = &v
 	}
 	if m := float64(row.AnchorQuietMismatched.Mean); x.Noise == "uniform" && row.AnchorQuietMismatched.N > 0 && !math.IsNaN(m) {

@@ -61,7 +61,7 @@ func studyLike() (sp, hd *Report, x Extras) {
 	hu.KLNullFrozen, hb.KLNullFrozen, hu.KLNullDiffusion, hb.KLNullDiffusion = ms(0.012), ms(0.012), ms(0.002), ms(0.002)
 	hn.KL = ms(0.6)
 	hd = &Report{Task: "headdir", Rows: []Row{hu, hb, hn}}
-	x1 := 0.99
+	x1 := ms(0.99)
 	return sp, hd, Extras{KLNoiseX1: &x1, NoiseMatch: &NoiseMatch{Waking: 0.84, Matched: 0.8, Mismatched: 1.2}}
 }
 
@@ -142,7 +142,7 @@ func TestAdversarialNumbersFail(t *testing.T) {
 		{"uniform-trained network unmoved by zero-mean sleep noise", "Noise type must match",
 			func(_, _ *Report, x *Extras) { x.NoiseMatch.Mismatched = 0.85 }},
 		{"reactivation lost at noise x1", "quiescent noise x1",
-			func(_, _ *Report, x *Extras) { k := 4.0; x.KLNoiseX1 = &k }},
+			func(_, _ *Report, x *Extras) { k := ms(4.0); x.KLNoiseX1 = &k }},
 		{"networks that do not path-integrate", "path-integrate (spatial)",
 			func(sp, _ *Report, _ *Extras) { sp.Row("noisy").DecodeErr = ms(0.3) }},
 	}

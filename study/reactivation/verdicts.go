@@ -12,8 +12,8 @@ import (
 // Extras are the checks that need more than a study's own
 // runs: a re-analysis at another noise level and a uniform-noise network.
 type Extras struct {
-	KLNoiseX1  *float64    // check 6: spatial noisy KL with quiescent noise x1, mean over seeds
-	NoiseMatch *NoiseMatch // check 8
+	KLNoiseX1  *analysis.MeanSD // check 6: spatial noisy KL with quiescent noise x1, over seeds
+	NoiseMatch *NoiseMatch      // check 8
 	// GRU is a separate spatial study of the GRU conditions (check 6 at
 	// quick scale), used when the spatial study has none.
 	GRU *Report
@@ -306,7 +306,7 @@ func judgeNoiseX1(f Findings) []experiment.Verdict {
 		return one(experiment.NotApplicable(6, "Reactivation persists with quiescent noise x1", "needs the noisy networks' sleep at noise x1, measured by the analyses since version 7 (re-running the study re-analyses older networks from their weights)"))
 	}
 	r := *f.Spatial.Row("noisy")
-	r.Condition, r.KL = "noisy, quiescent noise x1", analysis.MeanSD{Mean: analysis.Float(*f.KLNoiseX1), N: r.KL.N}
+	r.Condition, r.KL = "noisy, quiescent noise x1", *f.KLNoiseX1
 	return one(reactivationKL(6, "Reactivation persists with quiescent noise x1", &r))
 }
 
