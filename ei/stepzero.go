@@ -34,8 +34,13 @@ type StepZeroMoments struct {
 	// I-Norm only, in float64: |var_k z - 1| with the eps term taken out
 	// ("variance 1 up to eps": the numerator's variance over D^2 - eps),
 	// and its bound (Bix's float32 storage).
-	ExactVar      float64 `json:"exact_var,omitempty"`
-	ExactVarBound float64 `json:"exact_var_bound,omitempty"`
+	ExactVar      float64 `json:"exact_var_without_eps,omitempty"`
+	ExactVarBound float64 `json:"exact_var_without_eps_bound,omitempty"`
+	// ExactVarWithEps and its bound are what runs of 092975a recorded
+	// (|var_k z - 1| with eps in D, bounded by eps/(v+eps) plus storage):
+	// kept under their own names so the two are never mixed up.
+	ExactVarWithEps      float64 `json:"exact_var,omitempty"`
+	ExactVarWithEpsBound float64 `json:"exact_var_bound,omitempty"`
 	// Trained: the forward pass's own z, in the run's precision.
 	TrainedMean      float64 `json:"trained_mean"`
 	TrainedMeanBound float64 `json:"trained_mean_bound"`

@@ -471,6 +471,12 @@ func TestInitCheckFromStepZeroRecords(t *testing.T) {
 		{"exact mean 1e-5 of the drive (fp16 cannot see it)", func(l []ei.StepZeroMoments) { l[1].ExactMean = 1e-5 }, "fail,pass"},
 		{"I-Norm variance off by 1%", func(l []ei.StepZeroMoments) { l[0].ExactVar = 1e-2 }, "fail,pass"},
 		{"NaN mean", func(l []ei.StepZeroMoments) { l[1].TrainedMean = math.NaN() }, "pass,fail"},
+		{"a record of 092975a (eps left in), inside its bound", func(l []ei.StepZeroMoments) {
+			l[0].ExactVar, l[0].ExactVarBound, l[0].ExactVarWithEps, l[0].ExactVarWithEpsBound = 0, 0, 1.0e-2, 1.01e-2
+		}, "pass,pass"},
+		{"a record of 092975a, outside its bound", func(l []ei.StepZeroMoments) {
+			l[0].ExactVar, l[0].ExactVarBound, l[0].ExactVarWithEps, l[0].ExactVarWithEpsBound = 0, 0, 2e-2, 1.01e-2
+		}, "fail,pass"},
 	}
 	for _, tc := range cases {
 		vs := judgeInit(comparison(tc.spoil))
