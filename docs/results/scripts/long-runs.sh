@@ -24,6 +24,17 @@ S2DIRS=("runs/paper-s:offline-reactivation-spatial-paper" "runs/paper-hd:offline
 R2ROOT=results/offline-reactivation-paper
 R2PROOT=results/offline-reactivation-paper-inprogress
 
+# newer_bundle RUN BUNDLED: the bundle holds RUN's very weights with an
+# analysis version at least RUN's (a re-analysis committed from another
+# copy must not be overwritten by the older records in runs/).
+newer_bundle() {
+	local run=$1 dst=$2 a b
+	[ -f "$dst/run.json" ] && cmp -s "$run/weights.safetensors" "$dst/weights.safetensors" || return 1
+	a=$(grep -o '"analysis_version": [0-9]*' "$run/run.json" | grep -o '[0-9]*$')
+	b=$(grep -o '"analysis_version": [0-9]*' "$dst/run.json" | grep -o '[0-9]*$')
+	[ "${b:-0}" -ge "${a:-0}" ] && ! cmp -s "$run/run.json" "$dst/run.json"
+}
+
 # bundle2 SRC_STUDY R2 R2P bundles one study-2 directory.
 bundle2() {
 	local S2=$1 R2=$2 R2P=$3
@@ -31,6 +42,9 @@ bundle2() {
 	for run in "$S2"/runs/*/; do
 		name=$(basename "$run")
 		if grep -q '"finished": true' "$run/run.json" 2>/dev/null; then
+			if newer_bundle "$run" "$R2/runs/$name"; then
+				continue # the bundle holds these weights analysed at a later version
+			fi
 			mkdir -p "$R2/runs/$name"
 			cp "$run"/{config.yaml,run.json,summary.json,metrics.jsonl,weights.safetensors} "$R2/runs/$name/"
 			rm -rf "$R2P/runs/$name"
