@@ -593,3 +593,65 @@ func (IntegerTicks) Ticks(min, max float64) []plot.Tick {
 	}
 	return ticks
 }
+
+// polarAspect is the width/height of a saved plot's data area.
+const polarAspect = 1.65
+
+// Polar draws densities over an angle (Series.X in radians, Series.Y >= 0)
+// as closed curves around a circle: radius 1 + density / max density, so a
+// flat density is a ring and a bump points the way of its angle. Headings
+// wrap, as they do, instead of running off the ends of a line plot. The
+// unit circle (zero density) is drawn for reference; 0 rad points right,
+// angles grow counter-clockwise.
+func Polar(title string, series []Series) (*plot.Plot, error) {
+	p := newPlot(title, "", "")
+	var top float64
+	for _, s := range series {
+		for _, v := range s.Y {
+			if !math.IsNaN(v) && !math.IsInf(v, 0) {
+				top = math.Max(top, v)
+			}
+		}
+	}
+	if !(top > 0) {
+		top = 1
+	}
+	var ring plotter.XYs
+	for k := 0; k <= 120; k++ {
+		a := 2 * math.Pi * float64(k) / 120
+		ring = append(ring, plotter.XY{X: math.Cos(a), Y: math.Sin(a)})
+	}
+	zero, err := plotter.NewLine(ring)
+	if err != nil {
+		return nil, err
+	}
+	zero.Color, zero.Dashes = color.Gray{Y: 150}, []vg.Length{vg.Points(3), vg.Points(3)}
+	p.Add(zero)
+	p.Legend.Add("zero density", zero)
+	for i, s := range series {
+		var xy plotter.XYs
+		for k := range s.X {
+			if math.IsNaN(s.Y[k]) || math.IsInf(s.Y[k], 0) {
+				continue
+			}
+			r := 1 + s.Y[k]/top
+			xy = append(xy, plotter.XY{X: r * math.Cos(s.X[k]), Y: r * math.Sin(s.X[k])})
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		xy = append(xy, xy[0]) // close the curve
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return nil, err
+		}
+		l.Color, l.Dashes, l.Width = seriesColor(i), seriesDashes(i), vg.Points(1.5)
+		p.Add(l)
+		p.Legend.Add(s.Name, l)
+	}
+	// The data area of a 6 x 4 inch figure is ~1.65 times as wide as high:
+	// widen x by as much, so circles stay circles.
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = -2.1*polarAspect, 2.1*polarAspect, -2.1, 2.1
+	p.X.Label.Text, p.Y.Label.Text = "cos(heading) x (1 + density / max)", "sin(heading) x (1 + density / max)"
+	return p, nil
+}

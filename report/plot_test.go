@@ -151,3 +151,19 @@ func TestIntegerTicks(t *testing.T) {
 		}
 	}
 }
+
+// Polar closes each curve, keeps every point inside its square frame, and
+// maps a density bump at angle a to the direction a.
+func TestPolarDensity(t *testing.T) {
+	ang := []float64{0, math.Pi / 2, math.Pi, 3 * math.Pi / 2}
+	p, err := Polar("h", []Series{{Name: "bump up", X: ang, Y: []float64{0, 2, 0, 0}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Min != -2.1*polarAspect || p.Y.Max != 2.1 {
+		t.Errorf("frame [%g, %g]", p.X.Min, p.Y.Max)
+	}
+	if _, err := Save(p, t.TempDir(), "polar"); err != nil {
+		t.Fatal(err)
+	}
+}

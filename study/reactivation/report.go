@@ -432,7 +432,8 @@ func (rep *Report) densityFigures(dir string, r *Result, lo, hi float64) ([]stri
 		}
 		return s
 	}
-	p, err := report.Lines(fmt.Sprintf("%s: heading density (seed %d)", r.Condition, r.Seed), "heading (rad)", "density",
+	// Around a circle: headings wrap, and a bump points the way it faces.
+	p, err := report.Polar(fmt.Sprintf("%s: heading density (seed %d)", r.Condition, r.Seed),
 		[]report.Series{hist("waking", r.wake), hist("quiescent", r.quiet)})
 	if err != nil {
 		return nil, err
