@@ -137,3 +137,32 @@ func TestUnreadableSummaryIsMarked(t *testing.T) {
 		t.Errorf("statuses %q, %q", rows[0].Status, rows[1].Status)
 	}
 }
+
+// Whatever a run directory's run.json, summary.json, config.yaml and a
+// study's verdicts.json hold, Scan lists without panicking, and a row's
+// status is never empty.
+func FuzzScan(f *testing.F) {
+	f.Add([]byte(record("classifier", true)), []byte(`{"final_test_acc": 0.85, "diverged": false}`), []byte("train: {lr: 0.1}\n"), []byte(`[{"title": "t", "verdicts": [{"result": "pass"}]}]`))
+	f.Add([]byte(`{"kind": "", "finished": "yes"}`), []byte(`[1, 2`), []byte("{{"), []byte(`{"verdicts": null}`))
+	f.Add([]byte(record("reactivation", false)), []byte(`{"decode_err": 1e309, "kl_quiescent_waking": null}`), []byte("a: [1, [2, {b: c}]]\n"), []byte(`[]`))
+	f.Fuzz(func(t *testing.T, rec, sum, cfg, verdicts []byte) {
+		root := t.TempDir()
+		for name, data := range map[string][]byte{"run/run.json": rec, "run/summary.json": sum, "run/config.yaml": cfg,
+			"study/study.yaml": cfg, "study/verdicts.json": verdicts, "study/runs/p0/run.json": rec, "study/runs/p0/summary.json": sum} {
+			p := filepath.Join(root, name)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, data, 0o644)
+		}
+		for _, points := range []bool{false, true} {
+			rows, err := Scan(root, points)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rows {
+				if r.Status == "" && r.Kind != "" {
+					t.Errorf("%s: empty status (kind %q)", r.Path, r.Kind)
+				}
+			}
+		}
+	})
+}
