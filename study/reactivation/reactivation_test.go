@@ -37,6 +37,7 @@ func TestReactivationConfigErrors(t *testing.T) {
 		{[]string{"task=grid"}, `task = "grid"`},
 		{[]string{"network.noise=pink"}, `network.noise = "pink"`},
 		{[]string{"quiescence.noise=pink"}, `quiescence.noise = "pink": want "" (the training noise, network.noise), "gaussian" or "uniform"`},
+		{[]string{"quiescence.density_figure=contour"}, `quiescence.density_figure = "contour": want "kde" (the default) or "histogram"`},
 		{[]string{"quiescence.pca_batch=1"}, "want pca_batch, pca_steps >= 2"},
 		{[]string{"network.n_rec=100000"}, "want n_rec and cells <= 16384"},
 		{[]string{"network.n_rec=8000", "network.cells=8000"}, "parameters; at most 50000000"},

@@ -390,10 +390,46 @@ func traceSeries(name string, pos []float64, steps, b, k, dim int) report.Series
 	return s
 }
 
+// densityGrids are the waking and quiescent densities of a spatial
+// network on a grid over the box: by default the Gaussian KDEs the KL is
+// computed from (the same points and Scott bandwidth), evaluated at the
+// cells' centres; with quiescence.density_figure: histogram, the fraction
+// of states per cell.
+func (rep *Report) densityGrids(r *Result, lo, hi float64) ([]report.Grid, string, error) {
+	const n = 32
+	if rep.study.Sleep.DensityFigure == "histogram" {
+		return []report.Grid{report.Histogram2D(r.wake, n, lo, hi), report.Histogram2D(r.quiet, n, lo, hi)}, "fraction of time steps per cell", nil
+	}
+	centres := make([]float64, 0, 2*n*n)
+	for row := 0; row < n; row++ {
+		for c := 0; c < n; c++ {
+			g := report.Grid{N: n, Lo: lo, Hi: hi}
+			centres = append(centres, g.X(c), g.Y(row))
+		}
+	}
+	var grids []report.Grid
+	for _, pts := range [][]float64{r.wake, r.quiet} {
+		k, err := fitKDE(pts, 2, rep.study.Sleep.KDEPoints, false)
+		if err != nil {
+			return nil, "", err
+		}
+		z := make([]float64, n*n)
+		k.LogPDF(z, centres)
+		for i, v := range z {
+			z[i] = math.Exp(v)
+		}
+		grids = append(grids, report.Grid{N: n, Lo: lo, Hi: hi, Z: z})
+	}
+	return grids, "KDE density (1/m², the KL's estimate)", nil
+}
+
 func (rep *Report) densityFigures(dir string, r *Result, lo, hi float64) ([]string, error) {
 	if r.dim == 2 {
 		var paths []string
-		grids := []report.Grid{report.Histogram2D(r.wake, 24, lo, hi), report.Histogram2D(r.quiet, 24, lo, hi)}
+		grids, unit, err := rep.densityGrids(r, lo, hi)
+		if err != nil {
+			return nil, err
+		}
 		top := 0.0 // one colour scale for the pair, so they compare by eye
 		for _, g := range grids {
 			for _, z := range g.Z {
@@ -402,7 +438,7 @@ func (rep *Report) densityFigures(dir string, r *Result, lo, hi float64) ([]stri
 		}
 		var pair [2]report.Figure
 		for i, name := range []string{"waking", "quiescent"} {
-			p := report.HeatMap(fmt.Sprintf("%s: %s density (seed %d)", r.Condition, name, r.Seed), "fraction of time steps per cell", grids[i])
+			p := report.HeatMap(fmt.Sprintf("%s: %s density (seed %d)", r.Condition, name, r.Seed), unit, grids[i])
 			if top > 0 {
 				p.SetScale(0, top)
 			}

@@ -125,7 +125,7 @@ func (s *Config) pointSpec(cond string, seed uint64) experiment.RunSpec {
 	c.Conditions, c.Seeds = []string{cond}, []uint64{seed}
 	// The quiescence section is read only by the offline analyses: a change
 	// there re-analyses a finished network with its saved weights.
-	spec := experiment.RunSpec{Kind: "reactivation", Config: experiment.ToYAML(c), Neutral: []string{"name", "out.dir", "workers", "train.checkpoint_every"},
+	spec := experiment.RunSpec{Kind: "reactivation", Config: experiment.ToYAML(c), Neutral: []string{"name", "out.dir", "workers", "train.checkpoint_every", "quiescence.density_figure"},
 		Analysis: []string{"quiescence."}, AnalysisVersion: AnalysisVersion}
 	if conditions[cond].gru {
 		// 2: the study's continuous-time GRU (version 1 was a discrete

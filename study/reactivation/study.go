@@ -88,6 +88,10 @@ type QuiescenceConfig struct {
 	KDEPoints   int     `yaml:"kde_points"`   // at most this many decoded states per KDE (subsampled evenly); 0 = all
 	PCABatch    int     `yaml:"pca_batch"`    // trajectories of the PCA (1000), awake for train.seq_len steps
 	PCASteps    int     `yaml:"pca_steps"`    // and asleep for this many steps (200)
+	// DensityFigure draws the spatial densities as the KL's Gaussian KDEs
+	// ("" or "kde", the default) or as histograms ("histogram"). Figures
+	// only: no analysis depends on it.
+	DensityFigure string `yaml:"density_figure,omitempty"`
 	// Noise is the kind of the quiescent noise: empty (the study's) = the
 	// training noise, network.noise. Naming the other kind is a deliberate
 	// mismatch (the noise-mismatch check, docs/science/offline-reactivation.md check 8), printed
@@ -221,6 +225,9 @@ func (s *Config) validateAnalyses(p *experiment.Problems) {
 	}
 	if q.KDEPoints < 0 {
 		bad("quiescence.kde_points", q.KDEPoints, "want >= 0 (0 = all)")
+	}
+	if f := q.DensityFigure; f != "" && f != "kde" && f != "histogram" {
+		bad("quiescence.density_figure", fmt.Sprintf("%q", f), `want "kde" (the default) or "histogram"`)
 	}
 	if !(s.Spatial.Box > 0) || !(s.Spatial.PlaceSigma > 0) || !(s.Spatial.Surround >= 0) || !(s.Spatial.Drift >= 0 && s.Spatial.Drift < 1) {
 		bad("spatial", fmt.Sprintf("%+v", s.Spatial), "want box, place_sigma > 0, surround >= 0, drift in [0, 1)")
