@@ -3,15 +3,12 @@ package experiment
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
 	"github.com/circuitry-lab/circuitry/internal/tfevents"
@@ -115,39 +112,25 @@ func renamed(rename map[string]string, k string) string {
 	return k
 }
 
-// configHParams flattens a run's config.yaml into dotted keys with number,
-// string or bool values (lists written as "a,b,c"): the hyper-parameters
-// TensorBoard's HParams view compares runs by. An unreadable config gives
-// none.
+// configHParams is a run's config.yaml as TensorBoard hyper-parameters:
+// the dotted keys of FlattenConfig (lists on one line, as --set takes
+// them), numbers as numbers and true/false as booleans, the rest as text.
+// An unreadable config gives none.
 func configHParams(config []byte) map[string]any {
-	var root map[string]any
-	if yaml.Unmarshal(config, &root) != nil {
+	flat, err := FlattenConfig(config)
+	if err != nil {
 		return map[string]any{}
 	}
-	hp := map[string]any{}
-	var walk func(prefix string, v any)
-	walk = func(prefix string, v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				walk(strings.TrimPrefix(prefix+"."+k, "."), e)
-			}
-		case []any:
-			parts := make([]string, len(x))
-			for i, e := range x {
-				parts[i] = fmt.Sprint(e)
-			}
-			hp[prefix] = strings.Join(parts, ",")
-		case int:
-			hp[prefix] = float64(x)
-		case float64, string, bool:
-			hp[prefix] = x
-		case nil:
-		default:
-			hp[prefix] = fmt.Sprint(x)
+	hp := make(map[string]any, len(flat))
+	for k, v := range flat {
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			hp[k] = f
+		} else if b, err := strconv.ParseBool(v); err == nil && (v == "true" || v == "false") {
+			hp[k] = b
+		} else {
+			hp[k] = v
 		}
 	}
-	walk("", root)
 	return hp
 }
 
