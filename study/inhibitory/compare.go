@@ -466,14 +466,15 @@ func (c *Comparison) gapFigures(dir string) ([]string, error) {
 			}
 			a := c.perConfig(r.Condition, eps)
 			var d []float64
-			for _, k := range sortedKeys(a) {
-				if vb, ok := ref[k]; ok {
-					d = append(d, a[k]-vb)
+			for _, k := range c.Configs {
+				va, okA := a[k]
+				vb, okB := ref[k]
+				if okA && okB {
+					d = append(d, va-vb)
 				}
 			}
 			g := report.StripGroup{Name: r.Label, Values: d, Mean: math.NaN(), CILo: math.NaN(), CIHi: math.NaN()}
-			if len(d) >= 2 {
-				iv := bootstrap(len(d), 0.95, func(idx []int) float64 { return meanAt(d, idx) })
+			if iv := bootstrap(len(c.Configs), directionalConf, c.pairedMean(r.Condition, "e_ln", eps, nil)); !math.IsNaN(iv.est) && iv.valid() {
 				g.Mean, g.CILo, g.CIHi = iv.est, iv.lo, iv.hi
 			}
 			groups = append(groups, g)
@@ -492,25 +493,6 @@ func (c *Comparison) gapFigures(dir string) ([]string, error) {
 		paths = append(paths, ps...)
 	}
 	return paths, nil
-}
-
-// sortedKeys are m's configurations in order.
-func sortedKeys(m map[int]float64) []int {
-	keys := make([]int, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
-	return keys
-}
-
-// meanAt is the mean of x at the indices idx (a bootstrap resample).
-func meanAt(x []float64, idx []int) float64 {
-	var s float64
-	for _, i := range idx {
-		s += x[i]
-	}
-	return s / float64(len(idx))
 }
 
 // curveFigures plot test accuracy during training (mean over runs) per eps.
