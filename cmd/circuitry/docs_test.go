@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -164,7 +165,7 @@ func TestDocCommands(t *testing.T) {
 		args := withShellValues(c.args)
 		switch sub.Name() {
 		case "train", "run", "reproduce":
-			args = append(slicesWithout(args, "--submit"), "--dry-run")
+			args = append(slices.DeleteFunc(args, func(w string) bool { return w == "--submit" }), "--dry-run") // args is a fresh copy
 		case "version", "presets", "show":
 		default:
 			continue
@@ -178,16 +179,6 @@ func TestDocCommands(t *testing.T) {
 		t.Errorf("a --dry-run wrote into %s: %d entries", work, len(entries))
 	}
 	t.Logf("%d commands checked, %d of them run (train/run/reproduce with --dry-run)", len(cmds), ran)
-}
-
-func slicesWithout(s []string, drop string) []string {
-	out := s[:0:0]
-	for _, v := range s {
-		if v != drop {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 // isSynopsis says whether a command's words are a usage line: an

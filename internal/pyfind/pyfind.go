@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -22,12 +23,9 @@ const debian = "/usr/bin/python3"
 func candidates() []string {
 	var out []string
 	add := func(p string) {
-		for _, q := range out {
-			if q == p {
-				return
-			}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
 		}
-		out = append(out, p)
 	}
 	if p := os.Getenv(Env); p != "" {
 		add(p)

@@ -35,32 +35,15 @@ func writeRunReport(run *experiment.RunDir, cfg Config, sum *Summary) error {
 	if err := run.WriteFile(filepath.Join("arrays", "metrics.npy"), arr); err != nil {
 		return err
 	}
-	train := report.Series{Name: "train accuracy"}
-	test := report.Series{Name: "test accuracy (shifted)"}
-	for _, r := range recs {
-		train.X, train.Y = append(train.X, float64(r.Epoch)), append(train.Y, 100*r.TrainAcc)
-		test.X, test.Y = append(test.X, float64(r.Epoch)), append(test.Y, 100*r.TestAcc)
-	}
-	p, err := report.Lines(sum.Name+": accuracy", "epoch", "accuracy (%)", []report.Series{train, test})
-	if err != nil {
+	figs := filepath.Join(run.Path, "figures")
+	if err := epochFigure(figs, "curves", sum.Name+": accuracy", "accuracy (%)", recs,
+		"train accuracy", func(r EpochRecord) float64 { return 100 * r.TrainAcc },
+		"test accuracy (shifted)", func(r EpochRecord) float64 { return 100 * r.TestAcc }); err != nil {
 		return err
 	}
-	p.X.Tick.Marker = report.IntegerTicks{}
-	if _, err := report.Save(p, filepath.Join(run.Path, "figures"), "curves"); err != nil {
-		return err
-	}
-	trainLoss := report.Series{Name: "train loss (mean over the epoch's batches)"}
-	testLoss := report.Series{Name: "test loss (shifted)"}
-	for _, r := range recs {
-		trainLoss.X, trainLoss.Y = append(trainLoss.X, float64(r.Epoch)), append(trainLoss.Y, float64(r.TrainLoss))
-		testLoss.X, testLoss.Y = append(testLoss.X, float64(r.Epoch)), append(testLoss.Y, float64(r.TestLoss))
-	}
-	lp, err := report.Lines(sum.Name+": loss", "epoch", "cross-entropy", []report.Series{trainLoss, testLoss})
-	if err != nil {
-		return err
-	}
-	lp.X.Tick.Marker = report.IntegerTicks{}
-	if _, err := report.Save(lp, filepath.Join(run.Path, "figures"), "loss"); err != nil {
+	if err := epochFigure(figs, "loss", sum.Name+": loss", "cross-entropy", recs,
+		"train loss (mean over the epoch's batches)", func(r EpochRecord) float64 { return float64(r.TrainLoss) },
+		"test loss (shifted)", func(r EpochRecord) float64 { return float64(r.TestLoss) }); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -100,4 +83,22 @@ func ReadMetrics(path string) ([]EpochRecord, error) {
 		}
 		recs = append(recs, r)
 	}
+}
+
+// epochFigure saves dir/base: a training and a test curve of the epoch
+// records against whole-number epochs.
+func epochFigure(dir, base, title, ylabel string, recs []EpochRecord, trainName string, train func(EpochRecord) float64, testName string, test func(EpochRecord) float64) error {
+	tr, te := report.Series{Name: trainName}, report.Series{Name: testName}
+	for _, r := range recs {
+		e := float64(r.Epoch)
+		tr.X, tr.Y = append(tr.X, e), append(tr.Y, train(r))
+		te.X, te.Y = append(te.X, e), append(te.Y, test(r))
+	}
+	p, err := report.Lines(title, "epoch", ylabel, []report.Series{tr, te})
+	if err != nil {
+		return err
+	}
+	p.X.Tick.Marker = report.IntegerTicks{}
+	_, err = report.Save(p, dir, base)
+	return err
 }
