@@ -107,7 +107,7 @@ func (s *toyStudy) Points() ([]experiment.Point, error) {
 	var pts []experiment.Point
 	for _, v := range s.cfg.Values {
 		name := fmt.Sprintf("v%d", v)
-		pts = append(pts, experiment.Point{Name: name, Dir: filepath.Join(s.Dir(), "runs", name), Spec: s.spec(v), Checkpoint: "state"})
+		pts = append(pts, experiment.Point{Name: name, Dir: filepath.Join(s.Dir(), "runs", name), Spec: s.spec(v), Checkpoint: experiment.CheckpointPath})
 	}
 	return pts, nil
 }
@@ -125,27 +125,52 @@ func (s *toyStudy) RunPoint(_ context.Context, i int, env experiment.Env) error 
 	return nil
 }
 
-// count claims dir and counts from its checkpoint (if any) to v*steps.
+// count runs dir through the engine's lifecycle (toyRun) and returns its
+// sum, -1 after an error (logged).
 func (s *toyStudy) count(dir string, v int, env experiment.Env) int {
-	run, act, err := experiment.Claim(dir, s.spec(v), "state", env.Force)
+	sum, _, err := experiment.Execute(context.Background(), dir, s.spec(v), experiment.ExecuteOptions{Force: env.Force}, toyRun{s: s, v: v, env: env})
 	if err != nil {
 		fmt.Fprintln(env.Log, err)
 		return -1
 	}
-	defer run.Close()
+	return sum
+}
+
+// toyRun is one toy point's part of the run lifecycle: it counts from its
+// checkpoint (a text file, if resuming) to v*steps.
+type toyRun struct {
+	s   *toyStudy
+	v   int
+	env experiment.Env
+}
+
+func (t toyRun) Reuse(run *experiment.RunDir) (int, error) {
+	var m map[string]int
+	b, err := os.ReadFile(filepath.Join(run.Path, "summary.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	return m["sum"], err
+}
+
+func (t toyRun) Reanalyse(run *experiment.RunDir) (int, error) { return t.Reuse(run) }
+
+func (t toyRun) Train(_ context.Context, run *experiment.RunDir, resume bool) (int, error) {
 	sum, step := 0, 0
-	if act == experiment.Resume {
-		b, _ := os.ReadFile(filepath.Join(dir, "state"))
+	if resume {
+		b, _ := os.ReadFile(filepath.Join(run.Path, experiment.CheckpointPath))
 		fmt.Sscan(string(b), &step, &sum)
 	}
-	for ; step < s.cfg.Steps; step++ {
-		sum += v
-		run.WriteFile("state", fmt.Appendf(nil, "%d %d", step+1, sum))
-		env.Progress.Add(1, "")
+	os.MkdirAll(filepath.Join(run.Path, filepath.Dir(experiment.CheckpointPath)), 0o755)
+	for ; step < t.s.cfg.Steps; step++ {
+		sum += t.v
+		run.WriteFile(experiment.CheckpointPath, fmt.Appendf(nil, "%d %d", step+1, sum))
+		t.env.Progress.Add(1, "")
 	}
-	run.WriteJSON("summary.json", map[string]int{"sum": sum})
-	run.MarkFinished()
-	return sum
+	if err := run.WriteJSON("summary.json", map[string]int{"sum": sum}); err != nil {
+		return 0, err
+	}
+	return sum, run.MarkFinished()
 }
 
 func (s *toyStudy) Finish(context.Context, experiment.Env) (experiment.Result, error) {
@@ -209,7 +234,8 @@ func TestThirdStudyNeedsNoOtherEdit(t *testing.T) {
 	// resume continues an interrupted point from its checkpoint.
 	point := filepath.Join(work, "r", "toy", "runs", "v3")
 	runtest.SetRecord(t, point, "finished", false)
-	os.WriteFile(filepath.Join(point, "state"), []byte("1 3"), 0o644)
+	os.MkdirAll(filepath.Join(point, "checkpoints"), 0o755)
+	os.WriteFile(filepath.Join(point, experiment.CheckpointPath), []byte("1 3"), 0o644)
 	if out, stderr, code := runCLI(t, work, "resume", point); code != 0 || !strings.Contains(out, "resumed, sum 6") {
 		t.Fatalf("resume: exit %d %s %s", code, out, stderr)
 	}

@@ -252,59 +252,69 @@ func Train(ctx context.Context, cfg Config, opt RunOptions) (*Summary, error) {
 }
 
 // run claims cfg's run directory and trains, resumes or reuses
-// it as the policy decides; resumeOnly refuses anything but resuming.
+// it as the engine's policy decides (experiment.Execute); resumeOnly
+// refuses anything but resuming.
 func run(ctx context.Context, cfg Config, opt RunOptions, resumeOnly bool) (*Summary, experiment.Action, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, 0, err
 	}
 	dir := filepath.Join(cfg.Out.Dir, cfg.Name)
-	if resumeOnly {
-		if err := experiment.Resumable(dir, Spec(cfg), CheckpointPath); err != nil {
-			return nil, 0, err
+	return experiment.Execute(ctx, dir, Spec(cfg), experiment.ExecuteOptions{Force: opt.Force, ResumeOnly: resumeOnly},
+		lifecycle{cfg: cfg, opt: opt})
+}
+
+// lifecycle is a classifier run's part of the engine's run lifecycle.
+type lifecycle struct {
+	cfg Config
+	opt RunOptions
+}
+
+// Reuse loads a finished run's summary once its data is proven the same.
+func (l lifecycle) Reuse(run *experiment.RunDir) (*Summary, error) {
+	src := l.opt.Source
+	if l.opt.Train == nil {
+		var err error
+		if src, err = images.FindFashionMNIST(firstNonEmpty(l.opt.DataDir, l.cfg.Data.Dir)); err != nil {
+			return nil, err
 		}
 	}
-	run, act, err := experiment.Claim(dir, Spec(cfg), CheckpointPath, opt.Force)
+	if err := CheckDataIdentity(run.Path, src); err != nil {
+		return nil, err
+	}
+	sum, err := LoadSummary(run.Path)
+	if err == nil && l.opt.Log != nil {
+		fmt.Fprintf(l.opt.Log, "%s: finished earlier with the same config; reusing it (--force retrains)\n", run.Path)
+	}
+	return sum, err
+}
+
+// Reanalyse is Reuse: a classifier run's spec has no analysis keys, so
+// only a record of an older analysis version gets here, and its results
+// are those of its training.
+func (l lifecycle) Reanalyse(run *experiment.RunDir) (*Summary, error) { return l.Reuse(run) }
+
+// Train trains the run, from its checkpoint when resuming.
+func (l lifecycle) Train(ctx context.Context, run *experiment.RunDir, resume bool) (*Summary, error) {
+	r, err := newClassifierRun(l.cfg, l.opt)
 	if err != nil {
-		return nil, 0, err
-	}
-	defer run.Close()
-	if act == experiment.Reuse || act == experiment.Reanalyse {
-		src := opt.Source
-		if opt.Train == nil {
-			if src, err = images.FindFashionMNIST(firstNonEmpty(opt.DataDir, cfg.Data.Dir)); err != nil {
-				return nil, act, err
-			}
-		}
-		if err := CheckDataIdentity(dir, src); err != nil {
-			return nil, act, err
-		}
-		sum, err := LoadSummary(dir)
-		if err == nil && opt.Log != nil {
-			fmt.Fprintf(opt.Log, "%s: finished earlier with the same config; reusing it (--force retrains)\n", dir)
-		}
-		return sum, act, err
-	}
-	r, err := newClassifierRun(cfg, opt)
-	if err != nil {
-		return nil, act, err
+		return nil, err
 	}
 	id, err := images.Identity(r.src)
 	if err != nil {
-		return nil, act, err
+		return nil, err
 	}
-	if act == experiment.Resume {
-		if err := CheckDataIdentity(dir, r.src); err != nil {
-			return nil, act, err
+	if resume {
+		if err := CheckDataIdentity(run.Path, r.src); err != nil {
+			return nil, err
 		}
 		if err := r.resumeFrom(run); err != nil {
-			return nil, act, err
+			return nil, err
 		}
 	}
 	run.SetDataIdentity(id)
 	r.run = run
 	r.sum.RunDir = run.Path
-	sum, err := r.fit(ctx)
-	return sum, act, err
+	return r.fit(ctx)
 }
 
 func firstNonEmpty(a, b string) string {

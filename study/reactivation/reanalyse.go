@@ -189,10 +189,7 @@ func ResumePoint(ctx context.Context, dir string, progress experiment.Progress, 
 	if s.pointDir(cond, seed) != dir {
 		return nil, fmt.Errorf("%s: not where its study keeps %s seed %d (want OUT/STUDY/runs/%s)", dir, cond, seed, pointName(cond, seed))
 	}
-	if err := experiment.Resumable(dir, s.pointSpec(cond, seed), checkpointPath); err != nil {
-		return nil, err
-	}
-	return runPoint(ctx, s, cond, seed, experiment.Env{Progress: progress, Log: log})
+	return runPoint(ctx, s, cond, seed, experiment.Env{Progress: progress, Log: log}, true)
 }
 
 // readPointStudy parses a study point's config.yaml with overrides.

@@ -207,7 +207,7 @@ func (r *runner) Open(experiment.Env) error { return nil }
 
 func (r *runner) RunPoint(ctx context.Context, i int, env experiment.Env) error {
 	p := r.pts[i]
-	_, err := runPoint(ctx, r.cfg, p.cond, p.seed, env)
+	_, err := runPoint(ctx, r.cfg, p.cond, p.seed, env, false)
 	return err
 }
 
@@ -219,7 +219,7 @@ func (r *runner) Finish(ctx context.Context, env experiment.Env) (experiment.Res
 	for i, p := range r.pts {
 		var err error
 		if dir := r.cfg.pointDir(p.cond, p.seed); recordsOnly(dir) {
-			results[i], err = runPoint(ctx, r.cfg, p.cond, p.seed, env)
+			results[i], err = runPoint(ctx, r.cfg, p.cond, p.seed, env, false)
 		} else if results[i], err = loadResult(dir); err == nil {
 			// Reuse verifies what analyze verifies: the weights file decodes
 			// and the weight arrays equal it.

@@ -101,6 +101,7 @@ type Result struct {
 	quietAdded                     []float64      // no-noise networks: the noise-added sleep
 	untrainedQuiet                 []float64      // the untrained control's decoded sleep (same starts)
 	test                           *pathint.Batch // the waking test batch (ground truth for arrays/)
+	wakeTrue                       []float64      // its true positions or headings (steps x b x dim), as wake
 	tuning                         []float64      // the target cells' centres or preferred headings
 	wakeHidden, quietHidden        []float32      // subsampled hidden states (rows of n_rec)
 	b, t, tq, dim                  int
@@ -157,72 +158,97 @@ func headDirVersion(h HeadDirConfig) int {
 }
 
 // runPoint trains, resumes or re-analyses one network as the integrity
-// policy decides for its directory (force: retrain one that holds another
-// config), then runs its offline analyses and writes its run directory.
-func runPoint(ctx context.Context, s Config, cond string, seed uint64, env experiment.Env) (*Result, error) {
-	force, progress, log := env.Force, env.Progress, env.Log
-	name, dir := pointName(cond, seed), s.pointDir(cond, seed)
-	run, act, err := experiment.Claim(dir, s.pointSpec(cond, seed), checkpointPath, force)
+// policy decides for its directory (experiment.Execute; env.Force:
+// retrain one that holds another config), then runs its offline analyses
+// and writes its run directory. resumeOnly refuses anything but resuming.
+func runPoint(ctx context.Context, s Config, cond string, seed uint64, env experiment.Env, resumeOnly bool) (*Result, error) {
+	p := networkRun{s: s, cond: cond, seed: seed, env: env, name: pointName(cond, seed)}
+	r, _, err := experiment.Execute(ctx, s.pointDir(cond, seed), s.pointSpec(cond, seed),
+		experiment.ExecuteOptions{Force: env.Force, ResumeOnly: resumeOnly}, p)
+	return r, err
+}
+
+// networkRun is one network's part of the engine's run lifecycle.
+type networkRun struct {
+	s    Config
+	cond string
+	seed uint64
+	env  experiment.Env
+	name string
+}
+
+// Reuse loads a finished network's results; a results bundle (config,
+// record, summary, metrics, weights; no arrays/) is re-analysed instead:
+// the analyses are a function of the verified weights and the analysis
+// keys, so they are computed again, not trusted.
+func (p networkRun) Reuse(run *experiment.RunDir) (*Result, error) {
+	if recordsOnly(run.Path) {
+		fmt.Fprintf(p.env.Log, "%s: finished earlier with the same config; its analysis arrays were not kept (a results bundle), repeating the analyses with its saved weights\n", p.name)
+		return p.refresh(run)
+	}
+	r, err := loadResult(run.Path)
 	if err != nil {
 		return nil, err
 	}
-	defer run.Close()
-	// A results bundle (config, record, summary, metrics, weights; no
-	// arrays/): the analyses are a function of the verified weights and
-	// the analysis keys, so they are computed again, not trusted.
-	bundle := act == experiment.Reuse && recordsOnly(dir)
-	switch {
-	case act == experiment.Reuse && !bundle:
-		r, err := loadResult(dir)
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(log, "%s: finished earlier with the same config, reusing %s\n", name, dir)
-		return r, nil
-	case act == experiment.Reanalyse || bundle:
-		prior, err := readSummary(dir)
-		if err != nil {
-			return nil, err
-		}
-		if bundle {
-			fmt.Fprintf(log, "%s: finished earlier with the same config; its analysis arrays were not kept (a results bundle), repeating the analyses with its saved weights\n", name)
-		} else {
-			fmt.Fprintf(log, "%s: finished earlier with analysis version %d or other quiescence settings; repeating the analyses (version %d) with its saved weights\n",
-				name, prior.AnalysisVersion, AnalysisVersion)
-		}
-		return refreshAnalyses(s, run, prior)
-	}
-	t, err := newTrainer(s, cond, seed, run, env.GEMMWorkers)
+	fmt.Fprintf(p.env.Log, "%s: finished earlier with the same config, reusing %s\n", p.name, run.Path)
+	return r, nil
+}
+
+// Reanalyse repeats the analyses of a network finished with an older
+// analysis version or other quiescence settings, with its saved weights.
+func (p networkRun) Reanalyse(run *experiment.RunDir) (*Result, error) {
+	prior, err := readSummary(run.Path)
 	if err != nil {
 		return nil, err
 	}
-	if act == experiment.Resume {
+	fmt.Fprintf(p.env.Log, "%s: finished earlier with analysis version %d or other quiescence settings; repeating the analyses (version %d) with its saved weights\n",
+		p.name, prior.AnalysisVersion, AnalysisVersion)
+	return refreshAnalyses(p.s, run, prior)
+}
+
+func (p networkRun) refresh(run *experiment.RunDir) (*Result, error) {
+	prior, err := readSummary(run.Path)
+	if err != nil {
+		return nil, err
+	}
+	return refreshAnalyses(p.s, run, prior)
+}
+
+// Train trains the network (from its checkpoint when resuming), runs its
+// offline analyses and writes them.
+func (p networkRun) Train(ctx context.Context, run *experiment.RunDir, resume bool) (*Result, error) {
+	s, env := p.s, p.env
+	t, err := newTrainer(s, p.cond, p.seed, run, env.GEMMWorkers)
+	if err != nil {
+		return nil, err
+	}
+	if resume {
 		if err := t.resume(); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(log, "%s: resuming from step %d (%s)\n", name, t.first, filepath.Join(dir, checkpointPath))
+		fmt.Fprintf(env.Log, "%s: resuming from step %d (%s)\n", p.name, t.first, filepath.Join(run.Path, checkpointPath))
 	}
-	r := &Result{Condition: cond, Seed: seed, Task: s.Task, Noise: s.Network.Noise, NRec: s.Network.NRec, TrainSteps: s.Train.Steps, Dir: dir}
-	if err := t.train(ctx, progress, r); err != nil {
+	r := &Result{Condition: p.cond, Seed: p.seed, Task: s.Task, Noise: s.Network.Noise, NRec: s.Network.NRec, TrainSteps: s.Train.Steps, Dir: run.Path}
+	if err := t.train(ctx, env.Progress, r); err != nil {
 		return nil, err
 	}
-	analysisProgress := progress
-	if _, shared := progress.(*experiment.SharedProgress); shared {
+	analysisProgress := env.Progress
+	if _, shared := env.Progress.(*experiment.SharedProgress); shared {
 		// One bar over networks trained side by side counts training steps
 		// only: an analysis unit costs ~1/100 of a step and would skew the ETA.
 		analysisProgress = experiment.Quiet{}
 	}
-	untrained, err := s.newUntrained(t.task, seed, env.GEMMWorkers)
+	untrained, err := s.newUntrained(t.task, p.seed, env.GEMMWorkers)
 	if err != nil {
 		return nil, err
 	}
-	if err := analyse(ctx, s, t.task, t.net, untrained, cond, seed, r, analysisProgress); err != nil {
+	if err := analyse(ctx, s, t.task, t.net, untrained, p.cond, p.seed, r, analysisProgress); err != nil {
 		return nil, err
 	}
 	if err := writePoint(run, r, t.net); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", name,
+	fmt.Fprintf(env.Log, "%s: decode err %.4f (untrained %.4f), KL %.3f (untrained %.3f, uniform %.3f)\n", p.name,
 		float64(r.DecodeErr), float64(r.UntrainedErr), float64(r.KL), float64(r.KLUntrained), float64(r.KLUniform))
 	return r, nil
 }
