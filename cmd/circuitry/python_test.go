@@ -136,7 +136,8 @@ func TestPythonLoaderMatchesCircuitry(t *testing.T) {
 // symlink to /dev/zero, a FIFO, broken metrics, cut or forged weights
 // (overlapping tensor ranges, another dtype), a damaged array, a config
 // forging 100,000-unit layers (refused before allocating) and a config
-// without a model (python/tests/check_damaged.py).
+// without a model (python/tests/check_damaged.py); then 250 seeded random
+// damages (python/tests/fuzz_readers.py).
 func TestPythonLoaderRefusesDamage(t *testing.T) {
 	skipInShort(t)
 	py := torchPython(t)
@@ -152,4 +153,11 @@ func TestPythonLoaderRefusesDamage(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	t.Logf("\n%s", out)
+	// Seeded mutation fuzzing of the same readers (python/tests/fuzz_readers.py):
+	// every damaged copy loads or raises RunError, within a 2 GiB allocation cap.
+	out, err = exec.Command(py, filepath.Join("..", "..", "python", "tests", "fuzz_readers.py"), filepath.Join(work, "runs", "d"), "250", "1").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), " 0 findings") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	t.Logf("%s", out)
 }

@@ -1,8 +1,13 @@
 """Bounded, non-blocking reads of run-directory files, and the one error
 type every damaged input raises."""
 
+import io
+import json
 import os
 import stat
+
+import numpy as np
+import yaml
 
 # Caps per file kind, as circuitry's own readers (internal/fsutil): far
 # above what circuitry writes, far below what would exhaust memory.
@@ -51,3 +56,51 @@ def present(path):
     """Whether anything exists at path (a dangling symlink or a FIFO counts:
     reading it then says what is wrong, instead of skipping it)."""
     return os.path.lexists(path)
+
+
+def parse_json(path, b):
+    """The JSON value in b (the bytes of path); damage of any kind, deep
+    nesting included (RecursionError), is a RunError naming path."""
+    try:
+        return json.loads(b)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise RunError(f"{path}: not JSON ({type(e).__name__}: {str(e)[:200]})") from None
+
+
+def parse_yaml(path, b):
+    """The YAML document in b (safe_load), errors as parse_json's."""
+    try:
+        return yaml.safe_load(b)
+    except (yaml.YAMLError, ValueError, RecursionError) as e:
+        raise RunError(f"{path}: not YAML ({type(e).__name__}: {str(e)[:200]})") from None
+
+
+def parse_npy(path, b):
+    """The array in b, the bytes of a .npy file (format 1.0 or 2.0, as
+    circuitry writes). The header is parsed and checked before anything
+    is allocated: a plain (not object) dtype, a shape of non-negative
+    integers, and a data section of exactly shape x itemsize bytes — so a
+    forged shape cannot make it allocate more than the file holds."""
+    f = io.BytesIO(b)
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"format version {version}, want 1.0 or 2.0")
+    except Exception as e:  # noqa: BLE001 - numpy's header parser raises many kinds (SyntaxError, TokenError, ...)
+        raise RunError(f"{path}: not a readable .npy array ({type(e).__name__}: {str(e)[:200]})") from None
+    if dtype.hasobject or dtype.itemsize == 0:
+        raise RunError(f"{path}: dtype {dtype} is not a plain numeric array")
+    if not all(isinstance(v, int) and v >= 0 for v in shape):
+        raise RunError(f"{path}: shape {shape!r} is not a list of sizes")
+    count = 1
+    for v in shape:
+        count *= v
+    data = memoryview(b)[f.tell():]
+    if count * dtype.itemsize != len(data):
+        raise RunError(f"{path}: shape {tuple(shape)} of {dtype} needs {count * dtype.itemsize} bytes, the file holds {len(data)}")
+    a = np.frombuffer(data, dtype=dtype, count=count)
+    return a.reshape(shape, order="F" if fortran else "C").copy(order="K")

@@ -1,15 +1,10 @@
 """Run directories: config.yaml, run.json, summary.json, metrics.jsonl,
 arrays/*.npy and weights.safetensors (docs/outputs.md says what each is)."""
 
-import io
-import json
 import os
 from dataclasses import dataclass, field
 
-import numpy as np
-import yaml
-
-from ._files import MAX_BINARY, MAX_RECORD, MAX_SUMMARY, RunError, present, read_bytes
+from ._files import MAX_BINARY, MAX_RECORD, MAX_SUMMARY, RunError, parse_json, parse_npy, parse_yaml, present, read_bytes
 from .safetensors import read_safetensors
 
 
@@ -39,12 +34,7 @@ class _Arrays(dict):
             raise KeyError(f"{name}: not in {self._dir} (has {', '.join(self._names)})")
         if not dict.__contains__(self, name):
             path = os.path.join(self._dir, name + ".npy")
-            try:
-                a = np.load(io.BytesIO(read_bytes(path, MAX_BINARY)), allow_pickle=False)
-            except (ValueError, OSError, EOFError) as e:
-                if isinstance(e, RunError):
-                    raise
-                raise RunError(f"{path}: not a readable .npy array ({e})") from None
+            a = parse_npy(path, read_bytes(path, MAX_BINARY))
             dict.__setitem__(self, name, a)
         return dict.__getitem__(self, name)
 
@@ -79,10 +69,7 @@ def load_run(directory):
     cfg_path = os.path.join(directory, "config.yaml")
     if not present(cfg_path):
         raise FileNotFoundError(f"{directory}: not a run directory (no config.yaml)")
-    try:
-        config = yaml.safe_load(read_bytes(cfg_path, MAX_RECORD)) or {}
-    except yaml.YAMLError as e:
-        raise RunError(f"{cfg_path}: not YAML ({e})") from None
+    config = parse_yaml(cfg_path, read_bytes(cfg_path, MAX_RECORD)) or {}
     if not isinstance(config, dict):
         raise RunError(f"{cfg_path}: not a mapping")
     record = _json(os.path.join(directory, "run.json"), MAX_RECORD)
@@ -111,12 +98,7 @@ def _json(path, cap):
     """A JSON object file, {} when absent."""
     if not present(path):
         return {}
-    try:
-        v = json.loads(read_bytes(path, cap))
-    except (ValueError, UnicodeDecodeError) as e:
-        if isinstance(e, RunError):
-            raise
-        raise RunError(f"{path}: not JSON ({e})") from None
+    v = parse_json(path, read_bytes(path, cap))
     if not isinstance(v, dict):
         raise RunError(f"{path}: not a JSON object")
     return v
@@ -130,10 +112,7 @@ def _metrics(path):
     for i, line in enumerate(read_bytes(path, MAX_SUMMARY).decode("utf-8", "replace").splitlines(), 1):
         if not line.strip():
             continue
-        try:
-            rec = json.loads(line)
-        except ValueError as e:
-            raise RunError(f"{path}: line {i} is not JSON ({e})") from None
+        rec = parse_json(f"{path}: line {i}", line)
         if not isinstance(rec, dict):
             raise RunError(f"{path}: line {i} is not a JSON object")
         out.append(rec)

@@ -1,12 +1,11 @@
 """A reader for the safetensors files circuitry writes (F32 tensors), with
 NumPy only: an 8-byte little-endian header length, a JSON header, the data."""
 
-import json
 import struct
 
 import numpy as np
 
-from ._files import MAX_BINARY, RunError, read_bytes
+from ._files import MAX_BINARY, RunError, parse_json, read_bytes
 
 
 def read_safetensors(path):
@@ -22,10 +21,7 @@ def read_safetensors(path):
     (n,) = struct.unpack("<Q", b[:8])
     if n > len(b) - 8:
         raise RunError(f"{path}: header of {n} bytes in a {len(b)}-byte file")
-    try:
-        header = json.loads(b[8 : 8 + n])
-    except (ValueError, UnicodeDecodeError) as e:
-        raise RunError(f"{path}: header is not JSON ({e})") from None
+    header = parse_json(f"{path}: header", b[8 : 8 + n])
     if not isinstance(header, dict):
         raise RunError(f"{path}: header is not a JSON object")
     data = memoryview(b)[8 + n :]
@@ -48,8 +44,8 @@ def _entry(path, name, e, size):
     if not isinstance(e, dict) or e.get("dtype") != "F32":
         raise RunError(f"{path}: tensor {name}: dtype {e.get('dtype') if isinstance(e, dict) else e!r}, want F32")
     offs, shape = e.get("data_offsets"), e.get("shape")
-    if (not isinstance(offs, list) or len(offs) != 2 or not all(isinstance(v, int) for v in offs)
-            or not isinstance(shape, list) or not all(isinstance(v, int) and v >= 0 for v in shape)):
+    if (not isinstance(offs, list) or len(offs) != 2 or not all(type(v) is int for v in offs)
+            or not isinstance(shape, list) or not all(type(v) is int and v >= 0 for v in shape)):
         raise RunError(f"{path}: tensor {name}: malformed data_offsets {offs!r} or shape {shape!r}")
     lo, hi = offs
     count = 1

@@ -215,7 +215,9 @@ def to_torch(run):
         raise RunError(f"{run.dir}: no weights.safetensors (not finished?)")
     try:
         module = _build(run)
-    except (KeyError, TypeError, IndexError, AttributeError) as e:
+    except RunError:
+        raise
+    except (KeyError, TypeError, IndexError, AttributeError, ValueError, OverflowError) as e:
         raise RunError(f"{run.dir}: config.yaml and weights.safetensors do not describe a network ({type(e).__name__}: {e})") from None
     try:
         return _load(module, run.weights)
