@@ -21,6 +21,11 @@ type Series struct {
 	Name   string
 	X, Y   []float64
 	Lo, Hi []float64
+	// Reference marks a ground truth drawn under the data (e.g. the true
+	// path under a decoded one): a thin dark-grey dashed line without
+	// markers that takes no colour from the palette. An empty Name keeps
+	// it out of the legend (one entry for several references).
+	Reference bool
 }
 
 // Lines plots series as lines with point markers, the axes padded so no
@@ -31,7 +36,15 @@ type Series struct {
 func Lines(title, xlabel, ylabel string, series []Series) (*plot.Plot, error) {
 	p := newPlot(title, xlabel, ylabel)
 	dodge := dodgeStep(series)
-	for i, s := range series {
+	styles := styleIndex(series)
+	for j, s := range series {
+		if s.Reference {
+			if err := addReference(p, title, s); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		i := styles[j]
 		c := seriesColor(i)
 		legend := false
 		for _, xy := range finiteRuns(s.X, s.Y) {
@@ -60,6 +73,37 @@ func Lines(title, xlabel, ylabel string, series []Series) (*plot.Plot, error) {
 	}
 	pad(p)
 	return p, nil
+}
+
+// styleIndex is each series' index into the palette, colours, shapes and
+// dashes: references take none (-1), so the data keep the palette's order.
+func styleIndex(series []Series) []int {
+	idx, i := make([]int, len(series)), 0
+	for j, s := range series {
+		idx[j] = -1
+		if !s.Reference {
+			idx[j], i = i, i+1
+		}
+	}
+	return idx
+}
+
+// addReference draws s as a reference line (Series.Reference).
+func addReference(p *plot.Plot, title string, s Series) error {
+	for k, xy := range finiteRuns(s.X, s.Y) {
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return fmt.Errorf("plot %q series %q: %w", title, s.Name, err)
+		}
+		l.Color = color.Gray{Y: 0x40}
+		l.Width = vg.Points(0.8)
+		l.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
+		p.Add(l)
+		if k == 0 && s.Name != "" {
+			p.Legend.Add(s.Name, l)
+		}
+	}
+	return nil
 }
 
 // dodgeStep is the sideways shift between series' range bars: 1.2% of the

@@ -167,3 +167,25 @@ func TestPolarDensity(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A reference series (a ground truth under the data) takes no colour from
+// the palette: the data keep the palette's order; Lines draws them all.
+func TestLinesReference(t *testing.T) {
+	x := []float64{0, 1, 2}
+	series := []Series{
+		{Name: "true path", X: x, Y: x, Reference: true},
+		{Name: "a", X: x, Y: []float64{0, 1, 1}},
+		{X: x, Y: []float64{1, 1, 1}, Reference: true},
+		{Name: "b", X: x, Y: []float64{2, 1, 0}},
+	}
+	if got := fmt.Sprint(styleIndex(series)); got != "[-1 0 -1 1]" {
+		t.Errorf("style indices %s, want [-1 0 -1 1]", got)
+	}
+	p, err := Lines("t", "x", "y", series)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Save(p, t.TempDir(), "ref"); err != nil {
+		t.Fatal(err)
+	}
+}

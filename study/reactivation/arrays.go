@@ -145,5 +145,16 @@ func loadResult(dir string) (*Result, error) {
 			return nil, err
 		}
 	}
+	// The true waking path is drawn under the decoded one where the run
+	// kept it (every run since the arrays held their ground truth).
+	if _, err := os.Lstat(filepath.Join(dir, "arrays", "waking_true.npy")); err == nil {
+		if r.wakeTrue, shape, err = read("waking_true.npy", 3); err != nil {
+			return nil, err
+		}
+		if shape[0] != r.t || shape[1] != r.b {
+			return nil, fmt.Errorf("%s: finished run with a damaged array (shape %v, waking_decoded.npy's %d x %d) — --force retrains it",
+				filepath.Join(dir, "arrays", "waking_true.npy"), shape, r.t, r.b)
+		}
+	}
 	return r, nil
 }

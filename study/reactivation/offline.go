@@ -184,7 +184,7 @@ func (o *offline) waking() {
 	x := tensor.FromSlice(tb.T*tb.B, task.NIn(), tb.X)
 	o.c0 = tensor.FromSlice(tb.B, task.NCells(), tb.Init)
 	r.b, r.t, r.dim = tb.B, tb.T, d
-	r.test, r.tuning = tb, task.Tuning()
+	r.test, r.wakeTrue, r.tuning = tb, tb.Truth, task.Tuning()
 	uy := o.untrained.Forward(x, o.c0, experiment.Stream(o.seed, "test-noise"))
 	r.UntrainedErr = analysis.Float(decodeError(task, uy, tb.Truth))
 	y := o.net.Forward(x, o.c0, experiment.Stream(o.seed, "test-noise"))

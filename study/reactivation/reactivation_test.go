@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -113,11 +114,16 @@ quiescence: {steps: 60, batch: 20, step_steps: 20, var_steps: 60, var_discard: 2
 		}
 		// A second run reuses the finished networks...
 		log.Reset()
-		if _, err := Run(context.Background(), s, experiment.Env{Log: &log}); err != nil {
+		reused, err := Run(context.Background(), s, experiment.Env{Log: &log})
+		if err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(log.String(), fmt.Sprintf("%d points, %d finished earlier, 0 to run", len(s.Conditions), len(s.Conditions))) {
 			t.Fatalf("resume: %s", log.String())
+		}
+		// ...with the true waking path its trajectory figure draws.
+		if w, want := reused.first("noisy").wakeTrue, rep.first("noisy").wakeTrue; len(want) == 0 || !slices.Equal(w, want) {
+			t.Fatalf("reused true path: %d values, trained %d", len(w), len(want))
 		}
 		// ...unless a summary comes from an older analysis version: then
 		// the analyses are repeated with the saved weights, to the bit.

@@ -337,18 +337,50 @@ func (rep *Report) figures(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// trajectoryFigure draws three waking and three quiescent decoded
-// trajectories (spatial: in the box; head direction: angle against time),
-// and for networks trained without noise a second figure with noise added
-// at sleep.
+// trajectoryFigure draws three waking paths true and decoded, three
+// waking and three quiescent decoded trajectories (spatial: in the box;
+// head direction: angle against time), and for networks trained without
+// noise a figure with noise added at sleep.
 func (rep *Report) trajectoryFigure(dir string, r *Result) ([]string, error) {
-	paths, err := traceFigure(dir, "trajectories_"+r.Condition, fmt.Sprintf("%s (seed %d): decoded trajectories", r.Condition, r.Seed), "quiescent", r.quiet, 200, r)
+	paths, err := wakingPathsFigure(dir, r)
+	if err != nil {
+		return nil, err
+	}
+	more, err := traceFigure(dir, "trajectories_"+r.Condition, fmt.Sprintf("%s (seed %d): decoded trajectories", r.Condition, r.Seed), "quiescent", r.quiet, 200, r)
+	paths = append(paths, more...)
 	if err != nil || r.quietAdded == nil {
 		return paths, err
 	}
 	// Erratic steps: a few dozen already fill the box.
-	more, err := traceFigure(dir, "trajectories_"+r.Condition+"_noise_added", fmt.Sprintf("%s (seed %d): noise added at sleep, first 50 steps", r.Condition, r.Seed), "noise added", r.quietAdded, 50, r)
+	more, err = traceFigure(dir, "trajectories_"+r.Condition+"_noise_added", fmt.Sprintf("%s (seed %d): noise added at sleep, first 50 steps", r.Condition, r.Seed), "noise added", r.quietAdded, 50, r)
 	return append(paths, more...), err
+}
+
+// wakingPathsFigure draws three waking test trajectories as decoded from
+// the network's output over their true paths (how well it path-integrates,
+// one colour per trajectory); nothing where the run did not keep the truth.
+func wakingPathsFigure(dir string, r *Result) ([]string, error) {
+	if r.wakeTrue == nil {
+		return nil, nil
+	}
+	var series []report.Series
+	for k := 0; k < min(3, r.b); k++ {
+		truth := traceSeries("", r.wakeTrue, r.t, r.b, k, r.dim)
+		if k == 0 {
+			truth.Name = "true path"
+		}
+		truth.Reference = true
+		series = append(series, truth, traceSeries(fmt.Sprintf("trajectory %d, decoded", k+1), r.wake, r.t, r.b, k, r.dim))
+	}
+	xl, yl := "x (m)", "y (m)"
+	if r.dim == 1 {
+		xl, yl = "step", "heading (rad)"
+	}
+	p, err := report.Lines(fmt.Sprintf("%s (seed %d): waking, true and decoded", r.Condition, r.Seed), xl, yl, series)
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(p, dir, "waking_paths_"+r.Condition)
 }
 
 // traceFigure draws three waking trajectories of r and three of the
