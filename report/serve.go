@@ -14,15 +14,22 @@ import (
 // RunInfo is one run, study or sweep found under a served root (package
 // runlist finds them).
 type RunInfo struct {
-	Path     string            `json:"path"`           // relative to the root, slash-separated
-	Kind     string            `json:"kind"`           // the run's kind (classifier, reactivation, ...), study or sweep
-	Finished bool              `json:"finished"`       // a run's record says finished; a study's or sweep's every point did
-	Status   string            `json:"status"`         // finished, unfinished, diverged; "12/180 points" for a study or sweep
-	Metrics  map[string]any    `json:"metrics"`        // headline results (summary fields; verdict counts)
-	Config   map[string]string `json:"config_differs"` // config keys whose values differ among the rows of its kind
-	Report   string            `json:"report"`         // relative path of report.html, if any
-	Figures  []string          `json:"figures"`        // relative paths of PNG figures
+	Path     string            `json:"path"`             // relative to the root, slash-separated
+	Kind     string            `json:"kind"`             // the run's kind (classifier, reactivation, ...), study or sweep
+	Finished bool              `json:"finished"`         // a run's record says finished; a study's or sweep's every point did
+	Status   string            `json:"status"`           // finished, unfinished, diverged; "12/180 points" for a study or sweep
+	Points   *PointCount       `json:"points,omitempty"` // a study's or sweep's points (the status says the same)
+	Metrics  map[string]any    `json:"metrics"`          // headline results (summary fields; verdict counts)
+	Config   map[string]string `json:"config_differs"`   // config keys whose values differ among the rows of its kind
+	Report   string            `json:"report"`           // relative path of report.html, if any
+	Figures  []string          `json:"figures"`          // relative paths of PNG figures
 	Modified time.Time         `json:"modified"`
+}
+
+// PointCount is how many of a study's or sweep's points finished.
+type PointCount struct {
+	Finished int `json:"finished"`
+	Total    int `json:"total"`
 }
 
 // Lister lists the runs under root (runlist.Scan without points).
@@ -76,7 +83,7 @@ func indexPage(root string, runs []RunInfo, refresh int) string {
 	fmt.Fprintf(&b, `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="refresh" content="%d"><title>circuitry runs</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;padding:0}
-table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left;white-space:nowrap}
+table{border-collapse:collapse;margin-bottom:1.5em}td,th{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left;white-space:nowrap}th{white-space:normal;vertical-align:bottom}
 table.runs{font-size:0.85em}div.cut{max-width:11em;overflow:hidden;text-overflow:ellipsis}
 td.path div.cut{max-width:24em;direction:rtl;text-align:left}td.path bdi{direction:ltr}
 th{cursor:pointer;background:#f4f4f4}th[data-dir=asc]::after{content:" \25B2"}th[data-dir=desc]::after{content:" \25BC"}
@@ -149,14 +156,12 @@ var kindTitles = map[string]string{"study": "Studies", "sweep": "Sweeps", "slurm
 // headline result and per config key that differs among them.
 func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 	metrics, config := Columns(runs)
-	shown, other := config, []string(nil)
-	if len(config) > maxConfigColumns {
-		shown, other = config[:maxConfigColumns], config[maxConfigColumns:]
-	}
+	n := configColumns(runs, metrics, config)
+	shown, other := config[:n], config[n:]
 	id := strings.NewReplacer(" ", "-", ":", "").Replace(kind)
 	fmt.Fprintf(b, "<h2>%s</h2>\n<table class=\"runs\" id=\"runs-%s\"><thead><tr><th>path</th><th>status</th>", html.EscapeString(KindTitle(kind)), html.EscapeString(id))
 	for _, m := range metrics {
-		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(m))
+		fmt.Fprintf(b, `<th title="%s">%s</th>`, html.EscapeString(m), breakable(m))
 	}
 	for _, c := range shown {
 		fmt.Fprintf(b, `<th title="%[1]s"><div class="cut">%[1]s</div></th>`, html.EscapeString(c))
@@ -204,10 +209,82 @@ func kindTable(b *strings.Builder, kind string, runs []RunInfo) {
 	b.WriteString("</tbody></table>\n")
 }
 
-// maxConfigColumns is how many differing config keys get a column of their
-// own in the index; the others share one cell (whole on hover), so that a
-// table fits a 1400 px window.
+// maxConfigColumns is how many differing config keys at most get a column
+// of their own in the index; the others share one cell (whole on hover).
 const maxConfigColumns = 3
+
+// tableBudgetEm is the width a table may take, in em of its 0.85em font:
+// a 1400 px window less the page's margins is ~98em; the rest is slack
+// for the estimate, which errs wide (0.6em a character is more than most
+// of system-ui's glyphs take).
+const tableBudgetEm = 95
+
+// configColumns is how many of the differing config keys get a column of
+// their own: up to maxConfigColumns, as many as keep the estimated table
+// width (path, status, every headline result, the shared cell of the
+// other keys, report, figures) within tableBudgetEm.
+func configColumns(runs []RunInfo, metrics, config []string) int {
+	col := func(head string, cells func(RunInfo) string, cut float64) float64 {
+		w := longestPart(head)
+		for _, r := range runs {
+			w = max(w, len([]rune(cells(r))))
+		}
+		return min(cut, 0.6*float64(w)) + 1.3 // text at ~0.6em a character, then padding and border
+	}
+	const cutEm, pathEm = 11, 24 // div.cut's max-width; a path's
+	figures := 0
+	for _, r := range runs {
+		figures = max(figures, min(3, len(r.Figures)))
+	}
+	used := col("path", func(r RunInfo) string { return r.Path }, pathEm) +
+		col("status", func(r RunInfo) string { return r.Status }, 100) +
+		5 + max(5, 5.5*float64(figures)) // report; figure thumbnails (44 px high)
+	for _, m := range metrics {
+		used += col(m, func(r RunInfo) string { return cellText(r.Metrics[m]) }, 100)
+	}
+	n := 0
+	for n < min(len(config), maxConfigColumns) {
+		c := config[n]
+		w := col(c, func(r RunInfo) string { return r.Config[c] }, cutEm)
+		shared := 0.0
+		if n+1 < len(config) {
+			shared = cutEm + 1.3 // the cell the keys after it share
+		}
+		if used+w+shared > tableBudgetEm {
+			break
+		}
+		used += w
+		n++
+	}
+	return n
+}
+
+// longestPart is the length of the longest piece of a header that breaks
+// after "_" and "." (breakable).
+func longestPart(h string) int {
+	n := 0
+	for _, p := range strings.FieldsFunc(h, func(r rune) bool { return r == '_' || r == '.' }) {
+		n = max(n, len([]rune(p))+1)
+	}
+	return n
+}
+
+// breakable is h escaped for HTML with a line-break opportunity after
+// each "_" and ".", so long headers (kl_quiescent_waking) wrap, not widen.
+func breakable(h string) string {
+	return strings.NewReplacer("_", "_<wbr>", ".", ".<wbr>").Replace(html.EscapeString(h))
+}
+
+// cellText is the text cell shows for v.
+func cellText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return fmt.Sprintf("%.4g", x)
+	}
+	return fmt.Sprint(v)
+}
 
 // Columns are the metric keys and differing config keys of runs, in
 // first-seen order for metrics (the headline order) and sorted for config.

@@ -44,8 +44,8 @@ func TestIndexTables(t *testing.T) {
 	}
 	index := get("/")
 	for _, want := range []string{`<meta http-equiv="refresh" content="5">`, "3 runs, studies and sweeps",
-		"<h2>Studies</h2>", "<h2>Classifier runs</h2>", `id="runs-classifier"`, "<th>final_test_acc</th>", `<th title="train.lr"><div class="cut">train.lr</div></th>`,
-		`<td class="num" data-v="0.8512345">0.8512</td>`, "<td>diverged</td>", "<th>fail</th>", `<td class="num" data-v="5">5</td>`,
+		"<h2>Studies</h2>", "<h2>Classifier runs</h2>", `id="runs-classifier"`, `<th title="final_test_acc">final_<wbr>test_<wbr>acc</th>`, `<th title="train.lr"><div class="cut">train.lr</div></th>`,
+		`<td class="num" data-v="0.8512345">0.8512</td>`, "<td>diverged</td>", `<th title="fail">fail</th>`, `<td class="num" data-v="5">5</td>`,
 		`href="/mlp-a/"`, `href="/study/report.html"`, `src="/study/figures/acc.png"`} {
 		if !strings.Contains(index, want) {
 			t.Errorf("index lacks %q", want)

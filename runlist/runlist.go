@@ -137,7 +137,7 @@ func runMetrics(dir string, row *report.RunInfo) {
 // studyMetrics counts a study's finished points and its verdicts.
 func studyMetrics(dir string, row *report.RunInfo) {
 	done, total := countPoints(dir)
-	row.Metrics["points_finished"], row.Metrics["points"] = done, total
+	row.Points = &report.PointCount{Finished: done, Total: total}
 	row.Finished = total > 0 && done == total
 	row.Status = fmt.Sprintf("%d/%d points", done, total)
 	var sets []experiment.VerdictSet
@@ -162,7 +162,7 @@ func sweepMetrics(dir string, row *report.RunInfo) {
 	b, _ := fsutil.ReadRegular(filepath.Join(dir, "points.tsv"), fsutil.MaxSummaryBytes)
 	total := strings.Count(string(b), "\n")
 	done, _ := countPoints(dir)
-	row.Metrics["points_finished"], row.Metrics["points"] = done, total
+	row.Points = &report.PointCount{Finished: done, Total: total}
 	row.Finished = total > 0 && done == total
 	row.Status = fmt.Sprintf("%d/%d points", done, total)
 	var rep struct {

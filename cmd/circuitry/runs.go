@@ -86,6 +86,14 @@ func printRows(out io.Writer, rows []report.RunInfo, width int, wide bool) {
 			}
 		}
 		table := &textTable{head: head, rows: cells, numeric: numeric}
+		if over := table.width() - width; !wide && over > 0 {
+			table.cutStart(0, over)
+		}
+		hidden := 0 // headline columns left out on a narrow terminal (the last first)
+		for !wide && table.width() > width && len(table.head) > 3 {
+			table.dropLast()
+			hidden++
+		}
 		left := 0
 		for _, c := range config {
 			col := make([]string, len(runs))
@@ -93,14 +101,17 @@ func printRows(out io.Writer, rows []report.RunInfo, width int, wide bool) {
 				v, ok := run.Config[c]
 				col[r] = cellText(v, ok, wide)
 			}
-			if !wide && table.width()+2+colWidth(c, col) > width {
+			if !wide && (hidden > 0 || table.width()+2+colWidth(c, col) > width) {
 				left++
 				continue
 			}
 			table.add(c, col)
 		}
 		title := fmt.Sprintf("%s (%d)", report.KindTitle(kind), len(runs))
-		if left > 0 {
+		switch {
+		case hidden > 0:
+			title += fmt.Sprintf(" — not shown: %d result column(s), config keys (--wide)", hidden)
+		case left > 0:
 			title += fmt.Sprintf(" — %d differing config keys not shown: --wide", left)
 		}
 		fmt.Fprintln(out, title)
@@ -141,6 +152,28 @@ func (t *textTable) add(h string, col []string) {
 	t.head = append(t.head, h)
 	for r := range t.rows {
 		t.rows[r] = append(t.rows[r], col[r])
+	}
+}
+
+// cutStart narrows column c by up to n characters (to no less than 24),
+// cutting its longest cells at the start: a path's last parts (the study,
+// the point) are what tells rows apart.
+func (t *textTable) cutStart(c, n int) {
+	w := t.widths()[c]
+	keep := max(24, w-n)
+	for _, r := range t.rows {
+		if rs := []rune(r[c]); len(rs) > keep {
+			r[c] = "…" + string(rs[len(rs)-keep+1:])
+		}
+	}
+}
+
+// dropLast removes the last column.
+func (t *textTable) dropLast() {
+	n := len(t.head) - 1
+	t.head = t.head[:n]
+	for r := range t.rows {
+		t.rows[r] = t.rows[r][:n]
 	}
 }
 

@@ -258,4 +258,25 @@ func TestRunsTablesPerKind(t *testing.T) {
 	if !strings.Contains(out.String(), long) || !strings.Contains(out.String(), "key19") || strings.Contains(out.String(), "not shown") {
 		t.Errorf("--wide:\n%s", out.String())
 	}
+	// Paths nested deep in a results tree are cut at the start (their last
+	// parts tell rows apart); a terminal narrower than the results drops
+	// result columns from the end and says so.
+	deep := strings.Repeat("offline-reactivation-paper/", 4) + "runs/noisy_s1"
+	nested := []report.RunInfo{{Path: deep, Kind: "reactivation", Status: "finished",
+		Metrics: map[string]any{"decode_err": 0.0038, "kl_quiescent_waking": 0.94, "quiescent_variance": 0.012, "seconds_per_step": 1.2}}}
+	out.Reset()
+	printRows(&out, nested, 120, false)
+	if !strings.Contains(out.String(), "reactivation-paper/runs/noisy_s1") || !strings.Contains(out.String(), "…") || !strings.Contains(out.String(), "seconds_per_step") {
+		t.Errorf("nested path at 120 columns:\n%s", out.String())
+	}
+	out.Reset()
+	printRows(&out, nested, 60, false)
+	if !strings.Contains(out.String(), "not shown: 3 result column(s)") || !strings.Contains(out.String(), "decode_err") {
+		t.Errorf("60 columns:\n%s", out.String())
+	}
+	for _, l := range strings.Split(out.String(), "\n")[1:] {
+		if len([]rune(l)) > 60 {
+			t.Errorf("line of %d characters at 60: %q", len([]rune(l)), l)
+		}
+	}
 }
