@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/circuitry-lab/circuitry/report"
+
 	"github.com/circuitry-lab/circuitry/experiment"
 )
 
@@ -95,12 +97,12 @@ func TestScan(t *testing.T) {
 	}
 	st := rows[byPath["study"]]
 	if st.Kind != "study: toy" || st.Status != "1/2 points, judged" || st.Finished || st.Metrics["pass"] != 2 || st.Metrics["fail"] != 1 ||
-		st.Metrics["n/a"] != 1 || st.Report != "study/report.html" {
+		st.Metrics["n/a"] != 1 || st.Report != "study/report.html" || st.Points == nil || *st.Points != (report.PointCount{Finished: 1, Total: 2}) || st.Metrics["points"] != nil {
 		t.Errorf("study: %+v", st)
 	}
 	sw := rows[byPath["sweep"]]
 	if sw.Kind != "sweep" || sw.Status != "2/3 points" || sw.Metrics["best_setting"] != "lr=1" || sw.Metrics["best_acc"] != 84.0 ||
-		len(sw.Figures) != 1 || sw.Figures[0] != "sweep/figures/accuracy.png" {
+		len(sw.Figures) != 1 || sw.Figures[0] != "sweep/figures/accuracy.png" || sw.Points == nil || *sw.Points != (report.PointCount{Finished: 2, Total: 3}) {
 		t.Errorf("sweep: %+v", sw)
 	}
 	// A `reproduce --slurm` plan is not a sweep stuck at 0 points.
