@@ -362,7 +362,8 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool, rounds int) ([]Line, er
 		return nil, fmt.Errorf("bench rounds %d: want at least 1", rounds)
 	}
 	torch := map[string]Result{}
-	gemm := map[int]float64{} // the 1024³ GEMM's rate by worker count
+	torch1 := map[string]Result{} // PyTorch truly on one thread (OpenBLAS too)
+	gemm := map[int]float64{}     // the 1024³ GEMM's rate by worker count
 	ws := workloads()
 	best := make([][][]Result, len(ws))
 	var lines []Line
@@ -374,6 +375,9 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool, rounds int) ([]Line, er
 			for name, r := range torchBench(minDur, ts) {
 				if b, ok := torch[name]; !ok || r.better(b) {
 					torch[name] = r
+				}
+				if b, ok := torch1[name]; r.Threads == 1 && r.BLASThreads <= 1 && (!ok || r.better(b)) {
+					torch1[name] = r
 				}
 			}
 		}
@@ -401,8 +405,8 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool, rounds int) ([]Line, er
 				}
 				lines = append(lines, l)
 				printLine(w, l, asJSON)
-				if rs[0].Name == gemmName && !asJSON {
-					noteScaling(w, rs)
+				if strings.HasPrefix(rs[0].Name, "sgemm ") && !asJSON {
+					noteScaling(w, rs, torch1)
 				}
 			}
 		}
@@ -410,9 +414,11 @@ func Run(w io.Writer, minDur time.Duration, asJSON bool, rounds int) ([]Line, er
 	return lines, nil
 }
 
-// noteScaling prints the 1024³ GEMM's rate at every worker count: a
-// machine whose cores do not scale shows here.
-func noteScaling(w io.Writer, rs []Result) {
+// noteScaling prints a GEMM's rate at every worker count, and PyTorch's
+// truly on one thread beside the 1-worker rate: a machine whose cores do
+// not scale shows at 1024³, a product too small to pay for its second
+// worker at the small shapes.
+func noteScaling(w io.Writer, rs []Result, torch1 map[string]Result) {
 	var parts []string
 	for _, r := range rs {
 		parts = append(parts, fmt.Sprintf("%s %.1f GFLOP/s", threadsName(r.Threads, "worker"), r.Value))
@@ -420,7 +426,10 @@ func noteScaling(w io.Writer, rs []Result) {
 	if len(rs) == 2 && rs[0].Value > 0 {
 		parts = append(parts, fmt.Sprintf("scaling %.2fx", rs[1].Value/rs[0].Value))
 	}
-	fmt.Fprintf(w, "(%s: %s)\n", gemmName, strings.Join(parts, ", "))
+	if t, ok := torch1[rs[0].Name]; ok && t.Value > 0 && rs[0].Threads == 1 {
+		parts = append(parts, fmt.Sprintf("PyTorch on 1 thread %.1f (1 worker: %.2fx)", t.Value, rs[0].Value/t.Value))
+	}
+	fmt.Fprintf(w, "(%s: %s)\n", rs[0].Name, strings.Join(parts, ", "))
 }
 
 // noteTorch says what the PyTorch comparison ran on, or that there is none.

@@ -229,16 +229,7 @@ var useDot = true
 // not use. Only this path escapes g to the heap; serial calls allocate nothing.
 func (g gemm) parallel(workers, m, n int) {
 	gp := &g
-	var wg sync.WaitGroup
-	for w := 1; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			gp.part(w, workers, m, n)
-		}(w)
-	}
-	gp.part(0, workers, m, n)
-	wg.Wait()
+	runParts(workers, func(w int) { gp.part(w, workers, m, n) })
 }
 
 // gemmWorkers picks how many goroutines a product deserves: about one per

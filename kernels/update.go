@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"math"
-	"sync"
 )
 
 // SGDUpdate sets w -= lr*g and, with nonneg, projects w onto w >= 0 (a
@@ -67,19 +66,13 @@ func AdamUpdateN(workers int, w, g, m, v []float32, c *AdamStep) {
 		return
 	}
 	g, m, v = g[:n], m[:n], v[:n]
-	var wg sync.WaitGroup
-	for i := range workers {
+	runParts(workers, func(i int) {
 		lo, hi := i*n/workers&^7, (i+1)*n/workers&^7
 		if i == workers-1 {
 			hi = n
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			AdamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c)
-		}()
-	}
-	wg.Wait()
+		AdamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c)
+	})
 }
 
 // adamUpdateGo is the definition: every product is rounded to float32
