@@ -110,7 +110,7 @@ func (l *DANN) Backward(dz *tensor.Mat) *tensor.Mat {
 		// that read it see it unchanged; its sum into dWex is float32.
 		dw := tensor.Ensure(&l.dw, l.Wex.Value.Rows, l.Wex.Value.Cols)
 		tensor.MatMulRounded(l.Precision, &l.half, l.Workers, dw, dzh, true, l.in.input(), false, 1, 0)
-		l.Wex.Grad.Add(dw)
+		l.Wex.Grad.AddN(l.Workers, dw)
 		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wei.Grad, dw, false, l.Wix.Value, true, -1, 1)
 		tensor.MatMulP(l.Precision, &l.half, l.Workers, l.Wix.Grad, l.Wei.Value, true, dw, false, -1, 1)
 	}

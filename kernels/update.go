@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"runtime"
 )
 
 // SGDUpdate sets w -= lr*g and, with nonneg, projects w onto w >= 0 (a
@@ -87,4 +88,32 @@ func adamUpdateGo(w, g, m, v []float32, c *AdamStep) {
 		den := float32(float32(math.Sqrt(float64(v[j])))*c.InvC2) + c.Eps
 		w[j] -= float32(c.StepSize*m[j]) / den
 	}
+}
+
+// addSplitMin is the smallest sum AddN splits across workers.
+const addSplitMin = 1 << 16
+
+// AddN sets dst += src element by element on up to workers goroutines (0:
+// up to GOMAXPROCS), each on a contiguous chunk, vectorised where the CPU
+// allows. dst + src equals dst - (-1)·src exactly (the product is exact,
+// one rounding either way), so the SGD kernel computes it; elements are
+// independent, so the bits depend on neither the split nor the CPU.
+func AddN(workers int, dst, src []float32) {
+	n := len(dst)
+	src = src[:n]
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n/(addSplitMin/2))
+	if workers <= 1 {
+		SGDUpdate(dst, src, -1, false)
+		return
+	}
+	runParts(workers, func(i int) {
+		lo, hi := i*n/workers&^7, (i+1)*n/workers&^7
+		if i == workers-1 {
+			hi = n
+		}
+		SGDUpdate(dst[lo:hi], src[lo:hi], -1, false)
+	})
 }

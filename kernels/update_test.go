@@ -141,3 +141,36 @@ func TestAdamUpdateNSplitIsBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// AddN gives the bits of a plain float32 loop, signed zeros, infinities
+// and NaNs included, at every length around the vector width and the
+// split threshold, on 1, 2 and 3 workers.
+func TestAddNMatchesLoop(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-45, -3.4e38}
+	for _, n := range []int{0, 1, 7, 8, 9, 63, addSplitMin - 1, addSplitMin + 13, 3*addSplitMin + 5} {
+		dst, src := make([]float32, n), make([]float32, n)
+		for i := range dst {
+			dst[i], src[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64()*1e3)
+			if rng.IntN(10) == 0 {
+				dst[i] = specials[rng.IntN(len(specials))]
+			}
+			if rng.IntN(10) == 0 {
+				src[i] = specials[rng.IntN(len(specials))]
+			}
+		}
+		want := make([]float32, n)
+		for i := range want {
+			want[i] = dst[i] + src[i]
+		}
+		for _, workers := range []int{1, 2, 3} {
+			got := append([]float32(nil), dst...)
+			AddN(workers, got, src)
+			for i := range got {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
+					t.Fatalf("n %d, %d workers: [%d] %v + %v = %v, want %v", n, workers, i, dst[i], src[i], got[i], want[i])
+				}
+			}
+		}
+	}
+}

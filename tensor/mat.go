@@ -99,6 +99,17 @@ func (m *Mat) Copy(src *Mat) {
 	}
 }
 
+// AddN is Add on up to workers goroutines (0: as many as pay), vectorised;
+// the same bits as Add.
+func (m *Mat) AddN(workers int, src *Mat) {
+	mustSameShape("Add", m, src)
+	if m.Stride != m.Cols || src.Stride != src.Cols {
+		m.Add(src)
+		return
+	}
+	kernels.AddN(workers, m.Data[:m.Rows*m.Cols], src.Data[:m.Rows*m.Cols])
+}
+
 // Add adds src to m element by element (float32); shapes must match.
 func (m *Mat) Add(src *Mat) {
 	mustSameShape("Add", m, src)
