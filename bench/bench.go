@@ -204,6 +204,10 @@ func study1Step(cond string, h int, prec tensor.Precision, workers int) (func(),
 	groups := net.Groups(0.005, 0.1, 0.001)
 	params := nn.ParamsOf(groups)
 	opt := nn.NewSGD(groups...)
+	opt.Workers = workers // as a classifier run sets it (0: every core)
+	if workers == 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
 	x := tensor.New(32, 784)
 	for i := range x.Data {
 		x.Data[i] = float32(rng.Float64())

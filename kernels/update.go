@@ -52,28 +52,45 @@ func AdamUpdate(w, g, m, v []float32, c *AdamStep) {
 	adamUpdateGo(w[n:], g[n:], m[n:], v[n:], c)
 }
 
-// adamSplitMin is the smallest update AdamUpdateN splits: below it a
-// goroutine costs more than the pass it would share.
-const adamSplitMin = 1 << 16
+// splitMin is the smallest element-wise pass the *N functions split
+// across workers: below it a helper costs more than the share it takes.
+const splitMin = 1 << 16
+
+// splitN runs f over [0, n) in contiguous chunks of whole 8-element
+// vectors on up to workers goroutines (0: up to GOMAXPROCS), chunks of at
+// least splitMin/2 elements; with one worker, f(0, n) on the caller's.
+func splitN(workers, n int, f func(lo, hi int)) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(workers, n/(splitMin/2))
+	if workers <= 1 {
+		f(0, n)
+		return
+	}
+	runParts(workers, func(i int) {
+		lo, hi := i*n/workers&^7, (i+1)*n/workers&^7
+		if i == workers-1 {
+			hi = n
+		}
+		f(lo, hi)
+	})
+}
 
 // AdamUpdateN is AdamUpdate on up to workers goroutines (0 or 1: the
 // caller's), each on a contiguous chunk; elements are independent, so the
 // bits do not depend on the split.
 func AdamUpdateN(workers int, w, g, m, v []float32, c *AdamStep) {
 	n := len(w)
-	workers = min(workers, n/(adamSplitMin/2)) // chunks of at least half of it
-	if workers <= 1 {
-		AdamUpdate(w, g, m, v, c)
-		return
-	}
 	g, m, v = g[:n], m[:n], v[:n]
-	runParts(workers, func(i int) {
-		lo, hi := i*n/workers&^7, (i+1)*n/workers&^7
-		if i == workers-1 {
-			hi = n
-		}
-		AdamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c)
-	})
+	splitN(max(workers, 1), n, func(lo, hi int) { AdamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c) })
+}
+
+// SGDUpdateN is SGDUpdate on up to workers goroutines (0: up to
+// GOMAXPROCS); the bits do not depend on the split.
+func SGDUpdateN(workers int, w, g []float32, lr float32, nonneg bool) {
+	g = g[:len(w)]
+	splitN(workers, len(w), func(lo, hi int) { SGDUpdate(w[lo:hi], g[lo:hi], lr, nonneg) })
 }
 
 // adamUpdateGo is the definition: every product is rounded to float32
@@ -90,30 +107,11 @@ func adamUpdateGo(w, g, m, v []float32, c *AdamStep) {
 	}
 }
 
-// addSplitMin is the smallest sum AddN splits across workers.
-const addSplitMin = 1 << 16
-
 // AddN sets dst += src element by element on up to workers goroutines (0:
-// up to GOMAXPROCS), each on a contiguous chunk, vectorised where the CPU
-// allows. dst + src equals dst - (-1)·src exactly (the product is exact,
-// one rounding either way), so the SGD kernel computes it; elements are
-// independent, so the bits depend on neither the split nor the CPU.
+// up to GOMAXPROCS), vectorised where the CPU allows. dst + src equals
+// dst - (-1)·src exactly (the product is exact, one rounding either way),
+// so the SGD kernel computes it; elements are independent, so the bits
+// depend on neither the split nor the CPU.
 func AddN(workers int, dst, src []float32) {
-	n := len(dst)
-	src = src[:n]
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, n/(addSplitMin/2))
-	if workers <= 1 {
-		SGDUpdate(dst, src, -1, false)
-		return
-	}
-	runParts(workers, func(i int) {
-		lo, hi := i*n/workers&^7, (i+1)*n/workers&^7
-		if i == workers-1 {
-			hi = n
-		}
-		SGDUpdate(dst[lo:hi], src[lo:hi], -1, false)
-	})
+	SGDUpdateN(workers, dst, src, -1, false)
 }

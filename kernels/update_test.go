@@ -121,7 +121,7 @@ func BenchmarkAdamUpdate(b *testing.B) {
 
 // Split across goroutines, the update gives the one-goroutine bits.
 func TestAdamUpdateNSplitIsBitIdentical(t *testing.T) {
-	const n = 3*adamSplitMin + 13
+	const n = 3*splitMin + 13
 	rng := rand.New(rand.NewPCG(7, 7))
 	w, g := make([]float32, n), make([]float32, n)
 	for i := range w {
@@ -148,7 +148,7 @@ func TestAdamUpdateNSplitIsBitIdentical(t *testing.T) {
 func TestAddNMatchesLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	specials := []float32{0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 1e-45, -3.4e38}
-	for _, n := range []int{0, 1, 7, 8, 9, 63, addSplitMin - 1, addSplitMin + 13, 3*addSplitMin + 5} {
+	for _, n := range []int{0, 1, 7, 8, 9, 63, splitMin - 1, splitMin + 13, 3*splitMin + 5} {
 		dst, src := make([]float32, n), make([]float32, n)
 		for i := range dst {
 			dst[i], src[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64()*1e3)
@@ -170,6 +170,27 @@ func TestAddNMatchesLoop(t *testing.T) {
 				if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(got[i] != got[i] && want[i] != want[i]) {
 					t.Fatalf("n %d, %d workers: [%d] %v + %v = %v, want %v", n, workers, i, dst[i], src[i], got[i], want[i])
 				}
+			}
+		}
+	}
+}
+
+// SGDUpdateN gives SGDUpdate's bits whatever the split, projection included.
+func TestSGDUpdateNMatchesSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	n := 3*splitMin + 5
+	w0, g := make([]float32, n), make([]float32, n)
+	for i := range w0 {
+		w0[i], g[i] = float32(rng.NormFloat64()*0.01), float32(rng.NormFloat64())
+	}
+	want := append([]float32(nil), w0...)
+	SGDUpdate(want, g, 0.01, true)
+	for _, workers := range []int{0, 1, 2, 3} {
+		got := append([]float32(nil), w0...)
+		SGDUpdateN(workers, got, g, 0.01, true)
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%d workers: w[%d] = %v, want %v", workers, i, got[i], want[i])
 			}
 		}
 	}

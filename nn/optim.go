@@ -34,8 +34,11 @@ type Optimizer interface {
 // following PyTorch: buf = mu*buf + g; step along buf (or g + mu*buf).
 type SGD struct {
 	Groups []Group
-	vel    [][]float32 // per parameter, allocated on first use of momentum
-	steps  int
+	// Workers caps the goroutines of one parameter's momentum-free update
+	// (0 or 1: the caller's); the bits do not depend on it.
+	Workers int
+	vel     [][]float32 // per parameter, allocated on first use of momentum
+	steps   int
 }
 
 // NewSGD returns an SGD optimiser over groups.
@@ -62,7 +65,7 @@ func (o *SGD) Step() {
 			w, grad, v := p.Value.Data, p.Grad.Data, o.vel[idx]
 			idx++
 			if v == nil {
-				sgdPlain(w, grad, lr, wd, p.NonNegative)
+				sgdPlain(max(o.Workers, 1), w, grad, lr, wd, p.NonNegative)
 				continue
 			}
 			grad = grad[:len(w)]
@@ -101,11 +104,11 @@ func ClampNonNegative(w []float32) {
 
 // sgdPlain is the momentum-free update, w -= lr (g + wd w), projected
 // onto w >= 0 when nonneg; without weight decay (the studies' SGD) it is
-// one vectorised pass (kernels.SGDUpdate).
-func sgdPlain(w, grad []float32, lr, wd float32, nonneg bool) {
+// one vectorised pass (kernels.SGDUpdateN) on up to workers goroutines.
+func sgdPlain(workers int, w, grad []float32, lr, wd float32, nonneg bool) {
 	grad = grad[:len(w)]
 	if wd == 0 {
-		kernels.SGDUpdate(w, grad, lr, nonneg)
+		kernels.SGDUpdateN(workers, w, grad, lr, nonneg)
 		return
 	}
 	for j, g := range grad {

@@ -288,11 +288,15 @@ func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 	r.groups = r.net.Groups(cfg.Train)
 	r.params = nn.ParamsOf(r.groups)
 	r.optim = newOptimizer(cfg.Train, r.groups)
-	if a, ok := r.optim.(*nn.Adam); ok {
-		a.Workers = opt.GEMMWorkers
-		if a.Workers == 0 {
-			a.Workers = runtime.GOMAXPROCS(0)
-		}
+	workers := opt.GEMMWorkers
+	if workers == 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	switch o := r.optim.(type) {
+	case *nn.Adam:
+		o.Workers = workers
+	case *nn.SGD:
+		o.Workers = workers
 	}
 	for _, g := range r.groups {
 		r.baseLR = append(r.baseLR, g.LR)
