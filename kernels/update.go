@@ -56,18 +56,20 @@ func AdamUpdate(w, g, m, v []float32, c *AdamStep) {
 // across workers: below it a helper costs more than the share it takes.
 const splitMin = 1 << 16
 
-// splitN runs f over [0, n) in contiguous chunks of whole 8-element
-// vectors on up to workers goroutines (0: up to GOMAXPROCS), chunks of at
-// least splitMin/2 elements; with one worker, f(0, n) on the caller's.
-func splitN(workers, n int, f func(lo, hi int)) {
+// splitWorkers is how many goroutines an element-wise pass of n elements
+// gets from workers (0: up to GOMAXPROCS): chunks of at least splitMin/2.
+func splitWorkers(workers, n int) int {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = min(workers, n/(splitMin/2))
-	if workers <= 1 {
-		f(0, n)
-		return
-	}
+	return max(min(workers, n/(splitMin/2)), 1)
+}
+
+// splitN runs f over [0, n) in contiguous chunks of whole 8-element
+// vectors on workers goroutines (from splitWorkers, > 1). Callers take
+// the one-worker case themselves, so a serial pass builds no closure and
+// allocates nothing.
+func splitN(workers, n int, f func(lo, hi int)) {
 	runParts(workers, func(i int) {
 		lo, hi := i*n/workers&^7, (i+1)*n/workers&^7
 		if i == workers-1 {
@@ -82,13 +84,21 @@ func splitN(workers, n int, f func(lo, hi int)) {
 // bits do not depend on the split.
 func AdamUpdateN(workers int, w, g, m, v []float32, c *AdamStep) {
 	n := len(w)
+	if workers = splitWorkers(max(workers, 1), n); workers == 1 {
+		AdamUpdate(w, g, m, v, c)
+		return
+	}
 	g, m, v = g[:n], m[:n], v[:n]
-	splitN(max(workers, 1), n, func(lo, hi int) { AdamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c) })
+	splitN(workers, n, func(lo, hi int) { AdamUpdate(w[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], c) })
 }
 
 // SGDUpdateN is SGDUpdate on up to workers goroutines (0: up to
 // GOMAXPROCS); the bits do not depend on the split.
 func SGDUpdateN(workers int, w, g []float32, lr float32, nonneg bool) {
+	if workers = splitWorkers(workers, len(w)); workers == 1 {
+		SGDUpdate(w, g, lr, nonneg)
+		return
+	}
 	g = g[:len(w)]
 	splitN(workers, len(w), func(lo, hi int) { SGDUpdate(w[lo:hi], g[lo:hi], lr, nonneg) })
 }
