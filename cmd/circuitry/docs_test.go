@@ -171,6 +171,9 @@ func TestDocCommands(t *testing.T) {
 			continue
 		}
 		ran++
+		if testing.Verbose() { // the list a reader can check against the docs
+			t.Logf("runs %s: circuitry %s", c.where, strings.Join(args, " "))
+		}
 		if _, stderr, code := runCLI(t, work, args...); code != 0 {
 			t.Errorf("%s: circuitry %s: exit %d: %s", c.where, strings.Join(args, " "), code, strings.TrimSpace(stderr))
 		}
