@@ -58,15 +58,43 @@ func Underpowered(check int, claim, measured, threshold string) Verdict {
 	return Verdict{check, claim, measured, threshold, "underpowered"}
 }
 
-// VerdictTable renders verdicts as a Markdown table.
+// VerdictTable renders verdicts as a Markdown table. A long threshold
+// (over longThreshold characters) that an earlier row of the table already
+// states is written once: later rows point to the first row with it.
 func VerdictTable(title string, vs []Verdict) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s\n\n| # | claim | measured | threshold | verdict |\n|---|---|---|---|---|\n", title)
 	cell := strings.NewReplacer("|", `\|`, "\n", " ").Replace // a pipe in a claim must not open a cell
+	// A long threshold -> the first row stating it.
+	first := map[string]Verdict{}
 	for _, v := range vs {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", v.Check, cell(v.Claim), cell(v.Measured), cell(v.Threshold), strings.ToUpper(v.Result))
+		threshold := cell(v.Threshold)
+		if len(v.Threshold) > longThreshold {
+			if f, seen := first[v.Threshold]; seen {
+				threshold = fmt.Sprintf("as for check %d, %s, above", f.Check, cell(shortClaim(f.Claim)))
+			} else {
+				first[v.Threshold] = v
+			}
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", v.Check, cell(v.Claim), cell(v.Measured), threshold, strings.ToUpper(v.Result))
 	}
 	return b.String()
+}
+
+// longThreshold is the length from which a repeated threshold is written once.
+const longThreshold = 80
+
+// shortClaim is a claim's first words (up to ~48 characters) in quotes,
+// enough to find its row.
+func shortClaim(c string) string {
+	if len(c) <= 48 {
+		return `"` + c + `"`
+	}
+	cut := strings.LastIndex(c[:48], " ")
+	if cut < 16 {
+		cut = 48
+	}
+	return `"` + c[:cut] + `…"`
 }
 
 // WriteVerdicts saves verdicts.md (the rendered tables), verdicts.json
