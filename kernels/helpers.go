@@ -7,14 +7,14 @@ import (
 	"time"
 )
 
-// Work split across cores (a product's parts, a large optimiser update)
-// runs its other parts on helper
-// goroutines that stay awake (spinning) for helperSpin after each part
-// before they sleep. Starting a goroutine per part woke a sleeping thread
-// for every product: on a VM that takes tens of microseconds, as long as
-// a whole 32x500x784 product on two cores, so the second core added
-// almost nothing to a training step's small products. Which worker
-// computes which part is unchanged, so no result changes.
+// Work split across cores (a product's parts, a large element-wise
+// update) runs its other parts on helper goroutines that stay awake
+// (spinning) for helperSpin after each part before they sleep. Starting a
+// goroutine per part woke a sleeping thread for every product: on a VM
+// that takes tens of microseconds, as long as a whole 32x500x784 product
+// on two cores, so the second core added almost nothing to a training
+// step's small products. Which worker computes which part is unchanged,
+// so no result changes.
 const helperSpin = 200 * time.Microsecond
 
 // helper is one helper goroutine's mailbox.
