@@ -110,7 +110,11 @@ func printRows(out io.Writer, rows []report.RunInfo, width int, wide bool) {
 		title := fmt.Sprintf("%s (%d)", report.KindTitle(kind), len(runs))
 		switch {
 		case hidden > 0:
-			title += fmt.Sprintf(" — not shown: %d result column(s), config keys (--wide)", hidden)
+			cols := "result columns"
+			if hidden == 1 {
+				cols = "result column"
+			}
+			title += fmt.Sprintf(" — hidden: %d %s, config keys (--wide)", hidden, cols)
 		case left > 0:
 			title += fmt.Sprintf(" — %d differing config keys not shown: --wide", left)
 		}

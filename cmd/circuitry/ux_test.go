@@ -271,7 +271,7 @@ func TestRunsTablesPerKind(t *testing.T) {
 	}
 	out.Reset()
 	printRows(&out, nested, 60, false)
-	if !strings.Contains(out.String(), "not shown: 3 result column(s)") || !strings.Contains(out.String(), "decode_err") {
+	if !strings.Contains(out.String(), "hidden: 3 result columns, config keys (--wide)") || !strings.Contains(out.String(), "decode_err") {
 		t.Errorf("60 columns:\n%s", out.String())
 	}
 	for _, l := range strings.Split(out.String(), "\n")[1:] {
