@@ -107,7 +107,8 @@ func printRows(out io.Writer, rows []report.RunInfo, width int, wide bool) {
 			}
 			table.add(c, col)
 		}
-		title := fmt.Sprintf("%s (%d)", report.KindTitle(kind), len(runs))
+		base := fmt.Sprintf("%s (%d)", report.KindTitle(kind), len(runs))
+		title := base
 		switch {
 		case hidden > 0:
 			cols := "result columns"
@@ -117,6 +118,9 @@ func printRows(out io.Writer, rows []report.RunInfo, width int, wide bool) {
 			title += fmt.Sprintf(" — hidden: %d %s, config keys (--wide)", hidden, cols)
 		case left > 0:
 			title += fmt.Sprintf(" — %d differing config keys not shown: --wide", left)
+		}
+		if !wide && len([]rune(title)) > width && title != base {
+			title = base + " — more with --wide"
 		}
 		fmt.Fprintln(out, title)
 		table.print(out)

@@ -271,10 +271,17 @@ func TestRunsTablesPerKind(t *testing.T) {
 	}
 	out.Reset()
 	printRows(&out, nested, 60, false)
-	if !strings.Contains(out.String(), "hidden: 3 result columns, config keys (--wide)") || !strings.Contains(out.String(), "decode_err") {
+	if !strings.Contains(out.String(), "— more with --wide") || !strings.Contains(out.String(), "decode_err") || strings.Contains(out.String(), "seconds_per_step") {
 		t.Errorf("60 columns:\n%s", out.String())
 	}
-	for _, l := range strings.Split(out.String(), "\n")[1:] {
+	out.Reset()
+	printRows(&out, nested, 80, false)
+	if !strings.Contains(out.String(), "— hidden: 2 result columns, config keys (--wide)") {
+		t.Errorf("80 columns:\n%s", out.String())
+	}
+	out.Reset()
+	printRows(&out, nested, 60, false)
+	for _, l := range strings.Split(out.String(), "\n") {
 		if len([]rune(l)) > 60 {
 			t.Errorf("line of %d characters at 60: %q", len([]rune(l)), l)
 		}
