@@ -275,7 +275,7 @@ func breakable(h string) string {
 	return strings.NewReplacer("_", "_<wbr>", ".", ".<wbr>").Replace(html.EscapeString(h))
 }
 
-// cellText is the text cell shows for v.
+// cellText is the text cell shows for v (configColumns measures it).
 func cellText(v any) string {
 	switch x := v.(type) {
 	case nil:
@@ -320,11 +320,11 @@ func cell(v any) string {
 	case nil:
 		return "<td></td>"
 	case float64:
-		return fmt.Sprintf(`<td class="num" data-v="%g">%.4g</td>`, x, x)
+		return fmt.Sprintf(`<td class="num" data-v="%g">%s</td>`, x, cellText(x))
 	case int:
-		return fmt.Sprintf(`<td class="num" data-v="%d">%d</td>`, x, x)
+		return fmt.Sprintf(`<td class="num" data-v="%d">%s</td>`, x, cellText(x))
 	}
-	t := html.EscapeString(fmt.Sprint(v))
+	t := html.EscapeString(cellText(v))
 	// A table cell ignores max-width; the div inside it does not.
 	return `<td title="` + t + `"><div class="cut">` + t + "</div></td>" // the whole value on hover where it is cut
 }
