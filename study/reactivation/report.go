@@ -372,15 +372,7 @@ func wakingPathsFigure(dir string, r *Result) ([]string, error) {
 		truth.Reference = true
 		series = append(series, truth, traceSeries(fmt.Sprintf("trajectory %d, decoded", k+1), r.wake, r.t, r.b, k, r.dim))
 	}
-	xl, yl := "x (m)", "y (m)"
-	if r.dim == 1 {
-		xl, yl = "step", "heading (rad)"
-	}
-	p, err := report.Lines(fmt.Sprintf("%s (seed %d): waking, true and decoded", r.Condition, r.Seed), xl, yl, series)
-	if err != nil {
-		return nil, err
-	}
-	return report.Save(p, dir, "waking_paths_"+r.Condition)
+	return saveTraces(dir, "waking_paths_"+r.Condition, fmt.Sprintf("%s (seed %d): waking, true and decoded", r.Condition, r.Seed), "heading (rad)", r.dim, series)
 }
 
 // traceFigure draws three waking trajectories of r and three of the
@@ -391,9 +383,15 @@ func traceFigure(dir, base, title, name string, quiet []float64, steps int, r *R
 		series = append(series, traceSeries(fmt.Sprintf("waking %d", k+1), r.wake, r.t, r.b, k, r.dim),
 			traceSeries(fmt.Sprintf("%s %d", name, k+1), quiet, min(r.tq, steps), r.b, k, r.dim))
 	}
+	return saveTraces(dir, base, title, "decoded heading (rad)", r.dim, series)
+}
+
+// saveTraces draws trajectory series (traceSeries) in the box, or, for
+// head direction (dim 1), as heading (labelled heading) against step.
+func saveTraces(dir, base, title, heading string, dim int, series []report.Series) ([]string, error) {
 	xl, yl := "x (m)", "y (m)"
-	if r.dim == 1 {
-		xl, yl = "step", "decoded heading (rad)"
+	if dim == 1 {
+		xl, yl = "step", heading
 	}
 	p, err := report.Lines(title, xl, yl, series)
 	if err != nil {
