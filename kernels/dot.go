@@ -7,10 +7,10 @@ import "sync"
 // packing, each row of A and of B read in place. Edge tiles run the same
 // kernel with the short side's rows zero-padded (copied once per column
 // tile for B), so every element is summed in the same lane order whatever
-// the tile size, and elements k16.. are added after.
+// the tile size; the kernel adds the elements past the last multiple of 16
+// after, in order.
 func (g *gemm) dotProducts(m, j0, j1 int) {
 	tm, tn, k := g.kern.dotM, g.kern.dotN, g.k
-	k16 := k &^ 15
 	pad := dotPads.Get().(*dotPad)
 	defer dotPads.Put(pad)
 	out := pad.out[:]
@@ -18,27 +18,17 @@ func (g *gemm) dotProducts(m, j0, j1 int) {
 		jn := min(tn, j1-j)
 		b, ldb := g.b[j*g.ldb:], g.ldb
 		if jn < tn { // one padded copy of the edge rows of B serves every i
-			b, ldb = pad.rows(&pad.b, b, ldb, jn, tn, k16), k16
+			b, ldb = pad.rows(&pad.b, b, ldb, jn, tn, k), k
 		}
 		for i := 0; i < m; i += tm {
 			in := min(tm, m-i)
 			a, lda := g.a[i*g.lda:], g.lda
 			if in < tm {
-				a, lda = pad.rows(&pad.a, a, lda, in, tm, k16), k16
+				a, lda = pad.rows(&pad.a, a, lda, in, tm, k), k
 			}
-			g.kern.dot(k16, a, lda, b, ldb, out)
+			g.kern.dot(k, a, lda, b, ldb, out)
 			for ii := 0; ii < in; ii++ {
-				sums := out[ii*tn : ii*tn+jn]
-				if k16 < k { // the depth's last k mod 16 terms, in order
-					arow := g.a[(i+ii)*g.lda : (i+ii)*g.lda+k]
-					for jj := range sums {
-						brow := g.b[(j+jj)*g.ldb : (j+jj)*g.ldb+k]
-						for p := k16; p < k; p++ {
-							sums[jj] += arow[p] * brow[p]
-						}
-					}
-				}
-				g.writeSums(g.c[(i+ii)*g.ldc+j:(i+ii)*g.ldc+j+jn], sums)
+				g.writeSums(g.c[(i+ii)*g.ldc+j:(i+ii)*g.ldc+j+jn], out[ii*tn:ii*tn+jn])
 			}
 		}
 	}
@@ -67,17 +57,17 @@ type dotPad struct {
 
 var dotPads = sync.Pool{New: func() any { return new(dotPad) }}
 
-// rows copies n rows (stride ld, k16 long) of src into *buf as t rows,
+// rows copies n rows (stride ld, k long) of src into *buf as t rows,
 // zero-filling the rest, and returns the copy.
-func (*dotPad) rows(buf *[]float32, src []float32, ld, n, t, k16 int) []float32 {
-	if cap(*buf) < t*k16 {
-		*buf = make([]float32, t*k16)
+func (*dotPad) rows(buf *[]float32, src []float32, ld, n, t, k int) []float32 {
+	if cap(*buf) < t*k {
+		*buf = make([]float32, t*k)
 	}
-	dst := (*buf)[:t*k16]
+	dst := (*buf)[:t*k]
 	for r := 0; r < t; r++ {
-		row := dst[r*k16 : (r+1)*k16]
+		row := dst[r*k : (r+1)*k]
 		if r < n {
-			copy(row, src[r*ld:r*ld+k16])
+			copy(row, src[r*ld:r*ld+k])
 		} else {
 			clear(row)
 		}

@@ -27,10 +27,10 @@ type tileKernel struct {
 	mr, nr int
 	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8)
 	// dot, when set, computes a dotM x dotN tile of dot products of rows
-	// of A with rows of B over k16 elements (C = A B^T read in place; see
+	// of A with rows of B over k elements (C = A B^T read in place; see
 	// dotProducts), out[i*dotN+j] for A row i and B row j.
 	dotM, dotN int
-	dot        func(k16 int, a []float32, lda int, b []float32, ldb int, out []float32)
+	dot        func(k int, a []float32, lda int, b []float32, ldb int, out []float32)
 	// edges are kernels for C tiles of fewer rows, by increasing rows:
 	// each computes the first rows rows of an mr-row A panel, the same sums
 	// in the same order as fn does for those rows, with less work.

@@ -29,15 +29,17 @@ func kernel4x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode u
 //go:noescape
 func kernel8x32AVX512(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)
 
-// dot4x4AVX512 and dot2x3AVX2 compute a tile of dot products of rows of A
-// and rows of B in the same lane order (identical bits); k16 > 0 is a
-// multiple of 16.
+// dot4x4AVX512 and dot2x3AVX2 compute a tile of dot products of k elements
+// of rows of A and rows of B in the same lane order (identical bits):
+// the first k &^ 15 (k >= 16) in 16 lanes, then the rest in order. They
+// store the tile's rows 4 floats apart or 3 apart (dot2x3AVX2 writes one
+// float past its 6).
 //
 //go:noescape
-func dot4x4AVX512(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
+func dot4x4AVX512(k int, a *float32, lda int, b *float32, ldb int, out *float32)
 
 //go:noescape
-func dot2x3AVX2(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)
+func dot2x3AVX2(k int, a *float32, lda int, b *float32, ldb int, out *float32)
 
 // copyRows<n>AVX copy rows rows of n floats (see copyRows).
 //
@@ -148,16 +150,16 @@ func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *flo
 	return edgeKernel{rows, checked(rows, panel, nr, kernel)}
 }
 
-func dotAVX512(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {
-	_ = a[3*lda+k16-1]
-	_ = b[3*ldb+k16-1]
+func dotAVX512(k int, a []float32, lda int, b []float32, ldb int, out []float32) {
+	_ = a[3*lda+k-1]
+	_ = b[3*ldb+k-1]
 	_ = out[15]
-	dot4x4AVX512(k16, &a[0], lda, &b[0], ldb, &out[0])
+	dot4x4AVX512(k, &a[0], lda, &b[0], ldb, &out[0])
 }
 
-func dotAVX2(k16 int, a []float32, lda int, b []float32, ldb int, out []float32) {
-	_ = a[lda+k16-1]
-	_ = b[2*ldb+k16-1]
-	_ = out[5]
-	dot2x3AVX2(k16, &a[0], lda, &b[0], ldb, &out[0])
+func dotAVX2(k int, a []float32, lda int, b []float32, ldb int, out []float32) {
+	_ = a[lda+k-1]
+	_ = b[2*ldb+k-1]
+	_ = out[6]
+	dot2x3AVX2(k, &a[0], lda, &b[0], ldb, &out[0])
 }

@@ -71,11 +71,12 @@ func Generate() []byte {
 }
 
 // dot is a dot-product kernel for C = A B^T with both operands read in
-// place (no packing): a rows x rows tile of dot products over k16 (a
-// multiple of 16) elements of rows of A and of B. Every dot product
-// accumulates 16 lanes (lane l takes the elements with index = l mod 16,
-// in order, one FMA each), then reduces them in one fixed order: l + (l+8),
-// then + 4 apart, then two horizontal adds. AVX-512 holds the 16 lanes in
+// place (no packing): a rows x rows tile of dot products of k elements of
+// rows of A and of B. Every dot product accumulates its first k16 = k &^ 15
+// elements in 16 lanes (lane l takes the elements with index = l mod 16,
+// in order, one FMA each), reduces them in one fixed order: l + (l+8),
+// then + 4 apart, then two horizontal adds; and adds the last k mod 16
+// products in order (writeDotTail). AVX-512 holds the 16 lanes in
 // one register, AVX2 in two (halves), so both give the same bits.
 type dot struct {
 	name   string
@@ -129,16 +130,21 @@ func writeDotAVX2(b *bytes.Buffer, name string, rowsA, rowsB int) {
 	w("ADDQ $64, BX")
 	w("DECQ CX")
 	w("JNZ %sloop", name)
-	writeLaneReduction(b, rowsA*rowsB, 2, bReg)
+	if rowsA != 2 || rowsB != 3 {
+		panic(name + ": the lane reduction is written for a 2x3 tile")
+	}
+	writeLaneReductionAVX2(b)
+	// After the loop each row's base plus BX points at element k16.
+	writeDotTail(b, name, rowsA, rowsB, aPtr, bPtr, "BX")
 }
 
 // writeDotPrologue writes a dot kernel's header and argument loads: CX =
-// k16/16, SI = a, DI = b, R8 = lda and R9 = ldb in bytes, DX = out.
+// k/16, SI = a, DI = b, R8 = lda and R9 = ldb in bytes, DX = out.
 func writeDotPrologue(b *bytes.Buffer, name string, rowsB int) {
-	fmt.Fprintf(b, "\n// func %s(k16 int, a *float32, lda int, b *float32, ldb int, out *float32)\n", name)
-	fmt.Fprintf(b, "// out[i*%d+j] = sum over 16 lanes of A row i . B row j; k16 > 0, a multiple of 16.\n", rowsB)
+	fmt.Fprintf(b, "\n// func %s(k int, a *float32, lda int, b *float32, ldb int, out *float32)\n", name)
+	fmt.Fprintf(b, "// out[i*%d+j] = A row i . B row j: the first k16 = k &^ 15 (> 0) elements in 16 lanes, then the rest in order.\n", rowsB)
 	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
-	for _, l := range []string{"MOVQ k16+0(FP), CX", "SHRQ $4, CX", "MOVQ a+8(FP), SI", "MOVQ lda+16(FP), R8", "SHLQ $2, R8",
+	for _, l := range []string{"MOVQ k+0(FP), CX", "SHRQ $4, CX", "MOVQ a+8(FP), SI", "MOVQ lda+16(FP), R8", "SHLQ $2, R8",
 		"MOVQ b+24(FP), DI", "MOVQ ldb+32(FP), R9", "SHLQ $2, R9", "MOVQ out+40(FP), DX"} {
 		fmt.Fprintf(b, "\t%s\n", l)
 	}
@@ -188,31 +194,107 @@ func writeDot(b *bytes.Buffer, d dot) {
 	}
 	w("DECQ CX")
 	w("JNZ %sloop", d.name)
-	writeLaneReduction(b, pairs, d.halves, nacc)
+	if d.rows != 4 || d.halves != 1 {
+		panic(d.name + ": the lane reduction is written for a 4x4 tile in Z registers")
+	}
+	writeLaneReduction4x4(b)
+	// After the loop each row pointer points at element k16.
+	w("XORQ R8, R8")
+	writeDotTail(b, d.name, d.rows, d.rows, aPtr, bPtr, "R8")
 }
 
-// writeLaneReduction reduces each dot product's 16 lanes (in register p, or
-// p*2 and p*2+1 with halves = 2) to out[p] in the one fixed order: l + (l+8),
-// then + 4 apart, then two horizontal adds; scratch is a free AVX2 register
-// (AVX-512 uses Y16/X16). Then it returns.
-func writeLaneReduction(b *bytes.Buffer, pairs, halves, scratch int) {
+// The lane reductions reduce each dot product's 16 lanes l0..l15 in one
+// fixed order, y_i = l_i + l_(i+8), x_i = y_i + y_(i+4), then
+// (x0 + x1) + (x2 + x3): the order of one register reduced at a time
+// (extract, add, two horizontal adds) in earlier versions, so the bits
+// are those. They reduce every dot product of the tile at once, with
+// shuffles that put the operands of each level's adds side by side
+// (each add with the lower-lane operand first, as before), and leave row
+// i of the tile in Xi, lanes 0.. (writeDotTail stores them).
+
+// writeLaneReduction4x4 reduces dot4x4AVX512's 16 accumulators Z0..Z15
+// (dot product i*4+j in Z(i*4+j)). Level 1 pairs Zl with Z(4+l) and
+// Z(8+l) with Z(12+l), level 2 those two pairs, so that Zl then holds the
+// x vectors of products l, 4+l, 8+l, 12+l, one per 128-bit chunk; levels
+// 3 and 4 add within chunks (SHUFPS even and odd lanes), leaving product
+// 4c+l in chunk c, lane l: the tile in order, row c then moved to Xc.
+func writeLaneReduction4x4(b *bytes.Buffer) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
-	for p := 0; p < pairs; p++ {
-		lo := p * halves
-		x := fmt.Sprintf("X%d", lo)
-		if halves == 1 {
-			w("VEXTRACTF64X4 $1, Z%d, Y16", lo)
-			w("VADDPS Y16, Y%d, Y%d", lo, lo)
-			w("VEXTRACTF32X4 $1, Y%d, X16", lo)
-			w("VADDPS X16, %s, %s", x, x)
-		} else {
-			w("VADDPS Y%d, Y%d, Y%d", lo+1, lo, lo)
-			w("VEXTRACTF128 $1, Y%d, X%d", lo, scratch)
-			w("VADDPS X%d, %s, %s", scratch, x, x)
-		}
-		w("VHADDPS %s, %s, %s", x, x, x)
-		w("VHADDPS %s, %s, %s", x, x, x)
-		w("VMOVSS %s, %d(DX)", x, 4*p)
+	for _, l := range []int{0, 1, 2, 3, 8, 9, 10, 11} { // y: Zl = [y(l) | y(l+4)]
+		w("VSHUFF64X2 $0x44, Z%d, Z%d, Z16", l+4, l)
+		w("VSHUFF64X2 $0xEE, Z%d, Z%d, Z17", l+4, l)
+		w("VADDPS Z17, Z16, Z%d", l)
+	}
+	for l := 0; l < 4; l++ { // x: Zl = [x(l), x(4+l), x(8+l), x(12+l)]
+		w("VSHUFF32X4 $0x88, Z%d, Z%d, Z16", l+8, l)
+		w("VSHUFF32X4 $0xDD, Z%d, Z%d, Z17", l+8, l)
+		w("VADDPS Z17, Z16, Z%d", l)
+	}
+	for _, l := range []int{0, 2} { // x0+x1, x2+x3 of Zl and Z(l+1), per chunk
+		w("VSHUFPS $0x88, Z%d, Z%d, Z16", l+1, l)
+		w("VSHUFPS $0xDD, Z%d, Z%d, Z17", l+1, l)
+		w("VADDPS Z17, Z16, Z%d", l)
+	}
+	w("VSHUFPS $0x88, Z2, Z0, Z16")
+	w("VSHUFPS $0xDD, Z2, Z0, Z17")
+	w("VADDPS Z17, Z16, Z0")
+	for i := 3; i > 0; i-- { // row i to Xi (X0 holds row 0)
+		w("VEXTRACTF32X4 $%d, Z0, X%d", i, i)
+	}
+}
+
+// writeLaneReductionAVX2 reduces dot2x3AVX2's accumulators: product
+// p = i*3+j in Y(2p) (lanes 0-7) and Y(2p+1) (lanes 8-15). Level 2 pairs
+// product j with 3+j (one per 128-bit half), levels 3 and 4 are in-lane
+// horizontal adds, leaving row i's three products in half i, lanes 0-2,
+// then row 1 moved to X1.
+func writeLaneReductionAVX2(b *bytes.Buffer) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	for p := 0; p < 6; p++ {
+		w("VADDPS Y%d, Y%d, Y%d", 2*p+1, 2*p, 2*p)
+	}
+	for j := 0; j < 3; j++ { // Y(2j) = [x(j) | x(3+j)]
+		w("VPERM2F128 $0x20, Y%d, Y%d, Y12", 2*(3+j), 2*j)
+		w("VPERM2F128 $0x31, Y%d, Y%d, Y13", 2*(3+j), 2*j)
+		w("VADDPS Y13, Y12, Y%d", 2*j)
+	}
+	w("VHADDPS Y2, Y0, Y0")
+	w("VHADDPS Y4, Y4, Y4")
+	w("VHADDPS Y4, Y0, Y0")
+	w("VEXTRACTF128 $1, Y0, X1") // row 1 to X1 (X0 holds row 0)
+}
+
+// writeDotTail adds the depth's last k mod 16 terms to the tile's sums
+// (row i in Xi, from the lane reduction), in order, each product rounded
+// to float32 and then added (MULPS, ADDPS: the arithmetic of a scalar loop
+// sums[j] += a[p]*b[p], without its per-element latency chain); stores the
+// rows to out, rowsB floats apart in row order (a 3-wide row's fourth lane
+// is overwritten by the next row, or lands past the tile); and returns.
+// The element of B row j at p is gathered into lane j, A row i's is
+// broadcast. off is the byte offset register from the row addresses
+// (k16 at entry), CX counts the terms.
+func writeDotTail(b *bytes.Buffer, name string, rowsA, rowsB int, aPtr, bPtr []string, off string) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
+	w("MOVQ k+0(FP), CX")
+	w("ANDQ $15, CX")
+	w("JZ %sstore", name)
+	bv, av := rowsA, rowsA+1
+	b.WriteString(name + "tail:\n")
+	w("VMOVSS (%s)(%s*1), X%d", bPtr[0], off, bv)
+	for j := 1; j < rowsB; j++ {
+		w("VINSERTPS $0x%x0, (%s)(%s*1), X%d, X%d", j, bPtr[j], off, bv, bv)
+	}
+	for i := 0; i < rowsA; i++ {
+		w("VBROADCASTSS (%s)(%s*1), X%d", aPtr[i], off, av)
+		w("VMULPS X%d, X%d, X%d", bv, av, av)
+		w("VADDPS X%d, X%d, X%d", av, i, i)
+	}
+	w("ADDQ $4, %s", off)
+	w("DECQ CX")
+	w("JNZ %stail", name)
+	b.WriteString(name + "store:\n")
+	for i := 0; i < rowsA; i++ {
+		w("VMOVUPS X%d, %d(DX)", i, 4*rowsB*i)
 	}
 	w("VZEROUPPER")
 	w("RET")
