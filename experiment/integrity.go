@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/kernels"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -130,9 +131,13 @@ type Record struct {
 	TrainerVersion  int    `json:"trainer_version,omitempty"`
 	// DataIdentity names the content of the data the run trained on
 	// (images.Identity); empty in records written before it was recorded.
-	DataIdentity string   `json:"data_identity,omitempty"`
-	Finished     bool     `json:"finished"`
-	Owned        []string `json:"owned"` // top-level entries the run created; --force removes only these
+	DataIdentity string `json:"data_identity,omitempty"`
+	// Arithmetic is kernels.Arithmetic() of the binary that started the
+	// run (architecture, instruction-set level, kernel family); empty in
+	// records written before it was recorded.
+	Arithmetic string   `json:"arithmetic,omitempty"`
+	Finished   bool     `json:"finished"`
+	Owned      []string `json:"owned"` // top-level entries the run created; --force removes only these
 }
 
 // Action is what the policy decided for a run directory.
@@ -203,6 +208,9 @@ func Inspect(dir string, spec RunSpec, checkpoint string, force bool) (Action, e
 		return Reuse, nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, checkpoint)); err == nil {
+		if now := kernels.Arithmetic(); rec.Arithmetic != "" && rec.Arithmetic != now {
+			return 0, fmt.Errorf("%s: started under another arithmetic (%s; this binary: %s), so resuming would not give the bits of an uninterrupted run — resume it with a binary built the same way (GOAMD64, noasm) on a CPU with the same kernels, or --force to retrain", dir, rec.Arithmetic, now)
+		}
 		return Resume, nil
 	}
 	return Restart, nil

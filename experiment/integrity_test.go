@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/circuitry-lab/circuitry/internal/runtest"
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 func specOf(yaml string) RunSpec {
@@ -295,5 +297,62 @@ func TestTensorBoardFollowsMetrics(t *testing.T) {
 	b1, _ := os.ReadFile(filepath.Join(dir, tensorBoardFile))
 	if len(b2) <= len(b1) || !strings.Contains(string(b1), "layers/0/mean") || !strings.Contains(string(b2), "loss") {
 		t.Fatalf("event file: %d bytes after two records, %d after restoring one", len(b2), len(b1))
+	}
+}
+
+// A run records the arithmetic that started it; an interrupted one resumes
+// only under the same (another would not continue it to the bits of an
+// uninterrupted run); a finished one is reused whatever trained it, and a
+// record from before arithmetic was recorded resumes as before.
+func TestResumeNeedsTheSameArithmetic(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "r")
+	spec := specOf("name: a\nout: {dir: x}\ntrain: {lr: 0.003}\n")
+	run, _, err := Claim(dir, spec, "ckpt", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Close()
+	os.WriteFile(filepath.Join(dir, "ckpt"), []byte("x"), 0o644)
+	rec, err := ReadRecord(dir)
+	if err != nil || rec.Arithmetic != kernels.Arithmetic() {
+		t.Fatalf("run.json arithmetic %q, this binary %q (%v)", rec.Arithmetic, kernels.Arithmetic(), err)
+	}
+	rewrite := func(arith string, finished bool) {
+		t.Helper()
+		b, _ := os.ReadFile(filepath.Join(dir, "run.json"))
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["arithmetic"], m["finished"] = arith, finished
+		if arith == "" {
+			delete(m, "arithmetic")
+		}
+		b, _ = json.Marshal(m)
+		os.WriteFile(filepath.Join(dir, "run.json"), b, 0o644)
+	}
+	if act, err := Inspect(dir, spec, "ckpt", false); err != nil || act != Resume {
+		t.Fatalf("same arithmetic: %v %v", act, err)
+	}
+	rewrite("amd64 GOAMD64=v3, fma kernels", false)
+	before := runtest.Snapshot(t, dir)
+	_, err = Inspect(dir, spec, "ckpt", false)
+	if err == nil || !strings.Contains(err.Error(), "started under another arithmetic (amd64 GOAMD64=v3, fma kernels; this binary: "+kernels.Arithmetic()+")") {
+		t.Fatalf("other arithmetic: %v", err)
+	}
+	if err := Resumable(dir, spec, "ckpt"); err == nil {
+		t.Fatal("resumable under another arithmetic")
+	}
+	runtest.SameSnapshot(t, before, runtest.Snapshot(t, dir))
+	if act, err := Inspect(dir, spec, "ckpt", true); err != nil || act != Train {
+		t.Fatalf("--force: %v %v", act, err)
+	}
+	rewrite("amd64 GOAMD64=v3, fma kernels", true)
+	if act, err := Inspect(dir, spec, "ckpt", false); err != nil || act != Reuse {
+		t.Fatalf("finished under another arithmetic: %v %v", act, err)
+	}
+	rewrite("", false)
+	if act, err := Inspect(dir, spec, "ckpt", false); err != nil || act != Resume {
+		t.Fatalf("legacy record: %v %v", act, err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/circuitry-lab/circuitry/internal/fsutil"
+	"github.com/circuitry-lab/circuitry/kernels"
 )
 
 // RunDir is one run's output directory:
@@ -98,7 +99,8 @@ func openRun(dir string, spec RunSpec, act Action) (*RunDir, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.rec = &Record{Kind: spec.Kind, ConfigSHA256: sum, AnalysisSHA256: analysis, AnalysisVersion: spec.AnalysisVersion, TrainerVersion: spec.Version}
+	r.rec = &Record{Kind: spec.Kind, ConfigSHA256: sum, AnalysisSHA256: analysis, AnalysisVersion: spec.AnalysisVersion, TrainerVersion: spec.Version,
+		Arithmetic: kernels.Arithmetic()}
 	if err := r.WriteFile("config.yaml", spec.Config); err != nil {
 		return nil, err
 	}
