@@ -7,6 +7,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/circuitry-lab/circuitry/kernels"
 	"github.com/circuitry-lab/circuitry/nn"
 	"github.com/circuitry-lab/circuitry/tensor"
 )
@@ -245,17 +246,7 @@ func (l *INorm) LocalBackward() float64 {
 			continue
 		}
 		loss += m*m + (vr-1)*(vr-1)
-		d := float64(l.d[n])
-		var dD float64
-		rr, dr := l.r.Row(n), dR.Row(n)
-		for k, v := range o {
-			do := scale * (2*m + 4*(vr-1)*(float64(v)-m)) / float64(ne)
-			di[k] = float32(-do / d)
-			dD -= do * float64(v) / d
-		}
-		for k, rv := range rr {
-			dr[k] = float32(dD * float64(rv) / (float64(ne) * d))
-		}
+		kernels.LocalNormGrad(o, l.r.Row(n), di, dR.Row(n), m, vr, scale, float64(l.d[n]))
 	}
 	dhI := tensor.Ensure(&l.dhI, bsz, l.Wix.Value.Rows)
 	tensor.MatMulP(l.Precision, &l.half, l.Workers, dhI, dI, false, l.Wei.Value, false, 1, 0)

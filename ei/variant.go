@@ -89,18 +89,26 @@ func (v Variant) BackwardRow(dst, g, z, w []float32, standardized bool) {
 	mg := float32(sg / n)
 	// The decorrelating term c*zz(k): raw, sum(g z)/n times z; or
 	// standardized, mean(g ẑ) = (mean(g z) - mean(g) mean(z)) / s_z times ẑ.
+	// The loops below are written out for each case: a function value
+	// for zz(k) was an indirect call per element (a fifth of this
+	// function's time in the float16 preset step), the arithmetic the same.
 	c := float32(sgz / n)
-	zz := func(k int) float32 { return z[k] }
 	if standardized {
 		c = float32((sgz/n - (sg/n)*mz) * inv)
-		zz = func(k int) float32 { return float32((float64(z[k]) - mz) * inv) }
 	}
 	switch v {
 	case None:
 		copy(dst, g)
 	case Full:
+		if standardized {
+			for k, gv := range g {
+				zz := float32((float64(z[k]) - mz) * inv)
+				dst[k] = (gv - mg - zz*c) * invS
+			}
+			break
+		}
 		for k, gv := range g {
-			dst[k] = (gv - mg - zz(k)*c) * invS
+			dst[k] = (gv - mg - z[k]*c) * invS
 		}
 	case Center:
 		for k, gv := range g {
@@ -119,8 +127,15 @@ func (v Variant) BackwardRow(dst, g, z, w []float32, standardized bool) {
 			dst[k] = gv * invS
 		}
 	case Decorrelate:
+		if standardized {
+			for k, gv := range g {
+				zz := float32((float64(z[k]) - mz) * inv)
+				dst[k] = gv - zz*c
+			}
+			break
+		}
 		for k, gv := range g {
-			dst[k] = gv - zz(k)*c
+			dst[k] = gv - z[k]*c
 		}
 	}
 }

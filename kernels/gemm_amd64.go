@@ -110,6 +110,15 @@ func roundHalfF16C(dst, src *float32, n int)
 //go:noescape
 func halfEpilogueF16C(dst, src *float32, n int, alpha float32, scale, acc bool)
 
+// localNormGradAVX2 and localNormScaleAVX2 are LocalNormGrad's two loops
+// on n (a positive multiple of 4) elements.
+//
+//go:noescape
+func localNormGradAVX2(o, di *float32, n int, c *normGradConsts) float64
+
+//go:noescape
+func localNormScaleAVX2(r, dr *float32, n int, dD, den float64)
+
 // useSIMDUpdate: the element-wise update kernels need AVX2.
 var useSIMDUpdate = cpu.X86.HasAVX2
 

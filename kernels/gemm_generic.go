@@ -8,6 +8,10 @@ const useSIMDUpdate = false
 
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool) { panic("unreachable") }
 
+func localNormGradAVX2(o, di *float32, n int, c *normGradConsts) float64 { panic("unreachable") }
+
+func localNormScaleAVX2(r, dr *float32, n int, dD, den float64) { panic("unreachable") }
+
 func adamUpdateAVX2(w, grad, m, v *float32, n int, c *AdamStep) { panic("unreachable") }
 
 const useF16C = false

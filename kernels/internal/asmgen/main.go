@@ -65,6 +65,7 @@ func Generate() []byte {
 	writeExp(&b)
 	writeHalf(&b)
 	writeHalfEpilogue(&b)
+	writeLocalNormGrad(&b)
 	writeDot(&b, dot{name: "dot4x4AVX512", rows: 4, reg: "Z", halves: 1})
 	writeDotAVX2(&b, "dot2x3AVX2", 2, 3)
 	return b.Bytes()
@@ -298,6 +299,86 @@ func writeDotTail(b *bytes.Buffer, name string, rowsA, rowsB int, aPtr, bPtr []s
 	}
 	w("VZEROUPPER")
 	w("RET")
+}
+
+// writeLocalNormGrad writes the two loops of an I-Norm layer's local-loss
+// gradient for one sample (kernels.LocalNormGrad), 4 float64 lanes at a
+// time: each lane's operations are the Go loop's, in its order, one IEEE
+// operation each (no FMA), so the bits are the same. The divisions are
+// what the scalar loop waits on; VDIVPD does 4 in about the time of one
+// DIVSD. The running sum dD is subtracted lane by lane, in index order.
+func writeLocalNormGrad(b *bytes.Buffer) {
+	b.WriteString(`
+// func localNormGradAVX2(o, di *float32, n int, c *normGradConsts) float64
+// n is a positive multiple of 4; c holds A = 2m, B = 4(vr-1), m, scale,
+// ne, d. For each k: do = scale*(A + B*(o_k - m))/ne; di_k = float32(-do/d);
+// dD -= do*o_k/d. Returns dD (from 0).
+TEXT ·localNormGradAVX2(SB), NOSPLIT, $0-40
+	MOVQ o+0(FP), SI
+	MOVQ di+8(FP), DI
+	MOVQ n+16(FP), CX
+	MOVQ c+24(FP), R8
+	SHRQ $2, CX
+	VBROADCASTSD 0(R8), Y8
+	VBROADCASTSD 8(R8), Y9
+	VBROADCASTSD 16(R8), Y10
+	VBROADCASTSD 24(R8), Y11
+	VBROADCASTSD 32(R8), Y12
+	VBROADCASTSD 40(R8), Y13
+	MOVQ $0x8000000000000000, AX
+	VMOVQ AX, X14
+	VBROADCASTSD X14, Y14
+	VXORPD X15, X15, X15
+lngrad:
+	VCVTPS2PD (SI), Y0
+	VSUBPD Y10, Y0, Y1
+	VMULPD Y1, Y9, Y1
+	VADDPD Y1, Y8, Y1
+	VMULPD Y1, Y11, Y1
+	VDIVPD Y12, Y1, Y1
+	VXORPD Y14, Y1, Y2
+	VDIVPD Y13, Y2, Y2
+	VCVTPD2PSY Y2, X2
+	VMOVUPS X2, (DI)
+	VMULPD Y0, Y1, Y3
+	VDIVPD Y13, Y3, Y3
+	VSUBSD X3, X15, X15
+	VPERMILPD $1, X3, X4
+	VSUBSD X4, X15, X15
+	VEXTRACTF128 $1, Y3, X4
+	VSUBSD X4, X15, X15
+	VPERMILPD $1, X4, X4
+	VSUBSD X4, X15, X15
+	ADDQ $16, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ lngrad
+	VMOVSD X15, ret+32(FP)
+	VZEROUPPER
+	RET
+
+// func localNormScaleAVX2(r, dr *float32, n int, dD, den float64)
+// n is a positive multiple of 4: dr_k = float32(dD*r_k/den).
+TEXT ·localNormScaleAVX2(SB), NOSPLIT, $0-40
+	MOVQ r+0(FP), SI
+	MOVQ dr+8(FP), DI
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	VBROADCASTSD dD+24(FP), Y8
+	VBROADCASTSD den+32(FP), Y9
+lnscale:
+	VCVTPS2PD (SI), Y0
+	VMULPD Y0, Y8, Y0
+	VDIVPD Y9, Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS X0, (DI)
+	ADDQ $16, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ lnscale
+	VZEROUPPER
+	RET
+`)
 }
 
 // writeHalf writes the F16C rounding kernel: each float32 to the nearest
