@@ -8,6 +8,21 @@ import (
 	"testing"
 )
 
+// dotKernels are the kernels with a dot-product path (none in noasm builds
+// or on CPUs without AVX2/FMA: the portable kernel has none).
+func dotKernels(t *testing.T) []tileKernel {
+	var ks []tileKernel
+	for _, k := range availableKernels() {
+		if k.dot != nil {
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) == 0 {
+		t.Skipf("no dot-product kernel here (%v)", Kernels())
+	}
+	return ks
+}
+
 // The dot path's tail: the kernel adds the last k mod 16 terms of each dot
 // product in order, a float32 product then a float32 sum each, exactly as
 // the scalar loop after the lane sums did before the tail moved into the
@@ -16,10 +31,7 @@ import (
 func TestDotTailIsTheScalarLoop(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	fusedDiffers := 0 // elements where a fused multiply-add would give other bits
-	for _, kern := range availableKernels() {
-		if kern.dot == nil {
-			continue
-		}
+	for _, kern := range dotKernels(t) {
 		for _, k := range []int{16, 17, 31, 64, 130, 242, 255, 500, 784} {
 			t.Run(fmt.Sprintf("%s/k%d", kern.name, k), func(t *testing.T) {
 				tm, tn := kern.dotM, kern.dotN
@@ -108,10 +120,7 @@ func dotModel(a, b []float32) float32 {
 // arithmetic every trained network's forward pass depends on.
 func TestDotPathIsItsModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	for _, kern := range availableKernels() {
-		if kern.dot == nil {
-			continue
-		}
+	for _, kern := range dotKernels(t) {
 		old, _ := UseKernel(kern.name)
 		for _, s := range []struct{ m, n, k int }{{5, 7, 64}, {9, 6, 83}, {4, 4, 242}, {3, 10, 300}} {
 			if !takesDotPath(false, true, s.m, s.k) {
