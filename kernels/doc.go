@@ -11,7 +11,9 @@
 // portable Go loop in kernel6x16Go. The kernel is chosen once at start-up.
 // Edge tiles of few rows run smaller kernels over the same packed panels,
 // and a training batch times weights^T (C = A B^T, at most 48 rows) takes
-// the dot-product path, which reads both operands in place.
+// the dot-product path, which reads both operands in place. Other products
+// of at most 48 rows read B's full-width panels in place too (the Direct
+// kernels: the same loads and FMAs from B's rows instead of a packed copy).
 //
 // Bits: every element of C is summed in an order fixed by the shape alone —
 // k in order within blocks of kc on the packed path, 16 interleaved lanes

@@ -35,6 +35,30 @@ type tileKernel struct {
 	// each computes the first rows rows of an mr-row A panel, the same sums
 	// in the same order as fn does for those rows, with less work.
 	edges []edgeKernel
+	// direct, when set, is fn reading B in place (row p of the tile's nr
+	// columns at b[p*ldb:]) instead of a packed panel, with the same
+	// FMAs; directEdges are the edges' (see directRows).
+	direct      directFn
+	directEdges []directEdge
+}
+
+// directFn is a tile kernel that reads B in place (tileKernel.direct).
+type directFn func(kb int, alpha float32, ap, b []float32, ldb int, c []float32, ldc int, mode uint8)
+
+// directEdge is an edge kernel reading B in place.
+type directEdge struct {
+	rows int
+	fn   directFn
+}
+
+// directRows is forRows for the direct kernels.
+func (k *tileKernel) directRows(mt int) directFn {
+	for _, e := range k.directEdges {
+		if e.rows >= mt {
+			return e.fn
+		}
+	}
+	return k.direct
 }
 
 // Kernel modes, bits. modeStore: C's old values are not read, and C gets
@@ -354,16 +378,59 @@ func (g *gemm) stripe(i0, i1, j0, j1 int) {
 		g.stripePacked(buf, i0, i1, j0, j1)
 		return
 	}
+	direct := useDirectB && g.kern.direct != nil && !g.transB && i1-i0 <= directMaxM
 	for jc := j0; jc < j1; jc += nc {
 		nb := min(nc, j1-jc)
+		full := 0 // columns whose B panels are read in place
+		if direct {
+			full = nb - nb%g.kern.nr
+		}
 		for pc := 0; pc < g.k; pc += kc {
 			kb := min(kc, g.k-pc)
-			packB(buf.b[:], g.b, g.ldb, g.transB, pc, kb, jc, nb, g.kern.nr)
+			if full < nb { // the panels not read in place, packed
+				packB(buf.b[:], g.b, g.ldb, g.transB, pc, kb, jc+full, nb-full, g.kern.nr)
+			}
 			for ic := i0; ic < i1; ic += mc {
 				mb := min(mc, i1-ic)
 				packA(buf.a[:], g.a, g.lda, g.transA, ic, mb, pc, kb, g.kern.mr)
-				g.macro(buf.a[:], buf.b[:], buf.tile[:], ic, mb, jc, nb, kb, g.mode(pc))
+				if full > 0 {
+					g.macroDirect(buf.a[:], buf.tile[:], ic, mb, jc, full, pc, kb, g.mode(pc))
+				}
+				if full < nb {
+					g.macro(buf.a[:], buf.b[:], buf.tile[:], ic, mb, jc+full, nb-full, kb, g.mode(pc))
+				}
 			}
+		}
+	}
+}
+
+// directMaxM: a product of at most this many rows (a training batch) with
+// B not transposed reads B's full-width panels in place instead of packing
+// them. Each packed panel would serve only a few row tiles, so the copy
+// (from L3: a 784 x 500 B is 1.5 MB) was a fifth of a 32 x 500 x 784
+// product; in place, the same loads feed the same FMAs (identical bits).
+const directMaxM = 48
+
+// useDirectB switches the in-place B path (benchmarks compare without it).
+var useDirectB = true
+
+// macroDirect is macro for the first full columns of an mb x nb block,
+// reading B in place from row pc: only whole nr-wide panels.
+func (g *gemm) macroDirect(packedA, tile []float32, ic, mb, jc, full, pc, kb int, mode uint8) {
+	mr, nr := g.kern.mr, g.kern.nr
+	for jr := 0; jr < full; jr += nr {
+		b := g.b[pc*g.ldb+jc+jr:]
+		for ir := 0; ir < mb; ir += mr {
+			mt := min(mr, mb-ir)
+			ap := packedA[ir*kb:]
+			off := (ic+ir)*g.ldc + jc + jr
+			if mt == mr {
+				g.kern.direct(kb, g.alpha, ap, b, g.ldb, g.c[off:], g.ldc, mode)
+				continue
+			}
+			t := tile[:mr*nr]
+			g.kern.directRows(mt)(kb, g.alpha, ap, b, g.ldb, t, nr, mode|modeStore)
+			g.edgeTile(t, off, mt, nr, mode)
 		}
 	}
 }
@@ -402,16 +469,23 @@ func (g *gemm) macro(packedA, packedB, tile []float32, ic, mb, jc, nb, kb int, m
 			// and the rows past mt were never read.
 			t := tile[:mr*nr]
 			g.kern.forRows(mt)(kb, g.alpha, ap, bp, t, nr, mode|modeStore)
-			for i := 0; i < mt; i++ {
-				row := g.c[off+i*g.ldc : off+i*g.ldc+nt]
-				if mode&modeStore != 0 {
-					copy(row, t[i*nr:i*nr+nt])
-					continue
-				}
-				for j := range row {
-					row[j] += t[i*nr+j]
-				}
-			}
+			g.edgeTile(t, off, mt, nt, mode)
+		}
+	}
+}
+
+// edgeTile writes the first mt rows and nt columns of an edge tile t
+// (rows nr apart) to C from off: copied when storing, else added.
+func (g *gemm) edgeTile(t []float32, off, mt, nt int, mode uint8) {
+	nr := g.kern.nr
+	for i := 0; i < mt; i++ {
+		row := g.c[off+i*g.ldc : off+i*g.ldc+nt]
+		if mode&modeStore != 0 {
+			copy(row, t[i*nr:i*nr+nt])
+			continue
+		}
+		for j := range row {
+			row[j] += t[i*nr+j]
 		}
 	}
 }

@@ -6,6 +6,27 @@ import "golang.org/x/sys/cpu"
 
 //go:generate go run ./internal/asmgen -o sgemm_amd64.s
 
+// The Direct kernels are the ones without the suffix reading B in place:
+// row p of the tile's nr columns at b + p*ldb (floats), not a packed panel.
+//
+//go:noescape
+func kernel6x16AVX2Direct(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)
+
+//go:noescape
+func kernel12x32AVX512Direct(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)
+
+//go:noescape
+func kernel2x16AVX2Direct(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)
+
+//go:noescape
+func kernel4x16AVX2Direct(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)
+
+//go:noescape
+func kernel4x32AVX512Direct(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)
+
+//go:noescape
+func kernel8x32AVX512Direct(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)
+
 // kernel6x16AVX2 is kernel6x16Go in AVX2/FMA assembly; kb > 0.
 //
 //go:noescape
@@ -135,11 +156,15 @@ func availableKernels() []tileKernel {
 	var ks []tileKernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
 		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: checked(12, 12, 32, kernel12x32AVX512), dotM: 4, dotN: 4, dot: dotAVX512,
-			edges: []edgeKernel{edge(4, 12, 32, kernel4x32AVX512), edge(8, 12, 32, kernel8x32AVX512)}})
+			edges:       []edgeKernel{edge(4, 12, 32, kernel4x32AVX512), edge(8, 12, 32, kernel8x32AVX512)},
+			direct:      checkedDirect(12, 12, 32, kernel12x32AVX512Direct),
+			directEdges: []directEdge{{4, checkedDirect(4, 12, 32, kernel4x32AVX512Direct)}, {8, checkedDirect(8, 12, 32, kernel8x32AVX512Direct)}}})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: checked(6, 6, 16, kernel6x16AVX2), dotM: 2, dotN: 3, dot: dotAVX2,
-			edges: []edgeKernel{edge(2, 6, 16, kernel2x16AVX2), edge(4, 6, 16, kernel4x16AVX2)}})
+			edges:       []edgeKernel{edge(2, 6, 16, kernel2x16AVX2), edge(4, 6, 16, kernel4x16AVX2)},
+			direct:      checkedDirect(6, 6, 16, kernel6x16AVX2Direct),
+			directEdges: []directEdge{{2, checkedDirect(2, 6, 16, kernel2x16AVX2Direct)}, {4, checkedDirect(4, 6, 16, kernel4x16AVX2Direct)}}})
 	}
 	return append(ks, goKernel)
 }
@@ -151,6 +176,15 @@ func checked(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *
 	return func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
 		_, _, _ = ap[kb*panel-1], bp[kb*nr-1], c[(rows-1)*ldc+nr-1]
 		kernel(kb, alpha, &ap[0], &bp[0], &c[0], ldc, mode)
+	}
+}
+
+// checkedDirect is checked for a kernel reading B in place: kb rows of nr
+// floats, ldb apart.
+func checkedDirect(rows, panel, nr int, kernel func(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)) directFn {
+	return func(kb int, alpha float32, ap, b []float32, ldb int, c []float32, ldc int, mode uint8) {
+		_, _, _ = ap[kb*panel-1], b[(kb-1)*ldb+nr-1], c[(rows-1)*ldc+nr-1]
+		kernel(kb, alpha, &ap[0], &b[0], ldb, &c[0], ldc, mode)
 	}
 }
 

@@ -30,6 +30,10 @@ type kernel struct {
 	// kernel computes the first mr rows of a full kernel's panel (a C
 	// edge tile of few rows without the full tile's work).
 	panel int
+	// direct reads B in place, row p of the tile's nr columns ldb floats
+	// after row p-1, instead of a packed panel (nr floats apart): the
+	// same loads into the same registers, so the same bits.
+	direct bool
 }
 
 var kernelsToWrite = []kernel{
@@ -39,6 +43,12 @@ var kernelsToWrite = []kernel{
 	{name: "kernel4x16AVX2", mr: 4, vecs: 2, reg: "Y", width: 8, panel: 6},
 	{name: "kernel4x32AVX512", mr: 4, vecs: 2, reg: "Z", width: 16, panel: 12},
 	{name: "kernel8x32AVX512", mr: 8, vecs: 2, reg: "Z", width: 16, panel: 12},
+	{name: "kernel6x16AVX2Direct", mr: 6, vecs: 2, reg: "Y", width: 8, direct: true},
+	{name: "kernel12x32AVX512Direct", mr: 12, vecs: 2, reg: "Z", width: 16, direct: true},
+	{name: "kernel2x16AVX2Direct", mr: 2, vecs: 2, reg: "Y", width: 8, panel: 6, direct: true},
+	{name: "kernel4x16AVX2Direct", mr: 4, vecs: 2, reg: "Y", width: 8, panel: 6, direct: true},
+	{name: "kernel4x32AVX512Direct", mr: 4, vecs: 2, reg: "Z", width: 16, panel: 12, direct: true},
+	{name: "kernel8x32AVX512Direct", mr: 8, vecs: 2, reg: "Z", width: 16, panel: 12, direct: true},
 }
 
 func main() {
@@ -734,10 +744,18 @@ func (k kernel) write(b *bytes.Buffer) {
 	bcast := func(i int) string { return fmt.Sprintf("%s%d", k.reg, acc+k.vecs+i%2) }
 	alpha := fmt.Sprintf("%s%d", k.reg, acc+k.vecs)
 	w := func(format string, args ...any) { fmt.Fprintf(b, "\t"+format+"\n", args...) }
-	vb := k.width * 4     // bytes per vector register
+	vb := k.width * 4 // bytes per vector register
+	// bAddr is B's vector v at u k steps past DI: packed, u*nr floats on;
+	// direct, u rows of ldb floats on (R10 = ldb, R11 = 3 ldb, in bytes).
+	bAddr := func(u, v int) string {
+		if !k.direct {
+			return fmt.Sprintf("%d(DI)", u*4*nr+v*vb)
+		}
+		return fmt.Sprintf("%d(DI)%s", v*vb, []string{"", "(R10*1)", "(R10*2)", "(R11*1)"}[u])
+	}
 	step := func(u int) { // one k step, u steps past SI and DI
 		for v := 0; v < k.vecs; v++ {
-			w("VMOVUPS %d(DI), %s", u*4*nr+v*vb, bReg(v))
+			w("VMOVUPS %s, %s", bAddr(u, v), bReg(v))
 		}
 		for i := 0; i < k.mr; i++ {
 			w("VBROADCASTSS %d(SI), %s", u*4*panel+4*i, bcast(i))
@@ -747,19 +765,36 @@ func (k kernel) write(b *bytes.Buffer) {
 		}
 	}
 
-	fmt.Fprintf(b, "\n// func %s(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)\n", k.name)
+	args := "kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8"
+	cArg, ldcArg, modeArg, frame := "c+32(FP)", "ldc+40(FP)", "mode+48(FP)", 49
+	if k.direct {
+		args = "kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8"
+		cArg, ldcArg, modeArg, frame = "c+40(FP)", "ldc+48(FP)", "mode+56(FP)", 57
+	}
+	fmt.Fprintf(b, "\n// func %s(%s)\n", k.name, args)
 	fmt.Fprintf(b, "// %dx%d tile: row i in %s%d..%s%d; kb > 0. The k loop runs %d steps\n", k.mr, nr, k.reg, 0, k.reg, k.vecs-1, unroll)
 	fmt.Fprintf(b, "// at a time, then single steps; every accumulator takes its FMAs in k\n// order either way, so the bits do not depend on the unrolling.\n")
 	fmt.Fprintf(b, "// mode bit 1 (store): C's old values are not read: C = alpha*acc + 0 (the FMA\n// with a zero register), the bits a cleared C would give. Bit 2 (half):\n// float16 autocast, v = half(acc + 0), with bit 4 (scale) v = half(alpha*v),\n// then C = v or C += v.\n")
 	if panel > k.mr {
 		fmt.Fprintf(b, "// An edge kernel: it reads the first %d rows of %d-row A panels.\n", k.mr, panel)
 	}
-	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-49\n", k.name)
+	if k.direct {
+		fmt.Fprintf(b, "// B is read in place: row p of the tile's %d columns at b + p*ldb.\n", nr)
+	}
+	fmt.Fprintf(b, "TEXT ·%s(SB), NOSPLIT, $0-%d\n", k.name, frame)
 	w("MOVQ kb+0(FP), CX")
 	w("MOVQ ap+16(FP), SI")
-	w("MOVQ bp+24(FP), DI")
-	w("MOVQ c+32(FP), DX")
-	w("MOVQ ldc+40(FP), R8")
+	if k.direct {
+		w("MOVQ b+24(FP), DI")
+		w("MOVQ ldb+32(FP), R10")
+		w("SHLQ $2, R10")
+		w("LEAQ (R10)(R10*2), R11")
+		w("LEAQ (R10*4), R12")
+	} else {
+		w("MOVQ bp+24(FP), DI")
+	}
+	w("MOVQ %s, DX", cArg)
+	w("MOVQ %s, R8", ldcArg)
 	w("SHLQ $2, R8")
 	// Bring the C tile toward L1 while the k loop runs (each row's nr
 	// values span 64 or 128 bytes: its first and last line).
@@ -785,7 +820,11 @@ func (k kernel) write(b *bytes.Buffer) {
 		step(u)
 	}
 	w("ADDQ $%d, SI", unroll*4*panel)
-	w("ADDQ $%d, DI", unroll*4*nr)
+	if k.direct {
+		w("ADDQ R12, DI")
+	} else {
+		w("ADDQ $%d, DI", unroll*4*nr)
+	}
 	w("DECQ BX")
 	w("JNZ loop")
 	b.WriteString("tail:\n")
@@ -794,12 +833,16 @@ func (k kernel) write(b *bytes.Buffer) {
 	b.WriteString("single:\n")
 	step(0)
 	w("ADDQ $%d, SI", 4*panel)
-	w("ADDQ $%d, DI", 4*nr)
+	if k.direct {
+		w("ADDQ R10, DI")
+	} else {
+		w("ADDQ $%d, DI", 4*nr)
+	}
 	w("DECQ CX")
 	w("JNZ single")
 	b.WriteString("done:\n")
 	w("VBROADCASTSS alpha+8(FP), %s", alpha)
-	w("MOVBLZX mode+48(FP), AX")
+	w("MOVBLZX %s, AX", modeArg)
 	w("TESTQ $2, AX")
 	w("JNZ half")
 	w("TESTQ $1, AX")
