@@ -12,15 +12,7 @@ import (
 // last column panel, depths over one k block, storing, accumulating and
 // the float16 epilogue, with 1 and 2 workers.
 func TestDirectBIsThePackedPath(t *testing.T) {
-	var kerns []tileKernel
-	for _, k := range availableKernels() {
-		if k.direct != nil {
-			kerns = append(kerns, k)
-		}
-	}
-	if len(kerns) == 0 {
-		t.Skipf("no in-place B kernel here (%v)", Kernels())
-	}
+	kerns := kernelsWith(t, "B read in place", func(k tileKernel) bool { return k.direct != nil })
 	rng := rand.New(rand.NewPCG(13, 14))
 	fill := func(n int, half bool) []float32 {
 		x := make([]float32, n)

@@ -8,19 +8,24 @@ import (
 	"testing"
 )
 
-// dotKernels are the kernels with a dot-product path (none in noasm builds
-// or on CPUs without AVX2/FMA: the portable kernel has none).
-func dotKernels(t *testing.T) []tileKernel {
+// kernelsWith are this CPU's kernels that have a path (the dot product,
+// B in place); none in noasm builds or on CPUs without AVX2/FMA, whose
+// portable kernel has neither: the test skips.
+func kernelsWith(t *testing.T, path string, has func(tileKernel) bool) []tileKernel {
 	var ks []tileKernel
 	for _, k := range availableKernels() {
-		if k.dot != nil {
+		if has(k) {
 			ks = append(ks, k)
 		}
 	}
 	if len(ks) == 0 {
-		t.Skipf("no dot-product kernel here (%v)", Kernels())
+		t.Skipf("no kernel with %s here (%v)", path, Kernels())
 	}
 	return ks
+}
+
+func dotKernels(t *testing.T) []tileKernel {
+	return kernelsWith(t, "a dot-product path", func(k tileKernel) bool { return k.dot != nil })
 }
 
 // The dot path's tail: the kernel adds the last k mod 16 terms of each dot
