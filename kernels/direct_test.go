@@ -10,7 +10,7 @@ import (
 // Reading B in place (products of few rows, B not transposed) gives the
 // packed path's bits: every kernel, full and edge row tiles, a partial
 // last column panel, depths over one k block, storing, accumulating and
-// the float16 epilogue, with 1 and 2 workers.
+// the float16 epilogue, with 1 and 2 workers, and A stored transposed.
 func TestDirectBIsThePackedPath(t *testing.T) {
 	kerns := kernelsWith(t, "B read in place", func(k tileKernel) bool { return k.direct != nil })
 	rng := rand.New(rand.NewPCG(13, 14))
@@ -35,19 +35,27 @@ func TestDirectBIsThePackedPath(t *testing.T) {
 				if c.half && s.k > kc {
 					continue // the fused epilogue takes one k block
 				}
-				name := fmt.Sprintf("%s/%dx%dx%d/alpha%v-beta%v-half%v", kern.name, s.m, s.n, s.k, c.alpha, c.beta, c.half)
 				a, b, c0 := fill(s.m*s.k, c.half), fill(s.k*s.n, c.half), fill(s.m*s.n, false)
-				for _, workers := range []int{1, 2} {
+				for _, tc := range []struct {
+					transA  bool
+					workers int
+				}{{false, 1}, {false, 2}, {true, 1}} { // A stored k x m: a weight gradient dW = dE^T X
+					transA, workers := tc.transA, tc.workers
+					lda := s.k
+					if transA {
+						lda = s.m
+					}
+					name := fmt.Sprintf("%s/%dx%dx%d/transA%v/alpha%v-beta%v-half%v", kern.name, s.m, s.n, s.k, transA, c.alpha, c.beta, c.half)
 					var got [2][]float32
 					for i, direct := range []bool{false, true} {
 						useDirectB = direct
 						got[i] = append([]float32(nil), c0...)
 						if c.half {
-							if !SgemmHalfN(workers, false, false, s.m, s.n, s.k, c.alpha, a, s.k, b, s.n, c.beta, got[i], s.n) {
+							if !SgemmHalfN(workers, transA, false, s.m, s.n, s.k, c.alpha, a, lda, b, s.n, c.beta, got[i], s.n) {
 								t.Fatalf("%s: not fused", name)
 							}
 						} else {
-							SgemmN(workers, false, false, s.m, s.n, s.k, c.alpha, a, s.k, b, s.n, c.beta, got[i], s.n)
+							SgemmN(workers, transA, false, s.m, s.n, s.k, c.alpha, a, lda, b, s.n, c.beta, got[i], s.n)
 						}
 					}
 					for i := range got[0] {
