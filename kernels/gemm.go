@@ -37,29 +37,12 @@ type tileKernel struct {
 	edges []edgeKernel
 	// direct, when set, is fn reading B in place (row p of the tile's nr
 	// columns at b[p*ldb:]) instead of a packed panel, with the same
-	// FMAs; directEdges are the edges' (see directRows).
-	direct      directFn
-	directEdges []directEdge
+	// FMAs; each edge has its own (see directRows).
+	direct directFn
 }
 
 // directFn is a tile kernel that reads B in place (tileKernel.direct).
 type directFn func(kb int, alpha float32, ap, b []float32, ldb int, c []float32, ldc int, mode uint8)
-
-// directEdge is an edge kernel reading B in place.
-type directEdge struct {
-	rows int
-	fn   directFn
-}
-
-// directRows is forRows for the direct kernels.
-func (k *tileKernel) directRows(mt int) directFn {
-	for _, e := range k.directEdges {
-		if e.rows >= mt {
-			return e.fn
-		}
-	}
-	return k.direct
-}
 
 // Kernel modes, bits. modeStore: C's old values are not read, and C gets
 // the bits the sum would give were C cleared to +0 first. modeHalf:
@@ -72,21 +55,39 @@ const (
 	modeScale
 )
 
-// edgeKernel computes rows x nr tiles (see tileKernel.edges).
+// edgeKernel computes rows x nr tiles (see tileKernel.edges), from a
+// packed B panel (fn) or, where the kernel has one, B in place (direct).
 type edgeKernel struct {
-	rows int
-	fn   func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8)
+	rows   int
+	fn     func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8)
+	direct directFn
 }
 
-// forRows is the kernel for a tile of mt rows: the smallest edge kernel
-// with at least mt rows, or the full one.
-func (k *tileKernel) forRows(mt int) func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
-	for _, e := range k.edges {
-		if e.rows >= mt {
-			return e.fn
+// edgeFor is the smallest edge kernel with at least mt rows, or nil: the
+// full kernel serves.
+func (k *tileKernel) edgeFor(mt int) *edgeKernel {
+	for i := range k.edges {
+		if k.edges[i].rows >= mt {
+			return &k.edges[i]
 		}
 	}
+	return nil
+}
+
+// forRows is the kernel for a tile of mt rows (edgeFor, or the full one).
+func (k *tileKernel) forRows(mt int) func(kb int, alpha float32, ap, bp, c []float32, ldc int, mode uint8) {
+	if e := k.edgeFor(mt); e != nil {
+		return e.fn
+	}
 	return k.fn
+}
+
+// directRows is forRows for the kernels reading B in place.
+func (k *tileKernel) directRows(mt int) directFn {
+	if e := k.edgeFor(mt); e != nil {
+		return e.direct
+	}
+	return k.direct
 }
 
 // goKernel is the portable kernel, used where no assembly one runs.

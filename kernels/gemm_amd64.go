@@ -156,15 +156,13 @@ func availableKernels() []tileKernel {
 	var ks []tileKernel
 	if cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL {
 		ks = append(ks, tileKernel{name: "avx512", mr: 12, nr: 32, fn: checked(12, 12, 32, kernel12x32AVX512), dotM: 4, dotN: 4, dot: dotAVX512,
-			edges:       []edgeKernel{edge(4, 12, 32, kernel4x32AVX512), edge(8, 12, 32, kernel8x32AVX512)},
-			direct:      checkedDirect(12, 12, 32, kernel12x32AVX512Direct),
-			directEdges: []directEdge{{4, checkedDirect(4, 12, 32, kernel4x32AVX512Direct)}, {8, checkedDirect(8, 12, 32, kernel8x32AVX512Direct)}}})
+			edges:  []edgeKernel{edge(4, 12, 32, kernel4x32AVX512, kernel4x32AVX512Direct), edge(8, 12, 32, kernel8x32AVX512, kernel8x32AVX512Direct)},
+			direct: checkedDirect(12, 12, 32, kernel12x32AVX512Direct)})
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, tileKernel{name: "avx2-fma", mr: 6, nr: 16, fn: checked(6, 6, 16, kernel6x16AVX2), dotM: 2, dotN: 3, dot: dotAVX2,
-			edges:       []edgeKernel{edge(2, 6, 16, kernel2x16AVX2), edge(4, 6, 16, kernel4x16AVX2)},
-			direct:      checkedDirect(6, 6, 16, kernel6x16AVX2Direct),
-			directEdges: []directEdge{{2, checkedDirect(2, 6, 16, kernel2x16AVX2Direct)}, {4, checkedDirect(4, 6, 16, kernel4x16AVX2Direct)}}})
+			edges:  []edgeKernel{edge(2, 6, 16, kernel2x16AVX2, kernel2x16AVX2Direct), edge(4, 6, 16, kernel4x16AVX2, kernel4x16AVX2Direct)},
+			direct: checkedDirect(6, 6, 16, kernel6x16AVX2Direct)})
 	}
 	return append(ks, goKernel)
 }
@@ -188,9 +186,11 @@ func checkedDirect(rows, panel, nr int, kernel func(kb int, alpha float32, ap, b
 	}
 }
 
-// edge is an edge kernel (see tileKernel.edges) over full-size A panels.
-func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8)) edgeKernel {
-	return edgeKernel{rows, checked(rows, panel, nr, kernel)}
+// edge is an edge kernel (see tileKernel.edges) over full-size A panels,
+// from packed B panels and from B in place.
+func edge(rows, panel, nr int, kernel func(kb int, alpha float32, ap, bp, c *float32, ldc int, mode uint8),
+	direct func(kb int, alpha float32, ap, b *float32, ldb int, c *float32, ldc int, mode uint8)) edgeKernel {
+	return edgeKernel{rows, checked(rows, panel, nr, kernel), checkedDirect(rows, panel, nr, direct)}
 }
 
 func dotAVX512(k int, a []float32, lda int, b []float32, ldb int, out []float32) {
