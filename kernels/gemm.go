@@ -502,8 +502,11 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 			packATransFull(panel, a, lda, (pc*lda)+ic+ir, kb, mr)
 			continue
 		}
-		if mt == mr && (mr == 12 || mr == 6) {
-			packARowsFull(panel, a, lda, (ic+ir)*lda+pc, kb, mr)
+		if !trans {
+			transposeRows(panel, a[(ic+ir)*lda+pc:], lda, mr, mt, kb)
+			for p := 0; mt < mr && p < kb; p++ {
+				clear(panel[p*mr+mt : p*mr+mr])
+			}
 			continue
 		}
 		for i := 0; i < mr; i++ {
@@ -513,16 +516,9 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 				}
 				continue
 			}
-			row := ic + ir + i
-			if trans { // A stored k x m: element (row, p) at a[p*lda+row]
-				for p := 0; p < kb; p++ {
-					panel[p*mr+i] = a[(pc+p)*lda+row]
-				}
-			} else {
-				src := a[row*lda+pc : row*lda+pc+kb]
-				for p, v := range src {
-					panel[p*mr+i] = v
-				}
+			row := ic + ir + i // A stored k x m: element (row, p) at a[p*lda+row]
+			for p := 0; p < kb; p++ {
+				panel[p*mr+i] = a[(pc+p)*lda+row]
 			}
 		}
 	}
@@ -555,28 +551,28 @@ func packATransFull(panel, a []float32, lda, off, kb, mr int) {
 	}
 }
 
-// packARowsFull packs a full panel of A stored m x k (mr = 12 or 6 rows
-// of kb values, stride lda, from off): k by k, the panel written in order
-// and each row read in order.
-func packARowsFull(panel, a []float32, lda, off, kb, mr int) {
-	var rows [12][]float32
-	for i := 0; i < mr; i++ {
-		rows[i] = a[off+i*lda : off+i*lda+kb]
-	}
-	if mr == 6 {
-		r0, r1, r2, r3, r4, r5 := rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
-		for p := 0; p < kb; p++ {
-			d := (*[6]float32)(panel[p*6:])
-			d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-		}
+// transposeRows packs rows rows of kb floats, stored ld apart from src,
+// k-major with stride ldd: dst[p*ldd+i] = src[i*ld+p]. It is the packing
+// of A stored m x k and of B stored n x k (a panel's mr or nr values of
+// one k are a column of src). transposeRowsSIMD moves the leading blocks
+// of 8 k of an even number of rows where the CPU has AVX; the loop below
+// copies what is left, element by element.
+func transposeRows(dst, src []float32, ld, ldd, rows, kb int) {
+	if rows <= 0 || kb <= 0 {
 		return
 	}
-	r0, r1, r2, r3, r4, r5 := rows[0], rows[1], rows[2], rows[3], rows[4], rows[5]
-	r6, r7, r8, r9, r10, r11 := rows[6], rows[7], rows[8], rows[9], rows[10], rows[11]
-	for p := 0; p < kb; p++ {
-		d := (*[12]float32)(panel[p*12:])
-		d[0], d[1], d[2], d[3], d[4], d[5] = r0[p], r1[p], r2[p], r3[p], r4[p], r5[p]
-		d[6], d[7], d[8], d[9], d[10], d[11] = r6[p], r7[p], r8[p], r9[p], r10[p], r11[p]
+	_ = dst[(kb-1)*ldd+rows-1]
+	_ = src[(rows-1)*ld+kb-1]
+	p0, i0 := transposeRowsSIMD(dst, src, ld, ldd, rows, kb)
+	for i := 0; i < rows; i++ {
+		first := p0 // rows below i0 have their first p0 k in place
+		if i >= i0 {
+			first = 0
+		}
+		row := src[i*ld : i*ld+kb]
+		for p := first; p < kb; p++ {
+			dst[p*ldd+i] = row[p]
+		}
 	}
 }
 
@@ -587,31 +583,10 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 	for jr := 0; jr < nb; jr += nr {
 		nt := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+nr*kb]
-		if trans && nt == nr { // full panel, in blocks of 16 k that stay in L1
-			for p0 := 0; p0 < kb; p0 += 16 {
-				pn := min(16, kb-p0)
-				for j := 0; j < nr; j++ {
-					src := b[(jc+jr+j)*ldb+pc+p0 : (jc+jr+j)*ldb+pc+p0+pn]
-					dp := panel[p0*nr+j:]
-					for p, v := range src {
-						dp[p*nr] = v
-					}
-				}
-			}
-			continue
-		}
-		if trans { // B stored n x k: element (p, col) at b[col*ldb+p]
-			for j := 0; j < nr; j++ {
-				if j >= nt {
-					for p := 0; p < kb; p++ {
-						panel[p*nr+j] = 0
-					}
-					continue
-				}
-				src := b[(jc+jr+j)*ldb+pc : (jc+jr+j)*ldb+pc+kb]
-				for p, v := range src {
-					panel[p*nr+j] = v
-				}
+		if trans { // B stored n x k: op(B)'s column j is row jc+jr+j of b
+			transposeRows(panel, b[(jc+jr)*ldb+pc:], ldb, nr, nt, kb)
+			for p := 0; nt < nr && p < kb; p++ {
+				clear(panel[p*nr+nt : p*nr+nr])
 			}
 			continue
 		}

@@ -102,7 +102,24 @@ func copyRows(dst, src []float32, ld, rows, n int) bool {
 	return true
 }
 
-// useAVXCopy: copyRows moves 32-byte AVX registers.
+// transposeRowsAVX is transposeRows on blocks blocks of 8 k of 4*quads
+// rows, and 2 more when pair (see transposeRows).
+//
+//go:noescape
+func transposeRowsAVX(dst, src *float32, ld, ldd, quads int, pair bool, blocks int)
+
+// transposeRowsSIMD packs the leading kb &^ 7 k of the leading rows &^ 1
+// rows, as transposeRows, and reports how many of each it did (none
+// without AVX). The caller has checked both slices' bounds.
+func transposeRowsSIMD(dst, src []float32, ld, ldd, rows, kb int) (k, r int) {
+	if !useAVXCopy || rows < 2 || kb < 8 {
+		return 0, 0
+	}
+	transposeRowsAVX(&dst[0], &src[0], ld, ldd, rows/4, rows%4 >= 2, kb/8)
+	return kb &^ 7, rows &^ 1
+}
+
+// useAVXCopy: copyRows and transposeRows move 32-byte AVX registers.
 var useAVXCopy = cpu.X86.HasAVX
 
 // sgdUpdateAVX2 is sgdUpdateGo on n (a positive multiple of 8) floats.

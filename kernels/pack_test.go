@@ -77,3 +77,33 @@ func TestCopyRowsCopiesExactly(t *testing.T) {
 		t.Fatal("width 8 copied")
 	}
 }
+
+// transposeRows writes exactly dst[p*ldd+i] = src[i*ld+p] for every row
+// count (quads, a pair, an odd last row) and depth (whole blocks of 8 k
+// and a tail), and nothing between or past its columns.
+func TestTransposeRowsIsTheLoop(t *testing.T) {
+	for rows := 1; rows <= 34; rows++ {
+		for _, kb := range []int{1, 7, 8, 9, 16, 23, 32, 67} {
+			ld, ldd := kb+3, rows+2
+			src := make([]float32, (rows-1)*ld+kb)
+			for i := range src {
+				src[i] = float32(i) + 0.25
+			}
+			dst := make([]float32, kb*ldd+5)
+			for i := range dst {
+				dst[i] = -1
+			}
+			transposeRows(dst, src, ld, ldd, rows, kb)
+			for i, v := range dst {
+				p, r := i/ldd, i%ldd
+				want := float32(-1)
+				if p < kb && r < rows {
+					want = src[r*ld+p]
+				}
+				if v != want {
+					t.Fatalf("rows %d kb %d: dst[%d] (k %d, row %d) = %v, want %v", rows, kb, i, p, r, v, want)
+				}
+			}
+		}
+	}
+}

@@ -71,6 +71,7 @@ func Generate() []byte {
 	writeCopyRows(&b, 32)
 	writeCopyRows(&b, 12)
 	writeCopyRows(&b, 6)
+	writeTransposeRows(&b)
 	writeAdam(&b)
 	writeExp(&b)
 	writeHalf(&b)
@@ -684,6 +685,90 @@ func writeCopyRows(b *bytes.Buffer, floats int) {
 	w("JNZ loop")
 	w("VZEROUPPER")
 	w("RET")
+}
+
+// writeTransposeRows writes transposeRowsAVX, which packs rows stored one
+// after another (stride ld floats) into k-major order: dst[p*ldd + i] =
+// src[i*ld + p] for p < 8*blocks and i < 4*quads (+ 2 when pair). That is
+// a packed A panel of A stored m x k, or a packed B panel of B stored
+// n x k. Each 8 k of 4 rows is four 32-byte loads, an in-lane 4x4
+// transpose (unpack, then shuffle) and eight 16-byte stores; a pair of
+// rows is two loads, one unpack and eight 8-byte stores. AVX only: moves
+// and shuffles, the values copied bit for bit.
+func writeTransposeRows(b *bytes.Buffer) {
+	b.WriteString(`
+// func transposeRowsAVX(dst, src *float32, ld, ldd, quads int, pair bool, blocks int)
+// blocks > 0; quads > 0 or pair.
+TEXT ·transposeRowsAVX(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ ld+16(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R13
+	MOVQ ldd+24(FP), R10
+	SHLQ $2, R10
+	LEAQ (R10)(R10*2), R14
+	MOVQ quads+32(FP), R11
+	MOVBLZX pair+40(FP), R12
+	MOVQ blocks+48(FP), CX
+block:
+	MOVQ SI, AX
+	MOVQ DI, BX
+	LEAQ (DI)(R10*4), DX
+	MOVQ R11, R9
+	TESTQ R9, R9
+	JZ pairs
+quad:
+	VMOVUPS (AX), Y0
+	VMOVUPS (AX)(R8*1), Y1
+	VMOVUPS (AX)(R8*2), Y2
+	VMOVUPS (AX)(R13*1), Y3
+	VUNPCKLPS Y1, Y0, Y4
+	VUNPCKHPS Y1, Y0, Y5
+	VUNPCKLPS Y3, Y2, Y6
+	VUNPCKHPS Y3, Y2, Y7
+	VSHUFPS $0x44, Y6, Y4, Y0
+	VSHUFPS $0xEE, Y6, Y4, Y1
+	VSHUFPS $0x44, Y7, Y5, Y2
+	VSHUFPS $0xEE, Y7, Y5, Y3
+	VMOVUPS X0, (BX)
+	VMOVUPS X1, (BX)(R10*1)
+	VMOVUPS X2, (BX)(R10*2)
+	VMOVUPS X3, (BX)(R14*1)
+	VEXTRACTF128 $1, Y0, (DX)
+	VEXTRACTF128 $1, Y1, (DX)(R10*1)
+	VEXTRACTF128 $1, Y2, (DX)(R10*2)
+	VEXTRACTF128 $1, Y3, (DX)(R14*1)
+	LEAQ (AX)(R8*4), AX
+	ADDQ $16, BX
+	ADDQ $16, DX
+	DECQ R9
+	JNZ quad
+pairs:
+	TESTQ R12, R12
+	JZ next
+	VMOVUPS (AX), Y0
+	VMOVUPS (AX)(R8*1), Y1
+	VUNPCKLPS Y1, Y0, Y4
+	VUNPCKHPS Y1, Y0, Y5
+	VMOVQ X4, (BX)
+	VMOVHPS X4, (BX)(R10*1)
+	VMOVQ X5, (BX)(R10*2)
+	VMOVHPS X5, (BX)(R14*1)
+	VEXTRACTF128 $1, Y4, X6
+	VEXTRACTF128 $1, Y5, X7
+	VMOVQ X6, (DX)
+	VMOVHPS X6, (DX)(R10*1)
+	VMOVQ X7, (DX)(R10*2)
+	VMOVHPS X7, (DX)(R14*1)
+next:
+	ADDQ $32, SI
+	LEAQ (DI)(R10*8), DI
+	DECQ CX
+	JNZ block
+	VZEROUPPER
+	RET
+`)
 }
 
 // writeSGD emits the plain SGD update w -= lr*g, 8 floats at a time, with
