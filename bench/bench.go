@@ -220,7 +220,7 @@ func study1Step(cond string, h int, prec tensor.Precision, workers int) (func(),
 	measure := prec == tensor.Float16Autocast // the presets' align_every: 10
 	s := 0
 	return func() {
-		nn.ZeroGrad(params)
+		nn.ZeroGradN(workers, params)
 		net.MeasureAlignment = measure && s%10 == 0
 		ce.Loss(net.Forward(x), labels)
 		net.Backward(ce.Backward())

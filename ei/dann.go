@@ -79,7 +79,7 @@ func (l *DANN) Forward(x *tensor.Mat) *tensor.Mat {
 		// Autocast: the product Wei Wix is rounded to half, the difference
 		// with the float32 Wex is float32, and x W^T rounds W again.
 		w := tensor.Ensure(&l.w, l.Wex.Value.Rows, l.Wex.Value.Cols)
-		w.Copy(l.Wex.Value)
+		w.CopyN(l.Workers, l.Wex.Value)
 		tensor.MatMulP(l.Precision, &l.half, l.Workers, w, l.Wei.Value, false, l.Wix.Value, false, -1, 1)
 		l.ws[0] = w
 		l.in.forward(l.Precision, l.Workers, x, l.ws[:1], l.outs[:1])

@@ -100,6 +100,7 @@ type Network struct {
 	// to exact layer norm (one extra GEMM per hidden layer).
 	MeasureAlignment bool
 	logits           *tensor.Mat
+	workers          int // as SetWorkers set them
 }
 
 // NewNetwork builds a network for cond with the given hidden widths and
@@ -233,7 +234,7 @@ func (n *Network) Backward(dlogits *tensor.Mat) {
 			gw := tensor.Ensure(&b.gradW, w.Grad.Rows, w.Grad.Cols)
 			gw.Copy(w.Grad)
 		}
-		nn.ZeroGrad(n.Params())
+		nn.ZeroGradN(n.workers, n.Params())
 	}
 	n.backward(dlogits, false)
 	if n.MeasureAlignment {
@@ -364,6 +365,7 @@ func (b *block) flags() (skipInputGrad *bool, workers *int) {
 // SetWorkers caps the goroutines of every product of the network (see
 // DANN.Workers).
 func (n *Network) SetWorkers(w int) {
+	n.workers = w
 	for _, b := range n.hidden {
 		_, workers := b.flags()
 		*workers = w

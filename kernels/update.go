@@ -117,6 +117,28 @@ func adamUpdateGo(w, g, m, v []float32, c *AdamStep) {
 	}
 }
 
+// ClearN zeroes dst on up to workers goroutines (0: up to GOMAXPROCS):
+// clearing a network's gradients is a pass over as much memory as its
+// SGD update, which a step's other core would otherwise watch.
+func ClearN(workers int, dst []float32) {
+	if workers = splitWorkers(workers, len(dst)); workers == 1 {
+		clear(dst)
+		return
+	}
+	splitN(workers, len(dst), func(lo, hi int) { clear(dst[lo:hi]) })
+}
+
+// CopyN copies src into dst (of src's length at least) on up to workers
+// goroutines (0: up to GOMAXPROCS).
+func CopyN(workers int, dst, src []float32) {
+	if workers = splitWorkers(workers, len(src)); workers == 1 {
+		copy(dst, src)
+		return
+	}
+	dst = dst[:len(src)]
+	splitN(workers, len(src), func(lo, hi int) { copy(dst[lo:hi], src[lo:hi]) })
+}
+
 // AddN sets dst += src element by element on up to workers goroutines (0:
 // up to GOMAXPROCS), vectorised where the CPU allows. dst + src equals
 // dst - (-1)·src exactly (the product is exact, one rounding either way),

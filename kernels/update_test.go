@@ -195,3 +195,33 @@ func TestSGDUpdateNMatchesSerial(t *testing.T) {
 		}
 	}
 }
+
+// ClearN and CopyN touch exactly their slice, whatever the split: the
+// chunks of every worker count cover it with no gap, and nothing past it
+// is written.
+func TestClearNAndCopyNCoverTheirSlice(t *testing.T) {
+	for _, n := range []int{0, 1, 9, splitMin - 3, 3*splitMin + 5, 10*splitMin + 7} {
+		for _, workers := range []int{0, 1, 2, 3} {
+			buf := make([]float32, n+4)
+			src := make([]float32, n)
+			for i := range buf {
+				buf[i] = -1
+			}
+			for i := range src {
+				src[i] = float32(i) + 0.5
+			}
+			CopyN(workers, buf, src)
+			for i, v := range buf {
+				if want := float32(-1); i < n && v != src[i] || i >= n && v != want {
+					t.Fatalf("CopyN n=%d workers=%d: buf[%d] = %v", n, workers, i, v)
+				}
+			}
+			ClearN(workers, buf[:n])
+			for i, v := range buf {
+				if i < n && math.Float32bits(v) != 0 || i >= n && v != -1 {
+					t.Fatalf("ClearN n=%d workers=%d: buf[%d] = %v", n, workers, i, v)
+				}
+			}
+		}
+	}
+}

@@ -1,6 +1,9 @@
 package nn
 
-import "github.com/circuitry-lab/circuitry/tensor"
+import (
+	"github.com/circuitry-lab/circuitry/kernels"
+	"github.com/circuitry-lab/circuitry/tensor"
+)
 
 // Param is a trainable tensor and its gradient, same shape.
 type Param struct {
@@ -29,6 +32,14 @@ type Layer interface {
 func ZeroGrad(ps []*Param) {
 	for _, p := range ps {
 		clear(p.Grad.Data)
+	}
+}
+
+// ZeroGradN is ZeroGrad with each gradient cleared on up to workers
+// goroutines (0: up to GOMAXPROCS; small ones on the caller's).
+func ZeroGradN(workers int, ps []*Param) {
+	for _, p := range ps {
+		kernels.ClearN(workers, p.Grad.Data)
 	}
 }
 

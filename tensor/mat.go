@@ -99,6 +99,16 @@ func (m *Mat) Copy(src *Mat) {
 	}
 }
 
+// CopyN is Copy on up to workers goroutines (0: as many as pay).
+func (m *Mat) CopyN(workers int, src *Mat) {
+	mustSameShape("Copy", m, src)
+	if m.Stride != m.Cols || src.Stride != src.Cols {
+		m.Copy(src)
+		return
+	}
+	kernels.CopyN(workers, m.Data[:m.Rows*m.Cols], src.Data[:m.Rows*m.Cols])
+}
+
 // AddN is Add on up to workers goroutines (0: as many as pay), vectorised;
 // the same bits as Add.
 func (m *Mat) AddN(workers int, src *Mat) {

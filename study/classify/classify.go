@@ -226,6 +226,7 @@ type classifierRun struct {
 	groups      []nn.Group
 	params      []*nn.Param
 	optim       nn.Optimizer
+	workers     int // the optimiser's and gradient clearing's goroutines
 	baseLR      []float64
 	loss        *nn.SoftmaxCrossEntropy
 	order, lum  *experiment.RNG
@@ -292,6 +293,7 @@ func newClassifierRun(cfg Config, opt RunOptions) (*classifierRun, error) {
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	r.workers = workers
 	switch o := r.optim.(type) {
 	case *nn.Adam:
 		o.Workers = workers
@@ -507,7 +509,7 @@ func (r *classifierRun) step(x *tensor.Mat, labels []uint8, epoch, s, steps int)
 	}
 	images.ShiftRandom(x.Data, x.Data, train.Dim(), cfg.Data.Luminosity, r.lum.Rand)
 	experiment.SetLR(r.optim, r.baseLR, cfg.Train.LRSchedule, (epoch-1)*steps+s, cfg.Train.Epochs*steps)
-	nn.ZeroGrad(r.params)
+	nn.ZeroGradN(r.workers, r.params)
 	dale := r.dale
 	if dale.Network != nil {
 		dale.MeasureAlignment = cfg.Train.AlignEvery > 0 && s%cfg.Train.AlignEvery == 0
