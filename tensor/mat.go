@@ -101,23 +101,32 @@ func (m *Mat) Copy(src *Mat) {
 
 // CopyN is Copy on up to workers goroutines (0: as many as pay).
 func (m *Mat) CopyN(workers int, src *Mat) {
-	mustSameShape("Copy", m, src)
-	if m.Stride != m.Cols || src.Stride != src.Cols {
-		m.Copy(src)
+	if d, s, ok := m.flatPair("Copy", src); ok {
+		kernels.CopyN(workers, d, s)
 		return
 	}
-	kernels.CopyN(workers, m.Data[:m.Rows*m.Cols], src.Data[:m.Rows*m.Cols])
+	m.Copy(src)
 }
 
 // AddN is Add on up to workers goroutines (0: as many as pay), vectorised;
 // the same bits as Add.
 func (m *Mat) AddN(workers int, src *Mat) {
-	mustSameShape("Add", m, src)
-	if m.Stride != m.Cols || src.Stride != src.Cols {
-		m.Add(src)
+	if d, s, ok := m.flatPair("Add", src); ok {
+		kernels.AddN(workers, d, s)
 		return
 	}
-	kernels.AddN(workers, m.Data[:m.Rows*m.Cols], src.Data[:m.Rows*m.Cols])
+	m.Add(src)
+}
+
+// flatPair checks that src has m's shape (panicking in op's name if not)
+// and returns both as flat slices when neither has a row gap.
+func (m *Mat) flatPair(op string, src *Mat) (dst, s []float32, ok bool) {
+	mustSameShape(op, m, src)
+	if m.Stride != m.Cols || src.Stride != src.Cols {
+		return nil, nil, false
+	}
+	n := m.Rows * m.Cols
+	return m.Data[:n], src.Data[:n], true
 }
 
 // Add adds src to m element by element (float32); shapes must match.

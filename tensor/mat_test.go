@@ -97,3 +97,34 @@ func TestAddRowSumRows(t *testing.T) {
 		}
 	}
 }
+
+// CopyN and AddN give Copy's and Add's results on flat matrices (split
+// across workers) and on views with a row gap (element by element), and
+// leave the parent's elements outside a view alone.
+func TestCopyNAddNMatchCopyAdd(t *testing.T) {
+	for _, workers := range []int{1, 2} {
+		parent := New(300, 70)
+		for i := range parent.Data {
+			parent.Data[i] = float32(i%13) - 6.5
+		}
+		for _, dst := range []*Mat{New(300, 60), parent.View(0, 300, 5, 65)} {
+			src := New(300, 60)
+			for i := range src.Data {
+				src.Data[i] = float32(i%7) * 0.25
+			}
+			before := parent.Clone()
+			dst.CopyN(workers, src)
+			dst.AddN(workers, src)
+			for r := 0; r < 300; r++ {
+				for c := 0; c < 60; c++ {
+					if got, want := dst.At(r, c), src.At(r, c)+src.At(r, c); got != want {
+						t.Fatalf("workers %d: (%d, %d) = %v, want %v", workers, r, c, got, want)
+					}
+				}
+				if dst.Stride == 70 && (parent.At(r, 0) != before.At(r, 0) || parent.At(r, 69) != before.At(r, 69)) {
+					t.Fatalf("row %d: wrote outside the view", r)
+				}
+			}
+		}
+	}
+}
