@@ -503,10 +503,7 @@ func packA(dst, a []float32, lda int, trans bool, ic, mb, pc, kb, mr int) {
 			continue
 		}
 		if !trans {
-			transposeRows(panel, a[(ic+ir)*lda+pc:], lda, mr, mt, kb)
-			for p := 0; mt < mr && p < kb; p++ {
-				clear(panel[p*mr+mt : p*mr+mr])
-			}
+			packRows(panel, a[(ic+ir)*lda+pc:], lda, mr, mt, kb)
 			continue
 		}
 		for i := 0; i < mr; i++ {
@@ -551,6 +548,16 @@ func packATransFull(panel, a []float32, lda, off, kb, mr int) {
 	}
 }
 
+// packRows packs a panel of width values per k from rows (<= width) rows
+// of src stored ld apart (A stored m x k, B stored n x k), zero-padding
+// the values past rows.
+func packRows(panel, src []float32, ld, width, rows, kb int) {
+	transposeRows(panel, src, ld, width, rows, kb)
+	for p := 0; rows < width && p < kb; p++ {
+		clear(panel[p*width+rows : p*width+width])
+	}
+}
+
 // transposeRows packs rows rows of kb floats, stored ld apart from src,
 // k-major with stride ldd: dst[p*ldd+i] = src[i*ld+p]. It is the packing
 // of A stored m x k and of B stored n x k (a panel's mr or nr values of
@@ -584,10 +591,7 @@ func packB(dst, b []float32, ldb int, trans bool, pc, kb, jc, nb, nr int) {
 		nt := min(nr, nb-jr)
 		panel := dst[jr*kb : jr*kb+nr*kb]
 		if trans { // B stored n x k: op(B)'s column j is row jc+jr+j of b
-			transposeRows(panel, b[(jc+jr)*ldb+pc:], ldb, nr, nt, kb)
-			for p := 0; nt < nr && p < kb; p++ {
-				clear(panel[p*nr+nt : p*nr+nr])
-			}
+			packRows(panel, b[(jc+jr)*ldb+pc:], ldb, nr, nt, kb)
 			continue
 		}
 		if nt == nr && copyRows(panel, b[pc*ldb+jc+jr:], ldb, kb, nr) {
