@@ -16,9 +16,15 @@ func (g *gemm) dotProducts(m, j0, j1 int) {
 	out := pad.out[:]
 	for j := j0; j < j1; j += tn {
 		jn := min(tn, j1-j)
-		b, ldb := g.b[j*g.ldb:], g.ldb
-		if jn < tn { // one padded copy of the edge rows of B serves every i
-			b, ldb = pad.rows(&pad.b, b, ldb, jn, tn, k), k
+		var b []float32
+		ldb := g.ldb
+		switch {
+		case g.halfRows != nil: // each tile rounded into L1 once, for every i
+			b, ldb = pad.roundedRows(&pad.b, g.halfRows, j, jn, tn, k), k
+		case jn < tn: // one padded copy of the edge rows of B serves every i
+			b, ldb = pad.rows(&pad.b, g.b[j*g.ldb:], ldb, jn, tn, k), k
+		default:
+			b = g.b[j*g.ldb:]
 		}
 		for i := 0; i < m; i += tm {
 			in := min(tm, m-i)

@@ -317,8 +317,9 @@ type gemm struct {
 	kern           tileKernel
 	packed         *PackedB // op(B) packed ahead (SgemmPackedN), or nil
 	dotPath        bool
-	store          bool  // beta == 0: C's old values are never read
-	half           uint8 // modeHalf (and modeScale): SgemmHalfN's product
+	store          bool       // beta == 0: C's old values are never read
+	half           uint8      // modeHalf (and modeScale): SgemmHalfN's product
+	halfRows       []RowBlock // B^T's rows, rounded as read (SgemmHalfRowsN); b unused
 	transA, transB bool
 	k              int
 	alpha          float32

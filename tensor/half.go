@@ -100,6 +100,30 @@ func RoundedStack(buf **Mat, ms ...*Mat) *Mat {
 	return out
 }
 
+// StackedProduct sets prod = a stack^T, stack the rows of ws one below
+// another (they share a's width), for a float16 product whose weights
+// are kept in float32: a is already rounded, and each weight is rounded to
+// half as the product reads it (kernels.SgemmHalfRowsN), so no rounded
+// stack is written. prod holds float32 sums, to be finished by
+// HalfResult. blocks is the caller's scratch. It reports false, computing
+// nothing, for products the kernels do not fuse that way; RoundedStack and
+// MatMulN give the same bits.
+func StackedProduct(workers int, prod, a *Mat, ws []*Mat, blocks *[]kernels.RowBlock) bool {
+	*blocks = (*blocks)[:0]
+	n := 0
+	for _, w := range ws {
+		if w.Cols != a.Cols {
+			panic(fmt.Sprintf("tensor: StackedProduct of a %dx%d input and a %dx%d weight", a.Rows, a.Cols, w.Rows, w.Cols))
+		}
+		*blocks = append(*blocks, kernels.RowBlock{Data: w.Data, Rows: w.Rows, Stride: w.Stride})
+		n += w.Rows
+	}
+	if prod.Rows != a.Rows || prod.Cols != n {
+		panic(fmt.Sprintf("tensor: StackedProduct of %d rows and %d weight rows into %dx%d", a.Rows, n, prod.Rows, prod.Cols))
+	}
+	return kernels.SgemmHalfRowsN(workers, a.Rows, a.Cols, a.Data, a.Stride, *blocks, prod.Data, prod.Stride)
+}
+
 // MatMulRounded is MatMulP for operands already as precision p reads them
 // (from Rounded, RoundedStack or a float16 product's result): at
 // Float16Autocast it skips their rounding, which would leave them unchanged.
