@@ -8,8 +8,9 @@
 #           their analyses are recomputed from; an unfinished network: its
 #           records and latest checkpoint, to resume bit-identically).
 #   resume  copies the bundles back into runs/ and restarts both in the
-#           background, one core each (nice): study 1's block (i), and
-#           study 2's queue of seeds (study2-queue.sh); logs in runs/*.log.
+#           background, one core each (nice): study 1's blocks, one after
+#           another (study1-queue.sh), and study 2's queue of seeds
+#           (study2-queue.sh); logs in runs/*-queue.log.
 #
 # Run from the repository root. The commands and settings are the ones
 # docs/results/*.md give.
@@ -85,10 +86,9 @@ resume() {
 			[ -d "$d/runs" ] && cp -rn "$d/runs"/. "$out/$study/runs"/
 		done
 	done
-	(cd runs && GOMAXPROCS=1 nohup nice -n 5 ./circuitry-long run ../configs/inhibitory-normalization/long.yaml --out long \
-		--set 'conditions=[e_ln, inorm, inorm_full]' >> long-i.log 2>&1 &)
+	(GOMAXPROCS=1 nohup nice -n 5 docs/results/scripts/study1-queue.sh >> runs/study1-queue.log 2>&1 &)
 	(GOMAXPROCS=1 nohup nice -n 10 docs/results/scripts/study2-queue.sh >> runs/study2-queue.log 2>&1 &)
-	echo "restarted: runs/long-i.log, runs/study2-queue.log"
+	echo "restarted: runs/study1-queue.log, runs/study2-queue.log"
 }
 
 case "${1:-}" in
