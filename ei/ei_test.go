@@ -22,6 +22,15 @@ func randInput(rng *rand.Rand, r, c int, nonneg bool) *tensor.Mat {
 	return m
 }
 
+// cycleLabels is n labels 0, 1, ..., 9, 0, 1, ...
+func cycleLabels(n int) []uint8 {
+	labels := make([]uint8, n)
+	for i := range labels {
+		labels[i] = uint8(i % 10)
+	}
+	return labels
+}
+
 func rowMoments(row []float32) (mean, variance float64) {
 	var s, ss float64
 	for _, v := range row {
@@ -372,10 +381,7 @@ func TestTrainingStepNoAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 		x := randInput(rng, 8, 20, true)
-		labels := make([]uint8, 8)
-		for i := range labels {
-			labels[i] = uint8(i % 10)
-		}
+		labels := cycleLabels(8)
 		loss := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
 		opt := nn.NewSGD(net.Groups(0.01, 0.001, 0.001)...)
 		params := net.Params()

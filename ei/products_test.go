@@ -35,10 +35,7 @@ func TestRoundAsReadIsTheRoundedStack(t *testing.T) {
 			net.SetPrecision(tensor.Float16Autocast)
 			net.SetDANNInputsFirst(c.inputsFirst)
 			x := randInput(rng, 32, 100, true)
-			labels := make([]uint8, 32)
-			for j := range labels {
-				labels[j] = uint8(j % 10)
-			}
+			labels := cycleLabels(32)
 			loss := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
 			opt := nn.NewSGD(net.Groups(0.05, 0.01, 0.001)...)
 			params[i] = net.Params()
