@@ -253,7 +253,7 @@ func Study2(task string, nRec, cells, batch, seqLen int, minDur time.Duration, w
 	mse := &nn.MSE{}
 	step := func() {
 		nn.ZeroGrad(net.Params())
-		mse.Loss(net.Forward(x, c0, rng), tgt)
+		mse.Set(net.Forward(x, c0, rng), tgt) // the loss summed only when logged, as in training
 		net.Backward(mse.Backward())
 		opt.Step()
 	}

@@ -157,6 +157,19 @@ func localNormGradAVX2(o, di *float32, n int, c *normGradConsts) float64
 //go:noescape
 func localNormScaleAVX2(r, dr *float32, n int, dD, den float64)
 
+// subScaleAVX, vonMisesArgAVX and narrowAVX are SubScale,
+// VonMisesExponent and Narrow on n (a positive multiple of 8, 4, 4)
+// elements.
+//
+//go:noescape
+func subScaleAVX(dst, a, b *float32, n int, scale float32) bool
+
+//go:noescape
+func vonMisesArgAVX(dst, cosP, sinP *float64, n int, ct, st, kappa float64)
+
+//go:noescape
+func narrowAVX(dst *float32, src *float64, n int)
+
 // useSIMDUpdate: the element-wise update kernels need AVX2.
 var useSIMDUpdate = cpu.X86.HasAVX2
 

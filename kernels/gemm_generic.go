@@ -8,6 +8,12 @@ const useSIMDUpdate = false
 
 func sgdUpdateAVX2(w, grad *float32, n int, lr float32, nonneg bool) { panic("unreachable") }
 
+func subScaleAVX(dst, a, b *float32, n int, scale float32) bool { panic("unreachable") }
+
+func vonMisesArgAVX(dst, cosP, sinP *float64, n int, ct, st, kappa float64) { panic("unreachable") }
+
+func narrowAVX(dst *float32, src *float64, n int) { panic("unreachable") }
+
 func localNormGradAVX2(o, di *float32, n int, c *normGradConsts) float64 { panic("unreachable") }
 
 func localNormScaleAVX2(r, dr *float32, n int, dD, den float64) { panic("unreachable") }

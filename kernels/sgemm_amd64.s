@@ -5221,6 +5221,76 @@ lnscale:
 	VZEROUPPER
 	RET
 
+// func subScaleAVX(dst, a, b *float32, n int, scale float32) bool
+// n is a positive multiple of 8.
+TEXT ·subScaleAVX(SB), NOSPLIT, $0-41
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSS scale+32(FP), Y15
+	VXORPS Y14, Y14, Y14
+	XORQ AX, AX
+subscale:
+	VMOVUPS (SI)(AX*4), Y0
+	VSUBPS (DX)(AX*4), Y0, Y0
+	VMULPS Y15, Y0, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	VSUBPS Y0, Y0, Y2
+	VADDPS Y2, Y14, Y14
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT subscale
+	VCMPPS $3, Y14, Y14, Y14
+	VMOVMSKPS Y14, BX
+	TESTL BX, BX
+	SETEQ ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func vonMisesArgAVX(dst, cosP, sinP *float64, n int, ct, st, kappa float64)
+// n is a positive multiple of 4.
+TEXT ·vonMisesArgAVX(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ cosP+8(FP), SI
+	MOVQ sinP+16(FP), DX
+	MOVQ n+24(FP), CX
+	VBROADCASTSD ct+32(FP), Y13
+	VBROADCASTSD st+40(FP), Y14
+	VBROADCASTSD kappa+48(FP), Y15
+	MOVQ $0x3ff0000000000000, AX
+	MOVQ AX, X12
+	VBROADCASTSD X12, Y12
+	XORQ AX, AX
+vonmises:
+	VMULPD (SI)(AX*8), Y13, Y0
+	VMULPD (DX)(AX*8), Y14, Y1
+	VADDPD Y1, Y0, Y0
+	VSUBPD Y12, Y0, Y0
+	VMULPD Y15, Y0, Y0
+	VMOVUPD Y0, (DI)(AX*8)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLT vonmises
+	VZEROUPPER
+	RET
+
+// func narrowAVX(dst *float32, src *float64, n int)
+// n is a positive multiple of 4.
+TEXT ·narrowAVX(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	XORQ AX, AX
+narrow:
+	VCVTPD2PSY (SI)(AX*8), X0
+	VMOVUPS X0, (DI)(AX*4)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLT narrow
+	VZEROUPPER
+	RET
+
 // func dot4x4AVX512(k int, a *float32, lda int, b *float32, ldb int, out *float32)
 // out[i*4+j] = A row i . B row j: the first k16 = k &^ 15 (> 0) elements in 16 lanes, then the rest in order.
 TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-48

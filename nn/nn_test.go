@@ -228,3 +228,29 @@ func TestLinearNoAllocs(t *testing.T) {
 		t.Fatalf("training step allocates %v times", a)
 	}
 }
+
+// MSE's Finite says what Value would: false exactly when the loss is not
+// finite (a NaN or an infinity anywhere, or a difference that overflows
+// float32), so a training loop can skip summing the loss between records.
+func TestMSEFiniteIsTheLoss(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, c := range []struct {
+		name string
+		p, q float32
+	}{{"ordinary", 0.5, -0.25}, {"NaN", float32(math.NaN()), 0}, {"infinity", float32(math.Inf(-1)), 1}, {"overflowing difference", 3e38, -3e38}} {
+		for _, at := range []int{0, 13, 39} {
+			pred, target := randMat(rng, 4, 10, 1), randMat(rng, 4, 10, 1)
+			pred.Data[at], target.Data[at] = c.p, c.q
+			mse := &MSE{}
+			mse.Set(pred, target)
+			mse.Backward()
+			v := mse.Value()
+			if want := !math.IsNaN(v) && !math.IsInf(v, 0); mse.Finite() != want {
+				t.Errorf("%s at %d: Finite %v, loss %v", c.name, at, mse.Finite(), v)
+			}
+			if l := (&MSE{}).Loss(pred, target); math.Float64bits(l) != math.Float64bits(v) && !math.IsNaN(v) {
+				t.Errorf("%s at %d: Value %v, Loss %v", c.name, at, v, l)
+			}
+		}
+	}
+}

@@ -110,18 +110,25 @@ func (t *trainer) train(ctx context.Context, progress experiment.Progress, r *Re
 		experiment.SetLR(t.opt, baseLR, s.Train.LRSchedule, step-1, s.Train.Steps)
 		nn.ZeroGrad(net.Params())
 		y := net.Forward(x, c0, t.noise.Rand)
-		last := loss
-		if loss = mse.Loss(y, tgt); math.IsNaN(loss) || math.IsInf(loss, 0) {
+		mse.Set(y, tgt)
+		logged, last := step%s.Train.LogEvery == 0 || step == s.Train.Steps, loss
+		if logged {
+			// The loss is summed only where it is recorded: a serial sum of
+			// T x B x cells terms (Backward says whether it is finite).
+			loss = mse.Value()
+		}
+		dy := mse.Backward()
+		if !mse.Finite() {
 			// Nothing downstream (decoding, densities) means anything for a
 			// network whose state is not finite; say so instead of analysing it.
-			return fmt.Errorf("training loss is not finite at step %d (diverged; the loss before was %.3g): lower train.lr", step, last)
+			return fmt.Errorf("training loss is not finite at step %d (diverged; the last loss recorded was %.3g): lower train.lr", step, last)
 		}
-		net.Backward(mse.Backward())
+		net.Backward(dy)
 		t.opt.Step()
 		if p, ok := net.(interface{ Project() }); ok {
 			p.Project() // Dale's law: restore the weight signs
 		}
-		if step%s.Train.LogEvery == 0 || step == s.Train.Steps {
+		if logged {
 			rec := record{Step: step, Loss: analysis.Float(loss), DecodeErr: analysis.Float(decodeError(task, y, b.Truth)), Seconds: secs()}
 			if err := t.run.AppendMetrics(rec); err != nil {
 				return err

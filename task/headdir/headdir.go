@@ -126,13 +126,9 @@ func (c *Cells) Encode(dst []float32, theta float64) {
 	st, ct := math.Sincos(theta)
 	var stack [1024]float64 // the study's 512 cells fit: no allocation per row
 	e := kernels.Scratch(stack[:], len(c.Pref))
-	for i := range e {
-		e[i] = c.Kappa * (ct*c.cosP[i] + st*c.sinP[i] - 1)
-	}
+	kernels.VonMisesExponent(e, c.cosP, c.sinP, ct, st, c.Kappa)
 	kernels.Exp(e, e) // math.Exp's bits, four at a time
-	for i, v := range e {
-		dst[i] = float32(v)
-	}
+	kernels.Narrow(dst[:len(e)], e)
 }
 
 // Decode returns the circular mean of the preferred angles of the k most
