@@ -108,3 +108,61 @@ func TestVonMisesExponentAndNarrowAreTheLoops(t *testing.T) {
 		sameBits32(t, fmt.Sprintf("Narrow n %d", n), got, want)
 	}
 }
+
+// LeakReLU and BackReLU have the bits of the network's loops (the
+// expressions of rnn's step, written out here) at every length, with
+// special values in every operand (u = -0 and NaN are where x86's max
+// differs from Go's), with and without noise draws, and for an alpha the
+// assembly declines (negative: alpha*0 would be -0).
+func TestLeakReLUAndBackReLUAreTheLoops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(45, 46))
+	f32 := func(n int) []float32 {
+		x := make([]float32, n)
+		for i, v := range mixed(rng, n, 0.25) {
+			x[i] = float32(v)
+		}
+		return x
+	}
+	for n := 0; n <= 41; n++ {
+		for _, alpha := range []float32{0.2, 0.5, -0.3} {
+			keep := 1 - alpha
+			prev, u, dh, carry := f32(n), f32(n), f32(n), f32(n)
+			draws := mixed(rng, n, 0.1)
+			negZero := float32(math.Copysign(0, -1))
+			for i := 3; i < n; i += 7 { // -0 + alpha*max(-0, 0): Go's +0 must win
+				prev[i], u[i], draws[i] = negZero, negZero, -1e-50 // a draw that rounds to -0
+			}
+			for _, noisy := range []bool{false, true} {
+				want := make([]float32, n)
+				for i := range want {
+					if noisy {
+						want[i] = keep*prev[i] + alpha*max(u[i], 0) + float32(0.1*draws[i])
+					} else {
+						want[i] = keep*prev[i] + alpha*max(u[i], 0)
+					}
+				}
+				got := make([]float32, n)
+				d := draws
+				if !noisy {
+					d = nil
+				}
+				LeakReLU(got, prev, u, keep, alpha, d, 0.1)
+				sameBits32(t, fmt.Sprintf("LeakReLU n %d alpha %v noisy %v", n, alpha, noisy), got, want)
+			}
+			wantDu, wantKeep := make([]float32, n), make([]float32, n)
+			for i := range wantDu {
+				g := dh[i] + carry[i]
+				wantKeep[i] = keep * g
+				var d float32
+				if u[i] > 0 {
+					d = 1
+				}
+				wantDu[i] = alpha * d * g
+			}
+			du, kp := make([]float32, n), make([]float32, n)
+			BackReLU(du, kp, dh, carry, u, alpha, keep)
+			sameBits32(t, fmt.Sprintf("BackReLU du n %d alpha %v", n, alpha), du, wantDu)
+			sameBits32(t, fmt.Sprintf("BackReLU keep n %d alpha %v", n, alpha), kp, wantKeep)
+		}
+	}
+}

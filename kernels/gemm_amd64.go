@@ -170,6 +170,15 @@ func vonMisesArgAVX(dst, cosP, sinP *float64, n int, ct, st, kappa float64)
 //go:noescape
 func narrowAVX(dst *float32, src *float64, n int)
 
+// leakReLUAVX and backReLUAVX are LeakReLU and BackReLU on n (a positive
+// multiple of 4, 8) units.
+//
+//go:noescape
+func leakReLUAVX(cur, prev, u *float32, draws *float64, n int, keep, alpha float32, sd float64)
+
+//go:noescape
+func backReLUAVX(du, keep, dh, carry, u *float32, n int, alpha, k float32)
+
 // useSIMDUpdate: the element-wise update kernels need AVX2.
 var useSIMDUpdate = cpu.X86.HasAVX2
 

@@ -14,6 +14,12 @@ func vonMisesArgAVX(dst, cosP, sinP *float64, n int, ct, st, kappa float64) { pa
 
 func narrowAVX(dst *float32, src *float64, n int) { panic("unreachable") }
 
+func leakReLUAVX(cur, prev, u *float32, draws *float64, n int, keep, alpha float32, sd float64) {
+	panic("unreachable")
+}
+
+func backReLUAVX(du, keep, dh, carry, u *float32, n int, alpha, k float32) { panic("unreachable") }
+
 func localNormGradAVX2(o, di *float32, n int, c *normGradConsts) float64 { panic("unreachable") }
 
 func localNormScaleAVX2(r, dr *float32, n int, dD, den float64) { panic("unreachable") }

@@ -5275,6 +5275,80 @@ vonmises:
 	VZEROUPPER
 	RET
 
+// func leakReLUAVX(cur, prev, u *float32, draws *float64, n int, keep, alpha float32, sd float64)
+// n is a positive multiple of 4; draws nil: no noise.
+TEXT ·leakReLUAVX(SB), NOSPLIT, $0-56
+	MOVQ cur+0(FP), DI
+	MOVQ prev+8(FP), SI
+	MOVQ u+16(FP), DX
+	MOVQ draws+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSS keep+40(FP), X14
+	VBROADCASTSS alpha+44(FP), X15
+	VBROADCASTSD sd+48(FP), Y12
+	VXORPS X13, X13, X13
+	XORQ AX, AX
+	TESTQ R8, R8
+	JZ leakplain
+leaknoisy:
+	VMULPS (SI)(AX*4), X14, X0
+	VMOVUPS (DX)(AX*4), X1
+	VMAXPS X1, X13, X1
+	VADDPS X13, X1, X1
+	VMULPS X15, X1, X1
+	VADDPS X1, X0, X0
+	VMULPD (R8)(AX*8), Y12, Y2
+	VCVTPD2PSY Y2, X2
+	VADDPS X2, X0, X0
+	VMOVUPS X0, (DI)(AX*4)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLT leaknoisy
+	VZEROUPPER
+	RET
+leakplain:
+	VMULPS (SI)(AX*4), X14, X0
+	VMOVUPS (DX)(AX*4), X1
+	VMAXPS X1, X13, X1
+	VADDPS X13, X1, X1
+	VMULPS X15, X1, X1
+	VADDPS X1, X0, X0
+	VMOVUPS X0, (DI)(AX*4)
+	ADDQ $4, AX
+	CMPQ AX, CX
+	JLT leakplain
+	VZEROUPPER
+	RET
+
+// func backReLUAVX(du, keep, dh, carry, u *float32, n int, alpha, k float32)
+// n is a positive multiple of 8.
+TEXT ·backReLUAVX(SB), NOSPLIT, $0-56
+	MOVQ du+0(FP), DI
+	MOVQ keep+8(FP), R9
+	MOVQ dh+16(FP), SI
+	MOVQ carry+24(FP), DX
+	MOVQ u+32(FP), R8
+	MOVQ n+40(FP), CX
+	VBROADCASTSS alpha+48(FP), Y15
+	VBROADCASTSS k+52(FP), Y14
+	VXORPS Y13, Y13, Y13
+	XORQ AX, AX
+backrelu:
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS (DX)(AX*4), Y0, Y0
+	VMULPS Y14, Y0, Y1
+	VMOVUPS Y1, (R9)(AX*4)
+	VMOVUPS (R8)(AX*4), Y2
+	VCMPPS $0x1e, Y13, Y2, Y3
+	VANDPS Y15, Y3, Y3
+	VMULPS Y0, Y3, Y3
+	VMOVUPS Y3, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT backrelu
+	VZEROUPPER
+	RET
+
 // func narrowAVX(dst *float32, src *float64, n int)
 // n is a positive multiple of 4.
 TEXT ·narrowAVX(SB), NOSPLIT, $0-24

@@ -96,6 +96,7 @@ type CTRNN struct {
 	// wrecPacked is W_rec^T (Forward) or W_rec (Backward) packed once for
 	// the pass's time steps: the same bits as packing it per product.
 	wrecPacked kernels.PackedB
+	draws      []float64 // one step's noise draws (leakNoiseStep)
 }
 
 // New returns a network with PyTorch's default Linear initialisation
@@ -236,7 +237,7 @@ func (n *CTRNN) Forward(x, c0 *tensor.Mat, noise *rand.Rand) *tensor.Mat {
 			normalizeRows(zs.Data, n.invStd[s*b:(s+1)*b], us.Data, c.NRec, c.Normalize, c.gain())
 			drive = zs.Data
 		}
-		leakNoiseStep(cur.Data, prev.Data, drive, alpha, c.Activation, c.SigmaRec, c.Noise, noise)
+		leakNoiseStep(cur.Data, prev.Data, drive, alpha, c.Activation, c.SigmaRec, c.Noise, noise, &n.draws)
 	}
 	hs := n.h.RowRange(b, (t+1)*b)
 	tensor.MatMulN(n.Cfg.Workers, n.y, &hs, false, n.Wout.Value, true, 1, 0)
@@ -301,25 +302,30 @@ func normalizeBackwardRow(g, z []float32, inv float32, kind string, gain float32
 }
 
 // leakNoiseStep is leakStep and fillNoise in one pass over the units (the
-// fused RNN step after its recurrent product); it draws the noise in the
-// same order, so results are bit-identical to the two passes.
-func leakNoiseStep(cur, prev, u []float32, alpha float32, act string, sd float64, kind string, rng *rand.Rand) {
+// fused RNN step after its recurrent product). It draws the noise in the
+// same order, into draws (scratch, grown as needed), so results are
+// bit-identical to the two passes; a ReLU network's arithmetic then runs
+// vectorised (kernels.LeakReLU).
+func leakNoiseStep(cur, prev, u []float32, alpha float32, act string, sd float64, kind string, rng *rand.Rand, draws *[]float64) {
 	if sd == 0 || act != "relu" {
 		leakStep(cur, prev, u, alpha, act)
 		fillNoise(cur, sd, kind, rng)
 		return
 	}
-	keep := 1 - alpha
-	prev, u = prev[:len(cur)], u[:len(cur)]
+	if cap(*draws) < len(cur) {
+		*draws = make([]float64, len(cur))
+	}
+	d := (*draws)[:len(cur)]
 	if kind == "uniform" {
-		for i := range cur {
-			cur[i] = keep*prev[i] + alpha*max(u[i], 0) + float32(sd*rng.Float64())
+		for i := range d {
+			d[i] = rng.Float64()
 		}
-		return
+	} else {
+		for i := range d {
+			d[i] = rng.NormFloat64()
+		}
 	}
-	for i := range cur {
-		cur[i] = keep*prev[i] + alpha*max(u[i], 0) + float32(sd*rng.NormFloat64())
-	}
+	kernels.LeakReLU(cur, prev, u, 1-alpha, alpha, d, sd)
 }
 
 // leakStep sets cur = (1 - alpha) prev + alpha f(u).
@@ -331,9 +337,7 @@ func leakStep(cur, prev, u []float32, alpha float32, act string) {
 		}
 		return
 	}
-	for i, v := range u {
-		cur[i] = keep*prev[i] + alpha*max(v, 0)
-	}
+	kernels.LeakReLU(cur, prev, u, keep, alpha, nil, 0)
 }
 
 // Hidden returns the hidden states h_1..h_T of the last Forward (T*B x n_rec).
@@ -386,6 +390,10 @@ func (n *CTRNN) Backward(dy *tensor.Mat) {
 // backStep computes g = dh + carry, du = alpha f'(u) g and keep = (1-alpha) g.
 func backStep(du, keep, dh, carry, u []float32, alpha float32, act string) {
 	k := 1 - alpha
+	if act == "relu" {
+		kernels.BackReLU(du, keep, dh, carry, u, alpha, k)
+		return
+	}
 	for i, v := range u {
 		g := dh[i] + carry[i]
 		keep[i] = k * g

@@ -315,7 +315,8 @@ func TestLeakNoiseStepMatchesTwoPasses(t *testing.T) {
 	}
 	for _, kind := range []string{"gaussian", "uniform"} {
 		fused, two := make([]float32, n), make([]float32, n)
-		leakNoiseStep(fused, prev, u, 0.2, "relu", 0.1, kind, rand.New(rand.NewPCG(1, 1)))
+		var draws []float64
+		leakNoiseStep(fused, prev, u, 0.2, "relu", 0.1, kind, rand.New(rand.NewPCG(1, 1)), &draws)
 		leakStep(two, prev, u, 0.2, "relu")
 		fillNoise(two, 0.1, kind, rand.New(rand.NewPCG(1, 1)))
 		for i := range fused {

@@ -1041,7 +1041,14 @@ func log2(n int) int {
 //   - vonMisesArgAVX: dst = kappa * (ct*cosP + st*sinP - 1) in float64 (a
 //     head-direction cell's exponent; Go rounds each product, the sum, the
 //     difference and the last product, as these instructions do);
-//   - narrowAVX: float64 to float32, rounding to nearest (Go's float32(v)).
+//   - narrowAVX: float64 to float32, rounding to nearest (Go's float32(v));
+//   - leakReLUAVX: cur = keep*prev + alpha*max(u, 0) (+ float32(sd*draw)),
+//     four at a time beside the float64 draws; x86's max returns its
+//     second operand (u) for a NaN and for two zeros, so u = NaN stays NaN
+//     as in Go, and the + 0 that follows turns u = -0 into Go's +0;
+//   - backReLUAVX: g = dh + carry, keep = k*g, du = (alpha*d)*g with
+//     d = 1 where u > 0 (false for NaN), else 0: alpha*d is alpha or +0
+//     (alpha > 0), the AND of alpha with the comparison's mask.
 func writeElementwise(b *bytes.Buffer) {
 	b.WriteString(`
 // func subScaleAVX(dst, a, b *float32, n int, scale float32) bool
@@ -1098,6 +1105,51 @@ vonmises:
 	VZEROUPPER
 	RET
 
+// func leakReLUAVX(cur, prev, u *float32, draws *float64, n int, keep, alpha float32, sd float64)
+// n is a positive multiple of 4; draws nil: no noise.
+TEXT ·leakReLUAVX(SB), NOSPLIT, $0-56
+	MOVQ cur+0(FP), DI
+	MOVQ prev+8(FP), SI
+	MOVQ u+16(FP), DX
+	MOVQ draws+24(FP), R8
+	MOVQ n+32(FP), CX
+	VBROADCASTSS keep+40(FP), X14
+	VBROADCASTSS alpha+44(FP), X15
+	VBROADCASTSD sd+48(FP), Y12
+	VXORPS X13, X13, X13
+	XORQ AX, AX
+	TESTQ R8, R8
+	JZ leakplain
+` + leakLoop("leaknoisy", true) + leakLoop("leakplain", false) + `
+// func backReLUAVX(du, keep, dh, carry, u *float32, n int, alpha, k float32)
+// n is a positive multiple of 8.
+TEXT ·backReLUAVX(SB), NOSPLIT, $0-56
+	MOVQ du+0(FP), DI
+	MOVQ keep+8(FP), R9
+	MOVQ dh+16(FP), SI
+	MOVQ carry+24(FP), DX
+	MOVQ u+32(FP), R8
+	MOVQ n+40(FP), CX
+	VBROADCASTSS alpha+48(FP), Y15
+	VBROADCASTSS k+52(FP), Y14
+	VXORPS Y13, Y13, Y13
+	XORQ AX, AX
+backrelu:
+	VMOVUPS (SI)(AX*4), Y0
+	VADDPS (DX)(AX*4), Y0, Y0
+	VMULPS Y14, Y0, Y1
+	VMOVUPS Y1, (R9)(AX*4)
+	VMOVUPS (R8)(AX*4), Y2
+	VCMPPS $0x1e, Y13, Y2, Y3
+	VANDPS Y15, Y3, Y3
+	VMULPS Y0, Y3, Y3
+	VMOVUPS Y3, (DI)(AX*4)
+	ADDQ $8, AX
+	CMPQ AX, CX
+	JLT backrelu
+	VZEROUPPER
+	RET
+
 // func narrowAVX(dst *float32, src *float64, n int)
 // n is a positive multiple of 4.
 TEXT ·narrowAVX(SB), NOSPLIT, $0-24
@@ -1114,4 +1166,18 @@ narrow:
 	VZEROUPPER
 	RET
 `)
+}
+
+// leakLoop is leakReLUAVX's loop, labelled label, with or without adding
+// the scaled draws (the float64 draws narrowed to float32 after the
+// product, as Go's float32(sd*draw) does).
+func leakLoop(label string, noisy bool) string {
+	draws := ""
+	if noisy {
+		draws = "\tVMULPD (R8)(AX*8), Y12, Y2\n\tVCVTPD2PSY Y2, X2\n\tVADDPS X2, X0, X0\n"
+	}
+	return label + ":\n" +
+		"\tVMULPS (SI)(AX*4), X14, X0\n\tVMOVUPS (DX)(AX*4), X1\n\tVMAXPS X1, X13, X1\n\tVADDPS X13, X1, X1\n" +
+		"\tVMULPS X15, X1, X1\n\tVADDPS X1, X0, X0\n" + draws +
+		"\tVMOVUPS X0, (DI)(AX*4)\n\tADDQ $4, AX\n\tCMPQ AX, CX\n\tJLT " + label + "\n\tVZEROUPPER\n\tRET\n"
 }
