@@ -5,7 +5,6 @@ import (
 	"math"
 
 	"github.com/circuitry-lab/circuitry/kernels"
-
 	"github.com/circuitry-lab/circuitry/tensor"
 )
 

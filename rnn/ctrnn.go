@@ -394,16 +394,11 @@ func backStep(du, keep, dh, carry, u []float32, alpha float32, act string) {
 		kernels.BackReLU(du, keep, dh, carry, u, alpha, k)
 		return
 	}
-	for i, v := range u {
+	for i, v := range u { // tanh, the only other activation (Config.Validate)
 		g := dh[i] + carry[i]
 		keep[i] = k * g
-		var d float32
-		if act == "tanh" {
-			th := float32(math.Tanh(float64(v)))
-			d = 1 - th*th
-		} else if v > 0 {
-			d = 1
-		}
+		th := float32(math.Tanh(float64(v)))
+		d := 1 - th*th
 		du[i] = alpha * d * g
 	}
 }
