@@ -369,37 +369,46 @@ func TestSubtractiveINorm(t *testing.T) {
 }
 
 // A training step of every condition allocates nothing once its buffers
-// exist (products small enough to run on one goroutine).
+// exist (products small enough to run on one goroutine), in float32 and in
+// the presets' float16 autocast.
 func TestTrainingStepNoAllocs(t *testing.T) {
 	if race.Enabled {
 		t.Skip("the race detector allocates on its own")
 	}
-	for _, cond := range []string{"ei", "ei_ln", "e_ln", "inorm", "inorm_full", "inorm_sub", "mlp"} {
-		rng := rand.New(rand.NewPCG(7, 7))
-		net, err := NewNetwork(Conditions[cond], 20, []int{16, 16}, nil, 10, 0.01, rng)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := randInput(rng, 8, 20, true)
-		labels := cycleLabels(8)
-		loss := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
-		opt := nn.NewSGD(net.Groups(0.01, 0.001, 0.001)...)
-		params := net.Params()
-		step := func() {
-			nn.ZeroGrad(params)
-			loss.Loss(net.Forward(x), labels)
-			net.Backward(loss.Backward())
-			if cond == "inorm" || cond == "inorm_full" || cond == "inorm_sub" {
-				net.LocalBackward()
+	for _, prec := range []tensor.Precision{tensor.Float32, tensor.Float16Autocast} {
+		for _, cond := range []string{"ei", "ei_ln", "e_ln", "inorm", "inorm_full", "inorm_sub", "mlp"} {
+			if a := trainingStepAllocs(t, cond, prec); a != 0 {
+				t.Errorf("%s, %v: %v allocations per training step", cond, prec, a)
 			}
-			net.CorrectGradients()
-			opt.Step()
-		}
-		step()
-		if a := testing.AllocsPerRun(10, step); a != 0 {
-			t.Errorf("%s: %v allocations per training step", cond, a)
 		}
 	}
+}
+
+func trainingStepAllocs(t *testing.T, cond string, prec tensor.Precision) float64 {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 7))
+	net, err := NewNetwork(Conditions[cond], 20, []int{16, 16}, nil, 10, 0.01, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net.SetPrecision(prec)
+	x := randInput(rng, 8, 20, true)
+	labels := cycleLabels(8)
+	loss := &nn.SoftmaxCrossEntropy{Smoothing: 0.1}
+	opt := nn.NewSGD(net.Groups(0.01, 0.001, 0.001)...)
+	params := net.Params()
+	step := func() {
+		nn.ZeroGrad(params)
+		loss.Loss(net.Forward(x), labels)
+		net.Backward(loss.Backward())
+		if cond == "inorm" || cond == "inorm_full" || cond == "inorm_sub" {
+			net.LocalBackward()
+		}
+		net.CorrectGradients()
+		opt.Step()
+	}
+	step()
+	return testing.AllocsPerRun(10, step)
 }
 
 // The optimiser's in-pass projection (nn.Param.NonNegative) gives the

@@ -289,12 +289,21 @@ func checkGemmArgs(transA, transB bool, m, n, k int, a []float32, lda int, b []f
 }
 
 func checkMat(name string, x []float32, r, c, ld int) {
+	if fitsMat(x, r, c, ld) {
+		return
+	}
 	if ld < max(c, 1) {
 		panic(fmt.Sprintf("kernels: gemm %s stride %d < %d columns", name, ld, c))
 	}
 	if r > 0 && c > 0 && len(x) < (r-1)*ld+c {
 		panic(fmt.Sprintf("kernels: gemm %s has %d elements, needs %d for %dx%d with stride %d", name, len(x), (r-1)*ld+c, r, c, ld))
 	}
+}
+
+// fitsMat says whether x holds an r x c matrix with stride ld: checkMat's
+// test, for callers that name the matrix only when it fails.
+func fitsMat(x []float32, r, c, ld int) bool {
+	return ld >= max(c, 1) && (r <= 0 || c <= 0 || len(x) >= (r-1)*ld+c)
 }
 
 func scaleC(m, n int, beta float32, c []float32, ldc int) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -79,4 +80,28 @@ func TestSgemmHalfRowsIsTheStackedProduct(t *testing.T) {
 		}
 		UseKernel(old)
 	}
+}
+
+// A product allocates nothing once its pooled buffers exist (the blocks'
+// names are formatted only for a block that does not fit), and a block too
+// short for its rows is named in the panic.
+func TestSgemmHalfRowsAllocatesNothing(t *testing.T) {
+	if len(dotKernels(t)) == 0 {
+		t.Skip("no dot kernel")
+	}
+	k, m := 100, 8
+	blocks := []RowBlock{{Data: make([]float32, 5*k), Rows: 5, Stride: k}, {Data: make([]float32, 3*k), Rows: 3, Stride: k}}
+	a, c := make([]float32, m*k), make([]float32, m*8)
+	product := func() { SgemmHalfRowsN(1, m, k, a, k, blocks, c, 8) }
+	product()
+	if n := testing.AllocsPerRun(10, product); n != 0 {
+		t.Errorf("%v allocations per product", n)
+	}
+	blocks[1].Data = blocks[1].Data[:2*k]
+	defer func() {
+		if msg := fmt.Sprint(recover()); !strings.Contains(msg, "B block 1") {
+			t.Errorf("panic %q does not name B block 1", msg)
+		}
+	}()
+	product()
 }

@@ -42,12 +42,25 @@ func RoundHalf(f float32) float32 { return kernels.RoundHalfScalar(f) }
 
 // roundHalfInto writes the half-rounded copy of m into *buf (reused).
 func roundHalfInto(buf **Mat, m *Mat) *Mat {
-	out := Ensure(buf, m.Rows, m.Cols)
+	out := ensureScratch(buf, m.Rows, m.Cols)
 	for r := 0; r < m.Rows; r++ {
 		src, dst := m.Row(r), out.Row(r)
 		kernels.RoundHalf(dst, src) // F16C where the CPU has it: the same bits
 	}
 	return out
+}
+
+// ensureScratch is Ensure for a scratch buffer, whose earlier contents
+// are dead once it is reused: a reshape within its capacity changes *buf's
+// header in place instead of allocating a new one, so a layer whose
+// products round operands of several shapes into one buffer allocates
+// nothing per step.
+func ensureScratch(buf **Mat, r, c int) *Mat {
+	if m := *buf; m != nil && cap(m.Data) >= r*c {
+		*m = Mat{Rows: r, Cols: c, Stride: max(c, 1), Data: m.Data[:r*c]}
+		return m
+	}
+	return Ensure(buf, r, c)
 }
 
 // HalfScratch holds the rounded copies of one layer's product operands,
