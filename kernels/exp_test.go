@@ -15,10 +15,12 @@ func expInputs(rng *rand.Rand, n int) []float64 {
 		math.Nextafter(7.09782712893384e+02, 800), -708.39, -708.4, -720, -745.13, -745.14, -1000, 1e-300, -1e-300,
 		5e-324, math.MaxFloat64, -math.MaxFloat64, 0.5 * math.Ln2, -0.5 * math.Ln2, 1, -1, 2, 100, -100}
 	for len(x) < n {
-		switch rng.IntN(3) {
+		switch rng.IntN(4) {
 		case 0:
 			x = append(x, -130*rng.Float64())
-		case 1:
+		case 1: // the subnormal results and the underflow to +0 around -745.1
+			x = append(x, -744-2*rng.Float64())
+		case 2:
 			x = append(x, 1500*rng.Float64()-750)
 		default:
 			x = append(x, math.Float64frombits(rng.Uint64()))

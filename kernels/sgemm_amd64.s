@@ -5036,7 +5036,11 @@ DATA expconst<>+544(SB)/8, $0x000007FF000007FF
 DATA expconst<>+552(SB)/8, $0x000007FF000007FF
 DATA expconst<>+560(SB)/8, $0x000007FF000007FF
 DATA expconst<>+568(SB)/8, $0x000007FF000007FF
-GLOBL expconst<>(SB), RODATA|NOPTR, $576
+DATA expconst<>+576(SB)/8, $0xFFFFFFCCFFFFFFCC
+DATA expconst<>+584(SB)/8, $0xFFFFFFCCFFFFFFCC
+DATA expconst<>+592(SB)/8, $0xFFFFFFCCFFFFFFCC
+DATA expconst<>+600(SB)/8, $0xFFFFFFCCFFFFFFCC
+GLOBL expconst<>(SB), RODATA|NOPTR, $608
 
 // func expAVX2(dst, src *float64, n int) int
 // n is a positive multiple of 4; returns the elements done (a multiple
@@ -5083,14 +5087,19 @@ exp:
 	VMOVDQU expconst<>+544(SB), X6
 	VPCMPGTD X4, X6, X6
 	VPAND X6, X5, X5
+	VMOVDQU expconst<>+576(SB), X6
+	VPCMPGTD X4, X6, X6
+	VPOR X6, X5, X5
 	VPMOVSXDQ X5, Y5
 	VANDPD Y5, Y2, Y2
 	VMOVMSKPD Y2, AX
 	CMPQ AX, $15
 	JNE special
+	VPMOVSXDQ X6, Y6
 	VPMOVZXDQ X4, Y4
 	VPSLLQ $52, Y4, Y4
 	VMULPD Y4, Y0, Y0
+	VANDNPD Y0, Y6, Y0
 	VMOVUPD Y0, (DI)(DX*8)
 	ADDQ $4, DX
 	CMPQ DX, CX

@@ -543,6 +543,7 @@ var expConstants = []struct {
 	{"inf", "0x7FF0000000000000"},
 	{"bias", "0x000003FF000003FF"},
 	{"maxexp", "0x000007FF000007FF"},
+	{"under", "0xFFFFFFCCFFFFFFCC"}, // -52: below it math.Exp returns +0
 }
 
 // writeExp emits expAVX2: math.Exp on 4 float64 lanes with the operations
@@ -550,7 +551,10 @@ var expConstants = []struct {
 // AVX and FMA), so each lane has math.Exp's bits. A group with a lane
 // that math.Exp treats specially (NaN, +-Inf, x > 709.78, a result that
 // is subnormal or overflows) stops the kernel: it returns how many
-// elements it did, and the caller takes that group with math.Exp.
+// elements it did, and the caller takes that group with math.Exp. A lane
+// whose biased exponent is below -52 is math.Exp's underflow, +0 whatever
+// the polynomial gave: the kernel writes that itself (a KDE's far points
+// are nearly all such lanes, and each used to send its group to math.Exp).
 func writeExp(b *bytes.Buffer) {
 	b.WriteString("\n")
 	var pairs []string // {name} -> its row of the table
@@ -608,14 +612,19 @@ exp:
 	VMOVDQU {maxexp}, X6
 	VPCMPGTD X4, X6, X6
 	VPAND X6, X5, X5
+	VMOVDQU {under}, X6
+	VPCMPGTD X4, X6, X6
+	VPOR X6, X5, X5
 	VPMOVSXDQ X5, Y5
 	VANDPD Y5, Y2, Y2
 	VMOVMSKPD Y2, AX
 	CMPQ AX, $15
 	JNE special
+	VPMOVSXDQ X6, Y6
 	VPMOVZXDQ X4, Y4
 	VPSLLQ $52, Y4, Y4
 	VMULPD Y4, Y0, Y0
+	VANDNPD Y0, Y6, Y0
 	VMOVUPD Y0, (DI)(DX*8)
 	ADDQ $4, DX
 	CMPQ DX, CX
