@@ -544,17 +544,21 @@ var expConstants = []struct {
 	{"bias", "0x000003FF000003FF"},
 	{"maxexp", "0x000007FF000007FF"},
 	{"under", "0xFFFFFFCCFFFFFFCC"}, // -52: below it math.Exp returns +0
+	{"bias1", "0x000003FE000003FE"}, // a subnormal result's exponent bias
+	{"tiny", "0x0010000000000000"},  // 2^-1022, its last factor
 }
 
 // writeExp emits expAVX2: math.Exp on 4 float64 lanes with the operations
 // of Go's own amd64 exp (its FMA path, the one Go takes on every CPU with
 // AVX and FMA), so each lane has math.Exp's bits. A group with a lane
 // that math.Exp treats specially (NaN, +-Inf, x > 709.78, a result that
-// is subnormal or overflows) stops the kernel: it returns how many
-// elements it did, and the caller takes that group with math.Exp. A lane
-// whose biased exponent is below -52 is math.Exp's underflow, +0 whatever
-// the polynomial gave: the kernel writes that itself (a KDE's far points
-// are nearly all such lanes, and each used to send its group to math.Exp).
+// overflows) stops the kernel: it returns how many elements it did, and
+// the caller takes that group with math.Exp. The small results are Go's
+// too, lane by lane: a biased exponent below -52 is math.Exp's underflow
+// (+0, whatever the polynomial gave), one in [-52, 0] its subnormal path
+// (scaled by 2^(e+1022), then by 2^-1022: two roundings, as Go's); a KDE's
+// far points are mostly such lanes, and each used to send its group to
+// math.Exp.
 func writeExp(b *bytes.Buffer) {
 	b.WriteString("\n")
 	var pairs []string // {name} -> its row of the table
@@ -608,22 +612,27 @@ exp:
 	VADDPD {two}, Y0, Y1
 	VFMADD213PD {one}, Y1, Y0
 	VPADDD {bias}, X4, X4
-	VPCMPGTD X7, X4, X5
-	VMOVDQU {maxexp}, X6
-	VPCMPGTD X4, X6, X6
-	VPAND X6, X5, X5
-	VMOVDQU {under}, X6
-	VPCMPGTD X4, X6, X6
-	VPOR X6, X5, X5
+	VMOVDQU {maxexp}, X5
+	VPCMPGTD X4, X5, X5
 	VPMOVSXDQ X5, Y5
 	VANDPD Y5, Y2, Y2
 	VMOVMSKPD Y2, AX
 	CMPQ AX, $15
 	JNE special
-	VPMOVSXDQ X6, Y6
+	VPCMPGTD X7, X4, X5
+	VMOVDQU {under}, X6
+	VPCMPGTD X4, X6, X6
+	VPOR X6, X5, X8
+	VPADDD {bias1}, X4, X9
+	VPBLENDVB X8, X4, X9, X4
 	VPMOVZXDQ X4, Y4
 	VPSLLQ $52, Y4, Y4
 	VMULPD Y4, Y0, Y0
+	VPMOVSXDQ X8, Y8
+	VMOVUPD {tiny}, Y9
+	VBLENDVPD Y8, {one}, Y9, Y9
+	VMULPD Y9, Y0, Y0
+	VPMOVSXDQ X6, Y6
 	VANDNPD Y0, Y6, Y0
 	VMOVUPD Y0, (DI)(DX*8)
 	ADDQ $4, DX
