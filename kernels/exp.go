@@ -4,8 +4,9 @@ import "math"
 
 // Exp sets dst[i] = math.Exp(src[i]) for every i < len(dst), with
 // math.Exp's bits: four at a time where the CPU has AVX2 and FMA (the
-// operations of Go's own amd64 exp, lane by lane), math.Exp itself
-// elsewhere and for the inputs it treats specially. dst may be src.
+// operations of Go's own amd64 exp, lane by lane, its underflow and
+// subnormal results included), math.Exp itself elsewhere and for NaN,
+// infinities and overflow. dst may be src.
 func Exp(dst, src []float64) {
 	src = src[:len(dst)]
 	i := 0
