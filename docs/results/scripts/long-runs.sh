@@ -10,7 +10,9 @@
 #   resume  copies the bundles back into runs/ and restarts both in the
 #           background, one core each (nice): study 1's blocks, one after
 #           another (study1-queue.sh), and study 2's queue of seeds
-#           (study2-queue.sh); logs in runs/*-queue.log.
+#           (study2-queue.sh); logs in runs/*-queue.log. Once study 1's
+#           blocks are done its core trains study 2's head-direction seeds
+#           (study2-queue.sh headdir), the first lane only the spatial ones.
 #
 # Run from the repository root. The commands and settings are the ones
 # docs/results/*.md give.

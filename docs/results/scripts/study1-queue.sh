@@ -7,8 +7,10 @@
 # fingerprint checked), an interrupted one resumes from its checkpoint, so
 # the queue can be restarted at any time; a finished block only redoes its
 # report (seconds). Each block is judged and committed as it completes
-# (docs/results/inhibitory-normalization.md). Run from the repository root
-# (long-runs.sh resume starts it).
+# (docs/results/inhibitory-normalization.md). When every block is done this
+# core goes on with study 2's head-direction seeds (`study2-queue.sh
+# headdir`, log runs/study2-headdir-queue.log). Run from the repository
+# root (long-runs.sh resume starts it).
 set -uo pipefail
 cd "$(dirname "$0")/../../.."
 bin=$PWD/runs/circuitry-long
@@ -20,3 +22,5 @@ for b in "${blocks[@]}"; do
 	(cd runs && "$bin" run ../configs/inhibitory-normalization/long.yaml --out long \
 		--set "conditions=[${b#*:}]") || { echo "== block ${b%%:*} stopped: exit $?"; exit 1; }
 done
+echo "== $(date -u +%FT%TZ) every block done: this core now trains study 2's head-direction seeds (runs/study2-headdir-queue.log)"
+exec docs/results/scripts/study2-queue.sh headdir >>runs/study2-headdir-queue.log 2>&1
