@@ -11,7 +11,8 @@ set -euo pipefail
 src=$1 out=$2 conds=$3
 bin=${CIRCUITRY:-circuitry}
 dst="$out/inhibitory-normalization-long"
-rm -rf "$out"
+. "$(dirname "$0")/judge-out.sh"
+fresh_out "$out"
 mkdir -p "$dst/runs"
 hps=()
 for hp in $(seq -w 0 29); do

@@ -16,7 +16,8 @@ conds=${3:-noisy noisy_biased nonoise nonoise_biased}
 bin=${CIRCUITRY:-circuitry}
 [ -d "$src/runs" ] || { echo "$src: no runs/ directory (expected a study directory)" >&2; exit 1; }
 dst="$out/$(basename "$src")"
-rm -rf "$out"
+. "$(dirname "$0")/judge-out.sh"
+fresh_out "$out"
 mkdir -p "$dst/runs"
 seeds=()
 for s in 0 1 2 3 4; do
