@@ -77,7 +77,19 @@ save() {
 	done
 }
 
+# need_data: study 1's runs trained on Debian's full Fashion-MNIST; on a
+# fresh machine without it circuitry (rightly) refuses to reuse them against
+# another data set, and the queue would stop at its first block.
+need_data() {
+	local d=${CIRCUITRY_DATA:-/usr/share/datasets/fashion-mnist}
+	[ -f "$d/train-images-idx3-ubyte.gz" ] || [ -f "$d/train-images-idx3-ubyte" ] && return 0
+	echo "long-runs.sh: study 1's long runs trained on $d, which this machine lacks:" >&2
+	echo "  apt-get install -y dataset-fashion-mnist   (then run resume again)" >&2
+	exit 1
+}
+
 resume() {
+	need_data
 	go build -o runs/circuitry-long ./cmd/circuitry
 	mkdir -p "$S1"
 	[ -d "$R1" ] && cp -rn "$R1"/. "$S1"/
