@@ -100,7 +100,13 @@ def analyse(path):
     run = load_run(path)
     net, cfg = to_torch(run).eval(), run.config
     pref, kappa = cells(cfg)
-    sd = math.sqrt(float(cfg["network"]["sigma2_rec"])) * float(cfg["quiescence"]["noise_factor"])
+    # The sleep noise circuitry's analysis used (summary.json): networks
+    # trained without noise (conditions nonoise*) sleep without it.
+    sd = run.summary.get("sleep_noise_sd")
+    if sd is None:
+        noisy = not cfg["conditions"][0].startswith("nonoise")
+        sd = noisy * math.sqrt(float(cfg["network"]["sigma2_rec"])) * float(cfg["quiescence"]["noise_factor"])
+    sd = float(sd)
     kind = cfg["network"].get("noise") or "gaussian"
     gen = torch.Generator().manual_seed(20261207)
     with torch.no_grad():
