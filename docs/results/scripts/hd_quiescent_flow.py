@@ -122,7 +122,9 @@ def analyse(path):
     width, lo, hi = half_sector(o)
     stops = [f"{-math.pi + 2 * math.pi * (i + 0.5) / BINS:+.2f}" for i in range(BINS) if f[i] <= 0]
     unseen = int(np.isnan(f).sum())
-    print(f"{run.name}: sleep noise {kind} sd {sd:.4f}; mean signed step {d.mean():+.4f} rad")
+    # d starts at step 100; its second half is steps 550-1000 (steady state)
+    print(f"{run.name}: sleep noise {kind} sd {sd:.4f}; mean signed step {d.mean():+.4f} rad "
+          f"(steps 550-1000: {d[d.shape[0] // 2:].mean():+.4f})")
     print(f"  half the quiescent headings lie in {width}/{BINS} bins ({lo:+.2f} to {hi:+.2f} rad)")
     print(f"  drift per bin (rad/step): min {v[seen].min():+.4f}, median {np.median(v[seen]):+.4f}, max {v[seen].max():+.4f}")
     print(f"  deterministic flow (noise -> its mean): median {np.nanmedian(f):+.4f} rad/step; "
