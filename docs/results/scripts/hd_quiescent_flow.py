@@ -38,10 +38,15 @@ BINS = 36
 
 
 def cells(cfg):
-    """Preferred angles (the authors' spacing, both ends) and kappa."""
-    n = 512
-    spread = float(cfg.get("headdir", {}).get("spread", math.pi / 6))
-    pref = torch.linspace(-math.pi, math.pi, n, dtype=torch.float64)
+    """Preferred angles and kappa as the run's task defines them: n cells
+    on [-pi, pi] with both ends (the authors'), or on [-pi, pi) under the
+    named option headdir.open_cell_spacing."""
+    n = int(cfg["network"]["cells"])
+    hd = cfg.get("headdir") or {}
+    spread = float(hd.get("spread", math.pi / 6))
+    pref = torch.linspace(-math.pi, math.pi, n + 1 if hd.get("open_cell_spacing") else n, dtype=torch.float64)
+    if hd.get("open_cell_spacing"):
+        pref = pref[:-1]
     return pref, 1.0 / spread**2
 
 
@@ -99,6 +104,8 @@ def half_sector(occ):
 def analyse(path):
     run = load_run(path)
     net, cfg = to_torch(run).eval(), run.config
+    if cfg.get("task") != "headdir":
+        sys.exit(f"{path}: not a head-direction run (task {cfg.get('task')!r})")
     pref, kappa = cells(cfg)
     # The sleep noise circuitry's analysis used (summary.json): networks
     # trained without noise (conditions nonoise*) sleep without it.
