@@ -77,8 +77,9 @@ func (c *Comparison) atEpoch(e int) *Comparison {
 
 // firstInterval finds a clause's estimate and interval in its measured
 // text ("+0.12 [-0.05, +0.30]", a rate "3/20 = 15% [3%, 38%]", or a
-// significance clause's "p 0.004").
-var firstInterval = regexp.MustCompile(`[-+]?[0-9.]+(/[0-9]+ = [0-9]+%)? \[[^\]]+\]|p [0-9.e+-]+`)
+// significance clause's "p 0.004"). The p must start a word: check 3's
+// text begins "top 5 per eps", whose "p 5" is not a p-value.
+var firstInterval = regexp.MustCompile(`[-+]?[0-9.]+(/[0-9]+ = [0-9]+%)? \[[^\]]+\]|\bp [0-9.e+-]+`)
 
 // epochTable renders the verdicts over epochs: one row per clause (check,
 // claim, its eps), one column per epoch, each cell the outcome and the

@@ -440,6 +440,22 @@ func TestVerdictsOverEpochs(t *testing.T) {
 	}
 }
 
+// The over-epochs table shows each clause's own estimate: its interval, a
+// rate's, or a significance clause's p-value, never a number that merely
+// follows a "p" inside a word (check 3's "top 5 per eps" once printed "p 5").
+func TestEpochCellShowsTheClauseEstimate(t *testing.T) {
+	for measured, want := range map[string]string{
+		"eps 0.75: mean +0.04 [-0.10, +0.17] (95% CI), median +0.05; better in 16/30":                                             "+0.04 [-0.10, +0.17]",
+		"top 5 per eps, pooled (10 vs 10): E-only LN+ - E-I LN+ +0.10 [-0.13, +0.33] (90% CI); Mann-Whitney p 0.623 (study 0.76)": "+0.10 [-0.13, +0.33]",
+		"eps 0: 0/30 = 0% [0%, 12%] at chance":      "0/30 = 0% [0%, 12%]",
+		"eps 0.75: Mann-Whitney p 0.549 (30 vs 30)": "p 0.549",
+	} {
+		if got := firstInterval.FindString(measured); got != want {
+			t.Errorf("%q: cell %q, want %q", measured, got, want)
+		}
+	}
+}
+
 // Check 1 from the runs' own step-0 records: within every bound passes;
 // a run whose initial mean leaves its bound (a wrong initialisation) or
 // whose I-Norm variance does fails the clause it belongs to; runs without
