@@ -32,9 +32,10 @@ import torch
 
 sys.path.insert(0, "python")
 from circuitry.runs import load_run  # noqa: E402
-from circuitry.torch_models import to_torch  # noqa: E402
+from circuitry.torch_models import _noise, to_torch  # noqa: E402
 
 BINS = 36
+CENTRES = -math.pi + 2 * math.pi * (np.arange(BINS) + 0.5) / BINS  # bin centres, rad
 
 
 def cells(cfg):
@@ -72,10 +73,8 @@ def sleep(net, h, steps, sd, kind, gen, pref, mean_only=False):
         h = net.step(h, x)
         if mean_only:
             h = h + (sd / 2 if kind == "uniform" else 0.0)
-        elif kind == "uniform":
-            h = h + sd * torch.rand(h.shape, generator=gen)
         else:
-            h = h + sd * torch.randn(h.shape, generator=gen)
+            h = h + _noise(h.shape, sd, kind, gen)  # the module's own noise, as its forward draws it
         out.append(decode((h @ net.W_out.T).double(), pref))
     return torch.stack(out)
 
@@ -127,7 +126,7 @@ def analyse(path):
     o, v, f = occ.numpy(), drift.numpy(), flow.numpy()
     seen = o > 0
     width, lo, hi = half_sector(o)
-    stops = [f"{-math.pi + 2 * math.pi * (i + 0.5) / BINS:+.2f}" for i in range(BINS) if f[i] <= 0]
+    stops = [f"{CENTRES[i]:+.2f}" for i in range(BINS) if f[i] <= 0]
     unseen = int(np.isnan(f).sum())
     # d starts at step 100; its second half is steps 550-1000 (steady state)
     print(f"{run.name}: sleep noise {kind} sd {sd:.4f}; mean signed step {d.mean():+.4f} rad "
@@ -137,8 +136,7 @@ def analyse(path):
     print(f"  deterministic flow (noise -> its mean): median {np.nanmedian(f):+.4f} rad/step; "
           f"stops or reverses in {len(stops)} of the {BINS - unseen} bins reached: {' '.join(stops[:12])}")
     for i in range(0, BINS, 4):
-        c = -math.pi + 2 * math.pi * (i + 0.5) / BINS
-        print(f"    {c:+.2f} rad  occupancy {o[i]:.3f}  drift {v[i]:+.4f}  flow {f[i]:+.4f}")
+        print(f"    {CENTRES[i]:+.2f} rad  occupancy {o[i]:.3f}  drift {v[i]:+.4f}  flow {f[i]:+.4f}")
     return f"{run.name}, sleep sd {sd:.3f}", o, f
 
 
@@ -149,15 +147,14 @@ def figure(path, panels):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    centres = -math.pi + 2 * math.pi * (np.arange(BINS) + 0.5) / BINS
     fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 2.6), squeeze=False)
     for ax, (name, occ, flow) in zip(axes[0], panels):
-        ax.bar(centres, occ, width=2 * math.pi / BINS, color="#ee333388", label="quiescent headings")
+        ax.bar(CENTRES, occ, width=2 * math.pi / BINS, color="#ee333388", label="quiescent headings")
         ax.set_xlabel("heading (rad)")
         ax.set_ylabel("fraction of quiescent headings")
         ax.set_title(name, fontsize=9)
         ax2 = ax.twinx()
-        ax2.plot(centres, flow, "k.-", lw=1, ms=3, label="deterministic flow")
+        ax2.plot(CENTRES, flow, "k.-", lw=1, ms=3, label="deterministic flow")
         ax2.axhline(0, color="grey", lw=0.6)
         lim = 1.5 * np.nanpercentile(np.abs(flow), 90)  # a few sparsely visited bins jump
         ax2.set_ylim(-lim, lim)
