@@ -1,6 +1,6 @@
 #!/bin/bash
-# long-runs.sh save|resume — keeps the long runs of both studies going
-# across sessions (the workspace's runs/ does not survive them).
+# long-runs.sh save|resume|status — keeps the long runs of both studies
+# going across sessions (the workspace's runs/ does not survive them).
 #
 #   save    bundles into results/: study 1's `long` preset (finished runs'
 #           records, no weights: its verdicts need none) and study 2's
@@ -13,6 +13,11 @@
 #           (study2-queue.sh); logs in runs/*-queue.log. Once study 1's
 #           blocks are done its core trains study 2's head-direction seeds
 #           (study2-queue.sh headdir), the first lane only the spatial ones.
+#   status  what is done, from runs/ where it exists, else from the
+#           bundles: study 1 per block (runs finished, configurations
+#           complete), study 2 per seed and network (finished, the step or
+#           epoch an unfinished one has reached), and whether the queues run.
+#           Reads only.
 #
 # Run from the repository root. The commands and settings are the ones
 # docs/results/*.md give.
@@ -88,6 +93,89 @@ need_data() {
 	exit 1
 }
 
+# progress RUN_DIR: "finished", the last step/epoch an unfinished run
+# recorded, or "-" for none.
+progress() {
+	if grep -qs '"finished": true' "$1/run.json"; then
+		echo finished
+	elif [ -s "$1/metrics.jsonl" ]; then
+		tail -n 1 "$1/metrics.jsonl" | grep -o '"\(step\|epoch\)":[0-9]*' | tr -d '"' | sed 's/:/ /'
+	else
+		echo -
+	fi
+}
+
+# first_dir DIR...: the first of DIRs that exists (runs/, else the bundles).
+first_dir() {
+	local d
+	for d in "$@"; do [ -d "$d" ] && { echo "$d"; return; }; done
+	echo "$1"
+}
+
+status1() {
+	local src blocks b conds c e hp n total complete all p running=
+	src=$(first_dir "$S1/runs" "$R1/runs")
+	# The queue's own block list (read, not run: the queue may be running).
+	eval "$(grep '^blocks=' docs/results/scripts/study1-queue.sh)"
+	echo "study 1, long preset ($src):"
+	for b in "${blocks[@]}"; do
+		conds=${b#*:} conds=${conds//,/} n=0 total=0 complete=0
+		for hp in $(seq -w 0 29); do
+			all=1
+			for c in $conds; do
+				for e in 0 0.75; do
+					total=$((total + 1))
+					p=$(progress "$src/${c}_eps${e}_hp${hp}_r0")
+					case $p in
+					finished) n=$((n + 1)) ;;
+					-) all=0 ;;
+					*) all=0 running+=" ${c}_eps${e}_hp${hp}_r0 ($p of 50)" ;;
+					esac
+				done
+			done
+			complete=$((complete + all))
+		done
+		printf '  block %-4s %-40s %3d/%d runs finished, %d/30 configurations complete\n' "${b%%:*}" "(${b#*:})" "$n" "$total" "$complete"
+	done
+	[ -z "$running" ] || echo "  unfinished:$running"
+}
+
+# status2 lists every network of the paper-scale seeds 0-4 (seed 0's were
+# trained before the queue existed, so its list starts at seed 1).
+status2() {
+	local item task seed conds out study src c p line
+	echo "study 2, paper scale, the authors' uniform experiment:"
+	for item in "spatial 0" "spatial 1" "spatial 2" "spatial 3" "spatial 4" "gru 0" \
+		"headdir 0" "headdir 1" "headdir 2" "headdir 3" "headdir 4"; do
+		task=${item% *} seed=${item#* } conds="noisy noisy_biased nonoise nonoise_biased"
+		case $task in
+		spatial) out=runs/paper-s study=offline-reactivation-spatial-paper ;;
+		headdir) out=runs/paper-hd study=offline-reactivation-headdir-paper ;;
+		gru) out=runs/paper-s study=offline-reactivation-spatial-paper conds="gru_noisy gru_noisy_biased" ;;
+		esac
+		line=
+		for c in $conds; do
+			src=$(first_dir "$out/$study/runs/${c}_s$seed" "$(r2dir "$out" "$R2ROOT" "$study")/runs/${c}_s$seed" \
+				"$(r2dir "$out" "$R2PROOT" "$study")/runs/${c}_s$seed")
+			p=$(progress "$src")
+			case $p in
+			step*) p+="/$(awk '/^[^ ]/ { t = ($1 == "train:") } t && $1 == "steps:" { print $2 }' "$src/config.yaml")" ;;
+			esac
+			line+=" ${c}: $p;"
+		done
+		printf '  %-8s seed %s:%s\n' "$task" "$seed" "${line%;}"
+	done
+}
+
+status() {
+	status1
+	status2
+	local q
+	for q in study1-queue.sh study2-queue.sh; do
+		if pgrep -f "docs/results/scripts/$q" >/dev/null; then echo "$q: running"; else echo "$q: not running"; fi
+	done
+}
+
 resume() {
 	need_data
 	go build -o runs/circuitry-long ./cmd/circuitry
@@ -108,5 +196,6 @@ resume() {
 case "${1:-}" in
 save) save ;;
 resume) resume ;;
-*) echo "usage: $0 save|resume" >&2; exit 2 ;;
+status) status ;;
+*) echo "usage: $0 save|resume|status" >&2; exit 2 ;;
 esac
