@@ -13,6 +13,7 @@
 #           (study2-queue.sh); logs in runs/*-queue.log. Once study 1's
 #           blocks are done its core trains study 2's head-direction seeds
 #           (study2-queue.sh headdir), the first lane only the spatial ones.
+#           Refuses while the queues run.
 #   status  what is done, from runs/ where it exists, else from the
 #           bundles: study 1 per block (runs finished, configurations
 #           complete), study 2 per seed and network (finished, the step or
@@ -178,6 +179,12 @@ status() {
 
 resume() {
 	need_data
+	# Twice would rebuild the binary under the running queues; they already
+	# resume what they find.
+	if pgrep -f 'docs/results/scripts/study[12]-queue.sh' >/dev/null; then
+		echo "long-runs.sh: the queues are already running (long-runs.sh status says where they are)" >&2
+		exit 1
+	fi
 	go build -o runs/circuitry-long ./cmd/circuitry
 	mkdir -p "$S1"
 	[ -d "$R1" ] && cp -rn "$R1"/. "$S1"/
