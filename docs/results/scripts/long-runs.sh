@@ -76,7 +76,7 @@ r2dir() {
 }
 
 save() {
-	[ -d "$S1" ] && docs/results/scripts/bundle.sh "$S1" "$R1"
+	[ -d "$S1" ] && docs/results/scripts/bundle.sh "$S1" "$R1" --runs-only
 	for e in "${S2DIRS[@]}"; do
 		out=${e%%:*} study=${e#*:}
 		bundle2 "$out/$study" "$(r2dir "$out" "$R2ROOT" "$study")" "$(r2dir "$out" "$R2PROOT" "$study")"
@@ -114,10 +114,15 @@ first_dir() {
 }
 
 status1() {
-	local src blocks b conds c e hp n total complete all p running=
+	local src blocks b conds c e hp n total complete all r f running=
+	local -A finished=()
 	src=$(first_dir "$S1/runs" "$R1/runs")
 	# The queue's own block list (read, not run: the queue may be running).
 	eval "$(grep '^blocks=' docs/results/scripts/study1-queue.sh)"
+	# One grep for the hundreds of runs, not one per run.
+	for f in $(grep -ls '"finished": true' "$src"/*/run.json); do
+		finished[$(basename "$(dirname "$f")")]=1
+	done
 	echo "study 1, long preset ($src):"
 	for b in "${blocks[@]}"; do
 		conds=${b#*:} conds=${conds//,/} n=0 total=0 complete=0
@@ -125,13 +130,13 @@ status1() {
 			all=1
 			for c in $conds; do
 				for e in 0 0.75; do
-					total=$((total + 1))
-					p=$(progress "$src/${c}_eps${e}_hp${hp}_r0")
-					case $p in
-					finished) n=$((n + 1)) ;;
-					-) all=0 ;;
-					*) all=0 running+=" ${c}_eps${e}_hp${hp}_r0 ($p of 50)" ;;
-					esac
+					total=$((total + 1)) r=${c}_eps${e}_hp${hp}_r0
+					if [ -n "${finished[$r]:-}" ]; then
+						n=$((n + 1))
+						continue
+					fi
+					all=0
+					[ -d "$src/$r" ] && running+=" $r ($(progress "$src/$r") of 50)"
 				done
 			done
 			complete=$((complete + all))
