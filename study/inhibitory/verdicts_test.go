@@ -504,3 +504,52 @@ func TestInitCheckFromStepZeroRecords(t *testing.T) {
 		}
 	}
 }
+
+// Check 2 with a DANN run at chance (as configuration 0's E-I LN- in the
+// long preset): the verdict keeps its statistic over every configuration,
+// and the measured text adds the same statistic without that
+// configuration, as the authors' notebooks (which drop runs at 10%) would
+// show it. The study's own numbers (no run at chance) get no such note.
+func TestLayerNormHelpsShowsTheClauseWithoutRunsAtChance(t *testing.T) {
+	clean := judge(t, loadStudyTable(t).comparison(30), "layer-norm-helps")
+	for _, v := range clean {
+		if strings.Contains(v.Measured, "without the") {
+			t.Errorf("a note without any run at chance: %s", v.Measured)
+		}
+	}
+	tab := loadStudyTable(t).clone()
+	tab.edit("ei", func(e, i int, v float64) float64 {
+		if e == 0 && i == 0 {
+			return 10
+		}
+		return v
+	})
+	dead := judge(t, tab.comparison(30), "layer-norm-helps")
+	if len(dead) != len(clean) {
+		t.Fatalf("%d verdicts, want %d", len(dead), len(clean))
+	}
+	c := tab.comparison(30).without(map[int]bool{0: true})
+	for i, v := range dead {
+		const note = "; without the configuration with a DANN run at chance"
+		at := strings.Index(v.Measured, note)
+		if at < 0 {
+			t.Fatalf("no note: %s", v.Measured)
+		}
+		// The verdict's own statistic comes first and counts the dead run.
+		if first := firstInterval.FindString(v.Measured); strings.Contains(v.Measured[at:], first) {
+			t.Errorf("the note repeats the verdict's interval %s: %s", first, v.Measured)
+		}
+		var want interval
+		if i < len(studyEps) {
+			want = bootstrap(len(c.Configs), directionalConf, c.pairedMean("ei_ln", "ei", studyEps[i], nil))
+		} else {
+			want = c.gapGrowth("ei_ln", "ei", studyEps[0], studyEps[len(studyEps)-1])
+		}
+		if !strings.Contains(v.Measured[at:], want.String()) {
+			t.Errorf("note lacks %s over the 29 configurations: %s", want, v.Measured[at:])
+		}
+	}
+	if got := dead[0].Measured; !strings.Contains(got, "better in 24/29") {
+		t.Errorf("eps 0 count without configuration 0: %s", got)
+	}
+}
