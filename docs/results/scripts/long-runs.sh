@@ -146,12 +146,13 @@ status1() {
 	[ -z "$running" ] || echo "  unfinished:$running"
 }
 
-# status2 lists every network of the paper-scale seeds 0-4 (seed 0's were
-# trained before the queue existed, so its list starts at seed 1).
+# status2 lists every network of the paper-scale seeds 0-4 and of the GRU
+# pairs the queue trains (seed 0's were trained before the queue existed,
+# so its list starts at seed 1).
 status2() {
 	local item task seed conds out study src c p line
 	echo "study 2, paper scale, the authors' uniform experiment:"
-	for item in "spatial 0" "spatial 1" "spatial 2" "spatial 3" "spatial 4" "gru 0" \
+	for item in "spatial 0" "spatial 1" "spatial 2" "spatial 3" "spatial 4" "gru 0" "gru 1" "gru 2" \
 		"headdir 0" "headdir 1" "headdir 2" "headdir 3" "headdir 4"; do
 		task=${item% *} seed=${item#* } conds="noisy noisy_biased nonoise nonoise_biased"
 		case $task in

@@ -46,8 +46,9 @@ all_finished() {
 		grep -q '"finished": true' "$1/${c%,}_s$3/run.json" 2>/dev/null || return 1
 	done
 }
-# "gru" is the spatial GRU pair (gru_noisy, gru_noisy_biased).
-queue=("spatial 1" "headdir 1" "gru 0" "spatial 2" "headdir 0" "headdir 2" "spatial 3" "headdir 3" "spatial 4" "headdir 4")
+# "gru" is the spatial GRU pair (gru_noisy, gru_noisy_biased); seeds 1 and 2
+# come last, after every vanilla seed, to give check 6 a spread over seeds.
+queue=("spatial 1" "headdir 1" "gru 0" "spatial 2" "headdir 0" "headdir 2" "spatial 3" "headdir 3" "spatial 4" "headdir 4" "gru 1" "gru 2")
 for item in "${queue[@]}"; do
 	task=${item% *} seed=${item#* } conds=$uniform
 	case $task in
