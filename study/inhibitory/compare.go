@@ -20,6 +20,9 @@ import (
 // chance 0.1) or whose loss diverged counts as "at chance".
 const chanceAcc = 0.15
 
+// atChance says whether a finished run ended at chance (see chanceAcc).
+func atChance(s *classify.Summary) bool { return s.Diverged || s.FinalTestAcc < chanceAcc }
+
 // studyMedians are the study's median final test accuracies (%) over its
 // 30 configurations at eps 0, 0.25, 0.5, 0.75.
 var studyMedians = map[string][4]float64{
@@ -183,7 +186,7 @@ func (c *Comparison) cell(cond string, eps float64) CellStats {
 				cos = append(cos, float64(l.Cosine))
 			}
 		}
-		if r.Summary.Diverged || acc < chanceAcc {
+		if atChance(r.Summary) {
 			cs.AtChance++
 			cs.MomentsExcluded++ // a collapsed network's moments say nothing of normalisation
 			continue

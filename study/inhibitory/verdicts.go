@@ -339,7 +339,7 @@ func (c *Comparison) gapGrowth(a, b string, e0, e1 float64) interval {
 func (c *Comparison) chanceConfigs(conds ...string) map[int]bool {
 	drop := map[int]bool{}
 	for _, r := range c.results {
-		if r.Summary != nil && slices.Contains(conds, r.Condition) && (r.Summary.Diverged || r.Summary.FinalTestAcc < chanceAcc) {
+		if r.Summary != nil && slices.Contains(conds, r.Condition) && atChance(r.Summary) {
 			drop[r.HParam] = true
 		}
 	}
@@ -442,7 +442,7 @@ func (c *Comparison) runsByConfig(cond string, eps float64) map[int]runStats {
 			continue
 		}
 		st := runStats{acc: 100 * r.Summary.FinalTestAcc}
-		if !r.Summary.Diverged && r.Summary.FinalTestAcc >= chanceAcc {
+		if !atChance(r.Summary) {
 			st.zMean, st.zVar, st.moments = runMoments(r.Summary)
 		}
 		out[r.HParam] = st

@@ -254,7 +254,8 @@ func TestJudgeLongTakesCompleteConfigurations(t *testing.T) {
 		}
 	}
 	runDir(t, root, src+"ei_eps0.75_hp02_r0", false, "0", "") // configuration 2 incomplete
-	out, ok := run(t, root, []string{"CIRCUITRY=" + stub(t, root)},
+	env := []string{"CIRCUITRY=" + stub(t, root)}
+	out, ok := run(t, root, env,
 		"docs/results/scripts/judge-long.sh runs/long/inhibitory-normalization-long judged 'e_ln ei'")
 	if !ok {
 		t.Fatalf("judge-long: %s", out)
@@ -267,7 +268,7 @@ func TestJudgeLongTakesCompleteConfigurations(t *testing.T) {
 		exists(root, "judged/inhibitory-normalization-long/runs/ei_eps0_hp02_r0") {
 		t.Error("the copy holds the wrong runs")
 	}
-	if out, ok := run(t, root, []string{"CIRCUITRY=" + stub(t, root)},
+	if out, ok := run(t, root, env,
 		"docs/results/scripts/judge-long.sh runs/long/inhibitory-normalization-long runs 'e_ln ei'"); ok || !exists(root, src) {
 		t.Fatalf("OUT=runs was not refused: %s", out)
 	}
