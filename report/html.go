@@ -65,24 +65,7 @@ img{max-width:100%%;margin:0.5em 0;border:1px solid #eee}
 				rows = append(rows, cells)
 			}
 			i--
-			b.WriteString("<table>\n")
-			for r, cells := range rows {
-				tag := "td"
-				if r == 0 {
-					tag = "th"
-				}
-				b.WriteString("<tr>")
-				for _, c := range cells {
-					c = strings.TrimSpace(c)
-					open := tag
-					if tag == "td" && numericCell.MatchString(c) {
-						open = `td class="num"` // numbers align right; sentences left
-					}
-					fmt.Fprintf(&b, "<%s>%s</%s>", open, inline(c), tag)
-				}
-				b.WriteString("</tr>\n")
-			}
-			b.WriteString("</table>\n")
+			writeTable(&b, rows)
 		case imageLine.MatchString(line):
 			m := imageLine.FindStringSubmatch(line)
 			data, err := os.ReadFile(filepath.Join(baseDir, m[2]))
@@ -138,4 +121,27 @@ var code = regexp.MustCompile("`([^`]+)`")
 // inline escapes text and renders `code` spans.
 func inline(s string) string {
 	return code.ReplaceAllString(html.EscapeString(s), "<code>$1</code>")
+}
+
+// writeTable writes rows as an HTML table, the first row as its header; cells
+// that hold a number align right, sentences left.
+func writeTable(b *bytes.Buffer, rows [][]string) {
+	b.WriteString("<table>\n")
+	for r, cells := range rows {
+		tag := "td"
+		if r == 0 {
+			tag = "th"
+		}
+		b.WriteString("<tr>")
+		for _, c := range cells {
+			c = strings.TrimSpace(c)
+			open := tag
+			if tag == "td" && numericCell.MatchString(c) {
+				open = `td class="num"`
+			}
+			fmt.Fprintf(b, "<%s>%s</%s>", open, inline(c), tag)
+		}
+		b.WriteString("</tr>\n")
+	}
+	b.WriteString("</table>\n")
 }

@@ -51,32 +51,10 @@ func reproduceCmd(g *globals) *cobra.Command {
 				}
 				return nil
 			}
-			plan, err := experiment.PlanReproduction(kind, configs.FS, o)
-			if err != nil {
-				return err
-			}
-			pts, err := experiment.PlanPoints(plan)
-			if err != nil {
-				return err
-			}
 			if slurm {
-				if res.Time == "" {
-					res.Time = map[string]string{"quick": "02:00:00", "medium": "04:00:00"}[o.Scale]
-					if res.Time == "" {
-						res.Time = "24:00:00"
-					}
-				}
-				dir := filepath.Join(filepath.Dir(plan.Studies[0].Dir()), kind.Name+"-"+o.Scale+"-slurm")
-				return writeReproduceSlurm(cmd, kind.Name, dir, pts, o, res, submit)
+				return reproduceSlurm(cmd, kind, o, res, submit)
 			}
-			if point < 0 || point >= len(pts) {
-				return fmt.Errorf("--point %d: %s at %s scale has points 0 to %d", point, kind.Name, o.Scale, len(pts)-1)
-			}
-			pp := pts[point]
-			if err := experiment.RunStudyPoint(cmd.Context(), pp.Study, pp.Index, o.Env()); err != nil {
-				return fmt.Errorf("point %d (%s): %w", point, pp.Name, err)
-			}
-			return nil
+			return reproducePoint(cmd, kind, o, point)
 		},
 	}
 	f := cmd.Flags()
@@ -90,7 +68,7 @@ func reproduceCmd(g *globals) *cobra.Command {
 	f.BoolVar(&slurm, "slurm", false, "write a Slurm job array (one task per run) and a verdict job")
 	f.BoolVar(&submit, "submit", false, "with --slurm: submit the array, then the verdict job after it")
 	f.IntVar(&res.CPUsPerTask, "slurm-cpus", res.CPUsPerTask, "with --slurm: CPUs per task (also GOMAXPROCS)")
-	f.StringVar(&res.Time, "slurm-time", "", "with --slurm: time limit per task (default 02:00:00 quick, 24:00:00 paper)")
+	f.StringVar(&res.Time, "slurm-time", "", "with --slurm: time limit per task (default 02:00:00 quick, 04:00:00 medium, 24:00:00 long and paper)")
 	f.StringVar(&res.Mem, "slurm-mem", res.Mem, "with --slurm: memory per task")
 	f.StringVar(&res.Partition, "slurm-partition", "", "with --slurm: partition (default: the cluster's)")
 	f.StringArrayVar(&res.Extra, "slurm-extra", nil, "with --slurm: a further #SBATCH line, e.g. --slurm-extra=--account=lab")
@@ -168,4 +146,46 @@ func sbatch(args ...string) (string, error) {
 	}
 	id, _, _ := strings.Cut(strings.TrimSpace(string(out)), ";") // "id;cluster" on federated clusters
 	return id, nil
+}
+
+// reproduceSlurm writes (and with submit, submits) a job array with one task
+// per run of the study's preset and a verdict job after it.
+func reproduceSlurm(cmd *cobra.Command, kind experiment.Kind, o experiment.ReproduceOptions, res experiment.SlurmConfig, submit bool) error {
+	plan, err := experiment.PlanReproduction(kind, configs.FS, o)
+	if err != nil {
+		return err
+	}
+	pts, err := experiment.PlanPoints(plan)
+	if err != nil {
+		return err
+	}
+	if res.Time == "" {
+		res.Time = map[string]string{"quick": "02:00:00", "medium": "04:00:00"}[o.Scale]
+		if res.Time == "" {
+			res.Time = "24:00:00"
+		}
+	}
+	dir := filepath.Join(filepath.Dir(plan.Studies[0].Dir()), kind.Name+"-"+o.Scale+"-slurm")
+	return writeReproduceSlurm(cmd, kind.Name, dir, pts, o, res, submit)
+}
+
+// reproducePoint runs run number point of the study's preset alone (what each
+// Slurm array task does).
+func reproducePoint(cmd *cobra.Command, kind experiment.Kind, o experiment.ReproduceOptions, point int) error {
+	plan, err := experiment.PlanReproduction(kind, configs.FS, o)
+	if err != nil {
+		return err
+	}
+	pts, err := experiment.PlanPoints(plan)
+	if err != nil {
+		return err
+	}
+	if point < 0 || point >= len(pts) {
+		return fmt.Errorf("--point %d: %s at %s scale has points 0 to %d", point, kind.Name, o.Scale, len(pts)-1)
+	}
+	pp := pts[point]
+	if err := experiment.RunStudyPoint(cmd.Context(), pp.Study, pp.Index, o.Env()); err != nil {
+		return fmt.Errorf("point %d (%s): %w", point, pp.Name, err)
+	}
+	return nil
 }

@@ -251,7 +251,39 @@ func (rep *Report) figures(dir string) ([]string, error) {
 		paths = append(paths, ps...)
 		return err
 	}
-	// KL bars: every condition and the controls (first condition's controls).
+	if err := add(rep.klBarsFigure(dir)); err != nil {
+		return nil, err
+	}
+	if err := add(rep.klMatrixFigure(dir)); err != nil {
+		return nil, err
+	}
+	lo, hi := rep.study.NewTask(false, 0).Extent()
+	for _, cond := range rep.study.Conditions {
+		r := rep.first(cond)
+		if r == nil || r.wake == nil {
+			continue
+		}
+		if err := add(rep.trajectoryFigure(dir, r)); err != nil {
+			return nil, err
+		}
+		if err := add(rep.densityFigures(dir, r, lo, hi)); err != nil {
+			return nil, err
+		}
+	}
+	if r := rep.first(rep.study.Conditions[0]); r != nil && r.drift != nil && r.dim == 2 {
+		if err := add(driftFigure(dir, r, lo, hi)); err != nil {
+			return nil, err
+		}
+	}
+	if err := add(rep.pcaFigure(dir)); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+// klBarsFigure draws every condition's KL, its noise-added sleep where run, and
+// the first condition's untrained and uniform controls.
+func (rep *Report) klBarsFigure(dir string) ([]string, error) {
 	var labels []string
 	var vals, errs []float64
 	for _, r := range rep.Rows {
@@ -273,44 +305,32 @@ func (rep *Report) figures(dir string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := add(report.Save(p, dir, "kl_bars")); err != nil {
+	return report.Save(p, dir, "kl_bars")
+}
+
+// klMatrixFigure draws the quiescent-by-waking KL matrix (Fig. 2e), if computed.
+func (rep *Report) klMatrixFigure(dir string) ([]string, error) {
+	m := rep.KL
+	if m == nil {
+		return nil, nil
+	}
+	z := make([][]float64, len(m.Mean))
+	for i, row := range m.Mean {
+		for _, v := range row {
+			z[i] = append(z[i], float64(v))
+		}
+	}
+	p, err := report.MatrixHeatMap(fmt.Sprintf("KL(quiescent || waking), mean of %d seed(s)", m.Seeds),
+		"quiescent source", "waking source", "KL (nats)", m.Waking, m.Quiescent, z, 0, 10)
+	if err != nil {
 		return nil, err
 	}
-	if m := rep.KL; m != nil {
-		z := make([][]float64, len(m.Mean))
-		for i, row := range m.Mean {
-			for _, v := range row {
-				z[i] = append(z[i], float64(v))
-			}
-		}
-		p, err := report.MatrixHeatMap(fmt.Sprintf("KL(quiescent || waking), mean of %d seed(s)", m.Seeds),
-			"quiescent source", "waking source", "KL (nats)", m.Waking, m.Quiescent, z, 0, 10)
-		if err != nil {
-			return nil, err
-		}
-		if err := add(report.Save(p, dir, "kl_matrix")); err != nil {
-			return nil, err
-		}
-	}
-	lo, hi := rep.study.NewTask(false, 0).Extent()
-	for _, cond := range rep.study.Conditions {
-		r := rep.first(cond)
-		if r == nil || r.wake == nil {
-			continue
-		}
-		if err := add(rep.trajectoryFigure(dir, r)); err != nil {
-			return nil, err
-		}
-		if err := add(rep.densityFigures(dir, r, lo, hi)); err != nil {
-			return nil, err
-		}
-	}
-	if r := rep.first(rep.study.Conditions[0]); r != nil && r.drift != nil && r.dim == 2 {
-		if err := add(driftFigure(dir, r, lo, hi)); err != nil {
-			return nil, err
-		}
-	}
-	// PCA curves, awake and asleep, for every condition's first seed.
+	return report.Save(p, dir, "kl_matrix")
+}
+
+// pcaFigure draws the cumulative variance explained, awake and asleep, for every
+// condition's first seed.
+func (rep *Report) pcaFigure(dir string) ([]string, error) {
 	var series []report.Series
 	for _, cond := range rep.study.Conditions {
 		r := rep.first(cond)
@@ -328,13 +348,11 @@ func (rep *Report) figures(dir string) ([]string, error) {
 			series = append(series, s)
 		}
 	}
-	if p, err = report.Lines("Hidden-state variance explained", "principal components", "cumulative fraction", series); err != nil {
+	p, err := report.Lines("Hidden-state variance explained", "principal components", "cumulative fraction", series)
+	if err != nil {
 		return nil, err
 	}
-	if err := add(report.Save(p, dir, "pca")); err != nil {
-		return nil, err
-	}
-	return paths, nil
+	return report.Save(p, dir, "pca")
 }
 
 // trajectoryFigure draws three waking paths true and decoded, three
