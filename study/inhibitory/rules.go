@@ -70,7 +70,15 @@ var studyEps = []float64{0, 0.25, 0.5, 0.75}
 // interval is an estimate with its bootstrap interval.
 type interval struct{ est, lo, hi float64 }
 
+// String prints the estimate and its interval; a statistic that needs more
+// configurations than the scope holds (NaN) says so instead of printing NaN.
 func (iv interval) String() string {
+	switch {
+	case math.IsNaN(iv.est):
+		return fmt.Sprintf("n/a [fewer than %d configurations]", minConfigs)
+	case !iv.valid():
+		return fmt.Sprintf("%+.2f [no interval: too few configurations in the resamples]", iv.est)
+	}
 	return fmt.Sprintf("%+.2f [%+.2f, %+.2f]", iv.est, iv.lo, iv.hi)
 }
 

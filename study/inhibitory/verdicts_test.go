@@ -334,6 +334,9 @@ func TestFewConfigurationsAreUnderpowered(t *testing.T) {
 		if !strings.Contains(v.Claim, "collapses") && v.Result != "underpowered" {
 			t.Errorf("%s at 3 configurations: %s (%s)", v.Claim, v.Result, v.Measured)
 		}
+		if strings.Contains(v.Measured, "NaN") {
+			t.Errorf("%s at 3 configurations prints NaN: %s", v.Claim, v.Measured)
+		}
 	}
 	if p := minP(3, 3); !(p > 0.01) || math.IsNaN(p) {
 		t.Fatalf("minP(3, 3) = %g", p)
