@@ -17,7 +17,8 @@
 #   status  what is done, from runs/ where it exists, else from the
 #           bundles: study 1 per block (runs finished, configurations
 #           complete), study 2 per seed and network (finished, the step or
-#           epoch an unfinished one has reached), and whether the queues run.
+#           epoch an unfinished one has reached), whether the queues
+#           run, and each queue log's last progress line.
 #           Reads only.
 #
 # Run from the repository root. The commands and settings are the ones
@@ -174,13 +175,21 @@ status2() {
 	done
 }
 
+# status also says whether each queue runs and quotes its log's last
+# progress line (the run or step it reached and circuitry's estimate of
+# the time left), so a session can plan around it.
 status() {
 	status1
 	status2
-	local q
+	local q state last
 	for q in study1-queue.sh study2-queue.sh; do
-		if pgrep -f "docs/results/scripts/$q" >/dev/null; then echo "$q: running"; else echo "$q: not running"; fi
+		state="not running"
+		pgrep -f "docs/results/scripts/$q" >/dev/null && state=running
+		last=$(grep -a ' eta ' "runs/${q%.sh}.log" 2>/dev/null | tail -n 1) || true
+		echo "$q: $state${last:+; last progress: $last}"
 	done
+	last=$(grep -a ' eta ' runs/study2-headdir-queue.log 2>/dev/null | tail -n 1) || true
+	[ -z "$last" ] || echo "study2-queue.sh headdir (the second lane): last progress: $last"
 }
 
 resume() {

@@ -205,11 +205,15 @@ func TestLongRunsStatusFromBundles(t *testing.T) {
 	const r2 = "results/offline-reactivation-paper/offline-reactivation-spatial-paper/runs/"
 	runDir(t, root, r2+"noisy_s3", true, "7", "W")
 	runDir(t, root, "results/offline-reactivation-paper-inprogress/offline-reactivation-spatial-paper/runs/noisy_biased_s3", false, "7", "")
+	write(t, root, "runs/study1-queue.log", "== block iii\nstudy (9 to run) 1/9 (11%) ei_r0 88.64% (41s) eta 6m53s\nstudy (9 to run) 2/9 (22%) ei_r1 80.00% (40s) eta 6m1s\nresults in long\n")
+	write(t, root, "runs/study2-headdir-queue.log", "hd (4 to run) 100/80000 (0%) noisy_s4 step 100: loss 0.1 err 0.2 eta 9h\n")
 	out, ok := run(t, root, nil, "docs/results/scripts/long-runs.sh status")
 	if !ok {
 		t.Fatalf("status: %s", out)
 	}
 	for _, want := range []string{
+		"; last progress: study (9 to run) 2/9 (22%) ei_r1 80.00% (40s) eta 6m1s\n",
+		"study2-queue.sh headdir (the second lane): last progress: hd (4 to run) 100/80000 (0%) noisy_s4 step 100: loss 0.1 err 0.2 eta 9h\n",
 		"block iii  (e_ln, ei, ei_ln)                          7/180 runs finished, 1/30 configurations complete",
 		"block i    (e_ln, inorm, inorm_full)                  2/180 runs finished, 0/30 configurations complete",
 		"spatial  seed 3: noisy: finished; noisy_biased: step 100/2500; nonoise: -; nonoise_biased: -",
