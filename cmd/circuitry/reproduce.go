@@ -151,11 +151,7 @@ func sbatch(args ...string) (string, error) {
 // reproduceSlurm writes (and with submit, submits) a job array with one task
 // per run of the study's preset and a verdict job after it.
 func reproduceSlurm(cmd *cobra.Command, kind experiment.Kind, o experiment.ReproduceOptions, res experiment.SlurmConfig, submit bool) error {
-	plan, err := experiment.PlanReproduction(kind, configs.FS, o)
-	if err != nil {
-		return err
-	}
-	pts, err := experiment.PlanPoints(plan)
+	plan, pts, err := planPoints(kind, o)
 	if err != nil {
 		return err
 	}
@@ -172,11 +168,7 @@ func reproduceSlurm(cmd *cobra.Command, kind experiment.Kind, o experiment.Repro
 // reproducePoint runs run number point of the study's preset alone (what each
 // Slurm array task does).
 func reproducePoint(cmd *cobra.Command, kind experiment.Kind, o experiment.ReproduceOptions, point int) error {
-	plan, err := experiment.PlanReproduction(kind, configs.FS, o)
-	if err != nil {
-		return err
-	}
-	pts, err := experiment.PlanPoints(plan)
+	_, pts, err := planPoints(kind, o)
 	if err != nil {
 		return err
 	}
@@ -188,4 +180,14 @@ func reproducePoint(cmd *cobra.Command, kind experiment.Kind, o experiment.Repro
 		return fmt.Errorf("point %d (%s): %w", point, pp.Name, err)
 	}
 	return nil
+}
+
+// planPoints plans the study's preset and lists its runs, one per point.
+func planPoints(kind experiment.Kind, o experiment.ReproduceOptions) (*experiment.Plan, []experiment.PlannedPoint, error) {
+	plan, err := experiment.PlanReproduction(kind, configs.FS, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	pts, err := experiment.PlanPoints(plan)
+	return plan, pts, err
 }
