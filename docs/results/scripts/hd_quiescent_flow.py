@@ -96,7 +96,9 @@ def half_sector(occ):
         if sums.max() >= 0.5:
             start = int(sums.argmax())
             lo = -math.pi + 2 * math.pi * start / BINS
-            return width, wrap(torch.tensor(lo)).item(), wrap(torch.tensor(lo + 2 * math.pi * width / BINS)).item()
+            hi = lo + 2 * math.pi * width / BINS
+            # the upper end in (-pi, pi], so a sector ending at pi reads +3.14
+            return width, wrap(torch.tensor(lo)).item(), -wrap(torch.tensor(-hi)).item()
     return BINS, -math.pi, math.pi
 
 
