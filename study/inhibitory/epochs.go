@@ -113,20 +113,25 @@ func epochTable(ev []EpochVerdicts) string {
 	return b.String()
 }
 
-// epochPairs are the paired differences the over-epochs figure follows:
-// those against the study's reference E-only LN+ (checks 3, 5-8; E-I
-// LN+ vs LN-, whose collapses span tens of points, is in the table only).
+// epochPairs are the paired differences the over-epochs figures follow,
+// in two figures so that neither scale hides the other: "" holds those
+// within a few points of zero (checks 3, 5-8 against the study's
+// reference E-only LN+), "_wide" those whose collapses span tens of
+// points (check 2's E-I LN+ vs LN-, check 7's scale and decorrelate).
 var epochPairs = []struct {
-	a, b string
-	keep func(va, vb float64) bool
+	a, b   string
+	keep   func(va, vb float64) bool
+	figure string
 }{
-	{"inorm_full", "e_ln", nil}, {"inorm", "e_ln", notCollapsed}, {"inorm_center", "e_ln", nil},
-	{"inorm_fa_center", "e_ln", nil}, {"e_ln", "ei_ln", nil},
+	{"inorm_full", "e_ln", nil, ""}, {"inorm", "e_ln", notCollapsed, ""}, {"inorm_center", "e_ln", nil, ""},
+	{"inorm_fa_center", "e_ln", nil, ""}, {"e_ln", "ei_ln", nil, ""},
+	{"ei_ln", "ei", nil, "_wide"}, {"inorm_scale", "e_ln", nil, "_wide"}, {"inorm_decorrelate", "e_ln", nil, "_wide"},
 }
 
-// epochFigures draws, per eps, each paired mean difference against the
-// epoch with its 95% bootstrap interval (the verdicts' statistic), so a
-// reader sees whether a comparison is still moving when training stops.
+// epochFigures draws, per eps and figure of epochPairs, each paired mean
+// difference against the epoch with its 95% bootstrap interval (the
+// verdicts' statistic), so a reader sees whether a comparison is still
+// moving when training stops.
 func (c *Comparison) epochFigures(dir string) ([]string, error) {
 	if c.Epochs < 2 {
 		return nil, nil
@@ -137,32 +142,40 @@ func (c *Comparison) epochFigures(dir string) ([]string, error) {
 	}
 	var paths []string
 	for _, eps := range c.Eps {
-		var series []report.Series
-		for _, p := range epochPairs {
-			if c.row(p.a) == nil || c.row(p.b) == nil {
-				continue
+		for _, figure := range []string{"", "_wide"} {
+			ps, err := c.epochFigure(dir, at, eps, figure)
+			if err != nil {
+				return nil, err
 			}
-			s := report.Series{Name: ei.Conditions[p.a].Label + " - " + ei.Conditions[p.b].Label}
-			for e := 1; e <= c.Epochs; e++ {
-				iv := bootstrap(len(c.Configs), directionalConf, at[e].pairedMean(p.a, p.b, eps, p.keep))
-				s.X, s.Y = append(s.X, float64(e)), append(s.Y, iv.est)
-				s.Lo, s.Hi = append(s.Lo, iv.lo), append(s.Hi, iv.hi)
-			}
-			series = append(series, s)
+			paths = append(paths, ps...)
 		}
-		if len(series) == 0 {
-			continue
-		}
-		title := fmt.Sprintf("Paired differences over training, eps %g (mean over configurations, 95%% CI)", eps)
-		pl, err := report.Lines(title, "epoch", "accuracy difference (points)", series)
-		if err != nil {
-			return nil, err
-		}
-		ps, err := report.Save(pl, dir, "paired_over_epochs_eps"+strconv.FormatFloat(eps, 'g', -1, 64))
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, ps...)
 	}
 	return paths, nil
+}
+
+// epochFigure draws the pairs of one figure of epochPairs at one eps from
+// the per-epoch comparisons at; nothing when none of its pairs was run.
+func (c *Comparison) epochFigure(dir string, at []*Comparison, eps float64, figure string) ([]string, error) {
+	var series []report.Series
+	for _, p := range epochPairs {
+		if p.figure != figure || c.row(p.a) == nil || c.row(p.b) == nil {
+			continue
+		}
+		s := report.Series{Name: ei.Conditions[p.a].Label + " - " + ei.Conditions[p.b].Label}
+		for e := 1; e <= c.Epochs; e++ {
+			iv := bootstrap(len(c.Configs), directionalConf, at[e].pairedMean(p.a, p.b, eps, p.keep))
+			s.X, s.Y = append(s.X, float64(e)), append(s.Y, iv.est)
+			s.Lo, s.Hi = append(s.Lo, iv.lo), append(s.Hi, iv.hi)
+		}
+		series = append(series, s)
+	}
+	if len(series) == 0 {
+		return nil, nil
+	}
+	title := fmt.Sprintf("Paired differences over training, eps %g (mean over configurations, 95%% CI)", eps)
+	pl, err := report.Lines(title, "epoch", "accuracy difference (points)", series)
+	if err != nil {
+		return nil, err
+	}
+	return report.Save(pl, dir, "paired_over_epochs"+figure+"_eps"+strconv.FormatFloat(eps, 'g', -1, 64))
 }

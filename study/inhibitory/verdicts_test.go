@@ -556,3 +556,53 @@ func TestLayerNormHelpsShowsTheClauseWithoutRunsAtChance(t *testing.T) {
 		t.Errorf("eps 0 count without configuration 0: %s", got)
 	}
 }
+
+// Every paired comparison of a check is drawn over epochs, those whose
+// collapses span tens of points (checks 2 and 7) in a figure of their own,
+// and a figure appears only when one of its pairs was run.
+func TestEpochFiguresDrawEveryCheck(t *testing.T) {
+	tab := loadStudyTable(t)
+	// The study gives no per-configuration table for scale and
+	// decorrelate: E-only LN+ shifted down stands in for them.
+	for c, shift := range map[string]float64{"inorm_scale": 3, "inorm_decorrelate": 40} {
+		tab[c] = make([][]float64, len(tab["e_ln"]))
+		for e, accs := range tab["e_ln"] {
+			for _, a := range accs {
+				tab[c][e] = append(tab[c][e], a-shift)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		conds      []string
+		near, wide bool
+		wideSeries string // a series label the wide figure must hold
+	}{
+		{[]string{"ei", "ei_ln", "e_ln", "inorm_full"}, true, true, ei.Conditions["ei"].Label},
+		{[]string{"e_ln", "inorm_scale", "inorm_decorrelate"}, false, true, ei.Conditions["inorm_decorrelate"].Label},
+		{[]string{"e_ln", "inorm"}, true, false, ""},
+	} {
+		part := studyTable{}
+		for _, c := range tc.conds {
+			part[c] = tab[c]
+		}
+		c := part.comparison(10)
+		c.Epochs = 3
+		for i := range c.results {
+			f := c.results[i].Summary.FinalTestAcc
+			c.results[i].Curve = []float64{f, f, f}
+		}
+		dir := t.TempDir()
+		if _, err := c.epochFigures(dir); err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range map[string]bool{"paired_over_epochs_eps0.75.svg": tc.near, "paired_over_epochs_wide_eps0.75.svg": tc.wide} {
+			svg, err := os.ReadFile(dir + "/" + name)
+			if (err == nil) != want {
+				t.Errorf("%v: %s drawn %v, want %v", tc.conds, name, err == nil, want)
+			}
+			if err == nil && strings.Contains(name, "wide") && !strings.Contains(string(svg), tc.wideSeries) {
+				t.Errorf("%v: %s lacks the series of %s", tc.conds, name, tc.wideSeries)
+			}
+		}
+	}
+}
