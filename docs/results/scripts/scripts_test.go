@@ -304,3 +304,44 @@ func TestJudgeSeedsTakesCompleteSeeds(t *testing.T) {
 		t.Error("the copy holds the wrong networks or files")
 	}
 }
+
+// With JUDGED, judge-seeds.sh takes a network from the earlier judgement
+// only when its weights and config there equal the running study's, so
+// an analysed copy is reused and a network trained since is not.
+func TestJudgeSeedsReusesAnEarlierJudgement(t *testing.T) {
+	root := tree(t)
+	const src = "runs/paper-s/offline-reactivation-spatial-paper/runs/"
+	const prior = "before/offline-reactivation-spatial-paper/runs/"
+	for _, c := range []string{"noisy", "noisy_biased", "nonoise", "nonoise_biased"} {
+		runDir(t, root, src+c+"_s0", true, "7", "W-"+c)
+		if err := os.RemoveAll(filepath.Join(root, src+c+"_s0", "arrays")); err != nil { // restored from a bundle
+			t.Fatal(err)
+		}
+		runDir(t, root, prior+c+"_s0", true, "7", "W-"+c)
+		write(t, root, prior+c+"_s0/arrays/analysed.npy", "npy")
+	}
+	write(t, root, prior+"nonoise_s0/weights.safetensors", "other weights") // not the same network
+	write(t, root, prior+"noisy_biased_s0/config.yaml", "train:\n    steps: 10\n")
+	write(t, root, "before/.circuitry-judge-dir", "")
+	env := []string{"CIRCUITRY=" + stub(t, root), "JUDGED=before"}
+	out, ok := run(t, root, env, "docs/results/scripts/judge-seeds.sh runs/paper-s/offline-reactivation-spatial-paper judged")
+	if !ok {
+		t.Fatalf("judge-seeds: %s", out)
+	}
+	if !strings.Contains(out, "already analysed: 2 networks (noisy_s0 nonoise_biased_s0)") {
+		t.Errorf("want noisy_s0 and nonoise_biased_s0 from the earlier judgement:\n%s", out)
+	}
+	dst := "judged/offline-reactivation-spatial-paper/runs/"
+	for c, reused := range map[string]bool{"noisy": true, "noisy_biased": false, "nonoise": false, "nonoise_biased": true} {
+		if got := exists(root, dst+c+"_s0/arrays/analysed.npy"); got != reused {
+			t.Errorf("%s_s0: taken from the earlier judgement: %v, want %v", c, got, reused)
+		}
+		if read(t, root, dst+c+"_s0/weights.safetensors") != "W-"+c {
+			t.Errorf("%s_s0: weights not the running study's", c)
+		}
+	}
+	if out, ok := run(t, root, []string{"CIRCUITRY=" + stub(t, root), "JUDGED=judged"},
+		"docs/results/scripts/judge-seeds.sh runs/paper-s/offline-reactivation-spatial-paper judged"); ok || !exists(root, dst+"noisy_s0") {
+		t.Errorf("JUDGED = OUT was not refused: %s", out)
+	}
+}
