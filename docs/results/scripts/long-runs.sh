@@ -181,15 +181,22 @@ status2() {
 status() {
 	status1
 	status2
-	local q state last
+	local q state last pid
 	for q in study1-queue.sh study2-queue.sh; do
 		state="not running"
-		pgrep -f "docs/results/scripts/$q" >/dev/null && state=running
+		# the end of the command line: study2-queue.sh alone, not its lane
+		pgrep -f "docs/results/scripts/$q\$" >/dev/null && state=running
 		last=$(grep -a ' eta ' "runs/${q%.sh}.log" 2>/dev/null | tail -n 1) || true
+		if [ $q = study1-queue.sh ] && grep -a '^== ' runs/study1-queue.log 2>/dev/null | tail -n 1 | grep -q 'every block done'; then
+			echo "$q: every block done; its core went on to the head-direction lane"
+			continue
+		fi
 		echo "$q: $state${last:+; last progress: $last}"
 	done
 	last=$(grep -a ' eta ' runs/study2-headdir-queue.log 2>/dev/null | tail -n 1) || true
-	[ -z "$last" ] || echo "study2-queue.sh headdir (the second lane): last progress: $last"
+	state="not running"
+	pid=$(cat runs/study2-headdir-lane.pid 2>/dev/null) && grep -qa study2-queue.sh "/proc/$pid/cmdline" 2>/dev/null && state=running
+	[ -z "$last" ] || echo "study2-queue.sh headdir (the second lane): $state; last progress: $last"
 }
 
 resume() {

@@ -213,7 +213,8 @@ func TestLongRunsStatusFromBundles(t *testing.T) {
 	}
 	for _, want := range []string{
 		"; last progress: study (9 to run) 2/9 (22%) ei_r1 80.00% (40s) eta 6m1s\n",
-		"study2-queue.sh headdir (the second lane): last progress: hd (4 to run) 100/80000 (0%) noisy_s4 step 100: loss 0.1 err 0.2 eta 9h\n",
+		"study1-queue.sh: not running; last progress",
+		"study2-queue.sh headdir (the second lane): not running; last progress: hd (4 to run) 100/80000 (0%) noisy_s4 step 100: loss 0.1 err 0.2 eta 9h\n",
 		"block iii  (e_ln, ei, ei_ln)                          7/180 runs finished, 1/30 configurations complete",
 		"block i    (e_ln, inorm, inorm_full)                  2/180 runs finished, 0/30 configurations complete",
 		"spatial  seed 3: noisy: finished; noisy_biased: step 100/2500; nonoise: -; nonoise_biased: -",
@@ -221,6 +222,13 @@ func TestLongRunsStatusFromBundles(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
+	}
+	// Once every block is done the queue's last progress line is stale:
+	// its core went on to the head-direction lane.
+	write(t, root, "runs/study1-queue.log", read(t, root, "runs/study1-queue.log")+"== 2026-12-08T01:53:05Z every block done: this core now trains study 2's head-direction seeds\n")
+	if out, _ := run(t, root, nil, "docs/results/scripts/long-runs.sh status"); !strings.Contains(out, "study1-queue.sh: every block done; its core went on to the head-direction lane\n") ||
+		strings.Contains(out, "ei_r1 80.00%") {
+		t.Errorf("status after every block:\n%s", out)
 	}
 }
 
