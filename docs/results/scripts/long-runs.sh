@@ -183,14 +183,14 @@ status() {
 	status2
 	local q state last pid
 	for q in study1-queue.sh study2-queue.sh; do
-		state="not running"
-		# the end of the command line: study2-queue.sh alone, not its lane
-		pgrep -f "docs/results/scripts/$q\$" >/dev/null && state=running
-		last=$(grep -a ' eta ' "runs/${q%.sh}.log" 2>/dev/null | tail -n 1) || true
 		if [ $q = study1-queue.sh ] && grep -a '^== ' runs/study1-queue.log 2>/dev/null | tail -n 1 | grep -q 'every block done'; then
 			echo "$q: every block done; its core went on to the head-direction lane"
 			continue
 		fi
+		state="not running"
+		# the end of the command line: study2-queue.sh alone, not its lane
+		pgrep -f "docs/results/scripts/$q\$" >/dev/null && state=running
+		last=$(grep -a ' eta ' "runs/${q%.sh}.log" 2>/dev/null | tail -n 1) || true
 		echo "$q: $state${last:+; last progress: $last}"
 	done
 	last=$(grep -a ' eta ' runs/study2-headdir-queue.log 2>/dev/null | tail -n 1) || true
