@@ -25,6 +25,7 @@
 # docs/results/*.md give.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
+. docs/results/scripts/lanes.sh
 S1=runs/long/inhibitory-normalization-long
 R1=results/inhibitory-normalization-long/inhibitory-normalization-long
 # Study 2: each running directory and its study name. The head-direction
@@ -181,7 +182,7 @@ status2() {
 status() {
 	status1
 	status2
-	local q state last pid
+	local q state last
 	for q in study1-queue.sh study2-queue.sh; do
 		if [ $q = study1-queue.sh ] && grep -a '^== ' runs/study1-queue.log 2>/dev/null | tail -n 1 | grep -q 'every block done'; then
 			echo "$q: every block done; its core went on to the head-direction lane"
@@ -195,7 +196,7 @@ status() {
 	done
 	last=$(grep -a ' eta ' runs/study2-headdir-queue.log 2>/dev/null | tail -n 1) || true
 	state="not running"
-	pid=$(cat runs/study2-headdir-lane.pid 2>/dev/null) && grep -qa study2-queue.sh "/proc/$pid/cmdline" 2>/dev/null && state=running
+	headdir_lane && state=running
 	[ -z "$last" ] || echo "study2-queue.sh headdir (the second lane): $state; last progress: $last"
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -229,6 +230,35 @@ func TestLongRunsStatusFromBundles(t *testing.T) {
 	if out, _ := run(t, root, nil, "docs/results/scripts/long-runs.sh status"); !strings.Contains(out, "study1-queue.sh: every block done; its core went on to the head-direction lane\n") ||
 		strings.Contains(out, "ei_r1 80.00%") {
 		t.Errorf("status after every block:\n%s", out)
+	}
+}
+
+// status reads the head-direction lane as running only while its pid file
+// names a live process running study2-queue.sh (lanes.sh's headdir_lane,
+// which the queue itself uses): a stale file or a reused pid is not.
+func TestLongRunsStatusSeesTheHeadDirectionLane(t *testing.T) {
+	root := tree(t)
+	write(t, root, "runs/study2-headdir-queue.log", "hd (4 to run) 100/80000 (0%) noisy_s4 step 100: loss 0.1 err 0.2 eta 9h\n")
+	lane := func(args ...string) string {
+		cmd := exec.Command("bash", args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return strconv.Itoa(cmd.Process.Pid)
+	}
+	for _, c := range []struct {
+		name, pid, want string
+	}{
+		{"the lane", lane("-c", "sleep 60; :", "docs/results/scripts/study2-queue.sh"), "running"},
+		{"another process", lane("-c", "sleep 60; :"), "not running"},
+		{"no process", "999999999", "not running"},
+	} {
+		write(t, root, "runs/study2-headdir-lane.pid", c.pid+"\n")
+		out, _ := run(t, root, nil, "docs/results/scripts/long-runs.sh status")
+		if want := "study2-queue.sh headdir (the second lane): " + c.want + "; last progress"; !strings.Contains(out, want) {
+			t.Errorf("%s: status lacks %q:\n%s", c.name, want, out)
+		}
 	}
 }
 

@@ -20,16 +20,10 @@ case $lane in
 '' | headdir) ;;
 *) echo "usage: $0 [headdir]" >&2; exit 2 ;;
 esac
-lanefile=runs/study2-headdir-lane.pid
+. docs/results/scripts/lanes.sh
 uniform='conditions=[noisy, noisy_biased, nonoise, nonoise_biased]'
 # busy TASK: a process is training a network of TASK's study.
 busy() { pgrep -f "circuitry-long run ../configs/offline-reactivation/$1-paper.yaml" >/dev/null; }
-# headdir_lane: the head-direction lane is alive.
-headdir_lane() {
-	local pid
-	pid=$(cat "$lanefile" 2>/dev/null) || return 1
-	grep -qa study2-queue.sh "/proc/$pid/cmdline" 2>/dev/null
-}
 if [ "$lane" = headdir ]; then
 	echo $$ >"$lanefile"
 else
