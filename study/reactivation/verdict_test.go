@@ -306,3 +306,27 @@ func TestWarningsFlagNetworksThatDidNotLearn(t *testing.T) {
 		t.Errorf("warnings: %q", w)
 	}
 }
+
+// Check 1 reports the worst network of any seed, not the worst mean over
+// seeds (one badly trained seed hides in a mean), and a NaN ratio fails.
+func TestPathIntegrationNamesTheWorstNetwork(t *testing.T) {
+	rep := &Report{Task: "headdir", results: []*Result{
+		{Condition: "noisy", Seed: 0, DecodeErr: 0.005, UntrainedErr: 0.5},
+		{Condition: "noisy", Seed: 1, DecodeErr: 0.04, UntrainedErr: 0.5},
+		{Condition: "nonoise", Seed: 0, DecodeErr: 0.02, UntrainedErr: 0.5},
+		{Condition: "nonoise", Seed: 1, DecodeErr: 0.02, UntrainedErr: 0.5},
+	}}
+	rep.Rows = []Row{{Condition: "noisy", DecodeErr: ms(0.0225), UntrainedErr: ms(0.5)}, {Condition: "nonoise", DecodeErr: ms(0.02), UntrainedErr: ms(0.5)}}
+	v := findVerdict(t, judgePathIntegration(Findings{HeadDir: rep}), "path-integrate")
+	if v.Result != "pass" || !strings.Contains(v.Measured, "ratio 0.080 (noisy_s1)") {
+		t.Errorf("%s: %s, want pass with ratio 0.080 (noisy_s1)", v.Result, v.Measured)
+	}
+	rep.results[0].DecodeErr = analysis.Float(math.NaN())
+	if v := findVerdict(t, judgePathIntegration(Findings{HeadDir: rep}), "path-integrate"); v.Result != "fail" || !strings.Contains(v.Measured, "(noisy_s0)") {
+		t.Errorf("a NaN decoding error: %s: %s, want fail naming noisy_s0", v.Result, v.Measured)
+	}
+	rep.results = nil // rows only: their means
+	if v := findVerdict(t, judgePathIntegration(Findings{HeadDir: rep}), "path-integrate"); !strings.Contains(v.Measured, "ratio 0.045 (noisy)") {
+		t.Errorf("rows only: %s", v.Measured)
+	}
+}
